@@ -1,0 +1,96 @@
+# Blackbox: the one non-recursive Makefile. `make` builds the kernel ELF and the bootable ISO;
+# `make run` boots it in QEMU; `make test` runs the unit and QEMU scenario tests; `make bench`
+# prints timing figures. Missing Debian packages are installed first (tools/ensure-deps).
+
+CROSS   ?=
+CC      := $(CROSS)gcc
+LD      := $(CROSS)ld
+NM      := $(CROSS)nm
+OBJCOPY := $(CROSS)objcopy
+HOSTCC  ?= gcc
+NASM    ?= nasm
+PYTHON  := /usr/bin/python3
+B       := build
+
+WARN := -Wall -Wextra -Werror
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+    -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer -fno-stack-protector \
+    -fno-asynchronous-unwind-tables -fno-strict-aliasing -nostdinc \
+    -isystem $(shell $(CC) -print-file-name=include) -Ikernel/libc/include -I. -Ikernel -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments --build-id=sha1 -T linker.ld
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Ikernel -MMD -MP
+UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
+    -I. -Ikernel -MMD -MP
+
+KERNEL_C   := $(shell find kernel drivers dump -name '*.c' 2>/dev/null | sort)
+KERNEL_ASM := $(shell find boot kernel -name '*.asm' | sort)
+KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
+PORTABLE_C := $(wildcard kernel/lib/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+
+.PHONY: all deps run test unit bench clean
+all: $(B)/blackbox.elf $(B)/blackbox.iso
+
+deps: $(B)/.deps-ok
+$(B)/.deps-ok: tools/debian-packages.txt tools/ensure-deps
+	@mkdir -p $(B)
+	tools/ensure-deps
+	@touch $@
+
+$(B)/k/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(B)/k/%.o: %.asm | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+
+# Two-pass link: pass 1 has no symbol table; its text symbols become .ksyms for pass 2.
+# .ksyms sits after all code, so the check below proves no function moved.
+$(B)/blackbox.pass1.elf: $(KERNEL_OBJ) linker.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
+
+$(B)/ksyms.bin: $(B)/blackbox.pass1.elf $(B)/tools/mkksyms
+	$(NM) -n -S --defined-only $< | $(B)/tools/mkksyms $@
+
+$(B)/ksyms.o: $(B)/ksyms.bin
+	cd $(B) && $(OBJCOPY) -I binary -O elf64-x86-64 -B i386:x86-64 \
+	    --rename-section .data=.ksyms,alloc,load,readonly,data,contents ksyms.bin ksyms.o
+
+$(B)/blackbox.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/ksyms.o
+	@$(NM) -n $(B)/blackbox.pass1.elf | grep ' [tTwW] ' > $(B)/text.pass1
+	@$(NM) -n $@ | grep ' [tTwW] ' > $(B)/text.final
+	@cmp -s $(B)/text.pass1 $(B)/text.final || { echo "ksyms: functions moved between link passes" >&2; rm -f $@; exit 1; }
+	$(NM) -n $@ > $(B)/blackbox.sym
+
+$(B)/blackbox.iso: $(B)/blackbox.elf boot/grub.cfg
+	@rm -rf $(B)/iso && mkdir -p $(B)/iso/boot/grub
+	cp $(B)/blackbox.elf $(B)/iso/boot/blackbox.elf
+	cp boot/grub.cfg $(B)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(B)/iso 2>$(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
+
+$(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
+
+$(B)/unit/%: tests/unit/%.c $(PORTABLE_C) tests/unit/ut.h | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) -o $@
+
+unit: $(UNIT_BIN)
+
+run: all
+	tools/run-qemu $(RUNFLAGS)
+
+test: all unit $(B)/tools/mkksyms
+	$(PYTHON) -m pytest -v -p no:cacheprovider tests/unit tests/scenarios
+
+bench: all
+	$(PYTHON) bench/boot_time.py
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

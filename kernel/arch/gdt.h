@@ -1,0 +1,24 @@
+/* GDT and TSS: flat 64-bit kernel and user segments, and a TSS whose interrupt stack table
+ * gives #DF, NMI and #MC stacks of their own, so they work even on an overflowed stack. */
+#ifndef BB_GDT_H
+#define BB_GDT_H
+
+#include <stdint.h>
+
+#define GDT_KERNEL_CODE 0x08   /* ring-0 64-bit code */
+#define GDT_KERNEL_DATA 0x10   /* ring-0 data */
+#define GDT_USER_DATA   0x18   /* ring-3 data (order fixed by SYSRET) */
+#define GDT_USER_CODE   0x20   /* ring-3 64-bit code */
+#define GDT_TSS         0x28   /* 16-byte TSS descriptor */
+
+#define IST_DOUBLE_FAULT 1     /* IST index for #DF */
+#define IST_NMI          2     /* IST index for NMI */
+#define IST_MACHINE_CHECK 3    /* IST index for #MC */
+#define IST_STACK_SIZE   16384 /* bytes per IST stack */
+
+void gdt_init(void);
+/* True if [addr, addr+len) lies inside one of the kernel's known stacks (boot stack or an IST
+ * stack). Used by the backtracer to never follow a frame pointer out of a stack. */
+int gdt_addr_on_kernel_stack(uint64_t addr, uint64_t len);
+
+#endif

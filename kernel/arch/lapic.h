@@ -1,0 +1,19 @@
+/* Local APIC (xAPIC, MMIO): enable, EOI, NMI on LINT1, periodic timer calibrated on the TSC.
+ * Also masks the legacy 8259 PICs so that only the LAPIC delivers interrupts. */
+#ifndef BB_LAPIC_H
+#define BB_LAPIC_H
+
+#include <stdint.h>
+
+/* Map and enable the LAPIC; remap and mask the 8259s. Returns 0 or an error. */
+int lapic_init(void);
+/* Signal end of interrupt. Safe at bugcheck time. */
+void lapic_eoi(void);
+/* Program the LAPIC timer to fire `vector` hz times a second. Needs a calibrated TSC. */
+int lapic_timer_periodic(uint8_t vector, uint32_t hz);
+/* Stop the LAPIC timer (bugcheck path). */
+void lapic_timer_stop(void);
+/* This CPU's APIC ID. */
+uint32_t lapic_id(void);
+
+#endif

@@ -1,0 +1,159 @@
+/* The bugcheck path: recursion guard, context capture, mapping of CPU exceptions to STOP
+ * codes, and the sequence screen -> (dump, later) -> reboot. Uses only lock-free, polled
+ * output and touches no allocator. */
+#include <stdbool.h>
+#include <stddef.h>
+#include "bugcheck/bugcheck.h"
+#include "bugcheck/bsod.h"
+#include "arch/trap.h"
+#include "arch/cpu.h"
+#include "arch/lapic.h"
+#include "arch/timer.h"
+#include "arch/acpi.h"
+#include "klog.h"
+
+#define BUGCHECK_REBOOT_DELAY_S 3   /* pause on the blue screen before an automatic reboot */
+
+_Static_assert(offsetof(struct bugcheck_context, rsp) == 0x38, "bugcheck_entry.asm CTX_RSP");
+_Static_assert(offsetof(struct bugcheck_context, r15) == 0x78, "bugcheck_entry.asm CTX_R15");
+_Static_assert(offsetof(struct bugcheck_context, rip) == 0x80, "bugcheck_entry.asm CTX_RIP");
+_Static_assert(offsetof(struct bugcheck_context, rflags) == 0x88, "bugcheck_entry.asm CTX_RFLAGS");
+
+struct bugcheck_context bugcheck_call_ctx;   /* filled by bugcheck_entry.asm */
+static struct bugcheck_data data;
+static volatile int depth;                   /* bugchecks in progress (recursion guard) */
+static bool auto_reboot = true;
+
+void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
+                    struct bugcheck_context *ctx) __attribute__((noreturn));
+
+static void capture_system_regs(struct bugcheck_context *c)
+{
+    c->cr0 = read_cr0();
+    c->cr2 = read_cr2();
+    c->cr3 = read_cr3();
+    c->cr4 = read_cr4();
+    __asm__ volatile("mov %%ds, %0" : "=r"(c->ds));
+    __asm__ volatile("mov %%es, %0" : "=r"(c->es));
+    __asm__ volatile("mov %%fs, %0" : "=r"(c->fs));
+    __asm__ volatile("mov %%gs, %0" : "=r"(c->gs));
+}
+
+/* A fault while the bugcheck path runs: say so on COM1 and reset without further work. */
+static void __attribute__((noreturn)) nested(uint32_t code, uint64_t rip)
+{
+    if (depth == 2) {
+        bsod_emergency(code, rip, data.code);
+        acpi_reboot();
+    }
+    for (;;)
+        cpu_hlt();
+}
+
+static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint64_t p[4])
+{
+    lapic_timer_stop();
+    data.code = code;
+    for (int i = 0; i < 4; i++)
+        data.params[i] = p[i];
+    data.ts_ns = timer_ns();
+    klog_bugcheck_resync();
+    klog(KLOG_EMERG, "bugcheck 0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx) at %p", code,
+         (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
+         (void *)data.ctx.rip);
+    bsod_show(&data);
+    if (auto_reboot) {
+        bsod_status("Rebooting in %d seconds...", BUGCHECK_REBOOT_DELAY_S);
+        timer_delay_ms(BUGCHECK_REBOOT_DELAY_S * 1000u);
+        acpi_reboot();
+        bsod_status("Reboot failed: halted.");
+    } else {
+        bsod_status("System halted.");
+    }
+    for (;;)
+        cpu_hlt();
+}
+
+void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
+                    struct bugcheck_context *ctx)
+{
+    if (__atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST) > 1)
+        nested(code, ctx->rip);
+    data.ctx = *ctx;
+    data.ctx.vector = BUGCHECK_NO_VECTOR;
+    data.ctx.error_code = 0;
+    __asm__ volatile("mov %%cs, %0" : "=r"(data.ctx.cs));
+    __asm__ volatile("mov %%ss, %0" : "=r"(data.ctx.ss));
+    capture_system_regs(&data.ctx);
+    const uint64_t p[4] = { p1, p2, p3, p4 };
+    bugcheck_common(code, p);
+}
+
+/* Windows' mapping of a kernel-mode CPU exception to a STOP code and parameters. */
+static uint32_t trap_to_bugcode(const struct trap_frame *f, uint64_t cr2, uint64_t p[4])
+{
+    p[0] = p[1] = p[2] = p[3] = 0;
+    switch (f->vector) {
+    case VEC_NMI:
+        return BUGCODE_NMI_HARDWARE_FAILURE;
+    case VEC_PAGE_FAULT:
+        p[0] = cr2;
+        p[1] = (f->error_code & (1u << 4)) ? 10 : (f->error_code & (1u << 1)) ? 2 : 0;
+        p[2] = f->rip;
+        p[3] = f->error_code;
+        return BUGCODE_PAGE_FAULT_IN_NONPAGED_AREA;
+    case VEC_BREAKPOINT:
+        p[0] = STATUS_BREAKPOINT;
+        p[1] = f->rip;
+        return BUGCODE_KMODE_EXCEPTION_NOT_HANDLED;
+    case VEC_INVALID_OPCODE:
+        p[0] = STATUS_ILLEGAL_INSTRUCTION;
+        p[1] = f->rip;
+        return BUGCODE_KMODE_EXCEPTION_NOT_HANDLED;
+    case VEC_MACHINE_CHECK:
+        return BUGCODE_MACHINE_CHECK_EXCEPTION;
+    default:
+        p[0] = f->vector;
+        p[1] = f->error_code;
+        return BUGCODE_UNEXPECTED_KERNEL_MODE_TRAP;
+    }
+}
+
+void bugcheck_from_trap(struct trap_frame *f)
+{
+    uint64_t cr2 = read_cr2();
+    cpu_cli();
+    if (depth > 0 && f->vector == VEC_NMI)
+        return;
+    if (__atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST) > 1)
+        nested((uint32_t)f->vector, f->rip);
+    struct bugcheck_context *c = &data.ctx;
+    *c = (struct bugcheck_context){
+        .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
+        .rsi = f->rsi, .rdi = f->rdi, .rbp = f->rbp, .rsp = f->rsp,
+        .r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11,
+        .r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+        .rip = f->rip, .rflags = f->rflags, .error_code = f->error_code,
+        .vector = (uint32_t)f->vector, .cs = (uint16_t)f->cs, .ss = (uint16_t)f->ss,
+    };
+    capture_system_regs(c);
+    c->cr2 = cr2;
+    uint64_t p[4];
+    uint32_t code = trap_to_bugcode(f, cr2, p);
+    bugcheck_common(code, p);
+}
+
+void bugcheck_assert_log(const char *expr, const char *file, int line)
+{
+    klog(KLOG_CRIT, "assertion failed: %s (%s:%d)", expr, file, line);
+}
+
+const struct bugcheck_data *bugcheck_current(void)
+{
+    return depth > 0 ? &data : NULL;
+}
+
+void bugcheck_set_auto_reboot(bool on)
+{
+    auto_reboot = on;
+}

@@ -1,0 +1,63 @@
+/* Bugcheck: the one way the kernel stops. bugcheck(code, p1..p4) takes Windows' STOP codes
+ * (kernel/lib/bugcodes.h); CPU exceptions in kernel mode arrive via bugcheck_from_trap.
+ * Interrupts off, recursion guard, full CPU context captured, blue screen on VGA and COM1
+ * with symbolized RIP and backtrace and the klog tail, then reboot (AutoReboot) or halt. */
+#ifndef BB_BUGCHECK_H
+#define BB_BUGCHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/bugcodes.h"
+
+struct trap_frame;
+
+/* CPU state at the moment of the crash. Offsets are used by bugcheck_entry.asm. */
+struct bugcheck_context {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;   /* 0x00 .. 0x38 */
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;     /* 0x40 .. 0x78 */
+    uint64_t rip, rflags;                              /* 0x80, 0x88 */
+    uint64_t cr0, cr2, cr3, cr4;                       /* 0x90 .. 0xA8 */
+    uint64_t error_code;                               /* 0xB0: CPU error code or 0 */
+    uint32_t vector;                                   /* 0xB8: exception vector, or
+                                                          BUGCHECK_NO_VECTOR for a call */
+    uint16_t cs, ss, ds, es, fs, gs;                   /* 0xBC .. 0xC6 */
+};
+#define BUGCHECK_NO_VECTOR 0xFFFFFFFFu
+
+/* What a bugcheck recorded, for the dump stack and the tools. */
+struct bugcheck_data {
+    uint32_t code;
+    uint64_t params[4];
+    struct bugcheck_context ctx;
+    uint64_t ts_ns;          /* timer_ns() at the crash */
+};
+
+/* Stop the system. Never returns: the macro places a trap after the call so that the
+ * return address captured as RIP always lies inside the calling function. */
+void bugcheck_ex(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4);
+#define bugcheck(code, p1, p2, p3, p4) \
+    do { bugcheck_ex((code), (p1), (p2), (p3), (p4)); __builtin_trap(); } while (0)
+
+/* Kernel assertion: on failure logs the expression and bugchecks with
+ * KMODE_EXCEPTION_NOT_HANDLED (p1 STATUS_ASSERTION_FAILURE, p2 the address of the failed
+ * check, p3 a pointer to the expression text, p4 the source line). */
+#define KASSERT(cond) do { \
+    if (!(cond)) { \
+        __label__ kassert_here; kassert_here: \
+        bugcheck_assert_log(#cond, __FILE__, __LINE__); \
+        bugcheck(BUGCODE_KMODE_EXCEPTION_NOT_HANDLED, STATUS_ASSERTION_FAILURE, \
+                 (uint64_t)&&kassert_here, (uint64_t)#cond, __LINE__); \
+    } } while (0)
+void bugcheck_assert_log(const char *expr, const char *file, int line);
+
+/* Called by trap_dispatch for CPU exceptions (vectors 0..31) in kernel mode. Returns only
+ * for an NMI that arrives while a bugcheck is already in progress. */
+void bugcheck_from_trap(struct trap_frame *f);
+
+/* AutoReboot: reboot after the blue screen (default) or halt. */
+void bugcheck_set_auto_reboot(bool on);
+
+/* The crash being handled, or NULL if the system has not bugchecked. */
+const struct bugcheck_data *bugcheck_current(void);
+
+#endif

@@ -1,0 +1,134 @@
+/* Kernel page tables. Built once at boot from PFN-allocated pages, reached through the direct
+ * map (the boot tables map its first GiB, which is where the first page tables come from). */
+#include <stdbool.h>
+#include <stddef.h>
+#include "mm/paging.h"
+#include "mm/pfn.h"
+#include "arch/cpu.h"
+#include "err.h"
+
+#define HUGE_SIZE (2ull << 20)
+#define ENTRIES 512
+
+extern char __kernel_phys_start[], __kernel_end[];
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char kernel_stack_guard[];
+
+static uint64_t kernel_pml4;
+static uint64_t nx_bit;         /* PTE_NX when the CPU supports it, else 0 */
+static uint64_t mmio_next = MMIO_BASE;
+
+static unsigned idx(uint64_t va, int level) { return (va >> (12 + 9 * level)) & (ENTRIES - 1); }
+
+/* Walk to the table at `level` (0 = PT) for va, allocating missing tables. */
+static uint64_t *walk(uint64_t pml4_phys, uint64_t va, int level, uint64_t table_flags)
+{
+    uint64_t *t = phys_to_virt(pml4_phys);
+    for (int l = 3; l > level; l--) {
+        uint64_t *e = &t[idx(va, l)];
+        if (!(*e & PTE_PRESENT)) {
+            uint64_t p = pfn_alloc(PFN_PAGETABLE);
+            if (!p)
+                return NULL;
+            *e = p | table_flags;
+        } else if (*e & PTE_HUGE) {
+            return NULL;
+        }
+        t = phys_to_virt(*e & PTE_ADDR_MASK);
+    }
+    return t;
+}
+
+int paging_map_page(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    uint64_t tf = PTE_PRESENT | PTE_WRITE | (flags & PTE_USER);
+    uint64_t *pt = walk(pml4_phys, va, 0, tf);
+    if (!pt)
+        return ERR_NO_MEMORY;
+    uint64_t *e = &pt[idx(va, 0)];
+    if (*e & PTE_PRESENT)
+        return ERR_EXISTS;
+    *e = (pa & PTE_ADDR_MASK) | (flags & ~(nx_bit ? 0 : PTE_NX)) | PTE_PRESENT;
+    return 0;
+}
+
+static int map_huge(uint64_t va, uint64_t pa, uint64_t flags)
+{
+    uint64_t *pd = walk(kernel_pml4, va, 1, PTE_PRESENT | PTE_WRITE);
+    if (!pd)
+        return ERR_NO_MEMORY;
+    pd[idx(va, 1)] = pa | flags | PTE_HUGE | PTE_PRESENT;
+    return 0;
+}
+
+static uint64_t image_flags(uint64_t va)
+{
+    if (va >= (uint64_t)__text_start && va < (uint64_t)__text_end)
+        return 0;
+    if (va >= (uint64_t)__rodata_start && va < (uint64_t)__rodata_end)
+        return nx_bit;
+    return PTE_WRITE | nx_bit;
+}
+
+int paging_init(uint64_t direct_top)
+{
+    uint32_t r[4];
+    cpuid(0x80000001u, 0, r);
+    nx_bit = (r[3] & (1u << 20)) ? PTE_NX : 0;
+    kernel_pml4 = pfn_alloc(PFN_PAGETABLE);
+    if (!kernel_pml4)
+        return ERR_NO_MEMORY;
+    for (uint64_t pa = 0; pa < direct_top; pa += HUGE_SIZE)
+        if (map_huge(DIRECT_MAP_BASE + pa, pa, PTE_WRITE | nx_bit))
+            return ERR_NO_MEMORY;
+    uint64_t start = KERNEL_VMA + (uint64_t)__kernel_phys_start;
+    for (uint64_t va = start; va < (uint64_t)__kernel_end; va += PAGE_SIZE) {
+        if (va == (uint64_t)kernel_stack_guard)
+            continue;
+        int rc = paging_map_page(kernel_pml4, va, va - KERNEL_VMA, image_flags(va));
+        if (rc)
+            return rc;
+    }
+    write_cr3(kernel_pml4);
+    return 0;
+}
+
+void *paging_map_mmio(uint64_t phys, uint64_t size)
+{
+    uint64_t off = phys & (PAGE_SIZE - 1), base = phys - off;
+    uint64_t pages = (off + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    uint64_t flags = irq_save();
+    if (mmio_next + pages * PAGE_SIZE > MMIO_LIMIT) {
+        irq_restore(flags);
+        return NULL;
+    }
+    uint64_t va = mmio_next;
+    mmio_next += pages * PAGE_SIZE;
+    irq_restore(flags);
+    for (uint64_t i = 0; i < pages; i++)
+        if (paging_map_page(kernel_pml4, va + i * PAGE_SIZE, base + i * PAGE_SIZE,
+                            PTE_WRITE | PTE_PCD | PTE_PWT | nx_bit))
+            return NULL;
+    return (void *)(va + off);
+}
+
+uint64_t paging_kernel_pml4(void)
+{
+    return kernel_pml4;
+}
+
+const uint64_t *paging_lookup(uint64_t va)
+{
+    const uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR_MASK);
+    for (int l = 3; l >= 0; l--) {
+        const uint64_t *e = &t[idx(va, l)];
+        if (!(*e & PTE_PRESENT))
+            return NULL;
+        if (l == 0 || (l == 1 && (*e & PTE_HUGE)))
+            return e;
+        if (*e & PTE_HUGE)
+            return e;
+        t = phys_to_virt(*e & PTE_ADDR_MASK);
+    }
+    return NULL;
+}

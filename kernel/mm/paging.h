@@ -1,0 +1,34 @@
+/* 4-level paging: the kernel's own page tables (higher-half image with per-section rights
+ * and an unmapped stack guard page, a direct map of all physical memory, an uncached MMIO
+ * window) and helpers to map pages into any address space. */
+#ifndef BB_PAGING_H
+#define BB_PAGING_H
+
+#include <stdint.h>
+#include "mm/layout.h"
+
+#define PTE_PRESENT  (1ull << 0)
+#define PTE_WRITE    (1ull << 1)
+#define PTE_USER     (1ull << 2)
+#define PTE_PWT      (1ull << 3)   /* write-through */
+#define PTE_PCD      (1ull << 4)   /* cache disable */
+#define PTE_HUGE     (1ull << 7)   /* 2 MiB page in a PD entry */
+#define PTE_NX       (1ull << 63)  /* no execute (only when EFER.NXE is on) */
+#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
+
+/* Build the kernel page tables and switch to them; the boot identity map goes away, so a
+ * NULL dereference faults. `direct_top` is the physical size to direct-map. 0 or an error. */
+int paging_init(uint64_t direct_top);
+/* Map `size` bytes of device registers at `phys` uncached; returns the virtual address of
+ * phys (keeping its offset in the page) or NULL. */
+void *paging_map_mmio(uint64_t phys, uint64_t size);
+/* Map one 4 KiB page va -> pa with flags in the tables rooted at pml4_phys, allocating
+ * intermediate tables. Returns 0, ERR_EXISTS or ERR_NO_MEMORY. */
+int paging_map_page(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags);
+/* Physical address of the kernel PML4 (what CR3 holds for kernel threads). */
+uint64_t paging_kernel_pml4(void);
+/* The page-table entry mapping va in the current address space (4 KiB or 2 MiB level), or
+ * NULL if unmapped. Reads tables through the direct map only: safe at bugcheck time. */
+const uint64_t *paging_lookup(uint64_t va);
+
+#endif

@@ -1,0 +1,143 @@
+/* The system commands of the shell and the command table: help, ver, mem, lspci, log,
+ * uptime, reboot, poweroff, crash. */
+#include <stdint.h>
+#include "shell/shell.h"
+#include "console/console.h"
+#include "mm/pfn.h"
+#include "mm/heap.h"
+#include "pci/pci.h"
+#include "arch/acpi.h"
+#include "arch/timer.h"
+#include "klog.h"
+#include "version.h"
+#include "err.h"
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return ERR_INVALID_ARGS;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+            return ERR_INVALID_ARGS;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    for (const struct shell_cmd *c = shell_commands; c->name; c++)
+        kprintf("  %-9s %-10s %s\n", c->name, c->usage, c->help);
+    return 0;
+}
+
+static int cmd_ver(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    char id[64];
+    version_build_id_hex(id, sizeof id);
+    kprintf("Blackbox %s (x86_64)\nbuild-id %s\n", BLACKBOX_VERSION, id);
+    return 0;
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    uint64_t counts[PFN_STATE_COUNT], frames;
+    pfn_counts(counts, &frames);
+    kprintf("physical memory: %lu frames of 4 KiB (%lu MiB up to the top of RAM)\n",
+            (unsigned long)frames, (unsigned long)(pfn_ram_top() >> 20));
+    for (int s = 0; s < PFN_STATE_COUNT; s++)
+        kprintf("  %-10s %8lu pages %8lu KiB\n", pfn_state_name((enum pfn_state)s),
+                (unsigned long)counts[s], (unsigned long)counts[s] * 4);
+    struct heap_stats hs;
+    heap_stats(&hs);
+    kprintf("kernel heap: %lu bytes in %lu blocks, %lu pages held\n", (unsigned long)hs.bytes_in_use,
+            (unsigned long)hs.blocks_in_use, (unsigned long)hs.pages);
+    return 0;
+}
+
+static int cmd_lspci(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    const struct pci_device *d;
+    for (unsigned i = 0; (d = pci_device_at(i)); i++) {
+        kprintf("%02x:%02x.%x %04x:%04x class %02x%02x%02x %s\n", d->bus, d->dev, d->fn,
+                d->vendor_id, d->device_id, d->class_code, d->subclass, d->prog_if,
+                pci_class_name(d->class_code, d->subclass));
+        for (int b = 0; b < 6; b++) {
+            const struct pci_bar *bar = &d->bar[b];
+            if (bar->kind == PCI_BAR_NONE)
+                continue;
+            kprintf("        BAR%d %s 0x%lx size 0x%lx%s\n", b,
+                    bar->kind == PCI_BAR_IO ? "io   " : bar->kind == PCI_BAR_MEM64 ? "mem64" : "mem32",
+                    (unsigned long)bar->base, (unsigned long)bar->size, bar->prefetchable ? " prefetchable" : "");
+        }
+    }
+    return 0;
+}
+
+static int cmd_log(int argc, char **argv)
+{
+    uint64_t n = 0;
+    if (argc > 2 || (argc == 2 && parse_u64(argv[1], &n)))
+        return ERR_INVALID_ARGS;
+    klog_print(n);
+    return 0;
+}
+
+static int cmd_uptime(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    uint64_t ns = timer_ns(), s = ns / 1000000000u;
+    kprintf("up %lu:%02lu:%02lu.%03lu (%lu timer ticks at %d Hz, TSC %lu MHz)\n",
+            (unsigned long)(s / 3600), (unsigned long)(s / 60 % 60), (unsigned long)(s % 60),
+            (unsigned long)(ns / 1000000u % 1000u), (unsigned long)timer_ticks(), TIMER_HZ,
+            (unsigned long)(timer_tsc_hz() / 1000000u));
+    return 0;
+}
+
+static int cmd_reboot(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    klog(KLOG_NOTICE, "shell: reboot");
+    acpi_reboot();
+    return ERR_GENERIC;
+}
+
+static int cmd_poweroff(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    klog(KLOG_NOTICE, "shell: power off");
+    return acpi_poweroff();
+}
+
+const struct shell_cmd shell_commands[] = {
+    { "help", "", "list the commands", cmd_help },
+    { "ver", "", "version and build-id", cmd_ver },
+    { "mem", "", "physical memory by state, heap usage", cmd_mem },
+    { "lspci", "", "PCI functions: vendor:device, class, BARs", cmd_lspci },
+    { "log", "[N]", "kernel log (last N records)", cmd_log },
+    { "uptime", "", "time since boot", cmd_uptime },
+    { "reboot", "", "reset the machine", cmd_reboot },
+    { "poweroff", "", "power the machine off", cmd_poweroff },
+    { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },
+    { 0, 0, 0, 0 },
+};

@@ -1,0 +1,104 @@
+/* `crash KIND`: crash the machine on purpose, each kind through a different real path, so
+ * that the bugcheck, the blue screen and (later) the dump can be checked for each. Every
+ * kind lives in its own function so the blue screen names it. */
+#include <stdint.h>
+#include <string.h>
+#include "shell/shell.h"
+#include "bugcheck/bugcheck.h"
+#include "arch/cpu.h"
+#include "arch/timer.h"
+#include "console/console.h"
+#include "klog.h"
+#include "err.h"
+
+static void __attribute__((noinline)) crash_manual(void)
+{
+    bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+}
+
+static void __attribute__((noinline)) crash_null(void)
+{
+    volatile uint64_t *volatile p = NULL;
+    kprintf("read from %p\n", (void *)p);
+    (void)*p;
+}
+
+static void __attribute__((noinline)) crash_div0(void)
+{
+    volatile uint64_t zero = 0, n = 42;
+    kprintf("dividing %lu by %lu\n", (unsigned long)n, (unsigned long)zero);
+    n = n / zero;
+}
+
+/* Each frame keeps a page-sized buffer alive across the recursive call, so the stack runs
+ * into its guard page quickly; the page fault then cannot be delivered on the same stack and
+ * becomes a double fault on its IST stack. */
+static uint64_t __attribute__((noinline)) crash_stack_recurse(uint64_t depth)
+{
+    volatile uint8_t pad[4096];
+    if (depth == UINT64_MAX)
+        return 0;
+    pad[0] = (uint8_t)depth;
+    pad[sizeof pad - 1] = (uint8_t)depth;
+    return crash_stack_recurse(depth + 1) + pad[0] + pad[sizeof pad - 1];
+}
+
+static void __attribute__((noinline)) crash_irq(void)
+{
+    timer_request_bugcheck();
+    for (;;)
+        cpu_idle();
+}
+
+static void __attribute__((noinline)) crash_assert(void)
+{
+    volatile int disks_ready = 0;
+    KASSERT(disks_ready == 1);
+}
+
+static void __attribute__((noinline)) crash_hang(void)
+{
+    cpu_cli();
+    for (;;)
+        cpu_pause();
+}
+
+struct crash_kind {
+    const char *name;
+    const char *what;
+    void (*fn)(void);
+};
+
+static void crash_stack(void)
+{
+    kprintf("recursing until the kernel stack overflows\n");
+    crash_stack_recurse(0);
+}
+
+static const struct crash_kind kinds[] = {
+    { "manual", "bugcheck 0xE2 MANUALLY_INITIATED_CRASH", crash_manual },
+    { "null", "NULL pointer read -> 0x50 PAGE_FAULT_IN_NONPAGED_AREA", crash_null },
+    { "div0", "integer divide by zero -> 0x7F UNEXPECTED_KERNEL_MODE_TRAP (0)", crash_div0 },
+    { "stack", "unbounded recursion -> double fault -> 0x7F (8)", crash_stack },
+    { "irq", "bugcheck 0xE2 from inside the timer interrupt", crash_irq },
+    { "assert", "failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED", crash_assert },
+    { "hang", "spin with interrupts off; only an NMI (0x80) gets out", crash_hang },
+};
+
+int shell_cmd_crash(int argc, char **argv)
+{
+    if (argc == 2) {
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+            if (strcmp(argv[1], kinds[i].name) == 0) {
+                klog(KLOG_WARN, "shell: crash %s requested", kinds[i].name);
+                kinds[i].fn();
+                return ERR_GENERIC;
+            }
+        }
+        kprintf("crash: unknown kind '%s'\n", argv[1]);
+    }
+    kprintf("crash kinds:\n");
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        kprintf("  %-7s %s\n", kinds[i].name, kinds[i].what);
+    return ERR_INVALID_ARGS;
+}
