@@ -19,8 +19,14 @@ enum klog_level {
 };
 
 #define KLOG_AREA_SIZE (64u + 128u * 1024u)   /* header + 128 KiB of records */
+/* Where the area lives. Not right after the kernel image: GRUB's heap and relocator reuse
+ * that memory on every boot, so a ring there never survives a reset. 16 MiB is clear of
+ * everything GRUB touches when loading our image (checked by the crash scenarios, which
+ * read the previous boot's records back after each reset). */
+#define KLOG_AREA_PHYS 0x1000000ull
 
-/* Attach to the area at physical `phys` (KLOG_AREA_SIZE bytes): recover the previous boot's
+/* Attach to the area at physical `phys` (KLOG_AREA_SIZE bytes, reachable through the boot
+ * direct map): recover the previous boot's
  * ring if it is valid, else format a new one. Returns the number of recovered records. */
 uint64_t klog_init(uint64_t phys);
 /* Log a formatted record. Safe at any time, including in interrupts and at bugcheck time

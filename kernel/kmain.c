@@ -58,8 +58,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     int tsc_rc = timer_calibrate_tsc(entry_tsc);
     int mb_rc = mb2_parse(magic, mbi_phys, &boot_info);
 
-    uint64_t klog_phys = ((uint64_t)__kernel_phys_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    uint64_t kept = klog_init(klog_phys);
+    uint64_t kept = klog_init(KLOG_AREA_PHYS);
     char id[64];
     version_build_id_hex(id, sizeof id);
     klog(KLOG_NOTICE, "Blackbox %s starting, build-id %s", BLACKBOX_VERSION, id);
@@ -69,22 +68,26 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
         klog(KLOG_WARN, "timer: PIT calibration timed out, assuming a 1 GHz TSC");
     klog(KLOG_INFO, "timer: TSC %lu kHz", (unsigned long)(timer_tsc_hz() / 1000u));
     check(mb_rc, "multiboot2 information");
-    klog(KLOG_INFO, "boot: loader '%s', command line '%s'", boot_info.loader, boot_info.cmdline);
+    klog(KLOG_INFO, "boot: loader '%s', command line '%s', boot info at 0x%lx",
+         boot_info.loader, boot_info.cmdline, (unsigned long)boot_info.mbi_phys);
     if (cmdline_has(boot_info.cmdline, "autoreboot=0"))
         bugcheck_set_auto_reboot(false);
 
     gdt_init();
     idt_init();
 
-    uint64_t reserved_hi = klog_phys + ((KLOG_AREA_SIZE + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
-    check(pfn_init(&boot_info, (uint64_t)__kernel_phys_start, reserved_hi), "PFN database");
+    const struct pfn_range taken[] = {
+        { (uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end },
+        { KLOG_AREA_PHYS, KLOG_AREA_PHYS + KLOG_AREA_SIZE },
+    };
+    check(pfn_init(&boot_info, taken, 2), "PFN database");
     uint64_t top = (pfn_ram_top() + GIB - 1) & ~(GIB - 1);
     check(paging_init(top > 4 * GIB ? top : 4 * GIB), "paging");
     uint64_t counts[PFN_STATE_COUNT], frames;
     pfn_counts(counts, &frames);
     klog(KLOG_INFO, "mm: %lu MiB RAM, %lu MiB free, kernel image %lu KiB",
          (unsigned long)(pfn_ram_top() >> 20), (unsigned long)(counts[PFN_FREE] >> 8),
-         (unsigned long)((reserved_hi - (uint64_t)__kernel_phys_start) >> 10));
+         (unsigned long)((__kernel_phys_end - __kernel_phys_start) >> 10));
 
     int acpi_rc = acpi_init(&boot_info);
     if (acpi_rc)

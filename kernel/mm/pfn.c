@@ -1,5 +1,6 @@
 /* PFN database and page allocator: a byte array indexed by frame number, next-fit search
  * for single pages, linear search for contiguous runs. Interrupt-safe. */
+#include <stdbool.h>
 #include <string.h>
 #include "mm/pfn.h"
 #include "mm/layout.h"
@@ -21,23 +22,34 @@ static void mark(uint64_t lo, uint64_t hi, enum pfn_state s)
         pfn_db[f] = (uint8_t)s;
 }
 
-int pfn_init(const struct boot_info *bi, uint64_t reserved_lo, uint64_t reserved_hi)
+static bool overlaps_taken(uint64_t lo, uint64_t hi, const struct pfn_range *taken, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (lo < taken[i].hi && taken[i].lo < hi)
+            return true;
+    return false;
+}
+
+int pfn_init(const struct boot_info *bi, const struct pfn_range *taken, unsigned n)
 {
     for (unsigned i = 0; i < bi->mmap_count; i++)
         if (bi->mmap[i].type == BOOT_MEM_AVAILABLE && bi->mmap[i].base + bi->mmap[i].length > ram_top)
             ram_top = bi->mmap[i].base + bi->mmap[i].length;
     frames = ram_top >> PAGE_SHIFT;
-    /* Find room for the array: available, above the reserved image, below 1 GiB. */
+    /* Find room for the array: available, clear of the taken ranges, below 1 GiB. */
     uint64_t need = align_up(frames, PAGE_SIZE), at = 0;
     for (unsigned i = 0; i < bi->mmap_count && !at; i++) {
         const struct boot_mem_range *m = &bi->mmap[i];
         if (m->type != BOOT_MEM_AVAILABLE)
             continue;
-        uint64_t lo = align_up(m->base > reserved_hi ? m->base : reserved_hi, PAGE_SIZE);
-        if (lo < LOW_MEMORY_END)
-            lo = LOW_MEMORY_END;
-        if (lo + need <= m->base + m->length && lo + need <= PFN_ARRAY_LIMIT)
-            at = lo;
+        uint64_t lo = align_up(m->base < LOW_MEMORY_END ? LOW_MEMORY_END : m->base, PAGE_SIZE);
+        while (lo + need <= m->base + m->length && lo + need <= PFN_ARRAY_LIMIT) {
+            if (!overlaps_taken(lo, lo + need, taken, n)) {
+                at = lo;
+                break;
+            }
+            lo += PAGE_SIZE;
+        }
     }
     if (!at)
         return ERR_NO_MEMORY;
@@ -55,7 +67,8 @@ int pfn_init(const struct boot_info *bi, uint64_t reserved_lo, uint64_t reserved
             mark(m->base & ~(PAGE_SIZE - 1), m->base + m->length, PFN_RESERVED);
     }
     mark(0, LOW_MEMORY_END, PFN_RESERVED);
-    mark(reserved_lo, reserved_hi, PFN_KERNEL);
+    for (unsigned i = 0; i < n; i++)
+        mark(taken[i].lo & ~(PAGE_SIZE - 1), taken[i].hi, PFN_KERNEL);
     mark(at, at + need, PFN_KERNEL);
     next_hint = LOW_MEMORY_END >> PAGE_SHIFT;
     return 0;

@@ -16,10 +16,15 @@ enum pfn_state {
     PFN_STATE_COUNT
 };
 
-/* Build the database. [reserved_lo, reserved_hi) is physical memory already taken by the
- * kernel image and the klog area. The array is placed in the first GiB. Returns 0 or
+/* A physical range [lo, hi) already in use before the database exists. */
+struct pfn_range {
+    uint64_t lo, hi;
+};
+
+/* Build the database; the `n` ranges in `taken` (kernel image, klog area) are marked
+ * PFN_KERNEL. The array is placed in the first GiB, clear of them. Returns 0 or
  * ERR_NO_MEMORY. */
-int pfn_init(const struct boot_info *bi, uint64_t reserved_lo, uint64_t reserved_hi);
+int pfn_init(const struct boot_info *bi, const struct pfn_range *taken, unsigned n);
 /* One zeroed page; returns its physical address, or 0 when memory is exhausted. */
 uint64_t pfn_alloc(enum pfn_state state);
 /* npages zeroed contiguous pages, aligned to align_pages (power of two), ending at or below
