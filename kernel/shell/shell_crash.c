@@ -33,7 +33,7 @@ static void __attribute__((noinline)) crash_div0(void)
 /* Each frame keeps a page-sized buffer alive across the recursive call, so the stack runs
  * into its guard page quickly; the page fault then cannot be delivered on the same stack and
  * becomes a double fault on its IST stack. */
-static uint64_t __attribute__((noinline)) crash_stack_recurse(uint64_t depth)
+static uint64_t __attribute__((noipa)) crash_stack_recurse(uint64_t depth)
 {
     volatile uint8_t pad[4096];
     if (depth == UINT64_MAX)
