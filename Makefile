@@ -40,44 +40,52 @@ $(B)/.deps-ok: tools/debian-packages.txt tools/ensure-deps
 
 $(B)/k/%.o: %.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(B)/k/%.o: %.asm | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	@echo "  NASM    $<"
+	@$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
 
 # Two-pass link: pass 1 has no symbol table; its text symbols become .ksyms for pass 2.
 # .ksyms sits after all code, so the check below proves no function moved.
 $(B)/blackbox.pass1.elf: $(KERNEL_OBJ) linker.ld
-	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
+	@echo "  LD      $@"
+	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
 
 $(B)/ksyms.bin: $(B)/blackbox.pass1.elf $(B)/tools/mkksyms
-	$(NM) -n -S --defined-only $< | $(B)/tools/mkksyms $@
+	@echo "  KSYMS   $@"
+	@$(NM) -n -S --defined-only $< | $(B)/tools/mkksyms $@
 
 $(B)/ksyms.o: $(B)/ksyms.bin
-	cd $(B) && $(OBJCOPY) -I binary -O elf64-x86-64 -B i386:x86-64 \
+	@cd $(B) && $(OBJCOPY) -I binary -O elf64-x86-64 -B i386:x86-64 \
 	    --rename-section .data=.ksyms,alloc,load,readonly,data,contents ksyms.bin ksyms.o
 
 $(B)/blackbox.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
-	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/ksyms.o
+	@echo "  LD      $@"
+	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/ksyms.o
 	@$(NM) -n $(B)/blackbox.pass1.elf | grep ' [tTwW] ' > $(B)/text.pass1
 	@$(NM) -n $@ | grep ' [tTwW] ' > $(B)/text.final
 	@cmp -s $(B)/text.pass1 $(B)/text.final || { echo "ksyms: functions moved between link passes" >&2; rm -f $@; exit 1; }
-	$(NM) -n $@ > $(B)/blackbox.sym
+	@$(NM) -n $@ > $(B)/blackbox.sym
 
 $(B)/blackbox.iso: $(B)/blackbox.elf boot/grub.cfg
 	@rm -rf $(B)/iso && mkdir -p $(B)/iso/boot/grub
-	cp $(B)/blackbox.elf $(B)/iso/boot/blackbox.elf
-	cp boot/grub.cfg $(B)/iso/boot/grub/grub.cfg
-	grub-mkrescue -o $@ $(B)/iso 2>$(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
+	@cp $(B)/blackbox.elf $(B)/iso/boot/blackbox.elf
+	@cp boot/grub.cfg $(B)/iso/boot/grub/grub.cfg
+	@echo "  ISO     $@"
+	@grub-mkrescue -o $@ $(B)/iso 2>$(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
 
 $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
 
 $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) tests/unit/ut.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) -o $@
+	@echo "  UNIT    $@"
+	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) -o $@
 
 unit: $(UNIT_BIN)
 
