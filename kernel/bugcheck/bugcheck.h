@@ -54,6 +54,10 @@ void bugcheck_assert_log(const char *expr, const char *file, int line);
  * for an NMI that arrives while a bugcheck is already in progress. */
 void bugcheck_from_trap(struct trap_frame *f);
 
+/* Make the next bugcheck fault while painting its screen (a read of the unmapped address
+ * in CR2, NULL for a called bugcheck), to exercise the recursion guard: `crash nested`. */
+void bugcheck_arm_nested_fault(void);
+
 /* AutoReboot: reboot after the blue screen (default) or halt. */
 void bugcheck_set_auto_reboot(bool on);
 

@@ -63,6 +63,12 @@ static void __attribute__((noinline)) crash_hang(void)
         cpu_pause();
 }
 
+static void __attribute__((noinline)) crash_nested(void)
+{
+    bugcheck_arm_nested_fault();
+    bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+}
+
 struct crash_kind {
     const char *name;
     const char *what;
@@ -83,6 +89,7 @@ static const struct crash_kind kinds[] = {
     { "irq", "bugcheck 0xE2 from inside the timer interrupt", crash_irq },
     { "assert", "failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED", crash_assert },
     { "hang", "spin with interrupts off; only an NMI (0x80) gets out", crash_hang },
+    { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };
 
 int shell_cmd_crash(int argc, char **argv)

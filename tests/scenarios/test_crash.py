@@ -58,3 +58,17 @@ def test_hang_then_nmi(machine):
         machine.expect("build-id", timeout=5)
     machine.monitor("nmi")
     check_bugcheck(machine, 0x80, "NMI_HARDWARE_FAILURE", "crash_hang", None)
+
+
+def test_fault_inside_the_bugcheck_path_resets(machine):
+    """The recursion guard: a page fault while the blue screen is painted neither loops nor
+    hangs; the machine says so on COM1 and resets."""
+    machine.send("crash nested\r")
+    machine.expect(r"\*\*\* STOP: 0x000000E2")
+    fault = machine.expect(r"\*\*\* Fault 0x([0-9a-f]+) at ([0-9a-f]{16}) inside the bugcheck path "
+                           r"\(handling STOP 0x000000E2\): resetting")
+    assert int(fault.group(1), 16) == 14  # page fault
+    machine.expect("Blackbox 0.1.0 starting", timeout=120)
+    machine.wait_prompt()
+    log = machine.cmd("log")
+    assert "shell: crash nested requested" in log

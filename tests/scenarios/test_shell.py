@@ -86,3 +86,15 @@ def test_poweroff_ends_qemu(machine):
     machine.send("poweroff\r")
     status = machine.wait_exit(timeout=60)
     assert status == 0
+
+
+def test_ps2_keyboard_drives_the_shell(machine):
+    """Keys typed on the PS/2 keyboard (QEMU monitor sendkey) reach the same shell."""
+    for key in ["v", "e", "r", "ret"]:
+        machine.monitor(f"sendkey {key}")
+    machine.expect(r"build-id [0-9a-f]{40}")
+    machine.wait_prompt()
+    for key in ["shift-u", "p"]:        # "Up" is not a command: the error shows shift works
+        machine.monitor(f"sendkey {key}")
+    machine.monitor("sendkey ret")
+    machine.expect("unknown command 'Up'")
