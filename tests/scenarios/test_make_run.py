@@ -26,3 +26,16 @@ def test_make_run_gives_a_shell_on_the_terminal(tmp_path):
         if child.isalive():
             child.terminate(force=True)
         log.close()
+
+
+def test_launcher_rejects_bad_options():
+    import subprocess
+    launcher = os.path.join(ROOT, "tools", "run-qemu")
+    for args, message in [(["--mem", "lots"], "--mem wants a number"),
+                          (["--accel", "warp"], "--accel must be kvm, tcg or auto"),
+                          (["--system", "/nonexistent.img"], "no system image"),
+                          (["--bogus"], "unknown option --bogus")]:
+        r = subprocess.run([launcher, "--headless"] + args, capture_output=True, text=True,
+                           timeout=30, stdin=subprocess.DEVNULL)
+        assert r.returncode != 0
+        assert message in r.stderr, (args, r.stderr)
