@@ -25,7 +25,8 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-
 KERNEL_C   := $(shell find kernel drivers dump -name '*.c' 2>/dev/null | sort)
 KERNEL_ASM := $(shell find boot kernel -name '*.asm' | sort)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
-PORTABLE_C := $(wildcard kernel/lib/*.c)
+PORTABLE_C := $(wildcard kernel/lib/*.c kernel/fs/*/*.c)
+HOSTLIB_C  := $(wildcard tools/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
@@ -82,10 +83,10 @@ $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
 
-$(B)/unit/%: tests/unit/%.c $(PORTABLE_C) tests/unit/ut.h | $(B)/.deps-ok
+$(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  UNIT    $@"
-	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) -o $@
+	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) $(HOSTLIB_C) -o $@
 
 unit: $(UNIT_BIN)
 
