@@ -117,18 +117,36 @@ uint64_t paging_kernel_pml4(void)
     return kernel_pml4;
 }
 
-const uint64_t *paging_lookup(uint64_t va)
+/* The entry mapping va and its level (0 = 4 KiB PTE, 1 = 2 MiB PDE), or NULL. */
+static const uint64_t *lookup_level(uint64_t va, int *level)
 {
     const uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR_MASK);
     for (int l = 3; l >= 0; l--) {
         const uint64_t *e = &t[idx(va, l)];
         if (!(*e & PTE_PRESENT))
             return NULL;
-        if (l == 0 || (l == 1 && (*e & PTE_HUGE)))
+        if (l == 0 || (*e & PTE_HUGE)) {
+            *level = l;
             return e;
-        if (*e & PTE_HUGE)
-            return e;
+        }
         t = phys_to_virt(*e & PTE_ADDR_MASK);
     }
     return NULL;
+}
+
+const uint64_t *paging_lookup(uint64_t va)
+{
+    int level;
+    return lookup_level(va, &level);
+}
+
+int paging_virt_to_phys(uint64_t va, uint64_t *pa)
+{
+    int level;
+    const uint64_t *e = lookup_level(va, &level);
+    if (!e || level > 1)
+        return ERR_NOT_FOUND;
+    uint64_t page_mask = level == 1 ? HUGE_SIZE - 1 : PAGE_SIZE - 1;
+    *pa = (*e & PTE_ADDR_MASK & ~page_mask) | (va & page_mask);
+    return 0;
 }

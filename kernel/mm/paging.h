@@ -31,4 +31,8 @@ uint64_t paging_kernel_pml4(void);
  * NULL if unmapped. Reads tables through the direct map only: safe at bugcheck time. */
 const uint64_t *paging_lookup(uint64_t va);
 
+/* Physical address behind kernel virtual address va (any mapping: image, direct map, MMIO).
+ * Returns 0 and *pa, or ERR_NOT_FOUND if va is not mapped. Safe at bugcheck time. */
+int paging_virt_to_phys(uint64_t va, uint64_t *pa);
+
 #endif

@@ -1,0 +1,231 @@
+/* AHCI kernel glue: find the controller on PCI, map ABAR, reset it, bring up every port with
+ * a SATA disk, IDENTIFY it and register it as a block device ("ahci0", "ahci1", ...).
+ * Transfers build PRD lists from the caller's kernel buffer page by page. */
+#include <string.h>
+#include "drivers/ahci/ahci.h"
+#include "drivers/ahci/ahci_pci.h"
+#include "block/disk.h"
+#include "pci/pci.h"
+#include "mm/paging.h"
+#include "mm/pfn.h"
+#include "mm/layout.h"
+#include "arch/cpu.h"
+#include "lib/fmt.h"
+#include "klog.h"
+#include "err.h"
+
+#define PCI_CLASS_STORAGE 0x01
+#define PCI_SUBCLASS_SATA 0x06
+#define PCI_PROGIF_AHCI   0x01
+#define PCI_COMMAND       0x04
+#define PCI_CMD_MEM       0x0002   /* memory space decoding */
+#define PCI_CMD_MASTER    0x0004   /* bus mastering (DMA) */
+#define AHCI_ABAR_BAR     5
+#define AHCI_MAX_DISKS    4
+#define DMA_LIMIT         (1ull << 32)  /* keep command memory below 4 GiB (no S64A needed) */
+
+struct ahci_disk {
+    struct ahci_port port;
+    struct blockdev bd;
+    char name[16];
+    void *identify_buf;
+    uint64_t identify_phys;
+};
+
+static struct ahci_disk disks[AHCI_MAX_DISKS];
+static unsigned ndisks;
+
+static void idle_pause(void)
+{
+    cpu_pause();
+}
+
+/* Describe [buf, buf+len) as PRD entries, merging physically contiguous pages. Returns the
+ * number of bytes described (may be less than len when the table is full), or an error. */
+static int64_t build_prds(const void *buf, uint64_t len, struct ahci_prd *prds, unsigned *nprd)
+{
+    uint64_t va = (uint64_t)buf, done = 0;
+    unsigned n = 0;
+    while (done < len) {
+        uint64_t pa;
+        if (paging_virt_to_phys(va + done, &pa))
+            return ERR_INVALID_ARGS;
+        uint64_t chunk = PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1));
+        if (chunk > len - done)
+            chunk = len - done;
+        if (n > 0) {
+            struct ahci_prd *last = &prds[n - 1];
+            uint64_t last_pa = (uint64_t)last->dbau << 32 | last->dba;
+            uint64_t last_len = (last->dbc_i & 0x3FFFFF) + 1;
+            if (last_pa + last_len == pa && last_len + chunk <= AHCI_PRD_MAX_BYTES) {
+                last->dbc_i = (uint32_t)(last_len + chunk - 1);
+                done += chunk;
+                continue;
+            }
+        }
+        if (n == AHCI_PRDT_ENTRIES)
+            break;
+        prds[n++] = (struct ahci_prd){ (uint32_t)pa, (uint32_t)(pa >> 32), 0, (uint32_t)(chunk - 1) };
+        done += chunk;
+    }
+    *nprd = n;
+    return (int64_t)done;
+}
+
+static int ahci_bd_rw(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf, bool write)
+{
+    struct ahci_disk *d = bd->ctx;
+    if ((uint64_t)buf & 1)
+        return ERR_INVALID_ARGS;
+    uint8_t *p = buf;
+    while (count > 0) {
+        uint64_t n = count < ATA_MAX_SECTORS_EXT ? count : ATA_MAX_SECTORS_EXT;
+        struct ahci_prd prds[AHCI_PRDT_ENTRIES];
+        unsigned nprd;
+        int64_t bytes = build_prds(p, n * bd->sector_size, prds, &nprd);
+        if (bytes < 0)
+            return (int)bytes;
+        uint64_t sectors = (uint64_t)bytes / bd->sector_size;
+        if (sectors == 0)
+            return ERR_INVALID_ARGS;
+        if (sectors < n) {
+            /* The PRD table filled up: trim the last entry to a whole number of sectors. */
+            uint64_t excess = (uint64_t)bytes - sectors * bd->sector_size;
+            while (excess > 0) {
+                struct ahci_prd *last = &prds[nprd - 1];
+                uint64_t len = (last->dbc_i & 0x3FFFFF) + 1;
+                if (len > excess) {
+                    last->dbc_i = (uint32_t)(len - excess - 1);
+                    excess = 0;
+                } else {
+                    excess -= len;
+                    nprd--;
+                }
+            }
+        }
+        int rc = ahci_rw_prds(&d->port, write, lba, (uint32_t)sectors, prds, nprd);
+        if (rc)
+            return rc;
+        lba += sectors;
+        count -= sectors;
+        p += sectors * bd->sector_size;
+    }
+    return 0;
+}
+
+static int ahci_bd_read(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf)
+{
+    return ahci_bd_rw(bd, lba, count, buf, false);
+}
+
+static int ahci_bd_write(struct blockdev *bd, uint64_t lba, uint64_t count, const void *buf)
+{
+    return ahci_bd_rw(bd, lba, count, (void *)buf, true);
+}
+
+static int ahci_bd_flush(struct blockdev *bd)
+{
+    return ahci_flush(&((struct ahci_disk *)bd->ctx)->port);
+}
+
+/* Command list (1 KiB) + received FIS (256 B) + identify buffer (512 B) in one page, the
+ * command table in a second. */
+static int port_memory(struct ahci_disk *d)
+{
+    uint64_t phys;
+    int rc = pfn_alloc_contig(2, 1, DMA_LIMIT, PFN_DMA, &phys);
+    if (rc)
+        return rc;
+    uint8_t *v = phys_to_virt(phys);
+    d->port.cmd_list = (struct ahci_cmd_header *)v;
+    d->port.cmd_list_phys = phys;
+    d->port.rfis = (struct ahci_recv_fis *)(v + 1024);
+    d->port.rfis_phys = phys + 1024;
+    d->identify_buf = v + 2048;
+    d->identify_phys = phys + 2048;
+    d->port.table = (struct ahci_cmd_table *)(v + PAGE_SIZE);
+    d->port.table_phys = phys + PAGE_SIZE;
+    return 0;
+}
+
+static void probe_port(volatile uint8_t *abar, unsigned port, const struct pci_device *pd, unsigned hba)
+{
+    volatile uint8_t *regs = abar + AHCI_PORT_BASE(port);
+    if (!ahci_port_link_up(regs))
+        return;
+    if (ndisks == AHCI_MAX_DISKS) {
+        klog(KLOG_WARN, "ahci%u: port %u: more than %d disks, ignored", hba, port, AHCI_MAX_DISKS);
+        return;
+    }
+    struct ahci_disk *d = &disks[ndisks];
+    memset(d, 0, sizeof *d);
+    d->port.regs = regs;
+    d->port.index = port;
+    d->port.idle = idle_pause;
+    int rc = port_memory(d);
+    if (rc) {
+        klog(KLOG_ERR, "ahci%u: port %u: no command memory: %s", hba, port, err_str(rc));
+        return;
+    }
+    rc = ahci_port_start(&d->port);
+    if (!rc && ahci_port_signature(regs) != AHCI_SIG_ATA) {
+        klog(KLOG_INFO, "ahci%u: port %u: %s, not a disk: skipped", hba, port,
+             ahci_port_signature(regs) == AHCI_SIG_ATAPI ? "ATAPI device" : "unknown device");
+        ahci_port_stop(&d->port);
+        pfn_free(d->port.cmd_list_phys, 2);
+        return;
+    }
+    if (!rc)
+        rc = ahci_identify(&d->port, d->identify_buf, d->identify_phys);
+    if (rc) {
+        klog(KLOG_ERR, "ahci%u: port %u: disk not usable: %s", hba, port, err_str(rc));
+        ahci_port_stop(&d->port);
+        pfn_free(d->port.cmd_list_phys, 2);
+        return;
+    }
+    fmt_snprintf(d->name, sizeof d->name, "ahci%u", ndisks);
+    d->bd = (struct blockdev){
+        .name = d->name, .sector_size = d->port.sector_size, .sectors = d->port.sectors, .ctx = d,
+        .read = ahci_bd_read, .write = ahci_bd_write, .flush = ahci_bd_flush,
+    };
+    char where[48];
+    fmt_snprintf(where, sizeof where, "ahci%u port %u (%04x:%04x)", hba, port, pd->vendor_id, pd->device_id);
+    if (disk_register(&d->bd, d->port.model, where) >= 0)
+        ndisks++;
+}
+
+int ahci_probe(void)
+{
+    unsigned hba = 0;
+    const struct pci_device *pd;
+    for (unsigned i = 0; (pd = pci_device_at(i)); i++) {
+        if (pd->class_code != PCI_CLASS_STORAGE || pd->subclass != PCI_SUBCLASS_SATA ||
+            pd->prog_if != PCI_PROGIF_AHCI)
+            continue;
+        const struct pci_bar *bar = &pd->bar[AHCI_ABAR_BAR];
+        if (bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) {
+            klog(KLOG_ERR, "ahci%u: no ABAR", hba);
+            continue;
+        }
+        uint16_t cmd = pci_read16(pd->bus, pd->dev, pd->fn, PCI_COMMAND);
+        pci_write16(pd->bus, pd->dev, pd->fn, PCI_COMMAND, cmd | PCI_CMD_MEM | PCI_CMD_MASTER);
+        volatile uint8_t *abar = paging_map_mmio(bar->base, AHCI_ABAR_SIZE);
+        if (!abar)
+            return ERR_NO_MEMORY;
+        int rc = ahci_hba_reset(abar);
+        if (rc) {
+            klog(KLOG_ERR, "ahci%u: HBA reset failed: %s", hba, err_str(rc));
+            continue;
+        }
+        uint32_t cap = *(volatile uint32_t *)(abar + AHCI_CAP);
+        uint32_t pi = *(volatile uint32_t *)(abar + AHCI_PI);
+        uint32_t vs = *(volatile uint32_t *)(abar + AHCI_VS);
+        klog(KLOG_INFO, "ahci%u: AHCI %x.%x, %u ports (implemented 0x%x), %u slots", hba, vs >> 16,
+             (vs >> 8) & 0xFF, (cap & AHCI_CAP_NP_MASK) + 1, pi, ((cap >> AHCI_CAP_NCS_SHIFT) & 0x1F) + 1);
+        for (unsigned port = 0; port < 32; port++)
+            if (pi & (1u << port))
+                probe_port(abar, port, pd, hba);
+        hba++;
+    }
+    return (int)ndisks;
+}
