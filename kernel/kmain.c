@@ -15,6 +15,7 @@
 #include "mm/paging.h"
 #include "mm/layout.h"
 #include "pci/pci.h"
+#include "drivers/nvme/nvme_pci.h"
 #include "bugcheck/bugcheck.h"
 #include "shell/shell.h"
 #include "klog.h"
@@ -96,6 +97,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     check(timer_start(), "timer");
     cpu_sti();
     pci_init();
+    nvme_probe();
 
     uint64_t ns = timer_ns();
     klog(KLOG_NOTICE, "boot: shell ready %lu us after kernel entry", (unsigned long)(ns / 1000u));
