@@ -193,8 +193,9 @@ static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd,
             return ERR_IO;
         }
         if (c->env->now_ns() > deadline) {
-            klog(KLOG_ERR, "%s: queue %u: opcode 0x%02x timed out after %u ms", c->name, q->qid,
-                 cmd->opc, NVME_CMD_TIMEOUT_MS);
+            klog(KLOG_ERR, "%s: queue %u: opcode 0x%02x timed out after %u ms (%lu interrupts "
+                 "with a completion on this queue so far)", c->name, q->qid, cmd->opc,
+                 NVME_CMD_TIMEOUT_MS, (unsigned long)q->irq_seen);
             return ERR_TIMED_OUT;
         }
         c->env->idle(q);
@@ -274,7 +275,8 @@ int nvme_request_queues(struct nvme_ctrl *c, uint16_t pairs, uint16_t *granted)
     int rc = exec(c, &c->admin, &cmd, &dw0);
     if (rc)
         return rc;
-    uint32_t sqa = (dw0 >> NVME_FEAT_NSQR_SHIFT & 0xFFFF) + 1, cqa = (dw0 >> NVME_FEAT_NCQR_SHIFT) + 1;
+    uint32_t sqa = (dw0 >> NVME_FEAT_NSQR_SHIFT & NVME_FEAT_NQ_MASK) + 1;
+    uint32_t cqa = (dw0 >> NVME_FEAT_NCQR_SHIFT & NVME_FEAT_NQ_MASK) + 1;
     *granted = (uint16_t)(sqa < cqa ? sqa : cqa);
     return 0;
 }

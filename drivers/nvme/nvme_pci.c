@@ -53,6 +53,8 @@ struct nvme_dev {
 static struct nvme_dev devs[NVME_MAX_CTRL];
 static unsigned ndevs;
 
+/* Through the page tables: the direct map (2 MiB pages), the kernel image and its stack.
+ * PTE_HUGE on a 4 KiB entry would be PAT, which the kernel never sets. */
 static uint64_t env_virt_to_phys(const void *v)
 {
     const uint64_t *pte = paging_lookup((uint64_t)v);
@@ -88,6 +90,8 @@ static void env_idle_poll(struct nvme_queue *q)
 static const struct nvme_env env_irq = { timer_ns, env_idle_irq, env_virt_to_phys };
 static const struct nvme_env env_poll = { timer_ns, env_idle_poll, env_virt_to_phys };
 
+/* Mark which queues have a completion waiting (the waiter re-checks the phase tag itself
+ * after every wake-up, so a lost or shared interrupt only costs a timer tick). */
 static void nvme_irq(struct trap_frame *f)
 {
     for (unsigned i = 0; i < ndevs; i++) {
@@ -179,6 +183,7 @@ static int start(struct nvme_dev *d)
     d->hw.regs = paging_map_mmio(bar->base, bar->size);
     if (!d->hw.regs)
         return ERR_NO_MEMORY;
+    /* On a later failure these pages stay allocated: the controller may still point at them. */
     uint64_t dma;
     int rc = pfn_alloc_contig(DMA_PAGES, 1, UINT64_MAX, PFN_DMA, &dma);
     if (rc)
@@ -207,7 +212,7 @@ static int start(struct nvme_dev *d)
         d->io.depth = 0;
         return rc;
     }
-    klog(KLOG_INFO, "%s: ready in %lu us, %u I/O queue pairs granted, %lu interrupts so far",
+    klog(KLOG_INFO, "%s: ready in %lu us, %u I/O queue pairs allocated, %lu interrupts so far",
          d->name, (unsigned long)((timer_ns() - t0) / 1000u), pairs,
          (unsigned long)d->interrupts);
     return register_namespaces(d);

@@ -155,6 +155,7 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 #define NVME_FEAT_NUM_QUEUES        0x07  /* Number of Queues (5.21.1.7) */
 #define NVME_FEAT_NSQR_SHIFT        0     /* CDW11 / DW0: I/O submission queues - 1 */
 #define NVME_FEAT_NCQR_SHIFT        16    /* CDW11 / DW0: I/O completion queues - 1 */
+#define NVME_FEAT_NQ_MASK           0xFFFF  /* width of each of those two fields */
 
 /* Read / Write (6.9, 6.15): CDW10-11 = SLBA, CDW12 bits 15:0 = NLB (zero-based) */
 #define NVME_RW_NLB_MAX             0x10000   /* blocks per command the field can express */

@@ -17,6 +17,8 @@
 #define PCI_CAP_PTR            0x34     /* u8 offset of the first capability */
 #define PCI_CAP_ID             0x00     /* u8, in a capability: its ID */
 #define PCI_CAP_NEXT           0x01     /* u8, in a capability: offset of the next, or 0 */
+#define PCI_CAP_PTR_MASK       0xFC     /* capability pointers are dword aligned */
+#define PCI_CAP_MIN_OFFSET     0x40     /* capabilities live after the standard header */
 #define PCI_CAP_MAX_WALK       48       /* bound on the list walk (a loop is a broken device) */
 
 /* MSI capability (6.8.1) */
@@ -49,6 +51,7 @@
 /* Message address and data for the local APIC (SDM 11.11.1, 11.11.2) */
 #define MSI_ADDR_BASE          0xFEE00000u  /* fixed top bits of an APIC message address */
 #define MSI_ADDR_DEST_SHIFT    12           /* destination APIC ID, bits 19:12 */
+#define MSI_ADDR_DEST_MASK     0xFFu        /* an 8-bit xAPIC ID */
 
 static uint8_t vectors_used[(PCI_VECTOR_LAST - PCI_VECTOR_FIRST + 1 + 7) / 8];
 
@@ -71,11 +74,11 @@ uint8_t pci_find_capability(const struct pci_device *d, uint8_t cap_id)
 {
     if (!(cfg_read16(d, PCI_STATUS) & PCI_STATUS_CAP_LIST))
         return 0;
-    uint8_t off = cfg_read8(d, PCI_CAP_PTR) & 0xFC;
-    for (unsigned n = 0; off >= 0x40 && n < PCI_CAP_MAX_WALK; n++) {
+    uint8_t off = cfg_read8(d, PCI_CAP_PTR) & PCI_CAP_PTR_MASK;
+    for (unsigned n = 0; off >= PCI_CAP_MIN_OFFSET && n < PCI_CAP_MAX_WALK; n++) {
         if (cfg_read8(d, (uint8_t)(off + PCI_CAP_ID)) == cap_id)
             return off;
-        off = cfg_read8(d, (uint8_t)(off + PCI_CAP_NEXT)) & 0xFC;
+        off = cfg_read8(d, (uint8_t)(off + PCI_CAP_NEXT)) & PCI_CAP_PTR_MASK;
     }
     return 0;
 }
@@ -108,7 +111,7 @@ int pci_vector_alloc(void)
 
 static uint32_t msg_address(void)
 {
-    return MSI_ADDR_BASE | (lapic_id() & 0xFF) << MSI_ADDR_DEST_SHIFT;
+    return MSI_ADDR_BASE | (lapic_id() & MSI_ADDR_DEST_MASK) << MSI_ADDR_DEST_SHIFT;
 }
 
 int pci_msix_enable(const struct pci_device *d, uint8_t vector)
