@@ -19,6 +19,9 @@ void shell_run(void) __attribute__((noreturn));
 extern const struct shell_cmd shell_commands[];
 /* `crash KIND` (shell_crash.c). */
 int shell_cmd_crash(int argc, char **argv);
+/* `disks` and `blk DISK read|fill ...` (shell_disk.c). */
+int shell_cmd_disks(int argc, char **argv);
+int shell_cmd_blk(int argc, char **argv);
 /* Split line in place into at most max words (double quotes group words). Returns argc, or
  * ERR_TOO_BIG / ERR_INVALID_ARGS (unterminated quote). */
 int shell_split(char *line, char **argv, int max);

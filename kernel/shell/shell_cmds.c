@@ -1,5 +1,5 @@
 /* The system commands of the shell and the command table: help, ver, mem, lspci, log,
- * uptime, reboot, poweroff, crash. */
+ * uptime, reboot, poweroff, crash (and disks, blk from shell_disk.c). */
 #include <stdint.h>
 #include "shell/shell.h"
 #include "console/console.h"
@@ -138,6 +138,9 @@ const struct shell_cmd shell_commands[] = {
     { "uptime", "", "time since boot", cmd_uptime },
     { "reboot", "", "reset the machine", cmd_reboot },
     { "poweroff", "", "power the machine off", cmd_poweroff },
+    { "disks", "", "registered disks: size, sector size, model, controller", shell_cmd_disks },
+    { "blk", "DISK read LBA [COUNT] | DISK fill LBA COUNT BYTE",
+      "hex dump sectors, or fill them with a byte and flush", shell_cmd_blk },
     { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },
     { 0, 0, 0, 0 },
 };

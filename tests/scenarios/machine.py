@@ -17,7 +17,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class Machine:
-    def __init__(self, workdir, mem=256, system=None, data=None, log_name="serial.log"):
+    def __init__(self, workdir, mem=256, system=None, data=None, data_sector_size=None,
+                 log_name="serial.log"):
         self.workdir = str(workdir)
         self.monitor_path = os.path.join(self.workdir, "monitor.sock")
         self.log = open(os.path.join(self.workdir, log_name), "w", encoding="utf-8")
@@ -27,6 +28,8 @@ class Machine:
             args += ["--system", system]
         if data:
             args += ["--data", data]
+        if data_sector_size:
+            args += ["--data-sector-size", str(data_sector_size)]
         self.started = time.monotonic()
         self.child = pexpect.spawn("timeout", args, encoding="utf-8", codec_errors="replace",
                                    timeout=BOOT_TIMEOUT, logfile=self.log, echo=False)
