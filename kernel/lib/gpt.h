@@ -43,8 +43,8 @@ _Static_assert(sizeof(struct gpt_mbr) == 512, "MBR is 512 bytes at the start of 
 struct gpt_header {
     char signature[8];                      /* Signature: "EFI PART" */
     uint32_t revision;                      /* Revision: 0x00010000 */
-    uint32_t header_size;                   /* HeaderSize: 92 <= bytes covered by the CRC <= sector */
-    uint32_t header_crc32;                  /* HeaderCRC32: CRC-32 of HeaderSize bytes, itself as 0 */
+    uint32_t header_size;                   /* HeaderSize: bytes the CRC covers, 92..sector */
+    uint32_t header_crc32;                  /* HeaderCRC32: of HeaderSize bytes, this as 0 */
     uint32_t reserved;                      /* Reserved: zero */
     uint64_t my_lba;                        /* MyLBA: LBA of this header (1, or the last LBA) */
     uint64_t alternate_lba;                 /* AlternateLBA: LBA of the other header */
@@ -141,10 +141,10 @@ struct gpt_info {
  *
  * The protective MBR is checked but only reported (GPT_INFO_NO_PMBR): a lost or unreadable
  * LBA 0 does not hide a valid GPT. The primary header (LBA 1) and its entry array are used
- * if every check passes: signature, revision 1.x, HeaderSize, HeaderCRC32, MyLBA, AlternateLBA, the usable
- * range and the entry array inside the disk and apart from each other and from both headers,
- * entry size and count, PartitionEntryArrayCRC32, and every used entry inside the usable
- * range with StartingLBA <= EndingLBA and no two overlapping. Otherwise the backup header at
+ * if every check passes: signature, revision 1.x, HeaderSize, HeaderCRC32, MyLBA,
+ * AlternateLBA, the usable range and the entry array inside the disk and apart from each
+ * other and from both headers, entry size and count, PartitionEntryArrayCRC32, and every
+ * used entry inside the usable range with StartingLBA <= EndingLBA and no two overlapping. Otherwise the backup header at
  * the last LBA is tried the same way (GPT_INFO_BACKUP_USED). When the primary is good, the
  * backup header is read and compared with it, and a mismatch only sets GPT_INFO_BACKUP_BAD.
  *

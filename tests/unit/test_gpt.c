@@ -112,7 +112,8 @@ static int make_fdisk4k(const char *img)
             "start=8192, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, uuid=%s, name=\"three\"\n",
             sg_guids[0], sg_guids[1], sg_guids[2]);
     fclose(f);
-    return sh("truncate -s 300M '%s' && printf 'I\\n%s\\nw\\n' | fdisk -b 4096 '%s' >/dev/null 2>&1",
+    return sh("truncate -s 300M '%s' && "
+              "printf 'I\\n%s\\nw\\n' | fdisk -b 4096 '%s' >/dev/null 2>&1",
               img, path("script"), img);
 }
 
