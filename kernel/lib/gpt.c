@@ -99,7 +99,9 @@ static int check_header(const struct gpt_header *h, uint64_t lba, bool primary,
         return ERR_CORRUPT;
     if (h->size_of_partition_entry < GPT_ENTRY_SIZE_MIN || !is_pow2(h->size_of_partition_entry))
         return ERR_CORRUPT;
-    if (h->number_of_partition_entries > GPT_MAX_ENTRIES)
+    if (h->number_of_partition_entries > GPT_MAX_ENTRIES ||
+        (uint64_t)h->number_of_partition_entries * h->size_of_partition_entry >
+            GPT_MAX_ARRAY_BYTES)
         return ERR_TOO_BIG;
     uint64_t first = h->partition_entry_lba, count = array_sectors(h, disk->sector_size);
     if (count > n - first)
@@ -290,7 +292,7 @@ int gpt_read(struct blockdev *disk, void *scratch, size_t scratch_len,
     uint32_t ss = disk->sector_size;
     info->sector_size = ss;
     info->disk_sectors = disk->sectors;
-    if (!is_pow2(ss) || ss < 512 || ss > GPT_SCRATCH_MIN)
+    if (!is_pow2(ss) || ss < 512 || ss > GPT_SECTOR_MAX)
         return ERR_NOT_SUPPORTED;
     if (scratch_len < ss)
         return ERR_INVALID_ARGS;

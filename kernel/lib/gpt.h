@@ -121,12 +121,17 @@ struct gpt_info {
     struct gpt_guid disk_guid;
 };
 
-/* Largest NumberOfPartitionEntries accepted (ERR_TOO_BIG above it): 4 MiB of 128-byte
- * entries. Windows creates 128; no real disk comes near this. */
-#define GPT_MAX_ENTRIES 32768u
+/* Largest NumberOfPartitionEntries, and largest entry array in bytes, accepted (ERR_TOO_BIG
+ * above): 4 MiB, 32768 entries of 128 bytes. Windows and sgdisk create 128 entries (16 KiB);
+ * the limit keeps a forged header from making gpt_read() stream gigabytes. */
+#define GPT_MAX_ENTRIES     32768u
+#define GPT_MAX_ARRAY_BYTES (GPT_MAX_ENTRIES * GPT_ENTRY_SIZE_MIN)
 
-/* Smallest scratch buffer gpt_read() accepts: one sector of the largest size supported. */
-#define GPT_SCRATCH_MIN 4096u
+/* Sector sizes supported: powers of two from 512 to GPT_SECTOR_MAX bytes. */
+#define GPT_SECTOR_MAX 4096u
+
+/* Smallest scratch buffer gpt_read() accepts on every disk: one sector of the largest size. */
+#define GPT_SCRATCH_MIN GPT_SECTOR_MAX
 
 /* Reads and validates the GPT of `disk`.
  *
@@ -157,7 +162,8 @@ struct gpt_info {
  *                      StartingLBA > EndingLBA, or two partitions overlapping
  *   ERR_RANGE          a header field, the entry array or a partition outside the disk or
  *                      its usable range
- *   ERR_TOO_BIG        NumberOfPartitionEntries > GPT_MAX_ENTRIES
+ *   ERR_TOO_BIG        NumberOfPartitionEntries > GPT_MAX_ENTRIES, or the array larger than
+ *                      GPT_MAX_ARRAY_BYTES
  *   ERR_NO_SPACE       valid table, but more used entries (*count) than max: the first max
  *                      are in parts[]
  *   ERR_IO / others    from the block device

@@ -392,6 +392,7 @@ static void array_past_end(struct gpt_header *h) { h->partition_entry_lba = 1ull
 static void array_at_end(struct gpt_header *h) { h->partition_entry_lba = 131072 - 2; }
 static void entry_size_odd(struct gpt_header *h) { h->size_of_partition_entry = 130; }
 static void entry_size_huge(struct gpt_header *h) { h->size_of_partition_entry = 1u << 31; }
+static void entry_size_256(struct gpt_header *h) { h->size_of_partition_entry = 256; }
 static void revision_2(struct gpt_header *h) { h->revision = 0x00020000; }
 static void header_size_small(struct gpt_header *h) { h->header_size = 91; }
 static void header_size_big(struct gpt_header *h) { h->header_size = 513; }
@@ -417,7 +418,8 @@ static const struct corruption {
     { "entry array past the disk", array_past_end, FIX_CRC, ERR_RANGE, 0 },
     { "entry array running off the end", array_at_end, FIX_CRC, ERR_RANGE, 0 },
     { "entry size 130", entry_size_odd, FIX_CRC, ERR_CORRUPT, 0 },
-    { "entry size 2 GiB", entry_size_huge, FIX_CRC, ERR_RANGE, 0 },
+    { "entry size 2 GiB", entry_size_huge, FIX_CRC, ERR_TOO_BIG, 0 },
+    { "entry size 256 past usable", entry_size_256, FIX_CRC, ERR_CORRUPT, ERR_RANGE },
     { "revision 2.0", revision_2, FIX_CRC, ERR_NOT_SUPPORTED, 0 },
     { "header size 91", header_size_small, NO_FIX, ERR_CORRUPT, 0 },
     { "header size > sector", header_size_big, NO_FIX, ERR_CORRUPT, 0 },
