@@ -30,7 +30,7 @@ HOSTLIB_C  := $(wildcard tools/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
-.PHONY: all deps run test unit bench clean
+.PHONY: all deps disks run test unit bench clean
 all: $(B)/blackbox.elf $(B)/blackbox.iso
 
 deps: $(B)/.deps-ok
@@ -90,8 +90,21 @@ $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.d
 
 unit: $(UNIT_BIN)
 
-run: all
-	tools/run-qemu $(RUNFLAGS)
+# The guest's disks, made once: an image holds the guest's state (dumps, registry), so it is
+# only ever created when missing, never remade or wiped. `rm` one to start it afresh.
+DISKS := $(B)/disks/system.img $(B)/disks/data.img
+disks: $(DISKS)
+
+$(B)/disks/system.img: | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	tools/mkdisk $@ 64G SYSTEM
+
+$(B)/disks/data.img: | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	tools/mkdisk $@ 32G DATA
+
+run: all disks
+	tools/run-qemu --system $(B)/disks/system.img --data $(B)/disks/data.img $(RUNFLAGS)
 
 test: all unit $(B)/tools/mkksyms
 	$(PYTHON) -m pytest -v -p no:cacheprovider tests/unit tests/scenarios
