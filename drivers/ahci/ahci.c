@@ -131,11 +131,12 @@ static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
     h->ctbau = (uint32_t)(p->table_phys >> 32);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     wr(p->regs, AHCI_PxIS, 0xFFFFFFFFu);
+    p->irq_is = 0;
     wr(p->regs, AHCI_PxCI, 1u << SLOT);
 
     uint64_t end = timer_ns() + AHCI_TIMEOUT_CMD_NS;
     for (;;) {
-        uint32_t is = rd(p->regs, AHCI_PxIS);
+        uint32_t is = rd(p->regs, AHCI_PxIS) | p->irq_is;
         if (is & AHCI_PxIS_ERRORS) {
             port_recover(p, is, rd(p->regs, AHCI_PxTFD));
             return ERR_IO;
@@ -147,7 +148,7 @@ static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
             port_recover(p, is, rd(p->regs, AHCI_PxTFD));
             return ERR_TIMED_OUT;
         }
-        p->idle();
+        p->idle(p);
     }
     uint32_t tfd = rd(p->regs, AHCI_PxTFD);
     if (tfd & AHCI_PxTFD_STS_ERR) {
@@ -155,6 +156,24 @@ static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
         return ERR_IO;
     }
     return 0;
+}
+
+bool ahci_port_busy(const struct ahci_port *p)
+{
+    return (rd(p->regs, AHCI_PxCI) & (1u << SLOT)) &&
+           !((rd(p->regs, AHCI_PxIS) | p->irq_is) & AHCI_PxIS_ERRORS);
+}
+
+void ahci_port_ack_irq(struct ahci_port *p)
+{
+    uint32_t is = rd(p->regs, AHCI_PxIS);
+    p->irq_is |= is;
+    wr(p->regs, AHCI_PxIS, is);
+}
+
+void ahci_port_enable_irq(struct ahci_port *p)
+{
+    wr(p->regs, AHCI_PxIE, AHCI_PxIE_DEFAULT);
 }
 
 static void fis_init(struct fis_reg_h2d *f, uint8_t command, uint64_t lba, uint32_t count)

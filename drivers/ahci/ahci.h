@@ -13,8 +13,10 @@
 #define AHCI_TIMEOUT_PORT_NS    (500ull * 1000 * 1000)   /* CR/FR to clear: 500 ms (spec) */
 #define AHCI_TIMEOUT_CMD_NS     (5000ull * 1000 * 1000)  /* one command */
 
-/* How a waiting command passes time between checks. */
-typedef void (*ahci_idle_fn)(void);
+struct ahci_port;
+/* How a waiting command passes time between checks: spin (polled, dump path) or sleep
+ * until an interrupt (live driver; must not sleep if slot 0 already completed). */
+typedef void (*ahci_idle_fn)(struct ahci_port *p);
 
 /* One port and the memory its commands use. [I] = set at init, then read-only. */
 struct ahci_port {
@@ -26,7 +28,9 @@ struct ahci_port {
     uint64_t rfis_phys;              /* [I] */
     struct ahci_cmd_table *table;    /* command table for slot 0 [I] */
     uint64_t table_phys;             /* [I] */
-    ahci_idle_fn idle;               /* called while waiting (pause, or sti;hlt) [I] */
+    ahci_idle_fn idle;               /* called while waiting (pause, or sti;hlt) */
+    volatile uint32_t irq_is;        /* PxIS bits an interrupt handler read and cleared;
+                                        issue() clears it, handler ORs in (0 when polled) */
     uint32_t sector_size;            /* logical sector size, from IDENTIFY */
     uint64_t sectors;                /* capacity in logical sectors, from IDENTIFY */
     char model[41];                  /* from IDENTIFY, NUL-terminated */
@@ -52,6 +56,12 @@ int ahci_identify(struct ahci_port *p, void *buf, uint64_t buf_phys);
  * buffer described by the PRD list (phys, len) pairs. Used by ahci_rw. */
 int ahci_rw_prds(struct ahci_port *p, bool write, uint64_t lba, uint32_t count,
                  const struct ahci_prd *prds, unsigned nprd);
+/* True while command slot 0 is still outstanding and no error has been reported. */
+bool ahci_port_busy(const struct ahci_port *p);
+/* Interrupt handler work for one port: collect and clear PxIS into p->irq_status. */
+void ahci_port_ack_irq(struct ahci_port *p);
+/* Enable the port's interrupt sources (PxIE). */
+void ahci_port_enable_irq(struct ahci_port *p);
 /* FLUSH CACHE EXT. 0, ERR_IO, ERR_TIMED_OUT. */
 int ahci_flush(struct ahci_port *p);
 

@@ -6,6 +6,9 @@
 #include "drivers/ahci/ahci_pci.h"
 #include "block/disk.h"
 #include "pci/pci.h"
+#include "pci/pci_msi.h"
+#include "arch/trap.h"
+#include "arch/lapic.h"
 #include "mm/paging.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"
@@ -26,18 +29,77 @@
 
 struct ahci_disk {
     struct ahci_port port;
+    unsigned hba;                    /* index into hbas[] */
     struct blockdev bd;
     char name[16];
     void *identify_buf;
     uint64_t identify_phys;
 };
 
+struct ahci_hba {
+    volatile uint8_t *abar;
+    uint64_t irqs;                   /* interrupts taken */
+};
+
 static struct ahci_disk disks[AHCI_MAX_DISKS];
 static unsigned ndisks;
+static struct ahci_hba hbas[AHCI_MAX_DISKS];
+static unsigned nhbas;
 
-static void idle_pause(void)
+static void idle_pause(struct ahci_port *p)
 {
+    (void)p;
     cpu_pause();
+}
+
+/* Sleep until an interrupt unless the command already finished; interrupts are off between
+ * the check and `sti; hlt`, so a completion cannot slip in unseen. */
+static void idle_irq(struct ahci_port *p)
+{
+    cpu_cli();
+    if (!ahci_port_busy(p)) {
+        cpu_sti();
+        return;
+    }
+    cpu_idle();
+}
+
+static void ahci_irq(struct trap_frame *f)
+{
+    (void)f;
+    for (unsigned h = 0; h < nhbas; h++) {
+        uint32_t is = *(volatile uint32_t *)(hbas[h].abar + AHCI_IS);
+        if (!is)
+            continue;
+        hbas[h].irqs++;
+        for (unsigned i = 0; i < ndisks; i++)
+            if (disks[i].hba == h && (is & (1u << disks[i].port.index)))
+                ahci_port_ack_irq(&disks[i].port);
+        *(volatile uint32_t *)(hbas[h].abar + AHCI_IS) = is;
+    }
+    lapic_eoi();
+}
+
+/* One MSI vector for the HBA; on failure the disks stay polled. */
+static void setup_interrupt(const struct pci_device *pd, unsigned hba, unsigned first_disk)
+{
+    int v = pci_vector_alloc();
+    if (v < 0 || trap_register((unsigned)v, ahci_irq)) {
+        klog(KLOG_WARN, "ahci%u: no interrupt vector: polling", hba);
+        return;
+    }
+    int kind = pci_irq_enable(pd, (uint8_t)v);
+    if (kind < 0) {
+        klog(KLOG_WARN, "ahci%u: no MSI: %s; polling", hba, err_str(kind));
+        return;
+    }
+    for (unsigned i = first_disk; i < ndisks; i++) {
+        ahci_port_enable_irq(&disks[i].port);
+        disks[i].port.idle = idle_irq;
+    }
+    volatile uint32_t *ghc = (volatile uint32_t *)(hbas[hba].abar + AHCI_GHC);
+    *ghc |= AHCI_GHC_IE;
+    klog(KLOG_INFO, "ahci%u: %s vector 0x%x", hba, pci_irq_kind_name(kind), v);
 }
 
 /* Describe [buf, buf+len) as PRD entries, merging physically contiguous pages. Returns the
@@ -162,6 +224,7 @@ static void probe_port(volatile uint8_t *abar, unsigned port, const struct pci_d
     d->port.regs = regs;
     d->port.index = port;
     d->port.idle = idle_pause;
+    d->hba = hba;
     int rc = port_memory(d);
     if (rc) {
         klog(KLOG_ERR, "ahci%u: port %u: no command memory: %s", hba, port, err_str(rc));
@@ -209,6 +272,8 @@ int ahci_probe(void)
         }
         uint16_t cmd = pci_read16(pd->bus, pd->dev, pd->fn, PCI_COMMAND);
         pci_write16(pd->bus, pd->dev, pd->fn, PCI_COMMAND, cmd | PCI_CMD_MEM | PCI_CMD_MASTER);
+        if (nhbas == AHCI_MAX_DISKS)
+            break;
         volatile uint8_t *abar = paging_map_mmio(bar->base, AHCI_ABAR_SIZE);
         if (!abar)
             return ERR_NO_MEMORY;
@@ -222,9 +287,13 @@ int ahci_probe(void)
         uint32_t vs = *(volatile uint32_t *)(abar + AHCI_VS);
         klog(KLOG_INFO, "ahci%u: AHCI %x.%x, %u ports (implemented 0x%x), %u slots", hba, vs >> 16,
              (vs >> 8) & 0xFF, (cap & AHCI_CAP_NP_MASK) + 1, pi, ((cap >> AHCI_CAP_NCS_SHIFT) & 0x1F) + 1);
+        hbas[nhbas++].abar = abar;
+        unsigned first_disk = ndisks;
         for (unsigned port = 0; port < 32; port++)
             if (pi & (1u << port))
                 probe_port(abar, port, pd, hba);
+        if (ndisks > first_disk)
+            setup_interrupt(pd, hba, first_disk);
         hba++;
     }
     return (int)ndisks;
