@@ -139,6 +139,8 @@ static int ensure_clusters(struct fat_file *f, uint32_t need)
     struct fat_vol *v = f->vol;
     if (need == 0)
         return 0;
+    if (need > v->clusters)
+        return ERR_NO_SPACE;
     if (!f->first_cluster) {
         f->pos_cluster = 0;
         return fat_alloc_chain(v, need, false, &f->first_cluster);
