@@ -74,7 +74,7 @@ static const struct fat_env fx_env = { NULL, fx_alloc, fx_free, fx_now };
 
 /* An image file and, while mounted, its device and volume. */
 struct fx {
-    const char *path;
+    char path[160];
     uint32_t ss;
     struct imgdev dev;
     struct fat_vol *vol;
@@ -84,7 +84,7 @@ struct fx {
 static inline bool fx_make(struct fx *x, const char *name, unsigned mb, uint32_t ss,
                            const char *extra)
 {
-    x->path = strdup(fx_path(name));
+    snprintf(x->path, sizeof(x->path), "%s", fx_path(name));
     x->ss = ss;
     x->vol = NULL;
     return fx_sh("rm -f '%s' && truncate -s %uM '%s' && mkfs.fat -F 32 -S %u %s '%s' >/dev/null",
