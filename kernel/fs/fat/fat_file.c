@@ -147,6 +147,13 @@ static int ensure_clusters(struct fat_file *f, uint32_t need)
     }
     uint32_t last, have;
     int rc = walk(f, need - 1, true, &last, &have);
+    if (rc == 0 && have + 1 == need &&
+        (uint64_t)have * v->cluster_size >= f->size) {
+        /* The chain is longer than the size says (a torn extension, or a loop): walk it
+         * whole, which is bounded, before trusting the clusters past the end. */
+        uint32_t len;
+        rc = fat_chain_len(v, f->first_cluster, &len);
+    }
     if (rc || have + 1 == need)
         return rc;
     uint32_t head;

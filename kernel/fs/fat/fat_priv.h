@@ -3,11 +3,16 @@
  *
  * Metadata ordering (so that a reset at any instant leaves a volume fsck.fat accepts, at
  * worst with lost clusters or a chain longer than its file's size):
+ *  - FAT copies are written copy 0 first; a reset between copies leaves them different,
+ *    and copy 0 (the one fsck.fat and the core read) holds the ordered state.
  *  - FSInfo: before the first FAT change of an operation its free count is written as
  *    "unknown" (0xFFFFFFFF); the true value is written back when the operation ends.
  *  - Allocation: new clusters are chained and terminated in every FAT copy and flushed
  *    before anything points at them; then the old tail (or the directory entry, for an
  *    empty file) is made to point at them, then data is written, then the entry's size.
+ *    An empty file gets its first cluster and size in one sector write; extending a
+ *    non-empty file cannot be atomic in FAT, and a reset between linking and the size
+ *    write leaves a chain longer than the size, which fsck trims back to the old size.
  *  - Shrinking: the entry's size (and first cluster, when it drops to 0) is written and
  *    flushed first; then the chain is cut and the rest freed.
  *  - Deleting: the long-name slots, then the short entry, are marked deleted and flushed
