@@ -63,10 +63,11 @@ static inline int fx_sh(const char *fmt, ...)
 
 static void *fx_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
 static void fx_free(void *ctx, void *p) { (void)ctx; free(p); }
+static uint16_t fx_date = FX_DATE;   /* tests may move the clock to another day */
 static void fx_now(void *ctx, struct fat_time *t)
 {
     (void)ctx;
-    t->date = FX_DATE;
+    t->date = fx_date;
     t->time = FX_TIME;
     t->tenths = 150;
 }

@@ -527,7 +527,49 @@ static void fsinfo_counts(void)
     UT_EQ_INT(fx_unmount(&x), 0);
 }
 
+/* Times come from the env's clock; a read on a later day updates only the access date. A
+ * handle whose file was renamed or deleted is refused. */
+static void times_and_stale_handles(void)
+{
+    struct fx x;
+    struct fat_file f, g;
+    struct fat_dirent de;
+    uint8_t buf[16];
+    size_t got;
+    UT_ASSERT(fx_make(&x, "s.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&x), 0);
+    fx_date = FX_DATE;
+    UT_EQ_INT(fat_create(x.vol, "/t.txt", &f), 0);
+    UT_EQ_INT(fat_write(&f, 0, "0123456789", 10, &got), 0);
+    fx_date = FX_DATE + 1;
+    UT_EQ_INT(fat_open(x.vol, "/t.txt", &g), 0);
+    UT_EQ_INT(fat_read(&g, 0, buf, sizeof(buf), &got), 0);
+    UT_EQ_INT(fat_stat(x.vol, "/t.txt", &de), 0);
+    UT_EQ_INT(de.accessed_date, FX_DATE + 1);
+    UT_EQ_INT(de.modified.date, FX_DATE);
+    UT_EQ_INT(de.created.date, FX_DATE);
+    UT_EQ_INT(de.size, 10);
+    UT_ASSERT(de.attr & FAT_ATTR_ARCHIVE);
+    UT_EQ_INT(fat_write(&f, 0, "x", 1, &got), 0);
+    UT_EQ_INT(fat_stat(x.vol, "/t.txt", &de), 0);
+    UT_EQ_INT(de.modified.date, FX_DATE + 1);
+    fx_date = FX_DATE;
+    UT_EQ_INT(fat_write(&f, UINT64_MAX - 4, buf, 8, &got), ERR_TOO_BIG);
+    UT_EQ_INT(fat_rename(x.vol, "/t.txt", "/u.txt"), 0);
+    UT_EQ_INT(fat_write(&f, 0, "y", 1, &got), ERR_BAD_STATE);
+    UT_EQ_INT(fat_open(x.vol, "/u.txt", &f), 0);
+    UT_EQ_INT(fat_unlink(x.vol, "/u.txt"), 0);
+    UT_EQ_INT(fat_truncate(&f, 0), ERR_BAD_STATE);
+    UT_EQ_INT(fat_write(&f, 100000, buf, 8, &got), ERR_BAD_STATE);   /* nothing allocated */
+    struct fat_info info;
+    fat_info(x.vol, &info);
+    UT_EQ_INT(info.free_clusters, info.clusters - 1);
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+}
+
 static const struct ut_case cases[] = {
+    { "times_and_stale_handles", times_and_stale_handles },
     { "mount_512_and_4096", mount_512_and_4096 },
     { "reads_mcopy_files", reads_mcopy_files },
     { "write_and_extend", write_and_extend },

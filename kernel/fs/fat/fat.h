@@ -41,7 +41,9 @@ struct fat_vol;   /* a mounted volume; opaque, allocated through the env */
 
 /* An open file. Plain data owned by the caller; valid until the file is renamed, deleted or
  * the volume unmounted (the core checks the directory entry still names the file on every
- * metadata update and fails with ERR_BAD_STATE if not). Fields are private to the core. */
+ * metadata update and fails with ERR_BAD_STATE if not). Any number of handles may read a
+ * file, but only one may change it (writes store the handle's size and chain in the entry).
+ * Fields are private to the core. */
 struct fat_file {
     struct fat_vol *vol;
     uint32_t first_cluster;   /* 0 while the file has no cluster */

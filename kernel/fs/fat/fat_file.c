@@ -19,8 +19,22 @@ static void file_from_node(struct fat_vol *v, const struct fat_node *node, struc
     f->ent_off = node->off;
 }
 
-/* Write the handle's first cluster and size to its entry (and the write time and archive
- * bit when `written`, else just the access date), then flush. */
+/* ERR_BAD_STATE unless the handle's entry still names this file with this chain: checked
+ * before any change, so a stale handle never writes into clusters now owned by others. */
+static int ent_check(struct fat_file *f)
+{
+    int rc = fat_dsec_load(f->vol, f->ent_lba);
+    if (rc)
+        return rc;
+    const uint8_t *e = f->vol->dir_buf + f->ent_off;
+    if (memcmp(e + DE_NAME, f->sfn, 11) != 0 || fat_ent_cluster(e) != f->first_cluster)
+        return ERR_BAD_STATE;
+    return 0;
+}
+
+/* Update the handle's entry, then flush. `written`: first cluster, size, write time, access
+ * date and the archive bit; otherwise the access date alone (a reader never stores a size
+ * it may hold stale). */
 static int ent_store(struct fat_file *f, bool written)
 {
     struct fat_vol *v = f->vol;
@@ -32,10 +46,10 @@ static int ent_store(struct fat_file *f, bool written)
     uint8_t *e = v->dir_buf + f->ent_off;
     if (memcmp(e + DE_NAME, f->sfn, 11) != 0)
         return ERR_BAD_STATE;
-    fat_ent_set_cluster(e, f->first_cluster);
-    fat_put32(e + DE_FILESIZE, f->size);
     fat_put16(e + DE_LSTACCDATE, now.date);
     if (written) {
+        fat_ent_set_cluster(e, f->first_cluster);
+        fat_put32(e + DE_FILESIZE, f->size);
         fat_put16(e + DE_WRTDATE, now.date);
         fat_put16(e + DE_WRTTIME, now.time);
         e[DE_ATTR] |= FAT_ATTR_ARCHIVE;
@@ -170,12 +184,15 @@ static int ensure_clusters(struct fat_file *f, uint32_t need)
 static int grow_write(struct fat_file *f, uint64_t off, const uint8_t *buf, size_t len)
 {
     struct fat_vol *v = f->vol;
-    uint64_t end = off + len;
-    if (end > FAT_FILE_MAX)
+    if (off > FAT_FILE_MAX || len > FAT_FILE_MAX - off)
         return ERR_TOO_BIG;
+    uint64_t end = off + len;
     uint32_t old_first = f->first_cluster;
     uint32_t need = (uint32_t)((end + v->cluster_size - 1) / v->cluster_size);
-    int rc = fat_op_begin(v);
+    int rc = ent_check(f);
+    if (rc)
+        return rc;
+    rc = fat_op_begin(v);
     if (rc == 0)
         rc = ensure_clusters(f, need);
     if (rc == 0 && off > f->size)
@@ -303,8 +320,8 @@ static int shrink(struct fat_file *f, uint32_t size)
     struct fat_vol *v = f->vol;
     uint32_t keep = (uint32_t)(((uint64_t)size + v->cluster_size - 1) / v->cluster_size);
     uint32_t old_first = f->first_cluster, last, got, rest = old_first;
-    int rc = 0;
-    if (keep && old_first) {
+    int rc = ent_check(f);
+    if (rc == 0 && keep && old_first) {
         rc = walk(f, keep - 1, false, &last, &got);
         if (rc == 0)
             rc = fat_next(v, last, &rest);
