@@ -64,9 +64,21 @@ static void mount_512_and_4096(void)
     struct fat_file f;
     UT_EQ_INT(fat_create(b.vol, "/big4k.bin", &f), 0);
     UT_EQ_INT(put(&f, 0, 300000, 7, 5000), 0);
+    UT_EQ_INT(fat_mkdir(b.vol, "/Sub Directory"), 0);
+    UT_EQ_INT(fat_create(b.vol, "/Sub Directory/A long name on 4K sectors.txt", &f), 0);
+    UT_EQ_INT(put(&f, 0, 12345, 8, 1000), 0);
+    UT_EQ_INT(fat_rename(b.vol, "/big4k.bin", "/Sub Directory/moved.bin"), 0);
+    UT_EQ_INT(fat_truncate(&f, 5000), 0);
     UT_EQ_INT(fx_unmount(&b), 0);
     UT_ASSERT(fx_fsck(&b));
-    UT_ASSERT(mtools_matches(&b, "/big4k.bin", 300000, 7));
+    UT_ASSERT(mtools_matches(&b, "/Sub Directory/moved.bin", 300000, 7));
+    UT_ASSERT(mtools_matches(&b, "/Sub Directory/A long name on 4K sectors.txt", 5000, 8));
+    UT_ASSERT(fx_host_file(fx_path("m4k"), 70000, 9));
+    UT_EQ_INT(fx_sh("mcopy -i '%s' '%s' '::/Sub Directory/from mtools.bin'", b.path,
+                    fx_path("m4k")), 0);
+    UT_EQ_INT(fx_mount(&b), 0);
+    UT_ASSERT(core_matches(b.vol, "/sub directory/FROM MTOOLS.BIN", 70000, 9));
+    UT_EQ_INT(fx_unmount(&b), 0);
 }
 
 /* Files made by mcopy, read by the core: short and long names, a subdirectory, both
