@@ -1,0 +1,357 @@
+/* FAT32 directories: walking 32-byte slots along a directory's cluster chain, assembling
+ * VFAT long names (checksum verified; orphaned or broken sequences are ignored), finding
+ * names, adding entries (alias generation, growing the directory) and removing them, in the
+ * write order described in fat_priv.h. */
+#include <string.h>
+#include "fs/fat/fat_priv.h"
+#include "err.h"
+
+static void slot_where(const struct fat_vol *v, const struct fat_slot *s, uint64_t *lba,
+                       uint32_t *off)
+{
+    uint64_t byte = (uint64_t)s->index * DIRENT_SIZE;
+    *lba = fat_cluster_lba(v, s->cluster) + byte / v->bps;
+    *off = (uint32_t)(byte % v->bps);
+}
+
+/* Load the sector holding slot s; *e points at the slot inside the cache. */
+static int slot_load(struct fat_vol *v, const struct fat_slot *s, uint8_t **e)
+{
+    uint64_t lba;
+    uint32_t off;
+    if (!fat_cluster_ok(v, s->cluster))
+        return ERR_CORRUPT;
+    slot_where(v, s, &lba, &off);
+    int rc = fat_dsec_load(v, lba);
+    if (rc == 0)
+        *e = v->dir_buf + off;
+    return rc;
+}
+
+/* Step to the next slot: 1 moved, 0 at the end of the chain (s unchanged), or ERR_*. */
+static int slot_advance(struct fat_vol *v, struct fat_slot *s, uint32_t *steps)
+{
+    if (s->index + 1 < v->cluster_size / DIRENT_SIZE) {
+        s->index++;
+        return 1;
+    }
+    uint32_t next;
+    int rc = fat_next(v, s->cluster, &next);
+    if (rc)
+        return rc;
+    if (!next)
+        return 0;
+    if (++*steps > v->clusters ||
+        (uint64_t)(*steps + 1) * (v->cluster_size / DIRENT_SIZE) > DIR_MAX_ENTRIES)
+        return ERR_CORRUPT;
+    s->cluster = next;
+    s->index = 0;
+    return 1;
+}
+
+/* Long-name assembly state while scanning. */
+struct lfn_state {
+    uint16_t units[LFN_MAX_SLOTS * LFN_CHARS];
+    uint32_t slots;       /* slots in the sequence, 0 = none in progress */
+    uint32_t next_ord;    /* ordinal expected next; 0 when complete */
+    uint8_t sum;
+    struct fat_slot first;
+};
+
+static void lfn_take(struct lfn_state *st, const uint8_t *e, const struct fat_slot *pos)
+{
+    uint32_t ord = e[LFN_ORD] & 0x1F;
+    if (e[LFN_ORD] & LFN_LAST) {
+        st->slots = 0;
+        if (ord == 0 || ord > LFN_MAX_SLOTS)
+            return;
+        st->slots = ord;
+        st->sum = e[LFN_CHKSUM];
+        st->first = *pos;
+    } else if (!st->slots || ord != st->next_ord || ord == 0 || e[LFN_CHKSUM] != st->sum) {
+        st->slots = 0;
+        return;
+    }
+    st->next_ord = ord - 1;
+    uint16_t *u = st->units + (ord - 1) * LFN_CHARS;
+    for (uint32_t k = 0; k < 5; k++)
+        u[k] = fat_le16(e + LFN_NAME1 + 2 * k);
+    for (uint32_t k = 0; k < 6; k++)
+        u[5 + k] = fat_le16(e + LFN_NAME2 + 2 * k);
+    for (uint32_t k = 0; k < 2; k++)
+        u[11 + k] = fat_le16(e + LFN_NAME3 + 2 * k);
+}
+
+/* Turn a complete sequence into ASCII ('?' for anything else); false if it is empty. */
+static bool lfn_decode(const struct lfn_state *st, char *out)
+{
+    size_t n = 0;
+    for (; n < st->slots * LFN_CHARS && n < FAT_NAME_MAX && st->units[n]; n++) {
+        uint16_t u = st->units[n];
+        out[n] = u >= 0x20 && u < 0x7F ? (char)u : '?';
+    }
+    out[n] = 0;
+    return n > 0;
+}
+
+int fat_dir_next(struct fat_vol *v, uint32_t dir, struct fat_slot *pos, uint32_t *steps,
+                 struct fat_node *node)
+{
+    struct lfn_state st;
+    st.slots = 0;
+    while (pos->cluster) {
+        uint8_t *e;
+        int rc = slot_load(v, pos, &e);
+        if (rc)
+            return rc;
+        if (e[DE_NAME] == DE_END) {
+            pos->cluster = 0;
+            return 0;
+        }
+        struct fat_slot here = *pos;
+        bool found = false;
+        if (e[DE_NAME] == DE_FREE) {
+            st.slots = 0;
+        } else if ((e[DE_ATTR] & 0x3F) == LFN_ATTR_VAL) {
+            lfn_take(&st, e, &here);
+        } else if (e[DE_ATTR] & FAT_ATTR_VOLUME_ID) {
+            st.slots = 0;
+        } else {
+            memcpy(node->ent, e, DIRENT_SIZE);
+            node->dir = dir;
+            node->is_root = false;
+            slot_where(v, &here, &node->lba, &node->off);
+            node->has_lfn = st.slots && st.next_ord == 0 &&
+                            st.sum == fat_lfn_checksum(e + DE_NAME) && lfn_decode(&st, node->name);
+            node->first = node->has_lfn ? st.first : here;
+            node->nslots = node->has_lfn ? st.slots + 1 : 1;
+            if (!node->has_lfn)
+                fat_sfn_format(e + DE_NAME, e[DE_NTRES], node->name);
+            st.slots = 0;
+            found = true;
+        }
+        rc = slot_advance(v, pos, steps);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            pos->cluster = 0;
+        if (found)
+            return 1;
+    }
+    return 0;
+}
+
+int fat_dir_find(struct fat_vol *v, uint32_t dir, const char *name, size_t len,
+                 struct fat_node *node)
+{
+    struct fat_slot pos = { dir, 0 };
+    uint32_t steps = 0;
+    int rc;
+    while ((rc = fat_dir_next(v, dir, &pos, &steps, node)) == 1) {
+        char sn[13];
+        fat_sfn_format(node->ent + DE_NAME, 0, sn);
+        if (fat_name_eq(name, len, sn) || (node->has_lfn && fat_name_eq(name, len, node->name)))
+            return 0;
+    }
+    return rc ? rc : ERR_NOT_FOUND;
+}
+
+/* 1 if some entry of dir has the short name sfn, 0 if none, or ERR_*. */
+static int sfn_taken(struct fat_vol *v, uint32_t dir, const uint8_t sfn[11])
+{
+    struct fat_slot pos = { dir, 0 };
+    uint32_t steps = 0;
+    struct fat_node node;
+    int rc;
+    while ((rc = fat_dir_next(v, dir, &pos, &steps, &node)) == 1)
+        if (memcmp(node.ent + DE_NAME, sfn, 11) == 0)
+            return 1;
+    return rc;
+}
+
+/* Choose the short name: the name itself if it fits 8.3, else the first free NAME~N.EXT. */
+static int pick_sfn(struct fat_vol *v, uint32_t dir, const char *name, size_t len,
+                    uint8_t sfn[11], uint8_t *nt, bool *need_lfn)
+{
+    *need_lfn = !fat_name_fits_83(name, len, sfn, nt);
+    if (!*need_lfn)
+        return 0;
+    *nt = 0;
+    for (uint32_t n = 1; n <= 999999; n++) {
+        fat_name_alias(name, len, n, sfn);
+        int rc = sfn_taken(v, dir, sfn);
+        if (rc <= 0)
+            return rc;
+    }
+    return ERR_EXISTS;
+}
+
+/* Append a zeroed cluster to the directory whose last cluster is `last`. */
+static int dir_grow(struct fat_vol *v, uint32_t last, uint32_t *added)
+{
+    int rc = fat_alloc_chain(v, 1, false, added);
+    if (rc == 0)
+        rc = fat_zero_cluster(v, *added);
+    if (rc == 0)
+        rc = blockdev_flush(v->bd);
+    if (rc == 0)
+        rc = fat_set(v, last, *added);
+    if (rc == 0)
+        rc = fat_table_flush(v);
+    return rc;
+}
+
+/* Find n consecutive free slots, growing the directory if needed; *start = the first. */
+static int find_free_run(struct fat_vol *v, uint32_t dir, uint32_t n, struct fat_slot *start)
+{
+    struct fat_slot pos = { dir, 0 };
+    uint32_t steps = 0, run = 0;
+    for (;;) {
+        uint8_t *e;
+        int rc = slot_load(v, &pos, &e);
+        if (rc)
+            return rc;
+        if (e[DE_NAME] == DE_FREE || e[DE_NAME] == DE_END) {
+            if (run++ == 0)
+                *start = pos;
+            if (run == n)
+                return 0;
+        } else {
+            run = 0;
+        }
+        rc = slot_advance(v, &pos, &steps);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            uint32_t added;
+            if ((uint64_t)(steps + 2) * (v->cluster_size / DIRENT_SIZE) > DIR_MAX_ENTRIES)
+                return ERR_NO_SPACE;
+            rc = dir_grow(v, pos.cluster, &added);
+            if (rc)
+                return rc;
+            rc = slot_advance(v, &pos, &steps);
+            if (rc < 0)
+                return rc;
+        }
+    }
+}
+
+int fat_dir_make_room(struct fat_vol *v, uint32_t dir, size_t len)
+{
+    struct fat_slot start;
+    return find_free_run(v, dir, (uint32_t)((len + LFN_CHARS - 1) / LFN_CHARS) + 1, &start);
+}
+
+int fat_dir_add(struct fat_vol *v, uint32_t dir, const char *name, size_t len,
+                const uint8_t ent[DIRENT_SIZE], struct fat_node *node)
+{
+    int rc = fat_dir_find(v, dir, name, len, node);
+    if (rc != ERR_NOT_FOUND)
+        return rc ? rc : ERR_EXISTS;
+    uint8_t sfn[11], nt;
+    bool need_lfn;
+    rc = pick_sfn(v, dir, name, len, sfn, &nt, &need_lfn);
+    if (rc)
+        return rc;
+    uint32_t nlfn = need_lfn ? (uint32_t)((len + LFN_CHARS - 1) / LFN_CHARS) : 0;
+    uint32_t n = nlfn + 1;
+    struct fat_slot slots[LFN_MAX_SLOTS + 1];
+    rc = find_free_run(v, dir, n, &slots[0]);
+    uint32_t steps = 0;
+    for (uint32_t i = 1; rc == 0 && i < n; i++) {
+        slots[i] = slots[i - 1];
+        rc = slot_advance(v, &slots[i], &steps);
+        rc = rc == 0 ? ERR_CORRUPT : rc < 0 ? rc : 0;
+    }
+    if (rc)
+        return rc;
+    memcpy(node->ent, ent, DIRENT_SIZE);
+    memcpy(node->ent + DE_NAME, sfn, 11);
+    node->ent[DE_NTRES] = nt;
+    uint8_t sum = fat_lfn_checksum(sfn);
+    /* Short entry first, then the long-name slots from the last one back. */
+    for (uint32_t i = n; i-- > 0;) {
+        uint8_t *e;
+        rc = slot_load(v, &slots[i], &e);
+        if (rc)
+            return rc;
+        if (i == n - 1)
+            memcpy(e, node->ent, DIRENT_SIZE);
+        else
+            fat_lfn_fill(e, name, len, nlfn - i, i == 0, sum);
+        v->dir_buf_dirty = true;
+    }
+    rc = fat_dsec_writeback(v);
+    if (rc)
+        return rc;
+    node->dir = dir;
+    node->is_root = false;
+    node->first = slots[0];
+    node->nslots = n;
+    node->has_lfn = need_lfn;
+    slot_where(v, &slots[n - 1], &node->lba, &node->off);
+    if (need_lfn) {
+        memcpy(node->name, name, len);
+        node->name[len] = 0;
+    } else {
+        fat_sfn_format(sfn, nt, node->name);
+    }
+    return 0;
+}
+
+int fat_dir_remove(struct fat_vol *v, const struct fat_node *node)
+{
+    struct fat_slot pos = node->first;
+    uint32_t steps = 0;
+    for (uint32_t i = 0; i < node->nslots; i++) {
+        uint8_t *e;
+        int rc = slot_load(v, &pos, &e);
+        if (rc)
+            return rc;
+        e[DE_NAME] = DE_FREE;
+        v->dir_buf_dirty = true;
+        if (i + 1 < node->nslots) {
+            rc = slot_advance(v, &pos, &steps);
+            if (rc <= 0)
+                return rc ? rc : ERR_CORRUPT;
+        }
+    }
+    int rc = fat_dsec_writeback(v);
+    return rc ? rc : blockdev_flush(v->bd);
+}
+
+int fat_dir_is_empty(struct fat_vol *v, uint32_t dir)
+{
+    struct fat_slot pos = { dir, 0 };
+    uint32_t steps = 0;
+    struct fat_node node;
+    int rc;
+    while ((rc = fat_dir_next(v, dir, &pos, &steps, &node)) == 1)
+        if (node.ent[DE_NAME] != '.')
+            return 0;
+    return rc ? rc : 1;
+}
+
+void fat_dirent_fill(const struct fat_node *node, struct fat_dirent *out)
+{
+    const uint8_t *e = node->ent;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->name, node->name, sizeof(out->name));
+    out->has_long_name = node->has_lfn;
+    if (node->is_root) {
+        out->short_name[0] = '\\';
+        out->attr = FAT_ATTR_DIRECTORY;
+        out->first_cluster = fat_ent_cluster(e);
+        return;
+    }
+    fat_sfn_format(e + DE_NAME, 0, out->short_name);
+    out->attr = e[DE_ATTR];
+    out->size = fat_le32(e + DE_FILESIZE);
+    out->first_cluster = fat_ent_cluster(e);
+    out->created.date = fat_le16(e + DE_CRTDATE);
+    out->created.time = fat_le16(e + DE_CRTTIME);
+    out->created.tenths = e[DE_CRTTENTH];
+    out->modified.date = fat_le16(e + DE_WRTDATE);
+    out->modified.time = fat_le16(e + DE_WRTTIME);
+    out->accessed_date = fat_le16(e + DE_LSTACCDATE);
+}
