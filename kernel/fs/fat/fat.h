@@ -93,6 +93,7 @@ struct fat_info {
     uint32_t cluster_size;    /* bytes per cluster */
     uint32_t clusters;        /* data clusters, numbered 2..clusters+1 */
     uint32_t free_clusters;
+    char label[12];           /* boot-sector volume label, blanks trimmed ("" if none) */
 };
 
 /* Mount the FAT32 volume on bd. Validates the boot sector (ERR_CORRUPT), refuses FAT12/16

@@ -143,6 +143,13 @@ static int parse_bpb(struct fat_vol *v, const uint8_t *b)
     v->data_lba = data;
     v->clusters = (uint32_t)clusters;
     v->root = fat_le32(b + BPB_ROOTCLUS);
+    size_t label_len = BS_VOLLAB_LEN;
+    memcpy(v->label, b + BS_VOLLAB, label_len);
+    while (label_len > 0 && (v->label[label_len - 1] == ' ' || v->label[label_len - 1] == 0))
+        label_len--;
+    v->label[label_len] = 0;
+    if (label_len == 7 && memcmp(v->label, "NO NAME", 7) == 0)
+        v->label[0] = 0;
     if (!fat_cluster_ok(v, v->root))
         return ERR_CORRUPT;
     uint32_t fsi = fat_le16(b + BPB_FSINFO);
@@ -242,4 +249,5 @@ void fat_info(const struct fat_vol *v, struct fat_info *out)
     out->cluster_size = v->cluster_size;
     out->clusters = v->clusters;
     out->free_clusters = v->free_count;
+    memcpy(out->label, v->label, sizeof out->label);
 }

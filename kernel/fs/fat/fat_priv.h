@@ -43,6 +43,8 @@
 #define BPB_FSVER      42
 #define BPB_ROOTCLUS   44
 #define BPB_FSINFO     48
+#define BS_VOLLAB      71        /* FAT32 extended boot record: volume label, 11 bytes */
+#define BS_VOLLAB_LEN  11
 #define BPB_SIG        510       /* 0x55 0xAA */
 
 /* FSInfo sector offsets and signatures. */
@@ -122,6 +124,7 @@ struct fat_vol {
     uint64_t dir_buf_lba;      /* [M] its volume sector number; ~0 if none */
     bool dir_buf_dirty;        /* [M] changed since last written */
     uint8_t *bounce;           /* [M] scratch sector for partial data transfers */
+    char label[BS_VOLLAB_LEN + 1]; /* boot-sector volume label, trailing blanks removed */
 };
 
 /* Position of one 32-byte directory slot. */
