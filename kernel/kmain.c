@@ -17,6 +17,7 @@
 #include "pci/pci.h"
 #include "drivers/ahci/ahci_pci.h"
 #include "drivers/nvme/nvme_pci.h"
+#include "block/volume.h"
 #include "bugcheck/bugcheck.h"
 #include "shell/shell.h"
 #include "klog.h"
@@ -102,6 +103,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     if (ahci_rc < 0)
         klog(KLOG_ERR, "ahci: probe failed: %s", err_str(ahci_rc));
     nvme_probe();
+    volume_mount_all();
 
     uint64_t ns = timer_ns();
     klog(KLOG_NOTICE, "boot: shell ready %lu us after kernel entry", (unsigned long)(ns / 1000u));

@@ -1,0 +1,37 @@
+/* Volumes: at boot every registered disk's GPT is read and each Microsoft basic-data
+ * partition holding FAT32 is mounted and given a drive letter, C: first (disks in
+ * registration order: AHCI, the system disk, before NVMe). Paths name a volume with
+ * "C:\dir\file"; without a drive the system volume C: is meant. Not for bugcheck time. */
+#ifndef BB_BLOCK_VOLUME_H
+#define BB_BLOCK_VOLUME_H
+
+#include "lib/blockdev.h"
+#include "block/disk.h"
+#include "fs/fat/fat.h"
+
+#define VOLUME_MAX 8
+#define VOLUME_PARTS_PER_DISK 16
+
+struct volume {
+    char letter;                  /* 'C', 'D', ... [I] */
+    const struct disk *disk;      /* the disk holding it [I] */
+    unsigned partition;           /* 1-based GPT entry number [I] */
+    char name[24];                /* "ahci0p1" [I] */
+    struct blockdev_slice slice;  /* the partition as a block device [I] */
+    struct fat_vol *fat;          /* the mounted file system [I] */
+};
+
+/* Scan all disks, mount what can be mounted; a disk or partition that cannot be read is
+ * logged with the reason and skipped. Returns the number of volumes. */
+int volume_mount_all(void);
+/* The i-th volume (letter order), or NULL. */
+struct volume *volume_at(unsigned i);
+/* The volume with drive letter `letter` (either case), or NULL. */
+struct volume *volume_by_letter(char letter);
+/* Split `path` into its volume and the path inside it (pointing into `path`). Returns 0,
+ * ERR_NOT_FOUND (no such drive) or ERR_INVALID_ARGS (empty path). */
+int volume_resolve(const char *path, struct volume **v, const char **inner);
+/* Write back everything cached on every volume. */
+int volume_sync_all(void);
+
+#endif
