@@ -51,3 +51,27 @@ def test_ahci_disk_read_write(tmp_path):
         (524287 * SECTOR, b"\xff" * SECTOR),
     ])
     assert os.path.getsize(image) == 256 << 20
+
+
+def test_ahci_error_recovery(tmp_path):
+    """A sector the disk cannot read (QEMU blkdebug injects EIO once): the command fails with
+    a task-file error, the driver reports it, restarts the port, and the disk keeps working —
+    the same sector reads fine the next time."""
+    image = make_image(tmp_path, 64, [(5000 * SECTOR, b"\x42" * SECTOR)])
+    conf = tmp_path / "blkdebug.conf"
+    conf.write_text('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "5000"\nonce = "on"\n')
+    m = Machine(tmp_path, qemu_args=[
+        "-drive", f"if=none,id=baddisk,format=raw,file=blkdebug:{conf}:{image}",
+        "-device", "ide-hd,drive=baddisk,bus=ide.0"])
+    try:
+        m.wait_prompt()
+        out = m.cmd("blk ahci0 read 5000 1")
+        assert "I/O error" in out, out
+        log = m.cmd("log 4")
+        assert re.search(r"ahci: port 0: command failed: PxIS 0x[0-9a-f]+, status 0x[0-9a-f]+, "
+                         r"error 0x[0-9a-f]+; restarting port", log), log
+        again = parse_dump(m.cmd("blk ahci0 read 5000 1"))
+        assert bytes(again[5000]) == b"\x42" * SECTOR
+        assert "wrote 8 sectors" in m.cmd("blk ahci0 fill 10 8 0x01")
+    finally:
+        m.close()
