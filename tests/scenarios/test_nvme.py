@@ -175,3 +175,22 @@ def test_launcher_sector_size_option():
     r = subprocess.run([launcher, "--data-sector-size", "1024"], capture_output=True, text=True,
                        timeout=30)
     assert r.returncode == 2 and "512 or 4096" in r.stderr
+
+
+def test_nvme_read_error_is_reported_and_survived(tmp_path):
+    """QEMU blkdebug fails one read with EIO: the command completes with an error status that
+    the driver reports as an I/O error, and the controller keeps serving the next commands."""
+    image = make_image(tmp_path, 64, [(3000 * 512, b"\x24" * 512)])
+    conf = tmp_path / "blkdebug.conf"
+    conf.write_text('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "3000"\nonce = "on"\n')
+    m = Machine(tmp_path, qemu_args=[
+        "-drive", f"if=none,id=baddata,format=raw,file=blkdebug:{conf}:{image}",
+        "-device", "nvme,drive=baddata,serial=BBERR0001"])
+    try:
+        m.wait_prompt()
+        assert "I/O error" in m.cmd("blk nvme0n1 read 3000 1")
+        assert re.search(r"nvme0: .*(status|error)", m.cmd("log 4"), re.I)
+        again = parse_dump(m.cmd("blk nvme0n1 read 3000 1"))
+        assert bytes(again[3000]) == b"\x24" * 512
+    finally:
+        m.close()
