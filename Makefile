@@ -111,6 +111,7 @@ test: all unit $(B)/tools/mkksyms
 
 bench: all
 	$(PYTHON) bench/boot_time.py
+	$(PYTHON) bench/storage.py
 
 clean:
 	rm -rf $(B)

@@ -4,6 +4,9 @@
 #ifndef BB_SHELL_H
 #define BB_SHELL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #define SHELL_MAX_ARGS 16
 
 struct shell_cmd {
@@ -22,6 +25,23 @@ int shell_cmd_crash(int argc, char **argv);
 /* `disks` and `blk DISK read|fill ...` (shell_disk.c). */
 int shell_cmd_disks(int argc, char **argv);
 int shell_cmd_blk(int argc, char **argv);
+/* Decimal or 0x-prefixed hexadecimal, at most max. 0, ERR_INVALID_ARGS or ERR_RANGE. */
+int shell_parse_num(const char *s, uint64_t max, uint64_t *out);
+/* "256 MiB" below 1 GiB, else "1.5 GiB". */
+void shell_format_size(char *buf, size_t cap, uint64_t bytes);
+/* File commands (shell_fs.c: reading and listing; shell_fs_write.c: changing files). */
+int shell_cmd_dir(int argc, char **argv);
+int shell_cmd_type(int argc, char **argv);
+int shell_cmd_hexdump(int argc, char **argv);
+int shell_cmd_vol(int argc, char **argv);
+int shell_cmd_crc(int argc, char **argv);
+int shell_cmd_write(int argc, char **argv);
+int shell_cmd_copy(int argc, char **argv);
+int shell_cmd_ren(int argc, char **argv);
+int shell_cmd_del(int argc, char **argv);
+int shell_cmd_mkdir(int argc, char **argv);
+int shell_cmd_rmdir(int argc, char **argv);
+int shell_cmd_mkfile(int argc, char **argv);
 /* Split line in place into at most max words (double quotes group words). Returns argc, or
  * ERR_TOO_BIG / ERR_INVALID_ARGS (unterminated quote). */
 int shell_split(char *line, char **argv, int max);

@@ -1,5 +1,6 @@
 /* The system commands of the shell and the command table: help, ver, mem, lspci, log,
- * uptime, reboot, poweroff, crash (and disks, blk from shell_disk.c). */
+ * uptime, reboot, poweroff (both sync every volume first), and the table entries of the
+ * crash, disk and file commands defined in the other shell_*.c files. */
 #include <stdint.h>
 #include "shell/shell.h"
 #include "console/console.h"
@@ -8,6 +9,7 @@
 #include "pci/pci.h"
 #include "arch/acpi.h"
 #include "arch/timer.h"
+#include "block/volume.h"
 #include "klog.h"
 #include "version.h"
 #include "err.h"
@@ -110,11 +112,20 @@ static int cmd_uptime(int argc, char **argv)
     return 0;
 }
 
+/* Write back every volume before the machine goes away; a failure is reported, not fatal. */
+static void sync_volumes(void)
+{
+    int rc = volume_sync_all();
+    if (rc)
+        kprintf("warning: syncing the volumes failed: %s\n", err_str(rc));
+}
+
 static int cmd_reboot(int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)
         return ERR_INVALID_ARGS;
+    sync_volumes();
     klog(KLOG_NOTICE, "shell: reboot");
     acpi_reboot();
     return ERR_GENERIC;
@@ -125,6 +136,7 @@ static int cmd_poweroff(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return ERR_INVALID_ARGS;
+    sync_volumes();
     klog(KLOG_NOTICE, "shell: power off");
     return acpi_poweroff();
 }
@@ -141,6 +153,25 @@ const struct shell_cmd shell_commands[] = {
     { "disks", "", "registered disks: size, sector size, model, controller", shell_cmd_disks },
     { "blk", "DISK read LBA [COUNT] | DISK fill LBA COUNT BYTE",
       "hex dump sectors, or fill them with a byte and flush", shell_cmd_blk },
+    { "vol", "", "volumes: letter, label, partition, disk, size, free", shell_cmd_vol },
+    { "df", "", "same as vol", shell_cmd_vol },
+    { "dir", "[PATH]", "list a directory (default C:\\)", shell_cmd_dir },
+    { "ls", "[PATH]", "same as dir", shell_cmd_dir },
+    { "type", "PATH", "print a file", shell_cmd_type },
+    { "cat", "PATH", "same as type", shell_cmd_type },
+    { "hexdump", "PATH [OFFSET] [LEN]", "hex dump of a file (default 256 bytes)", shell_cmd_hexdump },
+    { "crc", "PATH", "CRC-32 of a file and its read speed", shell_cmd_crc },
+    { "write", "PATH TEXT...", "create or replace a file with TEXT and a newline", shell_cmd_write },
+    { "copy", "SRC DST", "copy a file (any volumes; DST may be a directory)", shell_cmd_copy },
+    { "cp", "SRC DST", "same as copy", shell_cmd_copy },
+    { "ren", "SRC DST", "rename or move within a volume", shell_cmd_ren },
+    { "mv", "SRC DST", "same as ren", shell_cmd_ren },
+    { "del", "PATH", "delete a file", shell_cmd_del },
+    { "rm", "PATH", "same as del", shell_cmd_del },
+    { "mkdir", "PATH", "make a directory", shell_cmd_mkdir },
+    { "rmdir", "PATH", "remove an empty directory", shell_cmd_rmdir },
+    { "mkfile", "PATH SIZE", "write a file of SIZE bytes (K/M/G) of a test pattern, timed",
+      shell_cmd_mkfile },
     { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },
     { 0, 0, 0, 0 },
 };

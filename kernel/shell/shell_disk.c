@@ -15,8 +15,7 @@
 #define BLK_FILL_CHUNK      (1024u * 1024u)   /* bytes written per call by `blk fill` */
 #define DUMP_WIDTH          16                /* bytes per hex dump line */
 
-/* Decimal or 0x-prefixed hexadecimal, at most max. 0 or ERR_INVALID_ARGS / ERR_RANGE. */
-static int parse_num(const char *s, uint64_t max, uint64_t *out)
+int shell_parse_num(const char *s, uint64_t max, uint64_t *out)
 {
     unsigned base = 10;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -49,7 +48,7 @@ static int parse_num(const char *s, uint64_t max, uint64_t *out)
 /* Parse argument `what` into *out, printing a one-line error on failure. */
 static int arg_num(const char *what, const char *s, uint64_t max, uint64_t *out)
 {
-    int rc = parse_num(s, max, out);
+    int rc = shell_parse_num(s, max, out);
     if (rc == ERR_INVALID_ARGS)
         kprintf("blk: %s '%s' is not a number\n", what, s);
     else if (rc)
@@ -57,8 +56,7 @@ static int arg_num(const char *what, const char *s, uint64_t max, uint64_t *out)
     return rc;
 }
 
-/* "256 MiB" below 1 GiB, else "1.5 GiB". */
-static void format_size(char *buf, size_t cap, uint64_t bytes)
+void shell_format_size(char *buf, size_t cap, uint64_t bytes)
 {
     uint64_t mib = bytes >> 20;
     if (mib < 1024)
@@ -82,7 +80,7 @@ int shell_cmd_disks(int argc, char **argv)
             "CONTROLLER");
     for (unsigned i = 0; (d = disk_at(i)); i++) {
         char size[24];
-        format_size(size, sizeof size, d->bd->sectors * d->bd->sector_size);
+        shell_format_size(size, sizeof size, d->bd->sectors * d->bd->sector_size);
         kprintf("%-10s %10s %12lu %6u  %-24s %s\n", d->bd->name, size,
                 (unsigned long)d->bd->sectors, d->bd->sector_size, d->model, d->controller);
     }
