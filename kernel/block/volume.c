@@ -55,20 +55,23 @@ static void mount_partition(const struct disk *d, const struct gpt_partition *p)
     v->disk = d;
     v->partition = p->index + 1;
     fmt_snprintf(v->name, sizeof v->name, "%sp%u", d->bd->name, v->partition);
+    v->letter = (char)(FIRST_LETTER + nvolumes);
+    nvolumes++;
     int rc = blockdev_slice_init(&v->slice, d->bd, p->first_lba, p->last_lba - p->first_lba + 1, v->name);
     if (!rc)
         rc = fat_mount(&v->slice.bd, &env, &v->fat);
     if (rc) {
-        klog(KLOG_ERR, "volume: %s: cannot mount FAT32: %s", v->name, err_str(rc));
+        v->fat = NULL;
+        v->mount_err = rc;
+        klog(KLOG_ERR, "volume: %s: cannot mount FAT32: %s (%c: unavailable)", v->name, err_str(rc),
+             v->letter);
         return;
     }
-    v->letter = (char)(FIRST_LETTER + nvolumes);
     struct fat_info fi;
     fat_info(v->fat, &fi);
     klog(KLOG_INFO, "volume: %c: is %s, FAT32 \"%s\", %lu MiB, %lu MiB free", v->letter, v->name,
          fi.label, (unsigned long)((uint64_t)fi.clusters * fi.cluster_size >> 20),
          (unsigned long)((uint64_t)fi.free_clusters * fi.cluster_size >> 20));
-    nvolumes++;
 }
 
 static void scan_disk(const struct disk *d)
@@ -140,6 +143,8 @@ int volume_resolve(const char *path, struct volume **v, const char **inner)
     *v = volume_by_letter(letter);
     if (!*v)
         return ERR_NOT_FOUND;
+    if (!(*v)->fat)
+        return (*v)->mount_err;
     *inner = *path ? path : "\\";
     return 0;
 }
@@ -148,6 +153,8 @@ int volume_sync_all(void)
 {
     int first_err = 0;
     for (unsigned i = 0; i < nvolumes; i++) {
+        if (!volumes[i].fat)
+            continue;
         int rc = fat_sync(volumes[i].fat);
         if (rc && !first_err)
             first_err = rc;

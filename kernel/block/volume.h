@@ -1,6 +1,7 @@
 /* Volumes: at boot every registered disk's GPT is read and each Microsoft basic-data
- * partition holding FAT32 is mounted and given a drive letter, C: first (disks in
- * registration order: AHCI, the system disk, before NVMe). Paths name a volume with
+ * partition gets the next drive letter, C: first (disks in registration order: AHCI, the
+ * system disk, before NVMe), and its FAT32 is mounted. A partition that fails to mount keeps
+ * its letter (so D: stays D: when C: is damaged) and reports why on use. Paths name a volume with
  * "C:\dir\file"; without a drive the system volume C: is meant. Not for bugcheck time. */
 #ifndef BB_BLOCK_VOLUME_H
 #define BB_BLOCK_VOLUME_H
@@ -18,18 +19,20 @@ struct volume {
     unsigned partition;           /* 1-based GPT entry number [I] */
     char name[24];                /* "ahci0p1" [I] */
     struct blockdev_slice slice;  /* the partition as a block device [I] */
-    struct fat_vol *fat;          /* the mounted file system [I] */
+    struct fat_vol *fat;          /* the mounted file system, NULL if mounting failed [I] */
+    int mount_err;                /* why mounting failed (0 when mounted) [I] */
 };
 
 /* Scan all disks, mount what can be mounted; a disk or partition that cannot be read is
  * logged with the reason and skipped. Returns the number of volumes. */
 int volume_mount_all(void);
-/* The i-th volume (letter order), or NULL. */
+/* The i-th volume (letter order), or NULL; check ->fat before use. */
 struct volume *volume_at(unsigned i);
-/* The volume with drive letter `letter` (either case), or NULL. */
+/* The volume with drive letter `letter` (either case), or NULL; check ->fat before use. */
 struct volume *volume_by_letter(char letter);
 /* Split `path` into its volume and the path inside it (pointing into `path`). Returns 0,
- * ERR_NOT_FOUND (no such drive) or ERR_INVALID_ARGS (empty path). */
+ * ERR_NOT_FOUND (no such drive), ERR_INVALID_ARGS (empty path), or the volume's mount error
+ * when its file system could not be mounted. */
 int volume_resolve(const char *path, struct volume **v, const char **inner);
 /* Write back everything cached on every volume. */
 int volume_sync_all(void);

@@ -256,6 +256,11 @@ int shell_cmd_vol(int argc, char **argv)
     kprintf("%-4s %-11s %-10s %-8s %10s %10s\n", "VOL", "LABEL", "PARTITION", "DISK", "SIZE",
             "FREE");
     for (unsigned i = 0; (v = volume_at(i)); i++) {
+        if (!v->fat) {
+            kprintf("%c:   %-11s %-10s %-8s not mounted: %s\n", v->letter, "", v->name,
+                    v->disk->bd->name, err_str(v->mount_err));
+            continue;
+        }
         struct fat_info fi;
         fat_info(v->fat, &fi);
         char size[24], free[24];
