@@ -22,13 +22,19 @@ HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Ikernel -MMD -MP
 UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
     -I. -Ikernel -MMD -MP
 
-KERNEL_C   := $(shell find kernel drivers dump -name '*.c' 2>/dev/null | sort)
-KERNEL_ASM := $(shell find boot kernel -name '*.asm' | sort)
+KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -name '*_dumpdrv.c' -not -path 'dump/drv/*' 2>/dev/null | sort)
+KERNEL_ASM := $(shell find boot kernel dump -name '*.asm' | sort)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
 PORTABLE_C := $(wildcard kernel/lib/*.c kernel/fs/*/*.c)
 HOSTLIB_C  := $(wildcard tools/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+
+# Cloned dump drivers: the live drivers' hardware ops plus the dump-driver run-time, linked
+# alone as position-independent images and packed by mkdrvblob; the kernel embeds the blobs.
+DRV_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(KERNEL_CFLAGS)) -fpie -fvisibility=hidden
+DRV_RT_C   := dump/drv/drv_rt.c kernel/lib/fmt.c kernel/libc/string.c
+DUMP_AHCI_C := drivers/ahci/ahci_dumpdrv.c drivers/ahci/ahci.c $(DRV_RT_C)
 
 .PHONY: all deps disks run test unit bench clean
 all: $(B)/blackbox.elf $(B)/blackbox.iso
@@ -77,6 +83,26 @@ $(B)/blackbox.iso: $(B)/blackbox.elf boot/grub.cfg
 	@cp boot/grub.cfg $(B)/iso/boot/grub/grub.cfg
 	@echo "  ISO     $@"
 	@grub-mkrescue -o $@ $(B)/iso 2>$(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
+
+$(B)/drv/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  DRVCC   $<"
+	@$(CC) $(DRV_CFLAGS) -c $< -o $@
+
+$(B)/dump_ahci.elf: $(DUMP_AHCI_C:%.c=$(B)/drv/%.o) dump/drv/drv.ld
+	@echo "  DRVLD   $@"
+	@$(LD) -pie --no-dynamic-linker -z noexecstack -z norelro --no-warn-rwx-segments -T dump/drv/drv.ld -o $@ $(filter %.o,$^)
+
+$(B)/dump_ahci.blob: $(B)/dump_ahci.elf $(B)/tools/mkdrvblob
+	@echo "  DRVBLOB $@"
+	@$(B)/tools/mkdrvblob $< dump_ahci $@
+
+$(B)/k/dump/dump_images.o: $(B)/dump_ahci.blob
+
+$(B)/tools/mkdrvblob: tools/mkdrvblob.c dump/dump_driver.h | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) $< -o $@
 
 $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@
 #include "drivers/ahci/ahci_pci.h"
 #include "drivers/nvme/nvme_pci.h"
 #include "block/volume.h"
+#include "dump/dump_stack.h"
 #include "bugcheck/bugcheck.h"
 #include "shell/shell.h"
 #include "klog.h"
@@ -104,6 +105,9 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
         klog(KLOG_ERR, "ahci: probe failed: %s", err_str(ahci_rc));
     nvme_probe();
     volume_mount_all();
+    struct dump_settings ds;
+    dump_settings_default(&ds);
+    dump_stack_init(&ds);
 
     uint64_t ns = timer_ns();
     klog(KLOG_NOTICE, "boot: shell ready %lu us after kernel entry", (unsigned long)(ns / 1000u));

@@ -298,3 +298,39 @@ int ahci_probe(void)
     }
     return (int)ndisks;
 }
+
+static struct ahci_disk *disk_of(const struct blockdev *bd)
+{
+    for (unsigned i = 0; i < ndisks; i++)
+        if (&disks[i].bd == bd)
+            return &disks[i];
+    return NULL;
+}
+
+int ahci_dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
+{
+    struct ahci_disk *d = disk_of(bd);
+    if (!d)
+        return ERR_NOT_FOUND;
+    prm->regs_virt = (uint64_t)hbas[d->hba].abar;
+    prm->unit = d->port.index;
+    prm->sector_size = d->port.sector_size;
+    prm->disk_sectors = d->port.sectors;
+    prm->max_transfer = AHCI_PRDT_ENTRIES * AHCI_PRD_MAX_BYTES;
+    return 0;
+}
+
+int ahci_dump_release(const struct blockdev *bd)
+{
+    struct ahci_disk *d = disk_of(bd);
+    if (!d)
+        return ERR_NOT_FOUND;
+    int rc = ahci_port_start(&d->port);
+    if (rc)
+        return rc;
+    if (d->port.idle == idle_irq) {
+        ahci_port_enable_irq(&d->port);
+        *(volatile uint32_t *)(hbas[d->hba].abar + AHCI_GHC) |= AHCI_GHC_IE;
+    }
+    return 0;
+}

@@ -6,4 +6,14 @@
  * "ahciN". Returns the number of disks registered, or ERR_NO_MEMORY. Boot time only. */
 int ahci_probe(void);
 
+#include "lib/blockdev.h"
+#include "dump/dump_driver.h"
+
+/* Fill the controller part of a dump driver's parameters for `bd` if it is an AHCI disk:
+ * ABAR mapping, port, geometry, largest transfer. 0 or ERR_NOT_FOUND. */
+int ahci_dump_params(const struct blockdev *bd, struct dump_drv_params *prm);
+/* Hand the port back to the live driver after dump_ahci used it at boot (self-test):
+ * restart it on the live command memory and re-enable its interrupts. 0 or an error. */
+int ahci_dump_release(const struct blockdev *bd);
+
 #endif

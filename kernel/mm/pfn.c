@@ -11,6 +11,8 @@
 #define LOW_MEMORY_END 0x100000ull     /* first MiB: BIOS, VGA, EBDA; kept reserved */
 #define PFN_ARRAY_LIMIT (1ull << 30)   /* the array must be reachable via the boot map */
 
+static struct pfn_range ram_runs[BOOT_MMAP_MAX];
+static unsigned nram_runs;
 static uint8_t *pfn_db;   /* [frames] states; lives in the direct map */
 static uint64_t frames, next_hint, ram_top;
 
@@ -36,6 +38,18 @@ int pfn_init(const struct boot_info *bi, const struct pfn_range *taken, unsigned
         if (bi->mmap[i].type == BOOT_MEM_AVAILABLE && bi->mmap[i].base + bi->mmap[i].length > ram_top)
             ram_top = bi->mmap[i].base + bi->mmap[i].length;
     frames = ram_top >> PAGE_SHIFT;
+    for (unsigned i = 0; i < bi->mmap_count; i++) {
+        const struct boot_mem_range *m = &bi->mmap[i];
+        uint64_t lo = align_up(m->base, PAGE_SIZE), hi = (m->base + m->length) & ~(PAGE_SIZE - 1);
+        if (m->type != BOOT_MEM_AVAILABLE || hi <= lo)
+            continue;
+        unsigned at = nram_runs++;
+        while (at > 0 && ram_runs[at - 1].lo > lo) {   /* keep them sorted */
+            ram_runs[at] = ram_runs[at - 1];
+            at--;
+        }
+        ram_runs[at] = (struct pfn_range){ lo, hi };
+    }
     /* Find room for the array: available, clear of the taken ranges, below 1 GiB. */
     uint64_t need = align_up(frames, PAGE_SIZE), at = 0;
     for (unsigned i = 0; i < bi->mmap_count && !at; i++) {
@@ -152,4 +166,10 @@ const char *pfn_state_name(enum pfn_state s)
 uint64_t pfn_ram_top(void)
 {
     return ram_top;
+}
+
+unsigned pfn_ram_runs(const struct pfn_range **runs)
+{
+    *runs = ram_runs;
+    return nram_runs;
 }

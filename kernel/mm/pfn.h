@@ -41,5 +41,8 @@ void pfn_counts(uint64_t counts[PFN_STATE_COUNT], uint64_t *frames);
 const char *pfn_state_name(enum pfn_state s);
 /* Highest physical address + 1 of usable RAM. */
 uint64_t pfn_ram_top(void);
+/* The RAM the firmware reported as available, as page-aligned runs in address order (what a
+ * complete dump contains). Returns the number of runs and points *runs at them. */
+unsigned pfn_ram_runs(const struct pfn_range **runs);
 
 #endif

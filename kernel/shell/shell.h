@@ -20,6 +20,8 @@ struct shell_cmd {
 void shell_run(void) __attribute__((noreturn));
 /* The command table (NULL-terminated), defined in shell_cmds.c. */
 extern const struct shell_cmd shell_commands[];
+/* `dumpcfg` (shell_dump.c). */
+int shell_cmd_dumpcfg(int argc, char **argv);
 /* `crash KIND` (shell_crash.c). */
 int shell_cmd_crash(int argc, char **argv);
 /* `disks` and `blk DISK read|fill ...` (shell_disk.c). */

@@ -172,6 +172,7 @@ const struct shell_cmd shell_commands[] = {
     { "rmdir", "PATH", "remove an empty directory", shell_cmd_rmdir },
     { "mkfile", "PATH SIZE", "write a file of SIZE bytes (K/M/G) of a test pattern, timed",
       shell_cmd_mkfile },
+    { "dumpcfg", "", "crash-dump configuration: target, sector runs, driver, checksums", shell_cmd_dumpcfg },
     { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },
     { 0, 0, 0, 0 },
 };

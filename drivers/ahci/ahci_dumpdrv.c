@@ -1,0 +1,109 @@
+/* dump_ahci: the polled crash-dump entry points of the AHCI driver. Linked with ahci.c (the
+ * same hardware ops as the live driver) and the dump-driver run-time into a standalone
+ * image (tools/mkdrvblob); never part of the kernel. State pages: [message buffer | port
+ * struct | command list + received FIS page | command table page]. */
+#include <string.h>
+#include "drivers/ahci/ahci.h"
+#include "dump/drv/drv_rt.h"
+#include "arch/cpu.h"
+#include "klog.h"
+#include "err.h"
+
+#define STATE_PORT_OFF   0            /* struct ahci_port, after the message buffer */
+#define STATE_PAGE       4096u
+#define STATE_CMD_PAGE   1            /* command list (1 KiB) + received FIS (256 B) */
+#define STATE_TABLE_PAGE 2            /* command table (1 KiB) */
+#define STATE_PAGES      3
+#define ATA_SECTORS_PER_CMD 65536u
+
+static struct ahci_port *port(void)
+{
+    return (struct ahci_port *)(drv_state() + STATE_PORT_OFF);
+}
+
+static void idle_spin(struct ahci_port *p)
+{
+    (void)p;
+    cpu_pause();
+}
+
+__attribute__((used)) int dump_drv_init(void)
+{
+    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    if (prm->state_size < STATE_PAGES * STATE_PAGE || prm->unit >= 32 || !prm->regs_virt)
+        return ERR_INVALID_ARGS;
+    volatile uint8_t *abar = (volatile uint8_t *)(uintptr_t)prm->regs_virt;
+    uint8_t *base = (uint8_t *)(uintptr_t)prm->state_virt;
+    struct ahci_port *p = port();
+    memset(p, 0, sizeof *p);
+    p->regs = abar + AHCI_PORT_BASE(prm->unit);
+    p->index = prm->unit;
+    p->cmd_list = (struct ahci_cmd_header *)(base + STATE_CMD_PAGE * STATE_PAGE);
+    p->cmd_list_phys = prm->state_phys + STATE_CMD_PAGE * STATE_PAGE;
+    p->rfis = (struct ahci_recv_fis *)(base + STATE_CMD_PAGE * STATE_PAGE + 1024);
+    p->rfis_phys = p->cmd_list_phys + 1024;
+    p->table = (struct ahci_cmd_table *)(base + STATE_TABLE_PAGE * STATE_PAGE);
+    p->table_phys = prm->state_phys + STATE_TABLE_PAGE * STATE_PAGE;
+    p->idle = idle_spin;
+    p->sector_size = prm->sector_size;
+    p->sectors = prm->disk_sectors;
+    memset(p->cmd_list, 0, STATE_PAGE);
+    /* Polled from here on: no interrupt from the HBA or the port, whatever the live driver
+     * had enabled; then take the port over with our own command list and FIS area. */
+    *(volatile uint32_t *)(abar + AHCI_GHC) &= ~AHCI_GHC_IE;
+    *(volatile uint32_t *)(p->regs + AHCI_PxIE) = 0;
+    int rc = ahci_port_start(p);
+    if (rc)
+        klog(KLOG_ERR, "dump_ahci: port %u: start failed: %s", p->index, err_str(rc));
+    return rc;
+}
+
+/* Move `sectors` sectors between the disk and physically contiguous memory at `phys`, in
+ * commands of at most ATA_SECTORS_PER_CMD sectors and AHCI_PRDT_ENTRIES x 4 MiB. */
+static int transfer(bool write, uint64_t lba, uint64_t phys, uint64_t sectors)
+{
+    struct ahci_port *p = port();
+    uint64_t ss = p->sector_size;
+    uint64_t per_cmd = (uint64_t)AHCI_PRDT_ENTRIES * AHCI_PRD_MAX_BYTES / ss;
+    if (per_cmd > ATA_SECTORS_PER_CMD)
+        per_cmd = ATA_SECTORS_PER_CMD;
+    while (sectors > 0) {
+        uint64_t n = sectors < per_cmd ? sectors : per_cmd;
+        struct ahci_prd prds[AHCI_PRDT_ENTRIES];
+        unsigned nprd = 0;
+        for (uint64_t off = 0; off < n * ss; off += AHCI_PRD_MAX_BYTES) {
+            uint64_t len = n * ss - off < AHCI_PRD_MAX_BYTES ? n * ss - off : AHCI_PRD_MAX_BYTES;
+            uint64_t pa = phys + off;
+            prds[nprd++] = (struct ahci_prd){ (uint32_t)pa, (uint32_t)(pa >> 32), 0, (uint32_t)(len - 1) };
+        }
+        int rc = ahci_rw_prds(p, write, lba, (uint32_t)n, prds, nprd);
+        if (rc)
+            return rc;
+        lba += n;
+        phys += n * ss;
+        sectors -= n;
+    }
+    return 0;
+}
+
+__attribute__((used)) int dump_drv_write(uint64_t lba, uint64_t phys, uint64_t sectors)
+{
+    if (sectors == 0 || !drv_in_extents(lba, sectors)) {
+        klog(KLOG_ERR, "dump_ahci: refused write of %lu sectors at LBA %lu: outside the block map",
+             (unsigned long)sectors, (unsigned long)lba);
+        return ERR_RANGE;
+    }
+    return transfer(true, lba, phys, sectors);
+}
+
+__attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t sectors)
+{
+    if (sectors == 0 || lba >= port()->sectors || sectors > port()->sectors - lba)
+        return ERR_RANGE;
+    return transfer(false, lba, phys, sectors);
+}
+
+__attribute__((used)) int dump_drv_flush(void)
+{
+    return ahci_flush(port());
+}

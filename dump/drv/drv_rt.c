@@ -1,0 +1,69 @@
+/* Dump-driver run-time: the clock (TSC against the loader-supplied frequency), delays, and
+ * klog() writing into the driver's own message buffer, so that the shared hardware-ops code
+ * links without a single kernel symbol. */
+#include <stdarg.h>
+#include <stddef.h>
+#include "dump/drv/drv_rt.h"
+#include "arch/cpu.h"
+#include "arch/timer.h"
+#include "lib/fmt.h"
+#include "klog.h"
+
+__attribute__((section(".drvparams"), used))
+const volatile struct dump_drv_params dump_drv_params = { .tsc_hz = 1 };
+
+struct drv_log {
+    uint32_t len;                            /* bytes used in text */
+    char text[DRV_LOG_SIZE - sizeof(uint32_t)];
+};
+
+static struct drv_log *drv_log(void)
+{
+    return (struct drv_log *)(uintptr_t)dump_drv_params.state_virt;
+}
+
+uint64_t timer_ns(void)
+{
+    uint64_t mult = (1000000000ull << 32) / dump_drv_params.tsc_hz;   /* ns per tick, 32.32 */
+    return (uint64_t)(((unsigned __int128)rdtsc() * mult) >> 32);
+}
+
+void timer_delay_ms(uint64_t ms)
+{
+    uint64_t end = rdtsc() + ms * (dump_drv_params.tsc_hz / 1000u);
+    while (rdtsc() < end)
+        cpu_pause();
+}
+
+void klog(unsigned level, const char *fmt, ...)
+{
+    (void)level;
+    struct drv_log *l = drv_log();
+    const uint32_t cap = sizeof l->text - 2;   /* room for the newline and the NUL */
+    if (l->len >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(l->text + l->len, cap - l->len + 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    l->len += (uint32_t)n < cap - l->len ? (uint32_t)n : cap - l->len;
+    l->text[l->len++] = '\n';
+    l->text[l->len] = 0;
+}
+
+__attribute__((used)) const char *dump_drv_log(void)
+{
+    return drv_log()->text;
+}
+
+int drv_in_extents(uint64_t lba, uint64_t sectors)
+{
+    for (uint32_t i = 0; i < dump_drv_params.extent_count && i < DUMP_DRV_MAX_EXTENTS; i++) {
+        uint64_t lo = dump_drv_params.extents[i].lba, n = dump_drv_params.extents[i].sectors;
+        if (lba >= lo && sectors <= n && lba - lo <= n - sectors)
+            return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* The run-time a cloned dump driver carries inside its own image, in place of the kernel's:
+ * the parameter block the loader fills in, a TSC clock, and a message buffer in the state
+ * pages. Only compiled into dump-driver images (never into the kernel). */
+#ifndef BB_DUMP_DRV_RT_H
+#define BB_DUMP_DRV_RT_H
+
+#include <stdint.h>
+#include "dump/dump_driver.h"
+
+#define DRV_LOG_SIZE 2048          /* bytes of the message buffer at the start of the state */
+
+/* The parameter block, patched by the loader and then read-only. */
+extern const volatile struct dump_drv_params dump_drv_params;
+
+/* Start of the driver's state pages past the message buffer (16-byte aligned). */
+static inline uint8_t *drv_state(void)
+{
+    return (uint8_t *)(uintptr_t)dump_drv_params.state_virt + DRV_LOG_SIZE;
+}
+
+/* True if [lba, lba+sectors) lies inside one extent of the block map. */
+int drv_in_extents(uint64_t lba, uint64_t sectors);
+
+#endif

@@ -1,0 +1,38 @@
+/* Loading a cloned dump driver: copy the packed image into its own reserved pages, apply its
+ * relocations, fill in its parameter block, map it read-only + executable in its own window,
+ * give it zeroed state pages, and checksum it. Boot time only; the loaded driver's entry
+ * points and checksum are then used at bugcheck time. */
+#ifndef BB_DUMP_CLONE_H
+#define BB_DUMP_CLONE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dump/dump_driver.h"
+
+struct dump_driver {
+    char name[20];                       /* "dump_ahci" [I] */
+    uint64_t image_virt;                 /* read-only executable mapping of the image [I] */
+    uint64_t image_phys;                 /* its pages [I] */
+    uint32_t image_size;                 /* bytes [I] */
+    uint32_t image_crc;                  /* CRC32C of the loaded image (code + parameters +
+                                            block map), computed after loading [I] */
+    uint64_t state_phys;                 /* read-write state and DMA pages [I] */
+    uint8_t *state_virt;                 /* [I] */
+    uint64_t state_size;                 /* [I] */
+    const struct dump_drv_params *params;/* the parameter block inside the image [I] */
+    dump_drv_init_fn init;               /* entry points inside the image [I] */
+    dump_drv_io_fn write;
+    dump_drv_io_fn read;
+    dump_drv_flush_fn flush;
+    dump_drv_log_fn log;
+};
+
+/* Load the packed driver at blob[0, len) with parameters *prm (state_* are filled in here
+ * from a fresh allocation of state_size bytes below 4 GiB). Returns 0, ERR_CORRUPT (bad
+ * blob), ERR_NO_MEMORY, or ERR_NO_SPACE (no room in the driver window). */
+int dump_driver_load(const void *blob, size_t len, const struct dump_drv_params *prm,
+                     uint64_t state_size, struct dump_driver *out);
+/* CRC32C of the driver image as it is now (compare with image_crc). Safe at bugcheck time. */
+uint32_t dump_driver_crc(const struct dump_driver *d);
+
+#endif

@@ -1,0 +1,71 @@
+/* The ABI between the kernel and a cloned crash-dump driver ("dump_ahci", "dump_nvme").
+ * A dump driver is built from the same hardware-ops source as the live driver, but linked
+ * on its own as a position-independent image that imports no kernel symbol (tools/mkdrvblob
+ * checks this and packs it). At boot the kernel copies it into reserved pages, applies its
+ * relocations, fills in its parameter block, maps it read-only + executable and checksums it.
+ * All mutable state lives in the separate state pages named by the parameters. */
+#ifndef BB_DUMP_DRIVER_H
+#define BB_DUMP_DRIVER_H
+
+#include <stdint.h>
+
+#define DUMP_DRV_MAGIC "BBDUMPDR"   /* 8 bytes at the start of a packed driver */
+#define DUMP_DRV_VERSION 1
+#define DUMP_DRV_MAX_EXTENTS 64     /* block-map runs a driver can police */
+
+/* The packed form produced by tools/mkdrvblob: this header, then `image_size` bytes of the
+ * image (linked at address 0), then `reloc_count` u32 offsets of 64-bit words that need the
+ * load address added (R_X86_64_RELATIVE with the addend already stored in place). */
+struct dump_drv_blob {
+    char magic[8];          /* DUMP_DRV_MAGIC */
+    uint32_t version;       /* DUMP_DRV_VERSION */
+    char name[20];          /* "dump_ahci", NUL-terminated */
+    uint32_t image_size;    /* bytes of image that follow this header */
+    uint32_t mem_size;      /* bytes the image occupies when loaded (>= image_size) */
+    uint32_t reloc_count;   /* relocation offsets after the image */
+    uint32_t params_off;    /* offset of struct dump_drv_params in the image */
+    uint32_t entry_init;    /* offset of int init(void) */
+    uint32_t entry_write;   /* offset of int write(uint64_t lba, uint64_t phys, uint64_t sectors) */
+    uint32_t entry_read;    /* offset of int read(uint64_t lba, uint64_t phys, uint64_t sectors) */
+    uint32_t entry_flush;   /* offset of int flush(void) */
+    uint32_t entry_log;     /* offset of const char *log(void): the driver's message buffer */
+};
+_Static_assert(sizeof(struct dump_drv_blob) == 68, "dump driver blob header");
+
+/* One run of the target file: `sectors` sectors from `lba` on the whole disk. */
+struct dump_drv_extent {
+    uint64_t lba;
+    uint64_t sectors;
+};
+
+/* Written by the kernel's loader before the image becomes read-only. [I] for the driver. */
+struct dump_drv_params {
+    uint64_t tsc_hz;               /* TSC ticks per second: the driver's only clock */
+    uint64_t regs_virt;            /* controller registers (AHCI ABAR / NVMe BAR0), mapped uncached */
+    uint64_t state_virt;           /* the driver's read-write pages (state and DMA memory) */
+    uint64_t state_phys;           /* their physical (DMA) address; physically contiguous */
+    uint64_t state_size;           /* bytes */
+    uint32_t unit;                 /* AHCI port number / NVMe namespace ID */
+    uint32_t sector_size;          /* logical sector size of the disk, bytes */
+    uint64_t disk_sectors;         /* capacity of the disk, sectors */
+    uint32_t queue_id;             /* NVMe: the dump's own I/O queue pair, created at boot */
+    uint32_t queue_depth;          /* NVMe: its depth */
+    uint32_t doorbell_stride;      /* NVMe: CAP.DSTRD, bytes between doorbells = 4 << dstrd */
+    uint32_t max_transfer;         /* bytes per command the controller accepts */
+    uint32_t extent_count;         /* runs in extents[] */
+    uint32_t reserved;
+    struct dump_drv_extent extents[DUMP_DRV_MAX_EXTENTS]; /* the only sectors the driver may write */
+};
+
+/* Entry points (offsets in the blob header); all return 0 or a negative ERR_* code, never
+ * block without a time limit, never take a lock, never enable interrupts.
+ * init: take the controller from whatever state it is in to a clean, polled state using
+ *       only the state pages. write/read: `sectors` sectors at `lba` from/to physical memory at
+ *       `phys` (contiguous); writes outside the extents fail with ERR_RANGE before any I/O.
+ * flush: make the written sectors durable. */
+typedef int (*dump_drv_init_fn)(void);
+typedef int (*dump_drv_io_fn)(uint64_t lba, uint64_t phys, uint64_t sectors);
+typedef int (*dump_drv_flush_fn)(void);
+typedef const char *(*dump_drv_log_fn)(void);
+
+#endif

@@ -1,0 +1,7 @@
+/* The packed dump-driver images embedded by dump/dump_images.asm. */
+#ifndef BB_DUMP_IMAGES_H
+#define BB_DUMP_IMAGES_H
+
+extern const unsigned char dump_ahci_blob[], dump_ahci_blob_end[];
+
+#endif

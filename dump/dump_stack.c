@@ -1,0 +1,221 @@
+/* Dump-stack initialisation: size and prepare the target file (never destroying an
+ * unrecovered dump), take its block map, clone and load the polled driver for its disk,
+ * checksum the pieces the bugcheck path will trust, and prove the path works with a one-block
+ * write/read-back at boot. */
+#include <string.h>
+#include "dump/dump_stack.h"
+#include "dump/dump_images.h"
+#include "drivers/ahci/ahci_pci.h"
+#include "mm/pfn.h"
+#include "mm/layout.h"
+#include "mm/heap.h"
+#include "arch/timer.h"
+#include "lib/crc32c.h"
+#include "lib/fmt.h"
+#include "klog.h"
+#include "err.h"
+
+#define DUMP_HEADER_BYTES 0x2000ull         /* the PAGEDU64 header */
+#define MIB (1ull << 20)
+#define AHCI_STATE_BYTES (3 * PAGE_SIZE)    /* see drivers/ahci/ahci_dumpdrv.c */
+#define DUMP_SIGNATURE "PAGEDU64"
+
+extern const char __dump_writer_start[], __dump_writer_end[];
+
+static struct dump_stack stack;
+
+void dump_settings_default(struct dump_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->crash_dump_enabled = DUMP_TYPE_AUTOMATIC;
+    fmt_snprintf(s->paging_file, sizeof s->paging_file, "C:\\pagefile.sys");
+    s->overwrite = true;
+}
+
+const struct dump_stack *dump_stack_get(void)
+{
+    return &stack;
+}
+
+static uint64_t ram_bytes(void)
+{
+    const struct pfn_range *runs;
+    uint64_t total = 0;
+    for (unsigned i = 0, n = pfn_ram_runs(&runs); i < n; i++)
+        total += runs[i].hi - runs[i].lo;
+    return total;
+}
+
+uint64_t dump_bytes_needed(uint32_t type)
+{
+    uint64_t ram = ram_bytes(), frames = pfn_ram_top() / PAGE_SIZE;
+    switch (type) {
+    case DUMP_TYPE_COMPLETE:
+        return DUMP_HEADER_BYTES + ram + MIB;
+    case DUMP_TYPE_KERNEL:
+    case DUMP_TYPE_AUTOMATIC:
+        /* Windows' rule of thumb: kernel memory is about a third of RAM. */
+        return DUMP_HEADER_BYTES + PAGE_SIZE + frames / 8 + ram / 3 + MIB;
+    case DUMP_TYPE_SMALL:
+        return DUMP_SMALL_BYTES;
+    default:
+        return 0;
+    }
+}
+
+static int fail(enum dump_arm_state st, int rc, const char *fmt, const char *arg)
+{
+    stack.state = st;
+    fmt_snprintf(stack.reason, sizeof stack.reason, fmt, arg, err_str(rc));
+    klog(KLOG_WARN, "dump: not armed: %s", stack.reason);
+    return rc;
+}
+
+/* Open the target, or create it contiguous and sized for the dump type. A target that
+ * begins with a dump is kept exactly as it is. */
+static int prepare_target(struct fat_file *f, const char *inner)
+{
+    struct fat_vol *fat = stack.volume->fat;
+    int rc = fat_open(fat, inner, f);
+    if (rc == 0) {
+        char sig[8];
+        size_t got = 0;
+        if (fat_file_size(f) >= sizeof sig && fat_read(f, 0, sig, sizeof sig, &got) == 0 &&
+            got == sizeof sig && memcmp(sig, DUMP_SIGNATURE, sizeof sig) == 0) {
+            stack.holds_dump = true;
+            klog(KLOG_NOTICE, "dump: %s holds a crash dump not yet recovered: kept as it is", stack.target);
+            return 0;
+        }
+        uint64_t want = stack.settings.paging_file_mb ? stack.settings.paging_file_mb * MIB : stack.needed_bytes;
+        size_t runs = 0;
+        struct fat_extent one;
+        if (fat_file_size(f) == want && fat_extents(f, &one, 1, &runs) == 0 && runs == 1)
+            return 0;
+        if ((rc = fat_unlink(fat, inner)) != 0)
+            return rc;
+    } else if (rc != ERR_NOT_FOUND) {
+        return rc;
+    }
+    uint64_t bytes = stack.settings.paging_file_mb ? stack.settings.paging_file_mb * MIB : stack.needed_bytes;
+    if (bytes > 0xFFFFFFFFull)
+        return ERR_TOO_BIG;
+    rc = fat_create_contiguous(fat, inner, (uint32_t)bytes, f);
+    if (rc == 0)
+        rc = fat_sync(fat);
+    if (rc == 0)
+        klog(KLOG_INFO, "dump: created %s, %lu MiB, contiguous", stack.target, (unsigned long)(bytes / MIB));
+    return rc;
+}
+
+static int block_map(struct fat_file *f, struct dump_drv_params *prm)
+{
+    struct fat_extent ext[DUMP_DRV_MAX_EXTENTS];
+    size_t n = 0;
+    int rc = fat_extents(f, ext, DUMP_DRV_MAX_EXTENTS, &n);
+    if (rc)
+        return rc;
+    uint64_t per_sector = stack.volume->slice.bd.sector_size / stack.disk->bd->sector_size;
+    for (size_t i = 0; i < n; i++) {
+        prm->extents[i].lba = stack.volume->slice.first_lba + ext[i].lba * per_sector;
+        prm->extents[i].sectors = ext[i].sectors * per_sector;
+    }
+    prm->extent_count = (uint32_t)n;
+    return 0;
+}
+
+/* Write a pattern to the target's last sector through the clone, read it back, restore the
+ * original, then give the port back to the live driver. */
+static int self_test(void)
+{
+    const struct dump_drv_params *prm = stack.driver.params;
+    const struct dump_drv_extent *last = &prm->extents[prm->extent_count - 1];
+    uint64_t lba = last->lba + last->sectors - 1, ss = prm->sector_size, phys;
+    int rc = pfn_alloc_contig(3, 1, 1ull << 32, PFN_DMA, &phys);
+    if (rc)
+        return rc;
+    uint8_t *orig = phys_to_virt(phys), *pattern = orig + PAGE_SIZE, *back = pattern + PAGE_SIZE;
+    for (uint64_t i = 0; i < ss; i++)
+        pattern[i] = (uint8_t)(0xA5 ^ i ^ (i >> 8));
+    uint64_t t0 = timer_ns();
+    rc = stack.driver.init();
+    if (!rc)
+        rc = stack.driver.read(lba, phys, 1);
+    if (!rc)
+        rc = stack.driver.write(lba, phys + PAGE_SIZE, 1);
+    if (!rc)
+        rc = stack.driver.read(lba, phys + 2 * PAGE_SIZE, 1);
+    if (!rc && memcmp(pattern, back, ss) != 0)
+        rc = ERR_CORRUPT;
+    int restore = stack.driver.write(lba, phys, 1);
+    if (!restore)
+        restore = stack.driver.flush();
+    if (!rc)
+        rc = restore;
+    stack.selftest_us = (timer_ns() - t0) / 1000u;
+    int release = ahci_dump_release(stack.disk->bd);
+    if (release)
+        klog(KLOG_ERR, "dump: %s: live driver did not get its port back: %s", stack.disk->bd->name,
+             err_str(release));
+    pfn_free(phys, 3);
+    return rc;
+}
+
+int dump_stack_init(const struct dump_settings *s)
+{
+    memset(&stack, 0, sizeof stack);
+    stack.settings = *s;
+    stack.planned_type = s->crash_dump_enabled;
+    if (s->crash_dump_enabled == DUMP_TYPE_NONE) {
+        stack.state = DUMP_OFF;
+        fmt_snprintf(stack.reason, sizeof stack.reason, "CrashDumpEnabled is 0");
+        return 0;
+    }
+    stack.needed_bytes = dump_bytes_needed(s->crash_dump_enabled);
+    if (!stack.needed_bytes)
+        return fail(DUMP_UNARMED, ERR_INVALID_ARGS, "CrashDumpEnabled=%s is not a dump type (%s)", "?");
+    fmt_snprintf(stack.target, sizeof stack.target, "%s", s->paging_file);
+    const char *inner;
+    int rc = volume_resolve(stack.target, &stack.volume, &inner);
+    if (rc)
+        return fail(DUMP_UNARMED, rc, "target %s: %s", stack.target);
+    stack.disk = stack.volume->disk;
+    struct dump_drv_params prm;
+    memset(&prm, 0, sizeof prm);
+    if (ahci_dump_params(stack.disk->bd, &prm))
+        return fail(DUMP_UNARMED, ERR_NOT_SUPPORTED, "no dump driver for disk %s (%s)", stack.disk->bd->name);
+    struct fat_file f;
+    rc = prepare_target(&f, inner);
+    if (rc)
+        return fail(DUMP_UNARMED, rc, "cannot prepare %s: %s", stack.target);
+    stack.target_bytes = fat_file_size(&f);
+    if (stack.holds_dump && !s->overwrite)
+        return fail(DUMP_UNARMED, ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
+    if (stack.target_bytes < stack.needed_bytes) {
+        if (stack.target_bytes < DUMP_SMALL_BYTES)
+            return fail(DUMP_UNARMED, ERR_NO_SPACE, "%s is too small even for a minidump (%s)", stack.target);
+        stack.planned_type = DUMP_TYPE_SMALL;
+        fmt_snprintf(stack.reason, sizeof stack.reason, "%s holds %lu MiB, the configured dump needs %lu MiB: a minidump will be written",
+                     stack.target, (unsigned long)(stack.target_bytes / MIB), (unsigned long)(stack.needed_bytes / MIB));
+        klog(KLOG_WARN, "dump: %s", stack.reason);
+    }
+    rc = block_map(&f, &prm);
+    if (rc)
+        return fail(DUMP_UNARMED, rc, "block map of %s: %s", stack.target);
+    prm.tsc_hz = timer_tsc_hz();
+    rc = dump_driver_load(dump_ahci_blob, (size_t)(dump_ahci_blob_end - dump_ahci_blob), &prm,
+                          AHCI_STATE_BYTES, &stack.driver);
+    if (rc)
+        return fail(DUMP_UNARMED, rc, "loading %s: %s", "dump_ahci");
+    const struct dump_drv_params *lp = stack.driver.params;
+    stack.crc_driver = stack.driver.image_crc;
+    stack.crc_blockmap = crc32c(0, (const void *)lp->extents, sizeof(lp->extents[0]) * lp->extent_count);
+    stack.crc_params = crc32c(0, (const void *)lp, offsetof(struct dump_drv_params, extents));
+    stack.crc_writer = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
+    stack.selftest_rc = self_test();
+    if (stack.selftest_rc)
+        return fail(DUMP_UNARMED, stack.selftest_rc, "self-test of %s failed: %s", stack.driver.name);
+    stack.state = DUMP_ARMED;
+    klog(KLOG_INFO, "dump: armed: %s on %s via %s, %u run(s), self-test %lu us", stack.target,
+         stack.disk->bd->name, stack.driver.name, lp->extent_count, (unsigned long)stack.selftest_us);
+    return 0;
+}

@@ -1,0 +1,67 @@
+/* The crash-dump stack as configured at boot (phase 3 of the reference): which file receives
+ * the dump, its sector runs on which disk, the cloned polled driver that will write it, the
+ * checksums that must still hold at bugcheck time, and the boot-time self-test. The writer
+ * (dump_writer.h) uses what this prepared; `dumpcfg` shows it. */
+#ifndef BB_DUMP_STACK_H
+#define BB_DUMP_STACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "dump/dump_clone.h"
+#include "block/volume.h"
+
+/* CrashDumpEnabled values (Windows' numbering). */
+#define DUMP_TYPE_NONE      0
+#define DUMP_TYPE_COMPLETE  1
+#define DUMP_TYPE_KERNEL    2
+#define DUMP_TYPE_SMALL     3
+#define DUMP_TYPE_AUTOMATIC 7
+
+#define DUMP_SMALL_BYTES (256u * 1024u)   /* a minidump never exceeds this */
+
+/* What the registry says (CrashControl and Memory Management); defaults are Windows'. */
+struct dump_settings {
+    uint32_t crash_dump_enabled;   /* DUMP_TYPE_* */
+    char paging_file[64];          /* "C:\pagefile.sys" */
+    uint64_t paging_file_mb;       /* 0: system-managed size */
+    bool overwrite;                /* Overwrite: a new crash may replace an unrecovered dump */
+};
+
+enum dump_arm_state {
+    DUMP_OFF,        /* CrashDumpEnabled = 0 */
+    DUMP_UNARMED,    /* configured but unusable: see `reason` */
+    DUMP_ARMED,      /* a crash will be written */
+};
+
+struct dump_stack {
+    enum dump_arm_state state;
+    char reason[120];              /* why not armed, or a warning (e.g. fallback to small) */
+    struct dump_settings settings;
+    uint32_t planned_type;         /* what will be written: configured, or small on fallback */
+    struct volume *volume;         /* volume holding the target */
+    const struct disk *disk;       /* disk under it */
+    char target[64];               /* "C:\pagefile.sys" */
+    uint64_t target_bytes;         /* size of the target file */
+    uint64_t needed_bytes;         /* size the configured dump type needs */
+    bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
+    struct dump_driver driver;     /* the clone: dump_ahci or dump_nvme */
+    uint32_t crc_driver;           /* CRC32C of the loaded driver image (incl. parameters
+                                      and block map) */
+    uint32_t crc_writer;           /* CRC32C of the dump writer's code */
+    uint32_t crc_blockmap;         /* CRC32C of the extents alone (shown separately) */
+    uint32_t crc_params;           /* CRC32C of the controller parameters alone */
+    int selftest_rc;               /* boot-time write/read-back of one block: 0 = passed */
+    uint64_t selftest_us;          /* how long it took */
+};
+
+/* Windows' defaults: automatic dump, system-managed C:\pagefile.sys, Overwrite on. */
+void dump_settings_default(struct dump_settings *s);
+/* Set up the target, clone the driver, checksum, self-test. Always leaves a description in
+ * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. */
+int dump_stack_init(const struct dump_settings *s);
+/* The prepared stack (never NULL). */
+const struct dump_stack *dump_stack_get(void);
+/* Bytes a dump of `type` needs on this machine (header included). */
+uint64_t dump_bytes_needed(uint32_t type);
+
+#endif

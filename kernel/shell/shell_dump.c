@@ -1,0 +1,63 @@
+/* `dumpcfg`: what would happen at a crash, before it happens — dump type, target file and its
+ * sector runs, disk, cloned driver and checksums, space needed against available, the
+ * boot-time self-test, and whether the stack is armed (or why not). */
+#include "shell/shell.h"
+#include "dump/dump_stack.h"
+#include "console/console.h"
+#include "err.h"
+
+static const char *type_name(uint32_t t)
+{
+    switch (t) {
+    case DUMP_TYPE_NONE: return "none";
+    case DUMP_TYPE_COMPLETE: return "complete memory dump";
+    case DUMP_TYPE_KERNEL: return "kernel memory dump";
+    case DUMP_TYPE_SMALL: return "small memory dump (minidump)";
+    case DUMP_TYPE_AUTOMATIC: return "automatic memory dump (kernel memory)";
+    default: return "unknown";
+    }
+}
+
+int shell_cmd_dumpcfg(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    const struct dump_stack *d = dump_stack_get();
+    char need[24], have[24];
+    kprintf("state:        %s\n", d->state == DUMP_ARMED ? "ARMED" : d->state == DUMP_OFF ? "OFF" : "NOT ARMED");
+    if (d->reason[0])
+        kprintf("note:         %s\n", d->reason);
+    kprintf("dump type:    %s (CrashDumpEnabled=%u)\n", type_name(d->settings.crash_dump_enabled),
+            d->settings.crash_dump_enabled);
+    if (d->planned_type != d->settings.crash_dump_enabled)
+        kprintf("will write:   %s\n", type_name(d->planned_type));
+    if (d->state == DUMP_OFF)
+        return 0;
+    kprintf("target:       %s%s\n", d->target, d->holds_dump ? " (holds an unrecovered dump)" : "");
+    if (d->volume)
+        kprintf("volume:       %c: = %s on disk %s (%s, %s)\n", d->volume->letter, d->volume->name,
+                d->disk->bd->name, d->disk->model, d->disk->controller);
+    shell_format_size(need, sizeof need, d->needed_bytes);
+    shell_format_size(have, sizeof have, d->target_bytes);
+    kprintf("space:        needed %s (%lu bytes), available %s (%lu bytes)\n", need,
+            (unsigned long)d->needed_bytes, have, (unsigned long)d->target_bytes);
+    if (!d->driver.params)
+        return 0;
+    const struct dump_drv_params *p = d->driver.params;
+    kprintf("sector runs:  %u run(s) on %s, %u-byte sectors\n", p->extent_count, d->disk->bd->name, p->sector_size);
+    for (uint32_t i = 0; i < p->extent_count; i++)
+        kprintf("              LBA %lu..%lu (%lu sectors)\n", (unsigned long)p->extents[i].lba,
+                (unsigned long)(p->extents[i].lba + p->extents[i].sectors - 1), (unsigned long)p->extents[i].sectors);
+    kprintf("driver:       %s, %u bytes at %p (read-only), state %lu KiB at phys 0x%lx\n", d->driver.name,
+            d->driver.image_size, (void *)d->driver.image_virt, (unsigned long)(d->driver.state_size / 1024),
+            (unsigned long)d->driver.state_phys);
+    kprintf("checksums:    driver image 0x%08x, block map 0x%08x, controller parameters 0x%08x, dump writer 0x%08x (CRC32C)\n",
+            d->crc_driver, d->crc_blockmap, d->crc_params, d->crc_writer);
+    if (d->selftest_rc)
+        kprintf("self-test:    FAILED: %s\n", err_str(d->selftest_rc));
+    else
+        kprintf("self-test:    passed (one sector written, read back and restored in %lu us)\n",
+                (unsigned long)d->selftest_us);
+    return 0;
+}
