@@ -83,12 +83,18 @@ $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
 
+# bbdump: links the portable cores (dump format, CRC32C, bug codes); tools/bbdump builds it.
+$(B)/tools/bbdump: tools/bbdump.c $(PORTABLE_C) | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) $< $(PORTABLE_C) -o $@
+
 $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  UNIT    $@"
 	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) $(HOSTLIB_C) -o $@
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(B)/tools/bbdump
 
 # The guest's disks, made once: an image holds the guest's state (dumps, registry), so it is
 # only ever created when missing, never remade or wiped. `rm` one to start it afresh.
