@@ -16,12 +16,22 @@ static const struct dump_run ram_runs[] = { { 1, 0x9e }, { 0x100, 0x100 } };
 static char dir[64];
 static char out[1 << 16], err[4096];
 
+static void cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* A fresh temporary directory per process, removed at exit. */
 static void setup(void)
 {
     if (!dir[0]) {
         strcpy(dir, "/tmp/bbdump-test-XXXXXX");
         if (!mkdtemp(dir))
             abort();
+        atexit(cleanup);
     }
 }
 
