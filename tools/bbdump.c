@@ -1,0 +1,336 @@
+/* bbdump: the host tool for Blackbox crash dumps. `info` prints the header, `check`
+ * validates the header and every data chunk's CRC32C, `read` prints the bytes of physical
+ * memory at an address. Links the dump format core (dump/); never re-implements it. The
+ * file is mapped read-only: malformed input never causes an allocation or a crash. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump/dump_format.h"
+#include "dump/dump_mini.h"
+#include "dump/dump_validate.h"
+#include "lib/bugcodes.h"
+#include "lib/crc32c.h"
+#include "err.h"
+
+static const char *prog = "bbdump";
+
+struct dumpfile {
+    const char *path;
+    const uint8_t *map;      /* the whole file, or NULL when empty */
+    uint64_t size;
+    struct dump_layout l;
+    int rc;                  /* dump_validate's result */
+};
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: bbdump info DUMP          header fields, type, time, build-id, CRC status\n"
+            "       bbdump check DUMP         validate header and every chunk CRC (exit 0 = good)\n"
+            "       bbdump read DUMP PHYS LEN [-o FILE]\n"
+            "                                 physical memory from the dump: hex on stdout,\n"
+            "                                 or raw bytes into FILE (- for stdout)\n");
+}
+
+static int die(const struct dumpfile *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int die(const struct dumpfile *d, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: %s: ", prog, d->path);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+/* Maps and validates. Returns 0, or 1 after printing why the file cannot be opened. */
+static int open_dump(struct dumpfile *d, const char *path)
+{
+    struct stat st;
+    static const uint8_t empty[1];
+
+    memset(d, 0, sizeof(*d));
+    d->path = path;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return die(d, "%s", strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return die(d, "not a regular file");
+    }
+    d->size = (uint64_t)st.st_size;
+    if (d->size > 0) {
+        void *m = mmap(NULL, d->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            close(fd);
+            return die(d, "mmap: %s", strerror(errno));
+        }
+        d->map = m;
+    }
+    close(fd);
+    d->rc = dump_validate(d->map ? d->map : empty, d->map ? d->size : 0, d->size, &d->l);
+    return 0;
+}
+
+static int problem(const struct dumpfile *d)
+{
+    if (d->l.problem == DUMP_P_SIZE || d->l.problem == DUMP_P_RUNS ||
+        d->l.problem == DUMP_P_MINI_STREAM || d->l.problem == DUMP_P_BITMAP)
+        return die(d, "%s (%s, value 0x%" PRIx64 ")", dump_problem_str(d->l.problem),
+                   err_str(d->rc), d->l.detail);
+    return die(d, "%s (%s)", dump_problem_str(d->l.problem), err_str(d->rc));
+}
+
+static void print_hex(const char *label, const uint8_t *b, size_t n)
+{
+    printf("%-22s", label);
+    for (size_t i = 0; i < n; i++)
+        printf("%02x", b[i]);
+    printf("%s\n", n ? "" : "(none)");
+}
+
+static const char *config_name(unsigned c)
+{
+    switch (c) {
+    case 0: return "none";
+    case DUMP_CONFIG_COMPLETE: return "complete";
+    case DUMP_CONFIG_KERNEL: return "kernel";
+    case DUMP_CONFIG_SMALL: return "small";
+    case DUMP_CONFIG_AUTOMATIC: return "automatic";
+    default: return "unknown";
+    }
+}
+
+static const char *fallback_name(unsigned f)
+{
+    switch (f) {
+    case DUMP_FALLBACK_NONE: return "none";
+    case DUMP_FALLBACK_TOO_SMALL: return "target too small";
+    case DUMP_FALLBACK_TOO_MANY_RUNS: return "too many memory runs";
+    case DUMP_FALLBACK_NO_BITMAP: return "no memory for the bitmap";
+    default: return "unknown";
+    }
+}
+
+static void print_flags(uint32_t f)
+{
+    printf("%-22s0x%x", "flags:", f);
+    static const char *const names[] = { "VALID", "COMPLETE", "CLEARED", "FALLBACK" };
+    for (unsigned i = 0; i < 4; i++)
+        if (f & (1u << i))
+            printf(" %s", names[i]);
+    printf("\n");
+}
+
+static int cmd_info(struct dumpfile *d)
+{
+    const struct dump_header *h = (const struct dump_header *)d->map;
+    enum dump_problem p = d->l.problem;
+
+    /* Without a signature and Blackbox fields nothing below would mean anything. */
+    if (p == DUMP_P_TRUNCATED || p == DUMP_P_SIGNATURE || p == DUMP_P_DUMP32 ||
+        p == DUMP_P_NOT_BLACKBOX || p == DUMP_P_VERSION)
+        return problem(d);
+    const struct dump_bb_fields *bb = &h->bb;
+    const char *name = bugcode_name(h->bug_check_code);
+    printf("%-22s%s\n", "file:", d->path);
+    printf("%-22s%" PRIu64 " bytes\n", "file size:", d->size);
+    printf("%-22s%u (%s)\n", "dump type:", h->dump_type, dump_type_name(h->dump_type));
+    printf("%-22s%u.%u\n", "version:", h->major_version, h->minor_version);
+    printf("%-22s0x%08X %s\n", "bugcheck:", h->bug_check_code, name ? name : "(unknown code)");
+    for (int i = 0; i < 4; i++)
+        printf("  parameter %d:         0x%016" PRIx64 "\n", i + 1, h->bug_check_parameter[i]);
+    printf("%-22s0x%016" PRIx64 "\n", "rip:", h->context.rip);
+    printf("%-22s0x%016" PRIx64 "\n", "rsp:", h->context.rsp);
+    printf("%-22s0x%016" PRIx64 "\n", "cr3:", h->directory_table_base);
+    if (bb->bugcheck_vector == BUGCHECK_NO_VECTOR)
+        printf("%-22s(called bugcheck)\n", "vector:");
+    else
+        printf("%-22s%u (error code 0x%" PRIx64 ", cr2 0x%" PRIx64 ")\n", "vector:",
+               bb->bugcheck_vector, bb->error_code, bb->cr2);
+    printf("%-22s%u\n", "processors:", h->number_processors);
+    printf("%-22s%u runs, %" PRIu64 " pages (%" PRIu64 " MiB)\n", "physical memory:",
+           h->physical_memory_block.number_of_runs, h->physical_memory_block.number_of_pages,
+           h->physical_memory_block.number_of_pages * DUMP_PAGE_SIZE >> 20);
+    printf("%-22s%" PRIu64 " bytes\n", "required space:", h->required_dump_space);
+    printf("%-22s%" PRIu64 ".%09" PRIu64 " s after boot\n", "dump time:",
+           bb->dump_time_ns / 1000000000u, bb->dump_time_ns % 1000000000u);
+    printf("%-22s%" PRIu64 " (FILETIME)\n", "system time:", h->system_time);
+    printf("%-22s%.*s\n", "comment:", (int)strnlen((const char *)h->comment, sizeof(h->comment)),
+           (const char *)h->comment);
+    print_hex("build-id:", bb->build_id,
+              bb->build_id_len <= DUMP_BUILD_ID_MAX ? bb->build_id_len : 0);
+    printf("%-22s%" PRIu64 "\n", "sequence:", bb->sequence);
+    print_flags(bb->flags);
+    printf("%-22s%s, written %s, fallback: %s\n", "configured:", config_name(bb->config_type),
+           dump_type_name(bb->written_type), fallback_name(bb->fallback_reason));
+    printf("%-22s%" PRIu64 " MiB\n", "ram:", bb->ram_bytes >> 20);
+    printf("%-22s0x%" PRIx64 ", %" PRIu64 " bytes\n", "klog area:", bb->klog_phys, bb->klog_size);
+    printf("%-22s0x%016" PRIx64 "\n", "direct map base:", bb->direct_map_base);
+    printf("%-22s0x%" PRIx64 " at 0x%016" PRIx64 "\n", "kernel:", bb->kernel_phys_base,
+           bb->kernel_vma);
+    printf("%-22s%" PRIu64 " bytes in %" PRIu64 " chunks of %u, CRC table %s\n", "data:",
+           bb->data_size, bb->chunk_count, bb->chunk_size,
+           bb->crc_table_offset ? "after the data" : "in the header");
+    printf("%-22s%s\n", "header CRC:",
+           dump_header_crc(d->map) == bb->header_crc ? "ok" : "MISMATCH");
+    if (d->rc == 0 && h->dump_type == DUMP_TYPE_BITMAP)
+        printf("%-22s%" PRIu64 " of %" PRIu64 " pages present, first at 0x%" PRIx64 "\n",
+               "bitmap:", d->l.present_pages, d->l.bitmap_pages, d->l.pages_offset);
+    if (d->rc == 0 && h->dump_type == DUMP_TYPE_SMALL) {
+        const uint8_t *dir = d->map + DUMP_HEADER_SIZE;
+        for (uint32_t i = 0; i < d->l.stream_count; i++) {
+            struct dump_mini_stream s;
+            dump_mini_stream_get(dir, (size_t)(d->l.prefix - DUMP_HEADER_SIZE), i, &s);
+            printf("  stream %-2u type %u  %7" PRIu64 " bytes at 0x%06" PRIx64
+                   "  va 0x%016" PRIx64 "\n", i, s.type, s.size, s.offset, s.vaddr);
+        }
+    }
+    if (d->rc != 0) {
+        printf("%-22sINVALID\n", "status:");
+        return problem(d);
+    }
+    printf("%-22s%s\n", "status:", d->l.complete ? "valid, complete" : "valid, partial");
+    return 0;
+}
+
+static int cmd_check(struct dumpfile *d)
+{
+    if (d->rc != 0)
+        return problem(d);
+    const uint8_t *table = NULL;
+    if (d->l.crc_table_offset) {
+        const struct dump_header *h = (const struct dump_header *)d->map;
+        table = d->map + d->l.crc_table_offset;
+        if (crc32c(0, table, d->l.chunk_count * 4) != h->bb.crc_table_crc)
+            return die(d, "CRC table at 0x%" PRIx64 " is damaged", d->l.crc_table_offset);
+    }
+    uint64_t bad = 0, first_bad = 0;
+    for (uint64_t i = 0; i < d->l.chunk_count; i++) {
+        uint64_t off, len, toff = 0;
+        uint32_t want = 0;
+        dump_chunk_range(d->map, i, &off, &len);
+        if (dump_chunk_crc_ref(d->map, i, &want, &toff) == 0)
+            want = dump_le32(d->map + toff);
+        if (crc32c(0, d->map + off, len) != want && bad++ == 0)
+            first_bad = i;
+    }
+    if (bad) {
+        uint64_t off, len;
+        dump_chunk_range(d->map, first_bad, &off, &len);
+        return die(d, "data CRC mismatch in chunk %" PRIu64 " (file bytes 0x%" PRIx64
+                   "..0x%" PRIx64 ")%s", first_bad, off, off + len,
+                   bad > 1 ? " and other chunks" : "");
+    }
+    if (!d->l.complete)
+        return die(d, "valid but not complete");
+    printf("%s: valid %s dump, %" PRIu64 " bytes, %" PRIu64 " data chunks OK\n", d->path,
+           dump_type_name(d->l.dump_type), d->l.total, d->l.chunk_count);
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 0);
+    if (errno || end == s || *end || s[0] == '-')
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static int cmd_read(struct dumpfile *d, uint64_t phys, uint64_t len, const char *out)
+{
+    if (d->rc != 0)
+        return problem(d);
+    if (len > UINT64_MAX - phys)
+        return die(d, "range overflows");
+    FILE *to = stdout;
+    if (out && strcmp(out, "-") != 0 && !(to = fopen(out, "wb")))
+        return die(d, "%s: %s", out, strerror(errno));
+    uint64_t at = phys, left = len;
+    int rc = 0;
+    while (left && !rc) {
+        uint64_t off, avail;
+        if (dump_phys_to_offset(d->map, d->size, &d->l, at, &off, &avail) != 0 ||
+            avail == 0 || off > d->size || avail > d->size - off) {
+            rc = die(d, "physical 0x%" PRIx64 " is not in the dump", at);
+            break;
+        }
+        uint64_t n = avail < left ? avail : left;
+        if (out) {
+            if (fwrite(d->map + off, 1, n, to) != n)
+                rc = die(d, "write: %s", strerror(errno));
+        } else {
+            for (uint64_t i = 0; i < n; i += 16) {
+                printf("%016" PRIx64 ":", at + i);
+                for (uint64_t j = i; j < i + 16 && j < n; j++)
+                    printf(" %02x", d->map[off + j]);
+                printf("\n");
+            }
+        }
+        at += n;
+        left -= n;
+    }
+    if (to != stdout && fclose(to) != 0 && !rc)
+        rc = die(d, "%s: %s", out, strerror(errno));
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct dumpfile d;
+    int rc;
+
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc < 3) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "info") || !strcmp(cmd, "check")) {
+        if (argc != 3) {
+            usage(stderr);
+            return 2;
+        }
+        if (open_dump(&d, argv[2]))
+            return 1;
+        rc = !strcmp(cmd, "info") ? cmd_info(&d) : cmd_check(&d);
+    } else if (!strcmp(cmd, "read")) {
+        uint64_t phys, len;
+        const char *out = NULL;
+        if (argc == 7 && !strcmp(argv[5], "-o"))
+            out = argv[6];
+        else if (argc != 5) {
+            usage(stderr);
+            return 2;
+        }
+        if (parse_u64(argv[3], &phys) || parse_u64(argv[4], &len)) {
+            fprintf(stderr, "%s: bad number in \"%s %s\"\n", prog, argv[3], argv[4]);
+            return 2;
+        }
+        if (open_dump(&d, argv[2]))
+            return 1;
+        rc = cmd_read(&d, phys, len, out);
+    } else {
+        fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
+        usage(stderr);
+        return 2;
+    }
+    if (d.map)
+        munmap((void *)d.map, d.size);
+    return rc;
+}
