@@ -97,7 +97,7 @@ $(B)/dump_ahci.blob: $(B)/dump_ahci.elf $(B)/tools/mkdrvblob
 	@echo "  DRVBLOB $@"
 	@$(B)/tools/mkdrvblob $< dump_ahci $@
 
-$(B)/k/dump/dump_images.o: $(B)/dump_ahci.blob
+$(B)/k/dump/stack/dump_images.o: $(B)/dump_ahci.blob
 
 $(B)/tools/mkdrvblob: tools/mkdrvblob.c dump/dump_driver.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)

@@ -18,7 +18,7 @@
 #include "drivers/ahci/ahci_pci.h"
 #include "drivers/nvme/nvme_pci.h"
 #include "block/volume.h"
-#include "dump/dump_stack.h"
+#include "dump/stack/dump_stack.h"
 #include "bugcheck/bugcheck.h"
 #include "shell/shell.h"
 #include "klog.h"

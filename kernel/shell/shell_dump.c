@@ -2,7 +2,7 @@
  * sector runs, disk, cloned driver and checksums, space needed against available, the
  * boot-time self-test, and whether the stack is armed (or why not). */
 #include "shell/shell.h"
-#include "dump/dump_stack.h"
+#include "dump/stack/dump_stack.h"
 #include "console/console.h"
 #include "err.h"
 

@@ -2,7 +2,7 @@
  * without write permission; the direct map still aliases its pages, so the image CRC, checked
  * again at bugcheck time, is what catches a stray write. */
 #include <string.h>
-#include "dump/dump_clone.h"
+#include "dump/stack/dump_clone.h"
 #include "mm/paging.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"

@@ -3,8 +3,8 @@
  * checksum the pieces the bugcheck path will trust, and prove the path works with a one-block
  * write/read-back at boot. */
 #include <string.h>
-#include "dump/dump_stack.h"
-#include "dump/dump_images.h"
+#include "dump/stack/dump_stack.h"
+#include "dump/stack/dump_images.h"
 #include "drivers/ahci/ahci_pci.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "dump/dump_clone.h"
+#include "dump/stack/dump_clone.h"
 #include "block/volume.h"
 
 /* CrashDumpEnabled values (Windows' numbering). */
