@@ -19,6 +19,7 @@
 #include "drivers/nvme/nvme_pci.h"
 #include "block/volume.h"
 #include "bugcheck/bugcheck.h"
+#include "config/registry.h"
 #include "shell/shell.h"
 #include "klog.h"
 #include "version.h"
@@ -104,6 +105,11 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
         klog(KLOG_ERR, "ahci: probe failed: %s", err_str(ahci_rc));
     nvme_probe();
     volume_mount_all();
+    registry_init();
+    uint32_t auto_reboot;
+    if (!cmdline_has(boot_info.cmdline, "autoreboot=0") &&
+        reg_get_dword(REG_CRASHCONTROL, "AutoReboot", &auto_reboot) == 0)
+        bugcheck_set_auto_reboot(auto_reboot != 0);
 
     uint64_t ns = timer_ns();
     klog(KLOG_NOTICE, "boot: shell ready %lu us after kernel entry", (unsigned long)(ns / 1000u));

@@ -172,6 +172,8 @@ const struct shell_cmd shell_commands[] = {
     { "rmdir", "PATH", "remove an empty directory", shell_cmd_rmdir },
     { "mkfile", "PATH SIZE", "write a file of SIZE bytes (K/M/G) of a test pattern, timed",
       shell_cmd_mkfile },
+    { "reg", "query|add|delete KEY ...", "registry, reg.exe syntax (reg query HKLM\\SYSTEM /s)",
+      shell_cmd_reg },
     { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },
     { 0, 0, 0, 0 },
 };
