@@ -90,6 +90,11 @@ $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.d
 
 unit: $(UNIT_BIN)
 
+$(B)/tools/bbreg: tools/bbreg.c $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
+
 # The guest's disks, made once: an image holds the guest's state (dumps, registry), so it is
 # only ever created when missing, never remade or wiped. `rm` one to start it afresh.
 DISKS := $(B)/disks/system.img $(B)/disks/data.img
@@ -106,7 +111,7 @@ $(B)/disks/data.img: | $(B)/.deps-ok
 run: all disks
 	tools/run-qemu --system $(B)/disks/system.img --data $(B)/disks/data.img $(RUNFLAGS)
 
-test: all unit $(B)/tools/mkksyms
+test: all unit $(B)/tools/mkksyms $(B)/tools/bbreg
 	$(PYTHON) -m pytest -v -p no:cacheprovider tests/unit tests/scenarios
 
 bench: all

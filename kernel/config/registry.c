@@ -31,7 +31,7 @@ static void log_status(void)
 {
     for (int i = 0; i < REG_HIVE_FILES; i++) {
         const struct reg_hive_status *st = &hive.status[i];
-        if (st->rc == 0 || (st->rc == ERR_NOT_FOUND && i != REG_HIVE_REG))
+        if (st->rc == 0 || st->rc == ERR_NOT_FOUND)
             continue;
         if (st->rc == ERR_CORRUPT)
             klog(KLOG_WARN, "registry: C:\\%s: line %u: %s", reg_hive_path(i), st->perr.line,
