@@ -246,7 +246,8 @@ static void tree_and_volatile_keys(void)
     UT_ASSERT(vk->is_volatile && !vk->parent->is_volatile);
     UT_EQ_INT(reg_value_set(&t, vk, "DumpFile", REG_SZ, "C:\\MEMORY.DMP", 14), 0);
     UT_EQ_INT(reg_key_create(&t, REG_CRASHCONTROL "\\MachineCrash\\Sub", false, NULL), ERR_ACCESS);
-    UT_EQ_INT(reg_key_create(&t, REG_CRASHCONTROL "\\MachineCrash", false, NULL), ERR_ACCESS);
+    UT_EQ_INT(reg_key_create(&t, REG_CRASHCONTROL "\\MachineCrash", false, NULL), 0);
+    UT_EQ_INT(reg_key_create(&t, REG_CRASHCONTROL, true, NULL), ERR_ACCESS);
     UT_EQ_INT(reg_key_create(&t, REG_CRASHCONTROL "\\MachineCrash\\V", true, &k), 0);
     UT_ASSERT(k->is_volatile);
     char *s;

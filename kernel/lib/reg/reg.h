@@ -74,9 +74,11 @@ void reg_tree_clear(struct reg_tree *t);
 
 /* Find a key: 0, ERR_NOT_FOUND, ERR_INVALID_ARGS, ERR_NOT_SUPPORTED. */
 int reg_key_open(struct reg_tree *t, const char *path, struct reg_key **out);
-/* Open the key, creating it and any missing parent. A created key is volatile if
- * `is_volatile` or its parent is; a persistent key cannot be created under a volatile one
- * (ERR_ACCESS). out may be NULL. ERR_NO_MEMORY, ERR_TOO_BIG past REG_DEPTH_MAX. */
+/* Open the key, creating it and any missing parent (the whole path is checked first, so a
+ * bad path creates nothing). A created key is volatile if `is_volatile` or its parent is; a
+ * persistent key cannot be created under a volatile one, nor an existing persistent key
+ * opened as volatile (ERR_ACCESS). out may be NULL. ERR_NO_MEMORY, ERR_TOO_BIG past
+ * REG_DEPTH_MAX. */
 int reg_key_create(struct reg_tree *t, const char *path, bool is_volatile, struct reg_key **out);
 /* Delete a key with everything below it (ERR_ACCESS for a hive root or the root). */
 int reg_key_delete(struct reg_tree *t, struct reg_key *k);

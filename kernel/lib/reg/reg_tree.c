@@ -162,13 +162,29 @@ int reg_key_open(struct reg_tree *t, const char *path, struct reg_key **out)
     return walk(t, path, false, false, out);
 }
 
+/* Check every component of path before anything is created. */
+static int check_path(const char *path)
+{
+    const char *p = path, *s;
+    size_t n;
+    unsigned depth = 0;
+    int rc;
+    while ((rc = next_component(&p, &s, &n)) > 0)
+        depth++;
+    if (rc < 0 || depth == 0)
+        return ERR_INVALID_ARGS;
+    return depth > REG_DEPTH_MAX ? ERR_TOO_BIG : 0;
+}
+
 int reg_key_create(struct reg_tree *t, const char *path, bool is_volatile, struct reg_key **out)
 {
     struct reg_key *k;
-    int rc = walk(t, path, false, false, &k);
+    int rc = check_path(path);
+    if (rc == 0)
+        rc = walk(t, path, false, false, &k);
     if (rc == ERR_NOT_FOUND)
         return walk(t, path, true, is_volatile, out);
-    if (rc == 0 && !is_volatile && k->is_volatile)
+    if (rc == 0 && is_volatile && !k->is_volatile)
         return ERR_ACCESS;
     if (rc == 0 && out)
         *out = k;
