@@ -175,8 +175,8 @@ static void fallbacks_and_bad(void)
     UT_EQ_INT(ru_live, 0);
 }
 
-/* One save cut after `budget` writes, from a state made by `setup` saves; returns what the
- * next load finds. */
+/* Copy master to x, load its hive and save gen with the power cut after `budget` writes;
+ * *done when the save completed first. Returns the Gen the next load finds. */
 static long cut_save(struct fx *x, const char *master, long budget, uint32_t gen, bool *done)
 {
     fx_sh("cp --sparse=always '%s' '%s'", master, x->path);

@@ -96,7 +96,6 @@ static int save_direct(struct reg_hive *h, const char *text, size_t len)
             rc = fat_rename(h->vol, paths[REG_HIVE_REG], PATH_BAD);
         if (rc)
             return rc;
-        h->reg_exists = false;
     }
     h->reg_exists = true;
     rc = write_file(h->vol, paths[REG_HIVE_REG], text, len);
