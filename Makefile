@@ -25,7 +25,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-
 KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -name '*_dumpdrv.c' -not -path 'dump/drv/*' 2>/dev/null | sort)
 KERNEL_ASM := $(shell find boot kernel dump -name '*.asm' | sort)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
-PORTABLE_C := $(wildcard kernel/lib/*.c kernel/fs/*/*.c dump/*.c)
+PORTABLE_C := $(wildcard kernel/lib/*.c kernel/lib/*/*.c kernel/fs/*/*.c dump/*.c)
 HOSTLIB_C  := $(wildcard tools/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
@@ -122,6 +122,11 @@ $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.d
 
 unit: $(UNIT_BIN) $(B)/tools/bbdump
 
+$(B)/tools/bbreg: tools/bbreg.c $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
+
 # The guest's disks, made once: an image holds the guest's state (dumps, registry), so it is
 # only ever created when missing, never remade or wiped. `rm` one to start it afresh.
 DISKS := $(B)/disks/system.img $(B)/disks/data.img
@@ -138,7 +143,7 @@ $(B)/disks/data.img: | $(B)/.deps-ok
 run: all disks
 	tools/run-qemu --system $(B)/disks/system.img --data $(B)/disks/data.img $(RUNFLAGS)
 
-test: all unit $(B)/tools/mkksyms
+test: all unit $(B)/tools/mkksyms $(B)/tools/bbreg
 	$(PYTHON) -m pytest -v -p no:cacheprovider tests/unit tests/scenarios
 
 bench: all

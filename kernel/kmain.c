@@ -20,6 +20,7 @@
 #include "block/volume.h"
 #include "dump/stack/dump_stack.h"
 #include "bugcheck/bugcheck.h"
+#include "config/registry.h"
 #include "shell/shell.h"
 #include "klog.h"
 #include "version.h"
@@ -105,8 +106,13 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
         klog(KLOG_ERR, "ahci: probe failed: %s", err_str(ahci_rc));
     nvme_probe();
     volume_mount_all();
+    registry_init();
+    uint32_t auto_reboot;
+    if (!cmdline_has(boot_info.cmdline, "autoreboot=0") &&
+        reg_get_dword(REG_CRASHCONTROL, "AutoReboot", &auto_reboot) == 0)
+        bugcheck_set_auto_reboot(auto_reboot != 0);
     struct dump_settings ds;
-    dump_settings_default(&ds);
+    dump_settings_load(&ds);
     dump_stack_init(&ds);
 
     uint64_t ns = timer_ns();

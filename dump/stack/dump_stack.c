@@ -24,14 +24,6 @@ extern const char __dump_writer_start[], __dump_writer_end[];
 
 static struct dump_stack stack;
 
-void dump_settings_default(struct dump_settings *s)
-{
-    memset(s, 0, sizeof *s);
-    s->crash_dump_enabled = DUMP_TYPE_AUTOMATIC;
-    fmt_snprintf(s->paging_file, sizeof s->paging_file, "C:\\pagefile.sys");
-    s->overwrite = true;
-}
-
 const struct dump_stack *dump_stack_get(void)
 {
     return &stack;

@@ -56,6 +56,11 @@ struct dump_stack {
 
 /* Windows' defaults: automatic dump, system-managed C:\pagefile.sys, Overwrite on. */
 void dump_settings_default(struct dump_settings *s);
+/* The defaults, overridden by what the registry holds: CrashControl's CrashDumpEnabled and
+ * Overwrite, the first entry of Memory Management's PagingFiles ("C:\pagefile.sys 0 0":
+ * path, then the initial size in MB, 0 = system-managed). Unreadable values keep the
+ * default and are logged. */
+void dump_settings_load(struct dump_settings *s);
 /* Set up the target, clone the driver, checksum, self-test. Always leaves a description in
  * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. */
 int dump_stack_init(const struct dump_settings *s);

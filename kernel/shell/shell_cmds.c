@@ -173,6 +173,8 @@ const struct shell_cmd shell_commands[] = {
     { "mkfile", "PATH SIZE", "write a file of SIZE bytes (K/M/G) of a test pattern, timed",
       shell_cmd_mkfile },
     { "dumpcfg", "", "crash-dump configuration: target, sector runs, driver, checksums", shell_cmd_dumpcfg },
+    { "reg", "query|add|delete KEY ...", "registry, reg.exe syntax (reg query HKLM\\SYSTEM /s)",
+      shell_cmd_reg },
     { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },
     { 0, 0, 0, 0 },
 };
