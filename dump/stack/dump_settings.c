@@ -11,7 +11,7 @@
 void dump_settings_default(struct dump_settings *s)
 {
     memset(s, 0, sizeof *s);
-    s->crash_dump_enabled = DUMP_TYPE_AUTOMATIC;
+    s->crash_dump_enabled = DUMP_CONFIG_AUTOMATIC;
     fmt_snprintf(s->paging_file, sizeof s->paging_file, "C:\\pagefile.sys");
     s->overwrite = true;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include "dump/stack/dump_stack.h"
 #include "dump/stack/dump_images.h"
+#include "dump/stack/dump_writer.h"
+#include "dump/dump_validate.h"
 #include "drivers/ahci/ahci_pci.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"
@@ -18,7 +20,6 @@
 #define DUMP_HEADER_BYTES 0x2000ull         /* the PAGEDU64 header */
 #define MIB (1ull << 20)
 #define AHCI_STATE_BYTES (3 * PAGE_SIZE)    /* see drivers/ahci/ahci_dumpdrv.c */
-#define DUMP_SIGNATURE "PAGEDU64"
 
 extern const char __dump_writer_start[], __dump_writer_end[];
 
@@ -42,13 +43,13 @@ uint64_t dump_bytes_needed(uint32_t type)
 {
     uint64_t ram = ram_bytes(), frames = pfn_ram_top() / PAGE_SIZE;
     switch (type) {
-    case DUMP_TYPE_COMPLETE:
+    case DUMP_CONFIG_COMPLETE:
         return DUMP_HEADER_BYTES + ram + MIB;
-    case DUMP_TYPE_KERNEL:
-    case DUMP_TYPE_AUTOMATIC:
+    case DUMP_CONFIG_KERNEL:
+    case DUMP_CONFIG_AUTOMATIC:
         /* Windows' rule of thumb: kernel memory is about a third of RAM. */
         return DUMP_HEADER_BYTES + PAGE_SIZE + frames / 8 + ram / 3 + MIB;
-    case DUMP_TYPE_SMALL:
+    case DUMP_CONFIG_SMALL:
         return DUMP_SMALL_BYTES;
     default:
         return 0;
@@ -63,6 +64,34 @@ static int fail(enum dump_arm_state st, int rc, const char *fmt, const char *arg
     return rc;
 }
 
+/* Look at what the target holds: an unrecovered dump (valid and not cleared by smss) is kept;
+ * the next dump's sequence number follows the last one found. */
+static int inspect_existing(struct fat_file *f)
+{
+    if (fat_file_size(f) < DUMP_HEADER_SIZE)
+        return 0;
+    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
+    if (!h)
+        return ERR_NO_MEMORY;
+    size_t got = 0;
+    int rc = fat_read(f, 0, h, DUMP_HEADER_SIZE, &got);
+    if (rc == 0 && got == DUMP_HEADER_SIZE) {
+        struct dump_layout l;
+        int v = dump_validate(h, DUMP_HEADER_SIZE, fat_file_size(f), &l);
+        bool header_ok = v == 0 || (v == ERR_RANGE && l.problem == DUMP_P_NEED_MORE);
+        if (l.problem != DUMP_P_SIGNATURE && l.problem != DUMP_P_TRUNCATED &&
+            l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION)
+            stack.sequence = h->bb.sequence + 1;
+        if (header_ok && !(l.flags & DUMP_BB_CLEARED)) {
+            stack.holds_dump = true;
+            klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
+                 stack.target, (unsigned long)h->bb.sequence);
+        }
+    }
+    kfree(h);
+    return rc;
+}
+
 /* Open the target, or create it contiguous and sized for the dump type. A target that
  * begins with a dump is kept exactly as it is. */
 static int prepare_target(struct fat_file *f, const char *inner)
@@ -70,14 +99,11 @@ static int prepare_target(struct fat_file *f, const char *inner)
     struct fat_vol *fat = stack.volume->fat;
     int rc = fat_open(fat, inner, f);
     if (rc == 0) {
-        char sig[8];
-        size_t got = 0;
-        if (fat_file_size(f) >= sizeof sig && fat_read(f, 0, sig, sizeof sig, &got) == 0 &&
-            got == sizeof sig && memcmp(sig, DUMP_SIGNATURE, sizeof sig) == 0) {
-            stack.holds_dump = true;
-            klog(KLOG_NOTICE, "dump: %s holds a crash dump not yet recovered: kept as it is", stack.target);
+        rc = inspect_existing(f);
+        if (rc)
+            return rc;
+        if (stack.holds_dump)
             return 0;
-        }
         uint64_t want = stack.settings.paging_file_mb ? stack.settings.paging_file_mb * MIB : stack.needed_bytes;
         size_t runs = 0;
         struct fat_extent one;
@@ -156,8 +182,9 @@ int dump_stack_init(const struct dump_settings *s)
 {
     memset(&stack, 0, sizeof stack);
     stack.settings = *s;
+    stack.sequence = 1;
     stack.planned_type = s->crash_dump_enabled;
-    if (s->crash_dump_enabled == DUMP_TYPE_NONE) {
+    if (s->crash_dump_enabled == DUMP_CONFIG_NONE) {
         stack.state = DUMP_OFF;
         fmt_snprintf(stack.reason, sizeof stack.reason, "CrashDumpEnabled is 0");
         return 0;
@@ -185,7 +212,7 @@ int dump_stack_init(const struct dump_settings *s)
     if (stack.target_bytes < stack.needed_bytes) {
         if (stack.target_bytes < DUMP_SMALL_BYTES)
             return fail(DUMP_UNARMED, ERR_NO_SPACE, "%s is too small even for a minidump (%s)", stack.target);
-        stack.planned_type = DUMP_TYPE_SMALL;
+        stack.planned_type = DUMP_CONFIG_SMALL;
         fmt_snprintf(stack.reason, sizeof stack.reason, "%s holds %lu MiB, the configured dump needs %lu MiB: a minidump will be written",
                      stack.target, (unsigned long)(stack.target_bytes / MIB), (unsigned long)(stack.needed_bytes / MIB));
         klog(KLOG_WARN, "dump: %s", stack.reason);
@@ -203,6 +230,9 @@ int dump_stack_init(const struct dump_settings *s)
     stack.crc_blockmap = crc32c(0, (const void *)lp->extents, sizeof(lp->extents[0]) * lp->extent_count);
     stack.crc_params = crc32c(0, (const void *)lp, offsetof(struct dump_drv_params, extents));
     stack.crc_writer = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
+    rc = dump_writer_prepare();
+    if (rc)
+        return fail(DUMP_UNARMED, rc, "dump writer buffers for %s: %s", stack.target);
     stack.selftest_rc = self_test();
     if (stack.selftest_rc)
         return fail(DUMP_UNARMED, stack.selftest_rc, "self-test of %s failed: %s", stack.driver.name);

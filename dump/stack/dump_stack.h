@@ -7,21 +7,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "dump/dump_format.h"
 #include "dump/stack/dump_clone.h"
 #include "block/volume.h"
 
-/* CrashDumpEnabled values (Windows' numbering). */
-#define DUMP_TYPE_NONE      0
-#define DUMP_TYPE_COMPLETE  1
-#define DUMP_TYPE_KERNEL    2
-#define DUMP_TYPE_SMALL     3
-#define DUMP_TYPE_AUTOMATIC 7
-
-#define DUMP_SMALL_BYTES (256u * 1024u)   /* a minidump never exceeds this */
+#define DUMP_CONFIG_NONE 0u              /* CrashDumpEnabled = 0; the others: dump_format.h */
+#define DUMP_SMALL_BYTES DUMP_SMALL_MAX   /* a minidump never exceeds this */
 
 /* What the registry says (CrashControl and Memory Management); defaults are Windows'. */
 struct dump_settings {
-    uint32_t crash_dump_enabled;   /* DUMP_TYPE_* */
+    uint32_t crash_dump_enabled;   /* DUMP_CONFIG_* (Windows' CrashDumpEnabled numbering) */
     char paging_file[64];          /* "C:\pagefile.sys" */
     uint64_t paging_file_mb;       /* 0: system-managed size */
     bool overwrite;                /* Overwrite: a new crash may replace an unrecovered dump */
@@ -44,6 +39,7 @@ struct dump_stack {
     uint64_t target_bytes;         /* size of the target file */
     uint64_t needed_bytes;         /* size the configured dump type needs */
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
+    uint64_t sequence;             /* sequence number the next dump gets */
     struct dump_driver driver;     /* the clone: dump_ahci or dump_nvme */
     uint32_t crc_driver;           /* CRC32C of the loaded driver image (incl. parameters
                                       and block map) */

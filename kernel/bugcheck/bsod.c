@@ -146,6 +146,15 @@ void bsod_status(const char *fmt, ...)
     out(TO_BOTH, "\n");
 }
 
+void bsod_progress(unsigned pct, bool line)
+{
+    out(TO_VGA, "\rDumping physical memory to disk: %3u", pct);
+    if (line)
+        out(TO_SERIAL, "Dumping physical memory to disk: %3u\n", pct);
+    if (pct == 100)
+        out(TO_VGA, "\n");
+}
+
 void bsod_emergency(uint32_t vector_or_code, uint64_t rip, uint32_t first_code)
 {
     out(TO_SERIAL, "\n*** Fault 0x%x at %016lx inside the bugcheck path (handling STOP 0x%08X): resetting\n",

@@ -3,6 +3,7 @@
 #ifndef BB_BSOD_H
 #define BB_BSOD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "bugcheck/bugcheck.h"
 
@@ -11,6 +12,9 @@
 void bsod_show(const struct bugcheck_data *d);
 /* One more status line on both outputs (dump progress, reboot notice). */
 void bsod_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Dump progress: rewrite "Dumping physical memory to disk: NN" in place on the screen; on
+ * COM1 print it as a line only when `line` is set (so the log gets every tenth). */
+void bsod_progress(unsigned pct, bool line);
 /* Minimal COM1-only report of a fault inside the bugcheck path. */
 void bsod_emergency(uint32_t vector_or_code, uint64_t rip, uint32_t first_code);
 /* "name+0xoff" for a code address; return addresses are looked up one byte earlier so a

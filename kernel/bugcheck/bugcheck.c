@@ -11,6 +11,7 @@
 #include "arch/timer.h"
 #include "arch/acpi.h"
 #include "klog.h"
+#include "dump/stack/dump_writer.h"
 
 #define BUGCHECK_REBOOT_DELAY_S 3   /* pause on the blue screen before an automatic reboot */
 
@@ -65,6 +66,7 @@ static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint6
     bsod_show(&data);
     if (fault_in_screen)
         (void)*(volatile uint64_t *)(uintptr_t)data.ctx.cr2;
+    dump_write(&data);
     if (auto_reboot) {
         bsod_status("Rebooting in %d seconds...", BUGCHECK_REBOOT_DELAY_S);
         timer_delay_ms(BUGCHECK_REBOOT_DELAY_S * 1000u);

@@ -9,11 +9,11 @@
 static const char *type_name(uint32_t t)
 {
     switch (t) {
-    case DUMP_TYPE_NONE: return "none";
-    case DUMP_TYPE_COMPLETE: return "complete memory dump";
-    case DUMP_TYPE_KERNEL: return "kernel memory dump";
-    case DUMP_TYPE_SMALL: return "small memory dump (minidump)";
-    case DUMP_TYPE_AUTOMATIC: return "automatic memory dump (kernel memory)";
+    case DUMP_CONFIG_NONE: return "none";
+    case DUMP_CONFIG_COMPLETE: return "complete memory dump";
+    case DUMP_CONFIG_KERNEL: return "kernel memory dump";
+    case DUMP_CONFIG_SMALL: return "small memory dump (minidump)";
+    case DUMP_CONFIG_AUTOMATIC: return "automatic memory dump (kernel memory)";
     default: return "unknown";
     }
 }

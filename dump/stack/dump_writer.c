@@ -1,0 +1,360 @@
+/* The dump writer. Everything it runs at bugcheck time is in .text.dumpwriter (checksummed at
+ * boot, re-checked before use) or in the checksummed clone; it allocates nothing, takes no
+ * lock and keeps its changing state on the stack. Memory that changes while the dump is
+ * written (the kernel's data, bss and stacks, the clone's state pages) is snapshotted first
+ * and written from the snapshot, so each chunk's CRC matches what reaches the disk; the
+ * writer's own buffers read as zeros in the dump. Everything else goes to the disk straight
+ * from physical memory, in large transfers. */
+#include <string.h>
+#include "dump/stack/dump_writer.h"
+#include "dump/stack/dump_stack.h"
+#include "dump/dump_format.h"
+#include "bugcheck/bsod.h"
+#include "mm/pfn.h"
+#include "mm/layout.h"
+#include "arch/timer.h"
+#include "arch/rtc.h"
+#include "lib/crc32c.h"
+#include "klog.h"
+#include "version.h"
+#include "err.h"
+
+#define WRITER __attribute__((section(".text.dumpwriter")))
+#define MAX_SPAN (4ull << 20)                  /* bytes per straight-from-memory write */
+#define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
+#define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
+#define FILETIME_UNIX_EPOCH 116444736000000000ull  /* 1970-01-01 in 100 ns since 1601 */
+#define ALIGN4K(x) (((x) + 4095ull) & ~4095ull)
+
+extern char __data_start[], __kernel_end[], __kernel_phys_start[];
+extern const char __dump_writer_start[], __dump_writer_end[];
+
+/* Boot-time layout of the work area (physically contiguous, below 4 GiB). [I] after prepare. */
+static struct {
+    uint64_t phys, size;          /* the whole area; written to the dump as zeros */
+    uint64_t hdr_off;             /* 0x2000-byte header */
+    uint64_t bmp_off, bmp_size;   /* bitmap second header + bitmap, padded to 4 KiB */
+    uint64_t crc_off, crc_size;   /* chunk CRC table */
+    uint64_t zero_off;            /* one page of zeros */
+    uint64_t snap_off, snap_size; /* snapshot of the ranges below */
+    uint64_t snap_lo[2], snap_hi[2]; /* kernel data..end, clone state pages (physical) */
+} work;
+
+int dump_writer_prepare(void)
+{
+    const struct dump_stack *st = dump_stack_get();
+    uint64_t frames = pfn_ram_top() / PAGE_SIZE;
+    uint64_t data_max = DUMP_HEADER_SIZE + 0x38 + frames / 8 + pfn_ram_top();
+    work.snap_lo[0] = (uint64_t)__data_start - KERNEL_VMA;
+    work.snap_hi[0] = (uint64_t)__kernel_end - KERNEL_VMA;
+    work.snap_lo[1] = st->driver.state_phys;
+    work.snap_hi[1] = st->driver.state_phys + st->driver.state_size;
+    work.hdr_off = 0;
+    work.bmp_off = DUMP_HEADER_SIZE;
+    work.bmp_size = ALIGN4K(0x38 + (frames + 7) / 8);
+    work.crc_off = work.bmp_off + work.bmp_size;
+    work.crc_size = ALIGN4K((data_max / DUMP_CHUNK_DEFAULT + 2) * 4);
+    work.zero_off = work.crc_off + work.crc_size;
+    work.snap_off = work.zero_off + PAGE_SIZE;
+    work.snap_size = (work.snap_hi[0] - work.snap_lo[0]) + (work.snap_hi[1] - work.snap_lo[1]);
+    work.size = ALIGN4K(work.snap_off + work.snap_size);
+    return pfn_alloc_contig(work.size / PAGE_SIZE, 1, 1ull << 32, PFN_DMA, &work.phys);
+}
+
+static inline void *wv(uint64_t off) { return phys_to_virt(work.phys + off); }
+
+/* State of one dump being written (on the stack). */
+struct wr {
+    const struct dump_stack *st;
+    const struct dump_drv_params *prm;
+    struct dump_crc_acc acc;
+    uint64_t done, total;         /* data bytes written / to write */
+    unsigned pct_vga, pct_serial;
+    uint64_t last_progress_ns;
+};
+
+/* Write `bytes` (a multiple of the sector size) from physical `phys` at file offset `off`. */
+static WRITER int write_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t bytes)
+{
+    uint64_t ss = w->prm->sector_size;
+    if (off % ss || bytes % ss)
+        return ERR_INVALID_ARGS;
+    uint64_t sector = off / ss, left = bytes / ss, base = 0;
+    for (uint32_t i = 0; i < w->prm->extent_count && left; i++) {
+        const struct dump_drv_extent *e = &w->prm->extents[i];
+        if (sector >= base + e->sectors) {
+            base += e->sectors;
+            continue;
+        }
+        uint64_t n = e->sectors - (sector - base);
+        if (n > left)
+            n = left;
+        int rc = w->st->driver.write(e->lba + (sector - base), phys, n);
+        if (rc)
+            return rc;
+        phys += n * ss;
+        sector += n;
+        left -= n;
+        base += e->sectors;
+    }
+    return left ? ERR_NO_SPACE : 0;
+}
+
+static WRITER void progress(struct wr *w, uint64_t bytes)
+{
+    w->done += bytes;
+    w->last_progress_ns = timer_ns();
+    unsigned pct = (unsigned)(w->total ? w->done * 100 / w->total : 100);
+    if (pct != w->pct_vga) {
+        w->pct_vga = pct;
+        bsod_progress(pct, pct >= w->pct_serial + PROGRESS_SERIAL_STEP || pct == 100);
+        if (pct >= w->pct_serial + PROGRESS_SERIAL_STEP || pct == 100)
+            w->pct_serial = pct - pct % PROGRESS_SERIAL_STEP;
+    }
+}
+
+/* Where the bytes of physical page range [pa, limit) come from: straight from memory, from
+ * the snapshot, or zeros (the writer's own work area). Returns the source address and sets
+ * *len to how far that source holds. */
+static WRITER uint64_t source(uint64_t pa, uint64_t limit, uint64_t *len)
+{
+    uint64_t end = limit - pa < MAX_SPAN ? limit : pa + MAX_SPAN;
+    if (pa >= work.phys && pa < work.phys + work.size) {
+        *len = PAGE_SIZE;
+        return work.phys + work.zero_off;
+    }
+    if (work.phys > pa && work.phys < end)
+        end = work.phys;
+    uint64_t snap = work.snap_off;
+    for (int i = 0; i < 2; i++) {
+        if (pa >= work.snap_lo[i] && pa < work.snap_hi[i]) {
+            *len = (work.snap_hi[i] < end ? work.snap_hi[i] : end) - pa;
+            return work.phys + snap + (pa - work.snap_lo[i]);
+        }
+        if (work.snap_lo[i] > pa && work.snap_lo[i] < end)
+            end = work.snap_lo[i];
+        snap += work.snap_hi[i] - work.snap_lo[i];
+    }
+    *len = end - pa;
+    return pa;
+}
+
+/* Physical pages [lo, hi) to the file at *off, with their CRCs. */
+static WRITER int write_pages(struct wr *w, uint64_t lo, uint64_t hi, uint64_t *off)
+{
+    while (lo < hi) {
+        uint64_t len, src = source(lo, hi, &len);
+        int rc = dump_crc_update(&w->acc, phys_to_virt(src), len);
+        if (!rc)
+            rc = write_file(w, *off, src, len);
+        if (rc)
+            return rc;
+        if (timer_ns() - w->last_progress_ns > DEADMAN_NS)
+            return ERR_TIMED_OUT;
+        progress(w, len);
+        *off += len;
+        lo += len;
+    }
+    return 0;
+}
+
+static WRITER void snapshot(void)
+{
+    uint8_t *dst = wv(work.snap_off);
+    for (int i = 0; i < 2; i++) {
+        uint64_t n = work.snap_hi[i] - work.snap_lo[i];
+        memcpy(dst, phys_to_virt(work.snap_lo[i]), n);
+        dst += n;
+    }
+    memset(wv(work.zero_off), 0, PAGE_SIZE);
+}
+
+static WRITER uint64_t filetime_now(void)
+{
+    struct rtc_time t;
+    if (rtc_read(&t))
+        return 0;
+    /* days from 1970-01-01 (civil-from-days inverse, proleptic Gregorian) */
+    int64_t y = t.year - (t.month <= 2), era = y / 400;
+    int64_t yoe = y - era * 400, mp = (t.month + 9) % 12;
+    int64_t doy = (153 * mp + 2) / 5 + t.day - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    uint64_t secs = (uint64_t)days * 86400 + t.hour * 3600u + t.minute * 60u + t.second;
+    return FILETIME_UNIX_EPOCH + secs * 10000000ull;
+}
+
+/* Mark the pages a kernel dump keeps: kernel, page tables, DMA; not free, user or reserved. */
+static WRITER uint64_t build_bitmap(uint8_t *bm, uint64_t frames)
+{
+    uint64_t present = 0;
+    memset(bm, 0, (frames + 7) / 8);
+    for (uint64_t f = 0; f < frames; f++) {
+        enum pfn_state s = pfn_state_of(f * PAGE_SIZE);
+        if (s == PFN_KERNEL || s == PFN_PAGETABLE || s == PFN_DMA) {
+            dump_bitmap_set(bm, f);
+            present++;
+        }
+    }
+    return present;
+}
+
+static WRITER int verify(const struct dump_stack *st)
+{
+    uint32_t img = dump_driver_crc(&st->driver);
+    uint32_t wrc = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
+    const struct dump_drv_params *p = st->driver.params;
+    uint32_t map = crc32c(0, (const void *)p->extents, sizeof(p->extents[0]) * p->extent_count);
+    if (img != st->crc_driver)
+        bsod_status("Crash dump not written: %s image checksum failed (0x%08x, expected 0x%08x).",
+                    st->driver.name, img, st->crc_driver);
+    else if (wrc != st->crc_writer)
+        bsod_status("Crash dump not written: dump writer checksum failed (0x%08x, expected 0x%08x).",
+                    wrc, st->crc_writer);
+    else if (map != st->crc_blockmap)
+        bsod_status("Crash dump not written: block map checksum failed (0x%08x, expected 0x%08x).",
+                    map, st->crc_blockmap);
+    else
+        return 0;
+    return ERR_CHECKSUM;
+}
+
+static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint32_t type)
+{
+    const struct pfn_range *pr;
+    unsigned nruns = pfn_ram_runs(&pr);
+    struct dump_run runs[DUMP_MAX_RUNS];
+    if (nruns > DUMP_MAX_RUNS)
+        return ERR_TOO_BIG;
+    uint64_t ram = 0;
+    for (unsigned i = 0; i < nruns; i++) {
+        runs[i] = (struct dump_run){ pr[i].lo / PAGE_SIZE, (pr[i].hi - pr[i].lo) / PAGE_SIZE };
+        ram += pr[i].hi - pr[i].lo;
+    }
+    uint64_t frames = pfn_ram_top() / PAGE_SIZE;
+    const uint8_t *id;
+    size_t idlen = version_build_id(&id);
+    struct dump_params p = {
+        .dump_type = type, .bugcheck_code = bd->code, .ctx = &bd->ctx, .runs = runs,
+        .run_count = nruns, .processors = 1, .sequence = w->st->sequence, .build_id = id,
+        .build_id_len = idlen, .config_type = w->st->settings.crash_dump_enabled,
+        .dump_time_ns = timer_ns(), .system_time = filetime_now(), .ram_bytes = ram,
+        .klog_phys = klog_area_phys(), .klog_size = KLOG_AREA_SIZE,
+        .direct_map_base = DIRECT_MAP_BASE, .kernel_phys_base = (uint64_t)__kernel_phys_start,
+        .kernel_vma = KERNEL_VMA, .comment = "Blackbox " BLACKBOX_VERSION,
+    };
+    for (int i = 0; i < 4; i++)
+        p.bugcheck_params[i] = bd->params[i];
+    uint8_t *bm = (uint8_t *)wv(work.bmp_off) + 0x38;
+    if (type == DUMP_TYPE_BITMAP) {
+        p.bitmap_pages = frames;
+        p.bitmap_present = build_bitmap(bm, frames);
+    }
+    struct dump_plan plan;
+    int rc = dump_header_build(wv(work.hdr_off), &p, &plan);
+    if (rc)
+        return rc;
+    if (ALIGN4K(plan.total) > w->st->target_bytes || plan.chunk_count * 4 > work.crc_size)
+        return ERR_NO_SPACE;
+    if (type == DUMP_TYPE_BITMAP && (rc = dump_bitmap_header_build(wv(work.bmp_off), &p)) != 0)
+        return rc;
+    /* 1. the header of a dump being written (flags 0: never taken for a valid one) */
+    if ((rc = write_file(w, 0, work.phys + work.hdr_off, DUMP_HEADER_SIZE)) != 0 ||
+        (rc = w->st->driver.flush()) != 0)
+        return rc;
+    /* 2. the data */
+    uint32_t *table = wv(work.crc_off);
+    if ((rc = dump_crc_begin(&w->acc, table, plan.data_end - DUMP_HEADER_SIZE, plan.chunk_size)) != 0)
+        return rc;
+    w->total = plan.data_end - DUMP_HEADER_SIZE;
+    uint64_t off = DUMP_HEADER_SIZE;
+    if (type == DUMP_TYPE_BITMAP) {
+        uint64_t block = plan.pages_offset - DUMP_HEADER_SIZE;
+        if (block > work.bmp_size)
+            return ERR_NO_SPACE;
+        memset(bm + (frames + 7) / 8, 0, work.bmp_size - 0x38 - (frames + 7) / 8);
+        if ((rc = dump_crc_update(&w->acc, wv(work.bmp_off), block)) != 0 ||
+            (rc = write_file(w, off, work.phys + work.bmp_off, block)) != 0)
+            return rc;
+        progress(w, block);
+        off += block;
+        for (uint64_t f = 0; f < frames;) {
+            if (!dump_bitmap_test(bm, f)) {
+                f++;
+                continue;
+            }
+            uint64_t g = f;
+            while (g < frames && dump_bitmap_test(bm, g))
+                g++;
+            if ((rc = write_pages(w, f * PAGE_SIZE, g * PAGE_SIZE, &off)) != 0)
+                return rc;
+            f = g;
+        }
+    } else {
+        for (unsigned i = 0; i < nruns; i++)
+            if ((rc = write_pages(w, pr[i].lo, pr[i].hi, &off)) != 0)
+                return rc;
+    }
+    if ((rc = dump_crc_end(&w->acc)) != 0)
+        return rc;
+    /* 3. the external CRC table, 4. the sealed header, then flush */
+    uint32_t table_crc = 0;
+    if (!plan.crc_table_offset) {
+        memcpy((uint8_t *)wv(work.hdr_off) + DUMP_CRC_INLINE_OFFSET, table, plan.chunk_count * 4);
+    } else {
+        table_crc = crc32c(0, table, plan.crc_table_bytes);
+        memset((uint8_t *)table + plan.crc_table_bytes, 0, ALIGN4K(plan.crc_table_bytes) - plan.crc_table_bytes);
+        if ((rc = write_file(w, plan.crc_table_offset, work.phys + work.crc_off, ALIGN4K(plan.crc_table_bytes))) != 0)
+            return rc;
+    }
+    if ((rc = w->st->driver.flush()) != 0)
+        return rc;
+    if ((rc = dump_header_seal(wv(work.hdr_off), DUMP_BB_VALID | DUMP_BB_COMPLETE, table_crc)) != 0)
+        return rc;
+    if ((rc = write_file(w, 0, work.phys + work.hdr_off, DUMP_HEADER_SIZE)) != 0)
+        return rc;
+    return w->st->driver.flush();
+}
+
+WRITER int dump_write(const struct bugcheck_data *bd)
+{
+    const struct dump_stack *st = dump_stack_get();
+    if (st->state != DUMP_ARMED) {
+        bsod_status("No crash dump: %s.", st->reason[0] ? st->reason : "dump stack not configured");
+        return ERR_BAD_STATE;
+    }
+    uint32_t type = st->planned_type == DUMP_CONFIG_COMPLETE ? DUMP_TYPE_FULL
+                  : st->planned_type == DUMP_CONFIG_SMALL ? DUMP_TYPE_SMALL : DUMP_TYPE_BITMAP;
+    if (type == DUMP_TYPE_SMALL) {
+        bsod_status("No crash dump: the minidump writer is not available in this build.");
+        return ERR_NOT_SUPPORTED;
+    }
+    bsod_status("Collecting data for crash dump...");
+    int rc = verify(st);
+    if (rc)
+        return rc;
+    snapshot();
+    bsod_status("Initializing disk for crash dump...");
+    uint64_t t0 = timer_ns();
+    rc = st->driver.init();
+    if (rc) {
+        bsod_status("Crash dump not written: %s could not take the disk: %s.", st->driver.name, err_str(rc));
+        return rc;
+    }
+    bsod_status("Beginning dump of physical memory.");
+    struct wr w = { .st = st, .prm = st->driver.params, .pct_vga = ~0u, .last_progress_ns = timer_ns() };
+    rc = write_dump(&w, bd, type);
+    if (rc == ERR_TIMED_OUT && timer_ns() - w.last_progress_ns > DEADMAN_NS)
+        bsod_status("Crash dump abandoned: no progress for 10 seconds.");
+    else if (rc)
+        bsod_status("Crash dump failed: %s. The partial dump is marked incomplete.", err_str(rc));
+    if (rc) {
+        bsod_status("%s says: %s", st->driver.name, st->driver.log());
+        return rc;
+    }
+    uint64_t ms = (timer_ns() - t0) / 1000000u;
+    bsod_status("Physical memory dump complete.");
+    bsod_status("Dump #%lu: %s, %lu MiB in %lu ms (%lu MB/s) to %s.", (unsigned long)st->sequence,
+                type == DUMP_TYPE_FULL ? "complete" : "kernel", (unsigned long)(w.total >> 20),
+                (unsigned long)ms, (unsigned long)(ms ? w.total / 1000u / ms : 0), st->target);
+    return 0;
+}
