@@ -241,3 +241,12 @@ int dump_stack_init(const struct dump_settings *s)
          stack.disk->bd->name, stack.driver.name, lp->extent_count, (unsigned long)stack.selftest_us);
     return 0;
 }
+
+int dump_stack_damage_driver(void)
+{
+    if (!stack.driver.image_size)
+        return ERR_BAD_STATE;
+    uint8_t *alias = phys_to_virt(stack.driver.image_phys);
+    alias[stack.driver.image_size / 2] ^= 0x40;
+    return 0;
+}

@@ -62,6 +62,10 @@ void dump_settings_load(struct dump_settings *s);
 int dump_stack_init(const struct dump_settings *s);
 /* The prepared stack (never NULL). */
 const struct dump_stack *dump_stack_get(void);
+/* Flip one byte of the loaded dump driver's image (through its writable direct-map alias),
+ * so that the next bugcheck finds the checksum broken and writes nothing: `crash
+ * corrupt-dump-stack`. Returns 0, or ERR_BAD_STATE when no driver is loaded. */
+int dump_stack_damage_driver(void);
 /* Bytes a dump of `type` needs on this machine (header included). */
 uint64_t dump_bytes_needed(uint32_t type);
 

@@ -9,6 +9,7 @@
 #include "arch/timer.h"
 #include "console/console.h"
 #include "klog.h"
+#include "dump/stack/dump_stack.h"
 #include "err.h"
 
 static void __attribute__((noinline)) crash_manual(void)
@@ -69,6 +70,14 @@ static void __attribute__((noinline)) crash_nested(void)
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
 }
 
+static void __attribute__((noinline)) crash_corrupt_dump_stack(void)
+{
+    int rc = dump_stack_damage_driver();
+    if (rc)
+        kprintf("crash: no dump driver loaded (%s); crashing anyway\n", err_str(rc));
+    bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+}
+
 struct crash_kind {
     const char *name;
     const char *what;
@@ -89,6 +98,7 @@ static const struct crash_kind kinds[] = {
     { "irq", "bugcheck 0xE2 from inside the timer interrupt", crash_irq },
     { "assert", "failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED", crash_assert },
     { "hang", "spin with interrupts off; only an NMI (0x80) gets out", crash_hang },
+    { "corrupt-dump-stack", "flip a byte of the dump driver, then 0xE2: no dump is written", crash_corrupt_dump_stack },
     { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };
 

@@ -4,7 +4,11 @@
 #include "shell/shell.h"
 #include "dump/stack/dump_stack.h"
 #include "console/console.h"
+#include "mm/pfn.h"
+#include "mm/layout.h"
+#include "klog.h"
 #include "err.h"
+#include <string.h>
 
 static const char *type_name(uint32_t t)
 {
@@ -59,5 +63,23 @@ int shell_cmd_dumpcfg(int argc, char **argv)
     else
         kprintf("self-test:    passed (one sector written, read back and restored in %lu us)\n",
                 (unsigned long)d->selftest_us);
+    return 0;
+}
+
+/* `mark TEXT`: fill a fresh kernel page with TEXT repeated and say where it is, so that the
+ * page can be found in a crash dump (bbdump read DUMP PHYS LEN) and its bytes checked. */
+int shell_cmd_mark(int argc, char **argv)
+{
+    if (argc != 2 || !argv[1][0])
+        return ERR_INVALID_ARGS;
+    uint64_t phys = pfn_alloc(PFN_KERNEL);
+    if (!phys)
+        return ERR_NO_MEMORY;
+    uint8_t *page = phys_to_virt(phys);
+    size_t n = strlen(argv[1]);
+    for (uint64_t i = 0; i < PAGE_SIZE; i++)
+        page[i] = (uint8_t)argv[1][i % n];
+    klog(KLOG_INFO, "mark: %lu bytes of '%s' at phys 0x%lx", (unsigned long)PAGE_SIZE, argv[1], (unsigned long)phys);
+    kprintf("marked %lu bytes at phys 0x%lx virt %p\n", (unsigned long)PAGE_SIZE, (unsigned long)phys, (void *)page);
     return 0;
 }

@@ -1,0 +1,136 @@
+"""The crash-dump stack end to end on AHCI (pagefile on C:): crash, let it reboot, power off,
+copy pagefile.sys off the image with mtools and check it on the host with tools/bbdump —
+valid header, the right bugcheck, every chunk CRC, and the machine's own memory (a page
+planted with `mark` is found at its physical address). A damaged dump driver writes
+nothing; a machine killed in the middle of a dump leaves no valid dump."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from machine import Machine, ROOT
+from test_files import Disk
+
+BBDUMP = os.path.join(ROOT, "tools", "bbdump")
+BBREG = os.path.join(ROOT, "tools", "bbreg")
+CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
+
+
+def system_disk(tmp_path, dump_type=None, size="1G"):
+    c = Disk(tmp_path, "system.img", size=size, label="SYSTEM")
+    if dump_type is not None:
+        subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "CrashDumpEnabled", "/t",
+                        "REG_DWORD", "/d", str(dump_type), "/f"], check=True, capture_output=True)
+    return c
+
+
+def bbdump(*args, check=True):
+    r = subprocess.run([BBDUMP, *args], capture_output=True, text=True, timeout=120)
+    if check:
+        assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def pagefile(c, tmp_path):
+    out = str(tmp_path / "pagefile.sys")
+    subprocess.run(["mcopy", "-o", "-n", "-i", c.target, "::/pagefile.sys", out], check=True)
+    return out
+
+
+def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False):
+    """Boot, optionally plant a marker page, crash with `kind`, wait for the dump and the
+    reboot, power off; returns (serial text of the crash, marker phys address)."""
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt()
+        cfg = m.cmd("dumpcfg")
+        assert "state:        ARMED" in cfg, cfg
+        phys = None
+        if mark:
+            out = m.cmd(f'mark "{mark}"')
+            phys = int(re.search(r"phys 0x([0-9a-f]+)", out).group(1), 16)
+        m.send(f"crash {kind}\r")
+        if nmi:
+            m.expect("crash hang requested")
+            m.monitor("nmi")
+        m.expect(r"\*\*\* STOP: 0x", timeout=60)
+        m.expect("Physical memory dump complete.", timeout=300)
+        m.expect(r"Dump #(\d+): (\w+), \d+ MiB in \d+ ms")
+        text = m.child.before
+        m.wait_prompt()
+        assert "holds an unrecovered dump" in m.cmd("dumpcfg")
+        m.send("poweroff\r")
+        assert m.wait_exit(timeout=60) == 0
+    finally:
+        m.close()
+    return text, phys
+
+
+def check_marker(dump, phys, text):
+    raw = bbdump("read", dump, hex(phys), "4096", "-o", "-").stdout
+    want = (text * (4096 // len(text) + 1))[:4096]
+    assert raw == want
+
+
+@pytest.mark.parametrize("dump_type,written", [(None, "bitmap"), (1, "full")])
+def test_dump_on_ahci(tmp_path, dump_type, written):
+    """Automatic (the default: a kernel bitmap dump) and complete dumps."""
+    c = system_disk(tmp_path, dump_type)
+    _, phys = crash_and_collect(tmp_path, c, "manual", mark="BLACKBOX-MARK-")
+    dump = pagefile(c, tmp_path)
+    assert f"valid {written} dump" in bbdump("check", dump).stdout
+    check_marker(dump, phys, "BLACKBOX-MARK-")
+    info = bbdump("info", dump).stdout
+    assert re.search(r"bugcheck:\s+0x000000E2 MANUALLY_INITIATED_CRASH", info)
+    assert re.search(r"flags:\s+0x3 VALID COMPLETE", info)
+    assert re.search(r"sequence:\s+1$", info, re.M)
+
+
+@pytest.mark.parametrize("kind,code", [("null", "0x00000050"), ("stack", "0x0000007F"),
+                                       ("irq", "0x000000E2"), ("hang", "0x00000080")])
+def test_crash_kinds_give_valid_dumps(tmp_path, kind, code):
+    c = system_disk(tmp_path)
+    crash_and_collect(tmp_path, c, kind, mark="MARK" + kind.upper(), nmi=(kind == "hang"))
+    dump = pagefile(c, tmp_path)
+    bbdump("check", dump)
+    assert f"bugcheck:             {code}" in bbdump("info", dump).stdout
+
+
+def test_marked_page_is_in_the_dump(tmp_path):
+    c = system_disk(tmp_path, 1)
+    _, phys = crash_and_collect(tmp_path, c, "manual", mark="The quick brown fox. ")
+    check_marker(pagefile(c, tmp_path), phys, "The quick brown fox. ")
+
+
+def test_damaged_dump_driver_writes_nothing(tmp_path):
+    c = system_disk(tmp_path)
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        m.send("crash corrupt-dump-stack\r")
+        m.expect(r"Crash dump not written: dump_ahci image checksum failed")
+        m.wait_prompt()
+        assert "holds an unrecovered dump" not in m.cmd("dumpcfg")
+        m.send("poweroff\r")
+        m.wait_exit()
+    finally:
+        m.close()
+    r = bbdump("check", pagefile(c, tmp_path), check=False)
+    assert r.returncode != 0
+
+
+def test_killed_in_the_middle_leaves_no_valid_dump(tmp_path):
+    c = system_disk(tmp_path, 1)
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        m.send("crash manual\r")
+        m.expect(r"Dumping physical memory to disk:\s+[1-5]\d", timeout=120)
+        m.monitor("quit")
+        m.wait_exit()
+    finally:
+        m.close()
+    r = bbdump("check", pagefile(c, tmp_path), check=False)
+    assert r.returncode != 0
+    assert "incomplete" in (r.stdout + r.stderr)
