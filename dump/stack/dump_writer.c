@@ -9,6 +9,8 @@
 #include "dump/stack/dump_writer.h"
 #include "dump/stack/dump_stack.h"
 #include "dump/dump_format.h"
+#include "dump/dump_mini.h"
+#include "mm/paging.h"
 #include "bugcheck/bsod.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"
@@ -16,6 +18,7 @@
 #include "arch/rtc.h"
 #include "lib/crc32c.h"
 #include "klog.h"
+#include "arch/gdt.h"
 #include "version.h"
 #include "err.h"
 
@@ -36,6 +39,7 @@ static struct {
     uint64_t bmp_off, bmp_size;   /* bitmap second header + bitmap, padded to 4 KiB */
     uint64_t crc_off, crc_size;   /* chunk CRC table */
     uint64_t zero_off;            /* one page of zeros */
+    uint64_t mini_off;            /* a whole small dump's data (directory and streams) */
     uint64_t snap_off, snap_size; /* snapshot of the ranges below */
     uint64_t snap_lo[2], snap_hi[2]; /* kernel data..end, clone state pages (physical) */
 } work;
@@ -55,7 +59,8 @@ int dump_writer_prepare(void)
     work.crc_off = work.bmp_off + work.bmp_size;
     work.crc_size = ALIGN4K((data_max / DUMP_CHUNK_DEFAULT + 2) * 4);
     work.zero_off = work.crc_off + work.crc_size;
-    work.snap_off = work.zero_off + PAGE_SIZE;
+    work.mini_off = work.zero_off + PAGE_SIZE;
+    work.snap_off = work.mini_off + DUMP_SMALL_MAX;
     work.snap_size = (work.snap_hi[0] - work.snap_lo[0]) + (work.snap_hi[1] - work.snap_lo[1]);
     work.size = ALIGN4K(work.snap_off + work.snap_size);
     return pfn_alloc_contig(work.size / PAGE_SIZE, 1, 1ull << 32, PFN_DMA, &work.phys);
@@ -218,11 +223,12 @@ static WRITER int verify(const struct dump_stack *st)
     return ERR_CHECKSUM;
 }
 
-static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint32_t type)
+/* The header inputs every dump type shares. `runs` must hold DUMP_MAX_RUNS entries. */
+static WRITER int common_params(struct wr *w, const struct bugcheck_data *bd, uint32_t type,
+                                struct dump_run *runs, struct dump_params *p)
 {
     const struct pfn_range *pr;
     unsigned nruns = pfn_ram_runs(&pr);
-    struct dump_run runs[DUMP_MAX_RUNS];
     if (nruns > DUMP_MAX_RUNS)
         return ERR_TOO_BIG;
     uint64_t ram = 0;
@@ -230,10 +236,9 @@ static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint3
         runs[i] = (struct dump_run){ pr[i].lo / PAGE_SIZE, (pr[i].hi - pr[i].lo) / PAGE_SIZE };
         ram += pr[i].hi - pr[i].lo;
     }
-    uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     const uint8_t *id;
     size_t idlen = version_build_id(&id);
-    struct dump_params p = {
+    *p = (struct dump_params){
         .dump_type = type, .bugcheck_code = bd->code, .ctx = &bd->ctx, .runs = runs,
         .run_count = nruns, .processors = 1, .sequence = w->st->sequence, .build_id = id,
         .build_id_len = idlen, .config_type = w->st->settings.crash_dump_enabled,
@@ -243,14 +248,27 @@ static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint3
         .kernel_vma = KERNEL_VMA, .comment = "Blackbox " BLACKBOX_VERSION,
     };
     for (int i = 0; i < 4; i++)
-        p.bugcheck_params[i] = bd->params[i];
+        p->bugcheck_params[i] = bd->params[i];
+    return 0;
+}
+
+static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint32_t type)
+{
+    const struct pfn_range *pr;
+    unsigned nruns = pfn_ram_runs(&pr);
+    struct dump_run runs[DUMP_MAX_RUNS];
+    struct dump_params p;
+    int rc = common_params(w, bd, type, runs, &p);
+    if (rc)
+        return rc;
+    uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     uint8_t *bm = (uint8_t *)wv(work.bmp_off) + 0x38;
     if (type == DUMP_TYPE_BITMAP) {
         p.bitmap_pages = frames;
         p.bitmap_present = build_bitmap(bm, frames);
     }
     struct dump_plan plan;
-    int rc = dump_header_build(wv(work.hdr_off), &p, &plan);
+    rc = dump_header_build(wv(work.hdr_off), &p, &plan);
     if (rc)
         return rc;
     if (ALIGN4K(plan.total) > w->st->target_bytes || plan.chunk_count * 4 > work.crc_size)
@@ -315,6 +333,129 @@ static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint3
     return w->st->driver.flush();
 }
 
+/* Copy [va, va+len) through the page tables into dst; unmapped bytes read as zero. */
+static WRITER void copy_virt(uint8_t *dst, uint64_t va, uint64_t len)
+{
+    while (len) {
+        uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1)), pa;
+        if (n > len)
+            n = len;
+        if (paging_virt_to_phys(va, &pa) == 0)
+            memcpy(dst, phys_to_virt(pa), n);
+        else
+            memset(dst, 0, n);
+        dst += n;
+        va += n;
+        len -= n;
+    }
+}
+
+#define MINI_STACK_BYTES (16u * 1024u)   /* top of the faulting thread's stack kept */
+#define MINI_CAPACITY 32u
+
+/* Add the page holding register value `v` (flag bit `reg`) unless it is not a mapped kernel
+ * address or already added. */
+static WRITER void mini_reg_page(uint64_t *pages, uint32_t *flags, unsigned *n, uint64_t v, uint32_t reg)
+{
+    uint64_t pa;
+    if (v < DIRECT_MAP_BASE || paging_virt_to_phys(v, &pa))
+        return;
+    uint64_t page = v & ~(PAGE_SIZE - 1);
+    for (unsigned i = 0; i < *n; i++)
+        if (pages[i] == page) {
+            flags[i] |= reg;
+            return;
+        }
+    if (*n < MINI_CAPACITY - 4) {
+        pages[*n] = page;
+        flags[(*n)++] = reg;
+    }
+}
+
+/* A small dump (DumpType 4): the header, then a directory of streams — modules, the top of
+ * the faulting stack, the pages the registers point at, the klog ring — assembled in the
+ * work area (at most 248 KiB) and written in one go. */
+static WRITER int write_small(struct wr *w, const struct bugcheck_data *bd, uint32_t fallback)
+{
+    const struct bugcheck_context *c = &bd->ctx;
+    uint8_t *buf = wv(work.mini_off);
+    struct dump_mini_builder b;
+    int rc = dump_mini_begin(&b, buf, MINI_CAPACITY);
+    if (rc)
+        return rc;
+    uint64_t off;
+    /* modules: the kernel image and the dump driver */
+    struct dump_mini_module mods[2];
+    memset(mods, 0, sizeof mods);
+    const uint8_t *id;
+    mods[0].base = KERNEL_VMA + (uint64_t)__kernel_phys_start;
+    mods[0].size = (uint64_t)__kernel_end - mods[0].base;
+    memcpy(mods[0].name, "blackbox", 8);
+    mods[0].build_id_len = (uint8_t)version_build_id(&id);
+    memcpy(mods[0].build_id, id, mods[0].build_id_len);
+    mods[1].base = w->st->driver.image_virt;
+    mods[1].size = w->st->driver.image_size;
+    memcpy(mods[1].name, w->st->driver.name, sizeof w->st->driver.name);
+    if ((rc = dump_mini_add(&b, DUMP_STREAM_MODULES, 0, 0, DUMP_NO_PADDR, sizeof mods, &off)) != 0)
+        return rc;
+    memcpy(buf + off - DUMP_HEADER_SIZE, mods, sizeof mods);
+    /* the top of the faulting stack, as far as it is a known kernel stack */
+    uint64_t sp = c->rsp & ~15ull, len = MINI_STACK_BYTES;
+    while (len && !gdt_addr_on_kernel_stack(sp, len))
+        len -= 16;
+    if (len && dump_mini_add(&b, DUMP_STREAM_STACK, 0, sp, DUMP_NO_PADDR, len, &off) == 0)
+        copy_virt(buf + off - DUMP_HEADER_SIZE, sp, len);
+    /* the pages the registers point at */
+    const uint64_t regs[18] = { c->rax, c->rcx, c->rdx, c->rbx, c->rsp, c->rbp, c->rsi, c->rdi,
+                                c->r8, c->r9, c->r10, c->r11, c->r12, c->r13, c->r14, c->r15,
+                                c->rip, c->cr2 };
+    uint64_t pages[MINI_CAPACITY];
+    uint32_t flags[MINI_CAPACITY];
+    unsigned np = 0;
+    for (unsigned i = 0; i < 18; i++)
+        mini_reg_page(pages, flags, &np, regs[i], 1u << i);
+    for (unsigned i = 0; i < np; i++) {
+        uint64_t pa;
+        paging_virt_to_phys(pages[i], &pa);
+        if (dump_mini_add(&b, DUMP_STREAM_MEMORY, flags[i], pages[i], pa, PAGE_SIZE, &off) == 0)
+            copy_virt(buf + off - DUMP_HEADER_SIZE, pages[i], PAGE_SIZE);
+    }
+    /* the kernel log ring, whole, if it still fits */
+    if (dump_mini_add(&b, DUMP_STREAM_KLOG, 0, (uint64_t)phys_to_virt(klog_area_phys()), klog_area_phys(),
+                      KLOG_AREA_SIZE, &off) == 0)
+        memcpy(buf + off - DUMP_HEADER_SIZE, phys_to_virt(klog_area_phys()), KLOG_AREA_SIZE);
+
+    struct dump_run runs[DUMP_MAX_RUNS];
+    struct dump_params p;
+    if ((rc = common_params(w, bd, DUMP_TYPE_SMALL, runs, &p)) != 0)
+        return rc;
+    p.data_size = dump_mini_size(&b);
+    p.fallback_reason = fallback;
+    struct dump_plan plan;
+    if ((rc = dump_header_build(wv(work.hdr_off), &p, &plan)) != 0)
+        return rc;
+    uint64_t padded = ALIGN4K(p.data_size);
+    if (ALIGN4K(plan.total) > w->st->target_bytes || plan.crc_table_offset)
+        return ERR_NO_SPACE;
+    memset(buf + p.data_size, 0, padded - p.data_size);
+    w->total = padded;
+    uint32_t *table = wv(work.crc_off);
+    if ((rc = write_file(w, 0, work.phys + work.hdr_off, DUMP_HEADER_SIZE)) != 0 ||
+        (rc = w->st->driver.flush()) != 0 ||
+        (rc = dump_crc_begin(&w->acc, table, p.data_size, plan.chunk_size)) != 0 ||
+        (rc = dump_crc_update(&w->acc, buf, p.data_size)) != 0 ||
+        (rc = dump_crc_end(&w->acc)) != 0 ||
+        (rc = write_file(w, DUMP_HEADER_SIZE, work.phys + work.mini_off, padded)) != 0 ||
+        (rc = w->st->driver.flush()) != 0)
+        return rc;
+    progress(w, padded);
+    memcpy((uint8_t *)wv(work.hdr_off) + DUMP_CRC_INLINE_OFFSET, table, plan.chunk_count * 4);
+    if ((rc = dump_header_seal(wv(work.hdr_off), DUMP_BB_VALID | DUMP_BB_COMPLETE, 0)) != 0 ||
+        (rc = write_file(w, 0, work.phys + work.hdr_off, DUMP_HEADER_SIZE)) != 0)
+        return rc;
+    return w->st->driver.flush();
+}
+
 WRITER int dump_write(const struct bugcheck_data *bd)
 {
     const struct dump_stack *st = dump_stack_get();
@@ -324,10 +465,8 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     }
     uint32_t type = st->planned_type == DUMP_CONFIG_COMPLETE ? DUMP_TYPE_FULL
                   : st->planned_type == DUMP_CONFIG_SMALL ? DUMP_TYPE_SMALL : DUMP_TYPE_BITMAP;
-    if (type == DUMP_TYPE_SMALL) {
-        bsod_status("No crash dump: the minidump writer is not available in this build.");
-        return ERR_NOT_SUPPORTED;
-    }
+    uint32_t fallback = st->planned_type != st->settings.crash_dump_enabled ? DUMP_FALLBACK_TOO_SMALL
+                                                                            : DUMP_FALLBACK_NONE;
     bsod_status("Collecting data for crash dump...");
     int rc = verify(st);
     if (rc)
@@ -342,7 +481,13 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     }
     bsod_status("Beginning dump of physical memory.");
     struct wr w = { .st = st, .prm = st->driver.params, .pct_vga = ~0u, .last_progress_ns = timer_ns() };
-    rc = write_dump(&w, bd, type);
+    rc = type == DUMP_TYPE_SMALL ? write_small(&w, bd, fallback) : write_dump(&w, bd, type);
+    if (rc == ERR_NO_SPACE && type != DUMP_TYPE_SMALL && w.done == 0) {
+        bsod_status("The %s does not fit in %s: writing a minidump instead.",
+                    type == DUMP_TYPE_FULL ? "complete dump" : "kernel dump", st->target);
+        type = DUMP_TYPE_SMALL;
+        rc = write_small(&w, bd, DUMP_FALLBACK_TOO_SMALL);
+    }
     if (rc == ERR_TIMED_OUT && timer_ns() - w.last_progress_ns > DEADMAN_NS)
         bsod_status("Crash dump abandoned: no progress for 10 seconds.");
     else if (rc)
@@ -354,7 +499,8 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     uint64_t ms = (timer_ns() - t0) / 1000000u;
     bsod_status("Physical memory dump complete.");
     bsod_status("Dump #%lu: %s, %lu MiB in %lu ms (%lu MB/s) to %s.", (unsigned long)st->sequence,
-                type == DUMP_TYPE_FULL ? "complete" : "kernel", (unsigned long)(w.total >> 20),
+                type == DUMP_TYPE_FULL ? "complete" : type == DUMP_TYPE_SMALL ? "small" : "kernel",
+                (unsigned long)(w.total >> 20),
                 (unsigned long)ms, (unsigned long)(ms ? w.total / 1000u / ms : 0), st->target);
     return 0;
 }

@@ -134,3 +134,37 @@ def test_killed_in_the_middle_leaves_no_valid_dump(tmp_path):
     r = bbdump("check", pagefile(c, tmp_path), check=False)
     assert r.returncode != 0
     assert "incomplete" in (r.stdout + r.stderr)
+
+
+def test_small_dump(tmp_path):
+    """CrashDumpEnabled=3: a minidump with the stack, the pages the registers point at, the
+    klog ring and the module list with the build-id."""
+    c = system_disk(tmp_path, 3)
+    crash_and_collect(tmp_path, c, "null")
+    dump = pagefile(c, tmp_path)
+    assert "valid small dump" in bbdump("check", dump).stdout
+    info = bbdump("info", dump).stdout
+    assert "0x00000050 PAGE_FAULT_IN_NONPAGED_AREA" in info
+    for stream_type in (1, 2, 3, 4):
+        assert re.search(rf"stream \d+\s+type {stream_type}\s", info), info
+
+
+def test_too_small_target_falls_back_to_a_minidump(tmp_path):
+    c = system_disk(tmp_path, 1)
+    subprocess.run([BBREG, c.path, "add",
+                    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management",
+                    "/v", "PagingFiles", "/t", "REG_MULTI_SZ", "/d", "C:\\pagefile.sys 1 1", "/f"],
+                   check=True, capture_output=True)
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        cfg = m.cmd("dumpcfg")
+        assert "a minidump will be written" in cfg and "will write:   small" in cfg, cfg
+    finally:
+        m.close()
+    crash_and_collect(tmp_path, c, "manual")
+    dump = pagefile(c, tmp_path)
+    bbdump("check", dump)
+    info = bbdump("info", dump).stdout
+    assert re.search(r"flags:\s+0xb VALID COMPLETE FALLBACK", info), info
+    assert "fallback: target too small" in info
