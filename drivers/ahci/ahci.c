@@ -116,7 +116,8 @@ static void port_recover(struct ahci_port *p, uint32_t is, uint32_t tfd)
         klog(KLOG_ERR, "ahci: port %u: restart failed: %s", p->index, err_str(rc));
 }
 
-static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
+/* Build the command in slot 0 and hand it to the HBA. */
+static void kick(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
                  const struct ahci_prd *prds, unsigned nprd)
 {
     struct ahci_cmd_header *h = &p->cmd_list[SLOT];
@@ -133,7 +134,12 @@ static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
     wr(p->regs, AHCI_PxIS, 0xFFFFFFFFu);
     p->irq_is = 0;
     wr(p->regs, AHCI_PxCI, 1u << SLOT);
+}
 
+static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
+                 const struct ahci_prd *prds, unsigned nprd)
+{
+    kick(p, fis, write, prds, nprd);
     uint64_t end = timer_ns() + AHCI_TIMEOUT_CMD_NS;
     for (;;) {
         uint32_t is = rd(p->regs, AHCI_PxIS) | p->irq_is;
@@ -229,6 +235,19 @@ int ahci_rw_prds(struct ahci_port *p, bool write, uint64_t lba, uint32_t count,
     struct fis_reg_h2d f;
     fis_init(&f, write ? ATA_CMD_WRITE_DMA_EXT : ATA_CMD_READ_DMA_EXT, lba, count);
     return issue(p, &f, write, prds, nprd);
+}
+
+int ahci_rw_start(struct ahci_port *p, bool write, uint64_t lba, uint32_t count,
+                  const struct ahci_prd *prds, unsigned nprd)
+{
+    if (count == 0 || count > ATA_MAX_SECTORS_EXT || nprd == 0 || nprd > AHCI_PRDT_ENTRIES)
+        return ERR_INVALID_ARGS;
+    if (ahci_port_busy(p))
+        return ERR_BUSY;
+    struct fis_reg_h2d f;
+    fis_init(&f, write ? ATA_CMD_WRITE_DMA_EXT : ATA_CMD_READ_DMA_EXT, lba, count);
+    kick(p, &f, write, prds, nprd);
+    return 0;
 }
 
 int ahci_flush(struct ahci_port *p)

@@ -334,3 +334,16 @@ int ahci_dump_release(const struct blockdev *bd)
     }
     return 0;
 }
+
+int ahci_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, void *buf)
+{
+    struct ahci_disk *d = disk_of(bd);
+    if (!d)
+        return ERR_NOT_FOUND;
+    struct ahci_prd prds[AHCI_PRDT_ENTRIES];
+    unsigned nprd;
+    int64_t bytes = build_prds(buf, (uint64_t)count * bd->sector_size, prds, &nprd);
+    if (bytes < 0)
+        return (int)bytes;
+    return ahci_rw_start(&d->port, false, lba, (uint32_t)((uint64_t)bytes / bd->sector_size), prds, nprd);
+}

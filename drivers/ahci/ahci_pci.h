@@ -16,4 +16,8 @@ int ahci_dump_params(const struct blockdev *bd, struct dump_drv_params *prm);
  * restart it on the live command memory and re-enable its interrupts. 0 or an error. */
 int ahci_dump_release(const struct blockdev *bd);
 
+/* Start a read of `count` sectors at `lba` of `bd` into `buf` and return while it is still
+ * in flight (for `crash io`). 0, ERR_NOT_FOUND (not an AHCI disk), ERR_BUSY. */
+int ahci_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, void *buf);
+
 #endif

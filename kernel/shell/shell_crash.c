@@ -10,6 +10,10 @@
 #include "console/console.h"
 #include "klog.h"
 #include "dump/stack/dump_stack.h"
+#include "drivers/ahci/ahci_pci.h"
+#include "mm/heap.h"
+
+#define CRASH_IO_BYTES (1u << 20)   /* size of the read left in flight by crash io */
 #include "err.h"
 
 static void __attribute__((noinline)) crash_manual(void)
@@ -78,6 +82,19 @@ static void __attribute__((noinline)) crash_corrupt_dump_stack(void)
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
 }
 
+/* Leave a large read outstanding on the dump disk, then crash at once: the dump driver must
+ * take the port over in the middle of the live driver's I/O. */
+static void __attribute__((noinline)) crash_io(void)
+{
+    const struct dump_stack *st = dump_stack_get();
+    uint8_t *buf = kmalloc(CRASH_IO_BYTES);
+    int rc = !st->disk ? ERR_NOT_FOUND : !buf ? ERR_NO_MEMORY
+           : ahci_start_read(st->disk->bd, 0, (uint32_t)(CRASH_IO_BYTES / st->disk->bd->sector_size), buf);
+    if (rc)
+        kprintf("crash: could not leave I/O in flight on the dump disk (%s); crashing anyway\n", err_str(rc));
+    bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+}
+
 struct crash_kind {
     const char *name;
     const char *what;
@@ -98,6 +115,7 @@ static const struct crash_kind kinds[] = {
     { "irq", "bugcheck 0xE2 from inside the timer interrupt", crash_irq },
     { "assert", "failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED", crash_assert },
     { "hang", "spin with interrupts off; only an NMI (0x80) gets out", crash_hang },
+    { "io", "0xE2 while a read is still in flight on the dump disk", crash_io },
     { "corrupt-dump-stack", "flip a byte of the dump driver, then 0xE2: no dump is written", crash_corrupt_dump_stack },
     { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };

@@ -88,7 +88,8 @@ def test_dump_on_ahci(tmp_path, dump_type, written):
 
 
 @pytest.mark.parametrize("kind,code", [("null", "0x00000050"), ("stack", "0x0000007F"),
-                                       ("irq", "0x000000E2"), ("hang", "0x00000080")])
+                                       ("irq", "0x000000E2"), ("hang", "0x00000080"),
+                                       ("io", "0x000000E2")])
 def test_crash_kinds_give_valid_dumps(tmp_path, kind, code):
     c = system_disk(tmp_path)
     crash_and_collect(tmp_path, c, kind, mark="MARK" + kind.upper(), nmi=(kind == "hang"))
