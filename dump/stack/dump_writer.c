@@ -110,6 +110,8 @@ static WRITER void progress(struct wr *w, uint64_t bytes)
     w->done += bytes;
     w->last_progress_ns = timer_ns();
     unsigned pct = (unsigned)(w->total ? w->done * 100 / w->total : 100);
+    if (pct >= 50)
+        bugcheck_nested_fault_point();
     if (pct != w->pct_vga) {
         w->pct_vga = pct;
         bsod_progress(pct, pct >= w->pct_serial + PROGRESS_SERIAL_STEP || pct == 100);

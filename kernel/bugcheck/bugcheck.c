@@ -24,7 +24,7 @@ struct bugcheck_context bugcheck_call_ctx;   /* filled by bugcheck_entry.asm */
 static struct bugcheck_data data;
 static volatile int depth;                   /* bugchecks in progress (recursion guard) */
 static bool auto_reboot = true;
-static volatile bool fault_in_screen;        /* crash nested: the blue screen faults */
+static volatile bool nested_fault_armed;     /* crash nested: fault inside the crash path */
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
                     struct bugcheck_context *ctx) __attribute__((noreturn));
@@ -64,9 +64,8 @@ static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint6
          (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
          (void *)data.ctx.rip);
     bsod_show(&data);
-    if (fault_in_screen)
-        (void)*(volatile uint64_t *)(uintptr_t)data.ctx.cr2;
     dump_write(&data);
+    bugcheck_nested_fault_point();
     if (auto_reboot) {
         bsod_status("Rebooting in %d seconds...", BUGCHECK_REBOOT_DELAY_S);
         timer_delay_ms(BUGCHECK_REBOOT_DELAY_S * 1000u);
@@ -160,7 +159,13 @@ const struct bugcheck_data *bugcheck_current(void)
 
 void bugcheck_arm_nested_fault(void)
 {
-    fault_in_screen = true;
+    nested_fault_armed = true;
+}
+
+void bugcheck_nested_fault_point(void)
+{
+    if (nested_fault_armed)
+        (void)*(volatile uint64_t *)(uintptr_t)data.ctx.cr2;
 }
 
 void bugcheck_set_auto_reboot(bool on)

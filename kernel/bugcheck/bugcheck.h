@@ -54,9 +54,13 @@ void bugcheck_assert_log(const char *expr, const char *file, int line);
  * for an NMI that arrives while a bugcheck is already in progress. */
 void bugcheck_from_trap(struct trap_frame *f);
 
-/* Make the next bugcheck fault while painting its screen (a read of the unmapped address
- * in CR2, NULL for a called bugcheck), to exercise the recursion guard: `crash nested`. */
+/* Make the next bugcheck fault inside its own crash path, to exercise the recursion guard
+ * (`crash nested`): half-way through writing the dump when one is being written, else right
+ * after the blue screen. The fault is a read of the unmapped address in CR2 (NULL for a
+ * called bugcheck). */
 void bugcheck_arm_nested_fault(void);
+/* Where the crash path may fault on purpose: does so only when armed. */
+void bugcheck_nested_fault_point(void);
 
 /* AutoReboot: reboot after the blue screen (default) or halt. */
 void bugcheck_set_auto_reboot(bool on);

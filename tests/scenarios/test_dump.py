@@ -169,3 +169,24 @@ def test_too_small_target_falls_back_to_a_minidump(tmp_path):
     info = bbdump("info", dump).stdout
     assert re.search(r"flags:\s+0xb VALID COMPLETE FALLBACK", info), info
     assert "fallback: target too small" in info
+
+
+def test_fault_inside_the_dump_path(tmp_path):
+    """`crash nested` with a dump armed faults half-way through writing it: no hang, the
+    recursion guard resets the machine, and the dump left behind is detectably incomplete."""
+    c = system_disk(tmp_path, 1)
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        m.send("crash nested\r")
+        m.expect(r"Dumping physical memory to disk:\s+[1-4]\d", timeout=120)
+        m.expect(r"\*\*\* Fault 0xe at [0-9a-f]{16} inside the bugcheck path \(handling STOP 0x000000E2\): resetting")
+        m.expect("Blackbox 0.1.0 starting", timeout=120)
+        m.wait_prompt()
+        assert "holds an unrecovered dump" not in m.cmd("dumpcfg")
+        m.send("poweroff\r")
+        m.wait_exit()
+    finally:
+        m.close()
+    r = bbdump("check", pagefile(c, tmp_path), check=False)
+    assert r.returncode != 0 and "incomplete" in (r.stdout + r.stderr)
