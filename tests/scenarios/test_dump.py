@@ -190,3 +190,26 @@ def test_fault_inside_the_dump_path(tmp_path):
         m.close()
     r = bbdump("check", pagefile(c, tmp_path), check=False)
     assert r.returncode != 0 and "incomplete" in (r.stdout + r.stderr)
+
+
+def test_stalled_disk_never_hangs_the_dump(tmp_path):
+    """A disk that stops making progress (QEMU throttled to 4 KiB/s): the dump gives up with
+    a message instead of hanging at some percentage, and the machine reboots."""
+    c = system_disk(tmp_path, 1)
+    m = Machine(tmp_path, system=c.path)            # first boot creates the pagefile
+    try:
+        m.wait_prompt()
+        m.send("poweroff\r")
+        m.wait_exit()
+    finally:
+        m.close()
+    m = Machine(tmp_path, qemu_args=[
+        "-drive", f"if=none,id=slowdisk,format=raw,file={c.path},throttling.bps-write=4096",
+        "-device", "ide-hd,drive=slowdisk,bus=ide.0"])
+    try:
+        m.wait_prompt(timeout=180)
+        m.send("crash manual\r")
+        m.expect(r"Crash dump (failed: timed out|abandoned: no progress for 10 seconds)", timeout=120)
+        m.expect("Rebooting in", timeout=60)
+    finally:
+        m.close()
