@@ -74,6 +74,7 @@ int dump_crc_begin(struct dump_crc_acc *a, uint32_t *table, uint64_t data_size,
     a->chunk_count = dump_chunk_count(data_size, chunk_size);
     a->pos = 0;
     a->crc = 0;
+    a->crc_fn = crc32c;
     return 0;
 }
 
@@ -88,7 +89,7 @@ int dump_crc_update(struct dump_crc_acc *a, const void *data, size_t len)
         uint64_t take = a->chunk_size - in_chunk;
         if (take > len)
             take = len;
-        a->crc = crc32c(a->crc, p, (size_t)take);
+        a->crc = a->crc_fn(a->crc, p, (size_t)take);
         a->pos += take;
         p += take;
         len -= (size_t)take;

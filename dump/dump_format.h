@@ -462,6 +462,9 @@ struct dump_crc_acc {
     uint64_t data_size;      /* bytes expected in all */
     uint64_t pos;            /* bytes fed so far */
     uint32_t crc;            /* running CRC of the current chunk */
+    /* the CRC32C implementation: crc32c() after dump_crc_begin; a caller may put a faster
+     * one with the same contract (the kernel's SSE4.2 instruction) */
+    uint32_t (*crc_fn)(uint32_t crc, const void *data, size_t len);
 };
 
 /* Starts an accumulator. `table` must hold dump_chunk_count(data_size, chunk_size) entries.
