@@ -14,9 +14,11 @@
 #define NVME_DUMP_CTRL_OFF   (NVME_DUMP_QUEUE_OFF + 256u)   /* the driver's struct nvme_ctrl */
 
 /* Pages of the state, in this order: page 0 holds the message buffer, the queue and the
- * controller structs; then the submission ring, the completion ring, the PRP list. */
+ * controller structs; then the submission ring, the completion ring, the PRP list; then an
+ * admin queue pair and an Identify page, used only when the dump driver finds the
+ * controller failed or disabled and must reset it (the live queues are then gone). */
 enum { NVME_DUMP_PAGE_MISC, NVME_DUMP_PAGE_SQ, NVME_DUMP_PAGE_CQ, NVME_DUMP_PAGE_PRP,
-       NVME_DUMP_PAGES };
+       NVME_DUMP_PAGE_ASQ, NVME_DUMP_PAGE_ACQ, NVME_DUMP_PAGE_SCRATCH, NVME_DUMP_PAGES };
 #define NVME_DUMP_STATE_BYTES ((uint64_t)NVME_DUMP_PAGES * NVME_DUMP_PAGE)
 
 _Static_assert(sizeof(struct nvme_queue) <= NVME_DUMP_CTRL_OFF - NVME_DUMP_QUEUE_OFF,

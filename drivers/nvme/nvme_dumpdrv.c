@@ -42,6 +42,11 @@ static uint64_t direct_virt_to_phys(const void *v)
 
 static const struct nvme_env env = { timer_ns, idle_spin, direct_virt_to_phys };
 
+static uint32_t rd_csts(const struct nvme_ctrl *c)
+{
+    return *(volatile uint32_t *)(c->regs + NVME_REG_CSTS);
+}
+
 static uint32_t log2_u32(uint32_t v)
 {
     uint32_t s = 0;
@@ -50,10 +55,47 @@ static uint32_t log2_u32(uint32_t v)
     return s;
 }
 
+static void init_queue(struct nvme_ctrl *c, struct nvme_queue *q)
+{
+    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    uint64_t base = prm->state_phys;
+    nvme_queue_init(c, q, (uint16_t)prm->queue_id, (uint16_t)prm->queue_depth,
+                    base + NVME_DUMP_PAGE_SQ * NVME_DUMP_PAGE, base + NVME_DUMP_PAGE_CQ * NVME_DUMP_PAGE,
+                    base + NVME_DUMP_PAGE_PRP * NVME_DUMP_PAGE);
+}
+
+/* The controller is not usable as the live driver left it (fatal status, or disabled):
+ * reset it onto an admin queue of our own and create our I/O queue pair again, polled.
+ * Only ever at bugcheck time: the live driver's queues do not survive this. */
+static int reset_onto_own_queues(struct nvme_ctrl *c)
+{
+    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    uint64_t base = prm->state_phys;
+    klog(KLOG_WARN, "dump_nvme: resetting the controller onto the dump's own queues");
+    int rc = nvme_ctrl_start(c, base + NVME_DUMP_PAGE_ASQ * NVME_DUMP_PAGE,
+                             base + NVME_DUMP_PAGE_ACQ * NVME_DUMP_PAGE,
+                             base + NVME_DUMP_PAGE_SCRATCH * NVME_DUMP_PAGE);
+    uint16_t granted = 0;
+    if (!rc)
+        rc = nvme_request_queues(c, (uint16_t)prm->queue_id, &granted);
+    if (!rc && granted < prm->queue_id)
+        rc = ERR_NOT_SUPPORTED;
+    if (rc)
+        return rc;
+    if (c->max_xfer > prm->max_transfer)
+        c->max_xfer = prm->max_transfer;
+    c->vwc = true;
+    struct nvme_queue *q = queue();
+    memset((void *)(uintptr_t)(prm->state_virt + NVME_DUMP_PAGE_CQ * NVME_DUMP_PAGE), 0, NVME_DUMP_PAGE);
+    init_queue(c, q);
+    return nvme_io_queue_create(c, q, false);
+}
+
 /* The controller may be mid-I/O on the live queue with interrupts pending: none of that is
  * ours. Check that it is still enabled and sane (CSTS), then take up our queue pair where
  * the last call left it: the ring positions live in the state pages, everything else is
- * derived again from the read-only parameters. */
+ * derived again from the read-only parameters. A controller in fatal status or disabled is
+ * reset onto queues of our own. */
 __attribute__((used)) int dump_drv_init(void)
 {
     const volatile struct dump_drv_params *prm = &dump_drv_params;
@@ -71,12 +113,14 @@ __attribute__((used)) int dump_drv_init(void)
     c->max_xfer = prm->max_transfer;
     c->vwc = true;              /* FLUSH completes as a no-op on a controller without a cache */
     int rc = nvme_ctrl_attach(c);
-    if (rc)
-        return rc;
+    if (rc == ERR_IO && rd_csts(c) == 0xFFFFFFFFu)
+        return rc;                       /* gone from the bus: nothing to reset */
     if ((4u << NVME_CAP_DSTRD(c->cap)) != prm->doorbell_stride) {
         klog(KLOG_ERR, "dump_nvme: doorbell stride changed since boot (CAP 0x%lx)", (unsigned long)c->cap);
         return ERR_BAD_STATE;
     }
+    if (rc)
+        return reset_onto_own_queues(c);
     struct nvme_queue *q = queue(), saved = *q;
     if (saved.qid != prm->queue_id || saved.depth != prm->queue_depth || saved.sq_tail >= saved.depth ||
         saved.sq_head >= saved.depth || saved.cq_head >= saved.depth || saved.phase > 1) {
@@ -84,10 +128,7 @@ __attribute__((used)) int dump_drv_init(void)
              saved.qid, saved.depth);
         return ERR_CORRUPT;
     }
-    uint64_t base = prm->state_phys;
-    nvme_queue_init(c, q, (uint16_t)prm->queue_id, (uint16_t)prm->queue_depth,
-                    base + NVME_DUMP_PAGE_SQ * NVME_DUMP_PAGE, base + NVME_DUMP_PAGE_CQ * NVME_DUMP_PAGE,
-                    base + NVME_DUMP_PAGE_PRP * NVME_DUMP_PAGE);
+    init_queue(c, q);
     q->sq_tail = saved.sq_tail;
     q->sq_head = saved.sq_head;
     q->cq_head = saved.cq_head;
