@@ -35,6 +35,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 DRV_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(KERNEL_CFLAGS)) -fpie -fvisibility=hidden
 DRV_RT_C   := dump/drv/drv_rt.c kernel/lib/fmt.c kernel/libc/string.c
 DUMP_AHCI_C := drivers/ahci/ahci_dumpdrv.c drivers/ahci/ahci.c $(DRV_RT_C)
+DUMP_NVME_C := drivers/nvme/nvme_dumpdrv.c drivers/nvme/nvme.c $(DRV_RT_C)
 
 .PHONY: all deps disks run test unit bench clean
 all: $(B)/blackbox.elf $(B)/blackbox.iso
@@ -89,15 +90,21 @@ $(B)/drv/%.o: %.c | $(B)/.deps-ok
 	@echo "  DRVCC   $<"
 	@$(CC) $(DRV_CFLAGS) -c $< -o $@
 
+DRVLD = $(LD) -pie --no-dynamic-linker -z noexecstack -z norelro --no-warn-rwx-segments -T dump/drv/drv.ld
+
 $(B)/dump_ahci.elf: $(DUMP_AHCI_C:%.c=$(B)/drv/%.o) dump/drv/drv.ld
 	@echo "  DRVLD   $@"
-	@$(LD) -pie --no-dynamic-linker -z noexecstack -z norelro --no-warn-rwx-segments -T dump/drv/drv.ld -o $@ $(filter %.o,$^)
+	@$(DRVLD) -o $@ $(filter %.o,$^)
 
-$(B)/dump_ahci.blob: $(B)/dump_ahci.elf $(B)/tools/mkdrvblob
+$(B)/dump_nvme.elf: $(DUMP_NVME_C:%.c=$(B)/drv/%.o) dump/drv/drv.ld
+	@echo "  DRVLD   $@"
+	@$(DRVLD) -o $@ $(filter %.o,$^)
+
+$(B)/dump_%.blob: $(B)/dump_%.elf $(B)/tools/mkdrvblob
 	@echo "  DRVBLOB $@"
-	@$(B)/tools/mkdrvblob $< dump_ahci $@
+	@$(B)/tools/mkdrvblob $< dump_$* $@
 
-$(B)/k/dump/stack/dump_images.o: $(B)/dump_ahci.blob
+$(B)/k/dump/stack/dump_images.o: $(B)/dump_ahci.blob $(B)/dump_nvme.blob
 
 $(B)/tools/mkdrvblob: tools/mkdrvblob.c dump/dump_driver.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)

@@ -262,6 +262,25 @@ int nvme_ctrl_start(struct nvme_ctrl *c, uint64_t asq_phys, uint64_t acq_phys,
     return 0;
 }
 
+int nvme_ctrl_attach(struct nvme_ctrl *c)
+{
+    c->cap = rd64(c, NVME_REG_CAP);
+    c->vs = rd32(c, NVME_REG_VS);
+    uint32_t to = NVME_CAP_TO(c->cap);
+    c->ready_timeout_ms = (to ? to : 1) * NVME_TO_UNIT_MS;
+    uint32_t csts = rd32(c, NVME_REG_CSTS);
+    if (csts == 0xFFFFFFFFu || (csts & NVME_CSTS_CFS)) {
+        klog(KLOG_ERR, "%s: controller %s (CSTS 0x%x)", c->name,
+             csts == 0xFFFFFFFFu ? "not responding" : "in fatal status", csts);
+        return ERR_IO;
+    }
+    if (!(csts & NVME_CSTS_RDY) || !(rd32(c, NVME_REG_CC) & NVME_CC_EN)) {
+        klog(KLOG_ERR, "%s: controller not enabled and ready (CSTS 0x%x)", c->name, csts);
+        return ERR_BAD_STATE;
+    }
+    return 0;
+}
+
 int nvme_request_queues(struct nvme_ctrl *c, uint16_t pairs, uint16_t *granted)
 {
     if (pairs == 0)

@@ -1,8 +1,8 @@
 /* NVMe hardware operations over a controller and its queues, independent of interrupts and
  * of the kernel's allocators: the caller supplies DMA pages, a clock, a virtual-to-DMA
  * translation and an idle function. The live driver (nvme_pci.c) idles with sti;hlt until
- * its MSI-X handler fires; the polled dump driver will idle with `pause` on its own queue
- * pair. Not reentrant: one caller at a time per queue (single CPU, no scheduler). Logs
+ * its MSI-X handler fires; the polled dump driver (nvme_dumpdrv.c) idles with `pause` on
+ * its own queue pair. Not reentrant: one caller at a time per queue (single CPU, no scheduler). Logs
  * through klog, which is safe at bugcheck time; nothing here allocates or takes a lock. */
 #ifndef BB_NVME_H
 #define BB_NVME_H
@@ -78,6 +78,11 @@ void nvme_queue_init(struct nvme_ctrl *c, struct nvme_queue *q, uint16_t qid, ui
  * scratch. c->name, regs, env must be set. 0, ERR_TIMED_OUT, ERR_IO, ERR_NOT_SUPPORTED. */
 int nvme_ctrl_start(struct nvme_ctrl *c, uint64_t asq_phys, uint64_t acq_phys,
                     uint64_t scratch_phys);
+/* Take a controller someone else started, as it is: read CAP/VS (and the ready timeout)
+ * without resetting it, then check CSTS: 0 when enabled and ready, ERR_IO when it does not
+ * respond or reports a fatal status (CFS), ERR_BAD_STATE when not enabled. Touches no
+ * queue. Safe at bugcheck time (the dump driver's init). */
+int nvme_ctrl_attach(struct nvme_ctrl *c);
 /* Set Features / Number of Queues: ask for `pairs` I/O queue pairs (once, before creating
  * any). *granted = pairs the controller allocated. 0 or ERR_*. */
 int nvme_request_queues(struct nvme_ctrl *c, uint16_t pairs, uint16_t *granted);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "drivers/nvme/nvme_pci.h"
 #include "drivers/nvme/nvme.h"
+#include "drivers/nvme/nvme_dump.h"
 #include "pci/pci.h"
 #include "pci/pci_msi.h"
 #include "mm/pfn.h"
@@ -47,6 +48,8 @@ struct nvme_dev {
     char where[48];                /* controller line for the disk list [I] */
     uint8_t vector;                /* [I] interrupt vector, 0 = polled */
     volatile uint64_t interrupts;  /* interrupts taken (handler only) */
+    uint16_t pairs;                /* I/O queue pairs the controller granted [I] */
+    uint64_t dump_state_phys;      /* state pages the dump queue pair was created on, 0 = none */
     struct nvme_disk disks[NVME_MAX_NS];
 };
 
@@ -200,6 +203,7 @@ static int start(struct nvme_dev *d)
          d->hw.firmware, d->hw.nn, d->hw.max_xfer >> 10);
     uint16_t pairs = 0;
     rc = nvme_request_queues(&d->hw, NVME_IO_PAIRS, &pairs);
+    d->pairs = pairs;
     if (rc)
         return rc;
     uint16_t depth = NVME_IO_DEPTH;
@@ -241,4 +245,61 @@ int nvme_probe(void)
             disks += rc;
     }
     return disks;
+}
+
+static struct nvme_disk *disk_of(const struct blockdev *bd)
+{
+    for (unsigned i = 0; i < ndevs; i++)
+        for (unsigned j = 0; j < NVME_MAX_NS; j++)
+            if (&devs[i].disks[j].bd == bd)
+                return &devs[i].disks[j];
+    return NULL;
+}
+
+int nvme_dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
+{
+    struct nvme_disk *k = disk_of(bd);
+    if (!k)
+        return ERR_NOT_FOUND;
+    struct nvme_dev *d = k->dev;
+    if (d->pairs < NVME_DUMP_QID || !d->io.depth)
+        return ERR_NOT_SUPPORTED;
+    uint32_t depth = NVME_DUMP_DEPTH;
+    if (depth > NVME_CAP_MQES(d->hw.cap) + 1)
+        depth = NVME_CAP_MQES(d->hw.cap) + 1;
+    prm->regs_virt = (uint64_t)d->hw.regs;
+    prm->unit = k->nsid;
+    prm->sector_size = k->bd.sector_size;
+    prm->disk_sectors = k->bd.sectors;
+    prm->queue_id = NVME_DUMP_QID;
+    prm->queue_depth = depth;
+    prm->doorbell_stride = 4u << NVME_CAP_DSTRD(d->hw.cap);
+    prm->max_transfer = d->hw.max_xfer;
+    return 0;
+}
+
+int nvme_dump_attach(const struct blockdev *bd, const struct dump_drv_params *prm)
+{
+    struct nvme_disk *k = disk_of(bd);
+    if (!k)
+        return ERR_NOT_FOUND;
+    struct nvme_dev *d = k->dev;
+    if (d->dump_state_phys)
+        return d->dump_state_phys == prm->state_phys ? 0 : ERR_BUSY;
+    if (prm->state_size < NVME_DUMP_STATE_BYTES || prm->queue_id != NVME_DUMP_QID)
+        return ERR_INVALID_ARGS;
+    uint64_t base = prm->state_phys;
+    struct nvme_queue *q = phys_to_virt(base + NVME_DUMP_QUEUE_OFF);
+    nvme_queue_init(&d->hw, q, (uint16_t)prm->queue_id, (uint16_t)prm->queue_depth,
+                    base + NVME_DUMP_PAGE_SQ * NVME_DUMP_PAGE, base + NVME_DUMP_PAGE_CQ * NVME_DUMP_PAGE,
+                    base + NVME_DUMP_PAGE_PRP * NVME_DUMP_PAGE);
+    int rc = nvme_io_queue_create(&d->hw, q, false);
+    if (rc) {
+        klog(KLOG_ERR, "%s: dump queue pair %u not created: %s", d->name, prm->queue_id, err_str(rc));
+        return rc;
+    }
+    d->dump_state_phys = base;
+    klog(KLOG_INFO, "%s: queue pair %u (depth %u, no interrupts) created for dump_nvme on its pages at 0x%lx",
+         d->name, prm->queue_id, prm->queue_depth, (unsigned long)base);
+    return 0;
 }

@@ -46,6 +46,14 @@ void dump_settings_load(struct dump_settings *s)
         klog(KLOG_WARN, "dump: CrashDumpEnabled unreadable (%s); using %u", err_str(rc), s->crash_dump_enabled);
     if (reg_get_dword(REG_CRASHCONTROL, "Overwrite", &v) == 0)
         s->overwrite = v != 0;
+    rc = reg_get_string(REG_CRASHCONTROL, "DedicatedDumpFile", s->dedicated_dump_file,
+                        sizeof s->dedicated_dump_file);
+    if (rc && rc != ERR_NOT_FOUND)
+        klog(KLOG_WARN, "dump: DedicatedDumpFile unreadable (%s); using the paging file", err_str(rc));
+    if (rc)
+        s->dedicated_dump_file[0] = 0;
+    if (reg_get_dword(REG_CRASHCONTROL, "DumpFileSize", &v) == 0)
+        s->dump_file_size_mb = v;
     char entry[96];
     rc = reg_get_multi_sz(REG_MEMORY_MANAGEMENT, "PagingFiles", 0, entry, sizeof entry);
     if (rc == 0)

@@ -8,6 +8,8 @@
 #include "dump/stack/dump_writer.h"
 #include "dump/dump_validate.h"
 #include "drivers/ahci/ahci_pci.h"
+#include "drivers/nvme/nvme_pci.h"
+#include "drivers/nvme/nvme_dump.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"
 #include "mm/heap.h"
@@ -23,7 +25,28 @@
 
 extern const char __dump_writer_start[], __dump_writer_end[];
 
+/* A cloned driver and the live glue's hooks for it. params: fill the controller part for a
+ * disk, or fail when the disk is not this driver's; attach (optional): give the loaded
+ * clone what it needs from the live driver (NVMe: create its queue pair on its state
+ * pages); release (optional): hand the hardware back after the boot self-test. */
+struct dump_driver_kind {
+    const char *name;
+    const unsigned char *blob, *blob_end;
+    uint64_t state_bytes;
+    int (*params)(const struct blockdev *bd, struct dump_drv_params *prm);
+    int (*attach)(const struct blockdev *bd, const struct dump_drv_params *prm);
+    int (*release)(const struct blockdev *bd);
+};
+
+static const struct dump_driver_kind kinds[] = {
+    { "dump_ahci", dump_ahci_blob, dump_ahci_blob_end, AHCI_STATE_BYTES, ahci_dump_params,
+      NULL, ahci_dump_release },
+    { "dump_nvme", dump_nvme_blob, dump_nvme_blob_end, NVME_DUMP_STATE_BYTES, nvme_dump_params,
+      nvme_dump_attach, NULL },
+};
+
 static struct dump_stack stack;
+static const struct dump_driver_kind *kind;   /* the clone's kind, once chosen */
 
 const struct dump_stack *dump_stack_get(void)
 {
@@ -92,6 +115,14 @@ static int inspect_existing(struct fat_file *f)
     return rc;
 }
 
+/* Bytes the target should have: as configured (PagingFiles' size or DumpFileSize, in MB),
+ * or system-managed (0) = what the configured dump type needs. */
+static uint64_t target_size(void)
+{
+    uint64_t mb = stack.dedicated ? stack.settings.dump_file_size_mb : stack.settings.paging_file_mb;
+    return mb ? mb * MIB : stack.needed_bytes;
+}
+
 /* Open the target, or create it contiguous and sized for the dump type. A target that
  * begins with a dump is kept exactly as it is. */
 static int prepare_target(struct fat_file *f, const char *inner)
@@ -104,7 +135,7 @@ static int prepare_target(struct fat_file *f, const char *inner)
             return rc;
         if (stack.holds_dump)
             return 0;
-        uint64_t want = stack.settings.paging_file_mb ? stack.settings.paging_file_mb * MIB : stack.needed_bytes;
+        uint64_t want = target_size();
         size_t runs = 0;
         struct fat_extent one;
         if (fat_file_size(f) == want && fat_extents(f, &one, 1, &runs) == 0 && runs == 1)
@@ -114,7 +145,7 @@ static int prepare_target(struct fat_file *f, const char *inner)
     } else if (rc != ERR_NOT_FOUND) {
         return rc;
     }
-    uint64_t bytes = stack.settings.paging_file_mb ? stack.settings.paging_file_mb * MIB : stack.needed_bytes;
+    uint64_t bytes = target_size();
     if (bytes > 0xFFFFFFFFull)
         return ERR_TOO_BIG;
     rc = fat_create_contiguous(fat, inner, (uint32_t)bytes, f);
@@ -170,7 +201,7 @@ static int self_test(void)
     if (!rc)
         rc = restore;
     stack.selftest_us = (timer_ns() - t0) / 1000u;
-    int release = ahci_dump_release(stack.disk->bd);
+    int release = kind->release ? kind->release(stack.disk->bd) : 0;
     if (release)
         klog(KLOG_ERR, "dump: %s: live driver did not get its port back: %s", stack.disk->bd->name,
              err_str(release));
@@ -192,7 +223,8 @@ int dump_stack_init(const struct dump_settings *s)
     stack.needed_bytes = dump_bytes_needed(s->crash_dump_enabled);
     if (!stack.needed_bytes)
         return fail(DUMP_UNARMED, ERR_INVALID_ARGS, "CrashDumpEnabled=%s is not a dump type (%s)", "?");
-    fmt_snprintf(stack.target, sizeof stack.target, "%s", s->paging_file);
+    stack.dedicated = s->dedicated_dump_file[0] != 0;
+    fmt_snprintf(stack.target, sizeof stack.target, "%s", stack.dedicated ? s->dedicated_dump_file : s->paging_file);
     const char *inner;
     int rc = volume_resolve(stack.target, &stack.volume, &inner);
     if (rc)
@@ -200,7 +232,11 @@ int dump_stack_init(const struct dump_settings *s)
     stack.disk = stack.volume->disk;
     struct dump_drv_params prm;
     memset(&prm, 0, sizeof prm);
-    if (ahci_dump_params(stack.disk->bd, &prm))
+    kind = NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !kind; i++)
+        if (kinds[i].params(stack.disk->bd, &prm) == 0)
+            kind = &kinds[i];
+    if (!kind)
         return fail(DUMP_UNARMED, ERR_NOT_SUPPORTED, "no dump driver for disk %s (%s)", stack.disk->bd->name);
     struct fat_file f;
     rc = prepare_target(&f, inner);
@@ -221,10 +257,12 @@ int dump_stack_init(const struct dump_settings *s)
     if (rc)
         return fail(DUMP_UNARMED, rc, "block map of %s: %s", stack.target);
     prm.tsc_hz = timer_tsc_hz();
-    rc = dump_driver_load(dump_ahci_blob, (size_t)(dump_ahci_blob_end - dump_ahci_blob), &prm,
-                          AHCI_STATE_BYTES, &stack.driver);
+    rc = dump_driver_load(kind->blob, (size_t)(kind->blob_end - kind->blob), &prm,
+                          kind->state_bytes, &stack.driver);
     if (rc)
-        return fail(DUMP_UNARMED, rc, "loading %s: %s", "dump_ahci");
+        return fail(DUMP_UNARMED, rc, "loading %s: %s", kind->name);
+    if (kind->attach && (rc = kind->attach(stack.disk->bd, stack.driver.params)) != 0)
+        return fail(DUMP_UNARMED, rc, "%s: live driver could not set it up: %s", kind->name);
     const struct dump_drv_params *lp = stack.driver.params;
     stack.crc_driver = stack.driver.image_crc;
     stack.crc_blockmap = crc32c(0, (const void *)lp->extents, sizeof(lp->extents[0]) * lp->extent_count);

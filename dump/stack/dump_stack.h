@@ -20,6 +20,9 @@ struct dump_settings {
     char paging_file[64];          /* "C:\pagefile.sys" */
     uint64_t paging_file_mb;       /* 0: system-managed size */
     bool overwrite;                /* Overwrite: a new crash may replace an unrecovered dump */
+    char dedicated_dump_file[64];  /* DedicatedDumpFile ("D:\DEDICATED.DMP"); "" = unset:
+                                      when set, the dump goes there instead of the pagefile */
+    uint64_t dump_file_size_mb;    /* DumpFileSize, MB; 0: system-managed for the dump type */
 };
 
 enum dump_arm_state {
@@ -35,7 +38,8 @@ struct dump_stack {
     uint32_t planned_type;         /* what will be written: configured, or small on fallback */
     struct volume *volume;         /* volume holding the target */
     const struct disk *disk;       /* disk under it */
-    char target[64];               /* "C:\pagefile.sys" */
+    char target[64];               /* "C:\pagefile.sys", or the dedicated dump file */
+    bool dedicated;                /* target is DedicatedDumpFile (sized by DumpFileSize) */
     uint64_t target_bytes;         /* size of the target file */
     uint64_t needed_bytes;         /* size the configured dump type needs */
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
@@ -52,10 +56,10 @@ struct dump_stack {
 
 /* Windows' defaults: automatic dump, system-managed C:\pagefile.sys, Overwrite on. */
 void dump_settings_default(struct dump_settings *s);
-/* The defaults, overridden by what the registry holds: CrashControl's CrashDumpEnabled and
- * Overwrite, the first entry of Memory Management's PagingFiles ("C:\pagefile.sys 0 0":
- * path, then the initial size in MB, 0 = system-managed). Unreadable values keep the
- * default and are logged. */
+/* The defaults, overridden by what the registry holds: CrashControl's CrashDumpEnabled,
+ * Overwrite, DedicatedDumpFile and DumpFileSize, the first entry of Memory Management's
+ * PagingFiles ("C:\pagefile.sys 0 0": path, then the initial size in MB, 0 =
+ * system-managed). Unreadable values keep the default and are logged. */
 void dump_settings_load(struct dump_settings *s);
 /* Set up the target, clone the driver, checksum, self-test. Always leaves a description in
  * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. */

@@ -39,6 +39,10 @@ int shell_cmd_dumpcfg(int argc, char **argv)
     if (d->state == DUMP_OFF)
         return 0;
     kprintf("target:       %s%s\n", d->target, d->holds_dump ? " (holds an unrecovered dump)" : "");
+    if (d->dedicated)
+        kprintf("dedicated:    DedicatedDumpFile, DumpFileSize %lu MB%s\n",
+                (unsigned long)d->settings.dump_file_size_mb,
+                d->settings.dump_file_size_mb ? "" : " (system-managed)");
     if (d->volume)
         kprintf("volume:       %c: = %s on disk %s (%s, %s)\n", d->volume->letter, d->volume->name,
                 d->disk->bd->name, d->disk->model, d->disk->controller);

@@ -1,0 +1,30 @@
+/* The layout of dump_nvme's state pages, known to both sides: the live glue (nvme_pci.c)
+ * creates the dump's own I/O queue pair on these pages at boot, and the dump driver
+ * (nvme_dumpdrv.c) drives that pair, polled, at bugcheck time. The live queue pair and the
+ * admin queue are never touched by the dump driver. */
+#ifndef BB_NVME_DUMP_H
+#define BB_NVME_DUMP_H
+
+#include "drivers/nvme/nvme.h"
+
+#define NVME_DUMP_QID        2u        /* the dump's I/O queue pair (the live one is 1) */
+#define NVME_DUMP_DEPTH      16u       /* its entries (polled, one command at a time) */
+#define NVME_DUMP_PAGE       4096u
+#define NVME_DUMP_QUEUE_OFF  2048u     /* struct nvme_queue, after the driver's message buffer */
+#define NVME_DUMP_CTRL_OFF   (NVME_DUMP_QUEUE_OFF + 256u)   /* the driver's struct nvme_ctrl */
+
+/* Pages of the state, in this order: page 0 holds the message buffer, the queue and the
+ * controller structs; then the submission ring, the completion ring, the PRP list; then an
+ * admin queue pair and an Identify page, used only when the dump driver finds the
+ * controller failed or disabled and must reset it (the live queues are then gone). */
+enum { NVME_DUMP_PAGE_MISC, NVME_DUMP_PAGE_SQ, NVME_DUMP_PAGE_CQ, NVME_DUMP_PAGE_PRP,
+       NVME_DUMP_PAGE_ASQ, NVME_DUMP_PAGE_ACQ, NVME_DUMP_PAGE_SCRATCH, NVME_DUMP_PAGES };
+#define NVME_DUMP_STATE_BYTES ((uint64_t)NVME_DUMP_PAGES * NVME_DUMP_PAGE)
+
+_Static_assert(sizeof(struct nvme_queue) <= NVME_DUMP_CTRL_OFF - NVME_DUMP_QUEUE_OFF,
+               "dump queue struct fits before the controller struct");
+_Static_assert(NVME_DUMP_CTRL_OFF + sizeof(struct nvme_ctrl) <= NVME_DUMP_PAGE,
+               "dump_nvme's structs fit in its first state page");
+_Static_assert(NVME_DUMP_DEPTH * 64u <= NVME_DUMP_PAGE, "dump submission ring fits a page");
+
+#endif
