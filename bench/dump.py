@@ -47,7 +47,7 @@ BBDUMP = os.path.join(ROOT, "tools", "bbdump")
 SYMS = os.path.join(ROOT, "build", "blackbox.sym")
 CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
 PART_OFFSET = 1 << 20        # mkdisk's partition starts 1 MiB in (512-byte sectors)
-DUMP_LINE = re.compile(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms \((\d+) MB/s\) to ([^\r\n]+?)\.\r?\n")
+DUMP_LINE = re.compile(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms \((\d+) MB/s\) to ([^\r\n]+?)\.\r*\n")
 PHASES = (("stop", r"\*\*\* STOP: 0x"),
           ("collect", r"Collecting data for crash dump"),
           ("init", r"Initializing disk for crash dump"),
@@ -165,7 +165,8 @@ def check_dump(d, img, path_in_volume, res):
     local = copy_out(img, path_in_volume, os.path.join(d, "dump.out"))
     try:
         res["file_size"] = os.path.getsize(local)
-        rc, res["check"] = bbdump("check", local)
+        rc, out = bbdump("check", local)
+        res["check"] = out.replace(local + ": ", "")
         res["check_ok"] = rc == 0
         _, info = bbdump("info", local)
         res["required"] = field(info, "required space")
@@ -221,7 +222,7 @@ def section(title, fn):
     try:
         return fn()
     except Exception as e:  # a figure we could not take is said, not fatal
-        print(f"  {title}: not measured: {type(e).__name__}: {e}")
+        print(f"  {title}: not measured: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
         return None
 
 
