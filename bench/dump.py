@@ -46,6 +46,7 @@ BBREG = os.path.join(ROOT, "tools", "bbreg")
 BBDUMP = os.path.join(ROOT, "tools", "bbdump")
 SYMS = os.path.join(ROOT, "build", "blackbox.sym")
 CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
+KERNEL_VMA = 0xffffffff80000000
 PART_OFFSET = 1 << 20        # mkdisk's partition starts 1 MiB in (512-byte sectors)
 DUMP_LINE = re.compile(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms \((\d+) MB/s\) to ([^\r\n]+?)\.\r*\n")
 PHASES = (("stop", r"\*\*\* STOP: 0x"),
@@ -104,21 +105,35 @@ class Sampler(threading.Thread):
             time.sleep(0.02)
 
 
-def symbolize(rips):
-    addrs, names = [], []
+def load_syms(lines, bias=0, prefix=""):
+    syms = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16) + bias, prefix + parts[2]))
+    return syms
+
+
+def symbolize(rips, drv_name=None, drv_base=None, drv_size=0):
+    """Counts by function: the kernel's from build/blackbox.sym, the dump driver clone's
+    (which runs from its own window) from nm of build/<driver>.elf, linked at 0."""
     with open(SYMS) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 3 and parts[1] in "tTwW":
-                addrs.append(int(parts[0], 16))
-                names.append(parts[2])
-    order = sorted(range(len(addrs)), key=addrs.__getitem__)
-    addrs = [addrs[i] for i in order]
-    names = [names[i] for i in order]
+        syms = [s for s in load_syms(f) if s[0] >= KERNEL_VMA]
+    drv_elf = os.path.join(ROOT, "build", f"{drv_name}.elf") if drv_name else None
+    if drv_base is not None and os.path.exists(drv_elf):
+        out = subprocess.run(["nm", drv_elf], capture_output=True, text=True, timeout=60).stdout
+        syms += load_syms(out.splitlines(), drv_base, drv_name + ":")
+    syms.sort()
+    addrs = [a for a, _ in syms]
     counts = {}
     for rip in rips:
         i = bisect.bisect_right(addrs, rip) - 1
-        name = names[i] if i >= 0 else hex(rip)
+        if drv_base is not None and drv_base <= rip < drv_base + drv_size:
+            name = syms[i][1] if i >= 0 and syms[i][0] >= drv_base else drv_name
+        elif rip >= KERNEL_VMA and i >= 0:
+            name = syms[i][1]
+        else:
+            name = f"? {rip:#x}"
         counts[name] = counts.get(name, 0) + 1
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
@@ -309,7 +324,10 @@ def main():
                 rips = r.get("samples", [])
                 print(f"  profile: {len(rips)} RIP samples over a complete AHCI dump "
                       f"({r['kernel_ms']} ms under sampling):")
-                for name, n in symbolize(rips)[:12]:
+                drv = re.search(r"driver:\s+(\S+?), (\d+) bytes at 0x([0-9a-f]+)", r["dumpcfg"])
+                prof = symbolize(rips, drv.group(1), int(drv.group(3), 16), int(drv.group(2))) if drv \
+                    else symbolize(rips)
+                for name, n in prof[:12]:
                     print(f"    {100.0 * n / max(1, len(rips)):5.1f} %  {name}")
             section("profile", profile)
 
