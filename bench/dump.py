@@ -227,9 +227,8 @@ def report_complete(label, r):
           f"  (kernel says {r['kernel_rate']} MB/s)")
     print(f"    host clock (`crash manual` -> dump complete): {r['wall_s']:6.2f} s  "
           f"{mbps(nbytes, r['wall_s']):6.1f} MB/s")
-    print(f"    host-side phases: STOP at {marks['stop']:.2f} s, collecting data {marks['collect']:.2f} s, "
-          f"initializing disk {marks['init']:.2f} s, writing {marks['begin']:.2f} s -> {marks['done']:.2f} s "
-          f"({marks['done'] - marks['begin']:.2f} s of writing)")
+    print(f"    host clock by phase: `crash manual` -> STOP {marks['stop']:.2f} s, -> \"Beginning dump\" "
+          f"(CRC re-check, snapshot, disk take-over) {marks['begin']:.2f} s, writing {marks['done'] - marks['begin']:.2f} s")
     if "check" in r:
         print(f"    bbdump check: {r['check']}")
 
