@@ -156,6 +156,7 @@ test: all unit $(B)/tools/mkksyms $(B)/tools/bbreg
 bench: all
 	$(PYTHON) bench/boot_time.py
 	$(PYTHON) bench/storage.py
+	$(PYTHON) bench/dump.py
 
 clean:
 	rm -rf $(B)

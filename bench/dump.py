@@ -1,0 +1,384 @@
+#!/usr/bin/python3
+"""make bench: crash-dump throughput of a 1 GiB guest under TCG. Figures, never pass/fail.
+
+1. Complete dump (CrashDumpEnabled=1) to the pagefile on C: (AHCI, dump_ahci): seconds and
+   MB/s from the kernel's own timestamps (its "Dump #N: complete, X MiB in Y ms" line, timed
+   from taking the disk to the final flush) and from the host's wall clock (sending
+   `crash manual` to seeing "Physical memory dump complete."), with the host-side time of
+   each blue-screen phase; the pagefile is copied off with mtools and `tools/bbdump check`ed.
+2. The same to a dedicated dump file on D: (NVMe, dump_nvme), if this build arms one
+   (CrashControl\\DedicatedDumpFile + DumpFileSize); otherwise says it is not available.
+3. In the same run, QEMU's own host-side dump of a 1 GiB guest (`dump-guest-memory` on the
+   monitor, timed until the command returns) and our time as a ratio of it (goal <= 1.5x).
+4. Kernel (automatic, CrashDumpEnabled=7) and small (3) dump sizes for that guest.
+
+Optional: BB_BENCH_DUMP_PROFILE=1 adds one more complete AHCI dump during which the guest's
+RIP is sampled through the monitor (`info registers`) and symbolized with
+build/blackbox.sym: a perf-free profile of where the dump's time goes (the sampling itself
+slows the guest, so that run's time is not a figure).
+
+Every QEMU run is bounded (Machine's hard limit and per-wait timeouts); images are sparse
+and live in a temporary directory removed at the end."""
+import bisect
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "scenarios"))
+from machine import Machine  # noqa: E402
+
+MEM_MIB = int(os.environ.get("BB_BENCH_DUMP_MEM", "1024"))
+RUNS = int(os.environ.get("BB_BENCH_DUMP_RUNS", "3"))  # complete AHCI dumps (median)
+QEMU_RUNS = int(os.environ.get("BB_BENCH_DUMP_QEMU_RUNS", "3"))
+PROFILE = os.environ.get("BB_BENCH_DUMP_PROFILE", "") not in ("", "0")
+DISK_SIZE = "4G"            # > RAM + header: the system-managed pagefile of a complete dump fits
+DEDICATED_MB = MEM_MIB + 64  # DumpFileSize for the NVMe dedicated dump file
+GOAL_RATIO = 1.5
+DUMP_TIMEOUT = 300           # seconds from the crash command to "dump complete"
+
+MKDISK = os.path.join(ROOT, "tools", "mkdisk")
+BBREG = os.path.join(ROOT, "tools", "bbreg")
+BBDUMP = os.path.join(ROOT, "tools", "bbdump")
+SYMS = os.path.join(ROOT, "build", "blackbox.sym")
+CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
+KERNEL_VMA = 0xffffffff80000000
+PART_OFFSET = 1 << 20        # mkdisk's partition starts 1 MiB in (512-byte sectors)
+DUMP_LINE = re.compile(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms \((\d+) MB/s\) to ([^\r\n]+?)\.\r*\n")
+PHASES = (("stop", r"\*\*\* STOP: 0x"),
+          ("collect", r"Collecting data for crash dump"),
+          ("init", r"Initializing disk for crash dump"),
+          ("begin", r"Beginning dump of physical memory"),
+          ("done", r"Physical memory dump complete\."))
+
+
+def run(*args, timeout=300):
+    return subprocess.run(list(args), check=True, capture_output=True, text=True, timeout=timeout)
+
+
+def make_disk(d, name, label):
+    path = os.path.join(d, name)
+    run(MKDISK, path, DISK_SIZE, label, timeout=120)
+    return path
+
+
+def reg_add(img, key, name, typ, data):
+    run(BBREG, img, "add", key, "/v", name, "/t", typ, "/d", str(data), "/f", timeout=60)
+
+
+def copy_out(img, src, dst):
+    """A file off a mkdisk image's FAT32 volume, with mtools."""
+    run("mcopy", "-o", "-n", "-i", f"{img}@@{PART_OFFSET}", "::/" + src, dst, timeout=300)
+    return dst
+
+
+def bbdump(*args):
+    r = subprocess.run([BBDUMP, *args], capture_output=True, text=True, timeout=300)
+    return r.returncode, (r.stdout + r.stderr).strip()
+
+
+def field(info, name):
+    m = re.search(rf"^{re.escape(name)}:\s+(\d+)", info, re.M)
+    return int(m.group(1)) if m else None
+
+
+class Sampler(threading.Thread):
+    """Samples the guest's RIP through the monitor until stopped; counts by symbol."""
+
+    def __init__(self, m):
+        super().__init__(daemon=True)
+        self.m, self.stop, self.rips = m, threading.Event(), []
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                out = self.m.monitor("info registers", timeout=10)
+            except OSError:
+                break
+            r = re.search(r"RIP=([0-9a-f]{16})", out)
+            if r:
+                self.rips.append(int(r.group(1), 16))
+            time.sleep(0.02)
+
+
+def load_syms(lines, bias=0, prefix=""):
+    syms = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16) + bias, prefix + parts[2]))
+    return syms
+
+
+def symbolize(rips, drv_name=None, drv_base=None, drv_size=0):
+    """Counts by function: the kernel's from build/blackbox.sym, the dump driver clone's
+    (which runs from its own window) from nm of build/<driver>.elf, linked at 0."""
+    with open(SYMS) as f:
+        syms = [s for s in load_syms(f) if s[0] >= KERNEL_VMA]
+    drv_elf = os.path.join(ROOT, "build", f"{drv_name}.elf") if drv_name else None
+    if drv_base is not None and os.path.exists(drv_elf):
+        out = subprocess.run(["nm", drv_elf], capture_output=True, text=True, timeout=60).stdout
+        syms += load_syms(out.splitlines(), drv_base, drv_name + ":")
+    syms.sort()
+    addrs = [a for a, _ in syms]
+    counts = {}
+    for rip in rips:
+        i = bisect.bisect_right(addrs, rip) - 1
+        if drv_base is not None and drv_base <= rip < drv_base + drv_size:
+            name = syms[i][1] if i >= 0 and syms[i][0] >= drv_base else drv_name
+        elif rip >= KERNEL_VMA and i >= 0:
+            name = syms[i][1]
+        else:
+            name = f"? {rip:#x}"
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])
+
+
+def crash_dump(d, system, data=None, want_driver=None, profile=False, log_name="bench-dump.log"):
+    """Boot a MEM_MIB guest, check `dumpcfg`, `crash manual`, time the phases on the host,
+    wait for the reboot and power off. Returns a dict, or {"unavailable": reason}."""
+    m = Machine(d, mem=MEM_MIB, system=system, data=data, log_name=log_name)
+    res = {}
+    try:
+        m.wait_prompt()
+        cfg = m.cmd("dumpcfg")
+        res["dumpcfg"] = cfg
+        if "ARMED" not in cfg or (want_driver and want_driver not in cfg):
+            m.send("poweroff\r")
+            m.wait_exit(timeout=60)
+            return {"unavailable": cfg}
+        sampler = Sampler(m) if profile else None
+        marks = {}
+        t0 = time.monotonic()
+        m.send("crash manual\r")
+        if sampler:
+            sampler.start()
+        for name, pattern in PHASES:
+            m.expect(pattern, timeout=DUMP_TIMEOUT)
+            marks[name] = time.monotonic() - t0
+        if sampler:
+            sampler.stop.set()
+            sampler.join(timeout=15)
+            res["samples"] = sampler.rips
+        g = m.expect(DUMP_LINE, timeout=30)
+        res.update(marks=marks, wall_s=marks["done"], seq=int(g.group(1)), kind=g.group(2),
+                   mib=int(g.group(3)), kernel_ms=int(g.group(4)), kernel_rate=int(g.group(5)),
+                   target=g.group(6))
+        m.wait_prompt(timeout=120)
+        m.send("poweroff\r")
+        m.wait_exit(timeout=60)
+    finally:
+        m.close()
+    return res
+
+
+def check_dump(d, img, path_in_volume, res):
+    local = copy_out(img, path_in_volume, os.path.join(d, "dump.out"))
+    try:
+        res["file_size"] = os.path.getsize(local)
+        rc, out = bbdump("check", local)
+        res["check"] = out.replace(local + ": ", "")
+        res["check_ok"] = rc == 0
+        _, info = bbdump("info", local)
+        res["required"] = field(info, "required space")
+    finally:
+        os.unlink(local)
+
+
+def qemu_dump(d):
+    """QEMU's own dump of a MEM_MIB guest at its prompt: dump-guest-memory (ELF, synchronous)
+    timed until the monitor command returns. Returns [(seconds, file bytes)]."""
+    out = []
+    m = Machine(d, mem=MEM_MIB, log_name="bench-qemu-dump.log")
+    try:
+        m.wait_prompt()
+        for i in range(QEMU_RUNS):
+            path = os.path.join(d, f"qemu-{i}.elf")
+            subprocess.run(["sync"], timeout=120)
+            t0 = time.monotonic()
+            reply = m.monitor(f"dump-guest-memory {path}", timeout=300)
+            secs = time.monotonic() - t0
+            if "rror" in reply:
+                raise RuntimeError(reply.strip())
+            out.append((secs, os.path.getsize(path)))
+            os.unlink(path)
+        m.monitor("quit", timeout=30)
+        m.wait_exit(timeout=60)
+    finally:
+        m.close()
+    return out
+
+
+def mbps(nbytes, secs):
+    return nbytes / secs / 1e6 if secs > 0 else float("nan")
+
+
+def report_complete(label, r):
+    nbytes = r["mib"] << 20
+    ks = r["kernel_ms"] / 1000.0
+    marks = r["marks"]
+    print(f"  {label}: {r['kind']} dump #{r['seq']}, {r['mib']} MiB to {r['target']}")
+    print(f"    kernel clock (disk take-over -> final flush): {ks:6.2f} s  {mbps(nbytes, ks):6.1f} MB/s"
+          f"  (kernel says {r['kernel_rate']} MB/s)")
+    print(f"    host clock (`crash manual` -> dump complete): {r['wall_s']:6.2f} s  "
+          f"{mbps(nbytes, r['wall_s']):6.1f} MB/s")
+    print(f"    host clock by phase: `crash manual` -> STOP {marks['stop']:.2f} s, -> \"Beginning dump\" "
+          f"(CRC re-check, snapshot, disk take-over) {marks['begin']:.2f} s, writing {marks['done'] - marks['begin']:.2f} s")
+    if "check" in r:
+        print(f"    bbdump check: {r['check']}")
+
+
+def median_run(runs):
+    """The run of median host time, with the median kernel time (figures of noisy runs)."""
+    r = dict(sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2])
+    r["kernel_ms"] = statistics.median(x["kernel_ms"] for x in runs)
+    r["runs"] = len(runs)
+    return r
+
+
+def section(title, fn):
+    try:
+        return fn()
+    except Exception as e:  # a figure we could not take is said, not fatal
+        print(f"  {title}: not measured: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        return None
+
+
+def main():
+    results = {}
+    print(f"dump: crash dumps of a {MEM_MIB} MiB guest under TCG, MB = 10^6 bytes, MiB = 2^20 "
+          f"(host load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs: figures vary with it)")
+    with tempfile.TemporaryDirectory(prefix="bb-bench-dump-") as d:
+        # 1. complete dump to the pagefile on C: (AHCI)
+        def ahci():
+            runs = []
+            for i in range(RUNS):
+                img = make_disk(d, "system.img", "SYSTEM")
+                try:
+                    reg_add(img, CRASHCONTROL, "CrashDumpEnabled", "REG_DWORD", 1)
+                    r = crash_dump(d, img, want_driver="dump_ahci", log_name=f"bench-dump-ahci-{i}.log")
+                    if "unavailable" in r:
+                        raise RuntimeError("dump stack not armed on AHCI:\n" + r["unavailable"])
+                    check_dump(d, img, "pagefile.sys", r)
+                finally:
+                    os.unlink(img)
+                report_complete(f"AHCI run {i + 1}", r)
+                runs.append(r)
+            return median_run(runs)
+        results["ahci"] = section("AHCI complete dump", ahci)
+
+        # 2. the same to a dedicated dump file on D: (NVMe), if this build has one
+        def nvme():
+            img = make_disk(d, "system.img", "SYSTEM")
+            data = make_disk(d, "data.img", "DATA")
+            try:
+                reg_add(img, CRASHCONTROL, "CrashDumpEnabled", "REG_DWORD", 1)
+                reg_add(img, CRASHCONTROL, "DedicatedDumpFile", "REG_SZ", "D:\\DEDICATED.DMP")
+                reg_add(img, CRASHCONTROL, "DumpFileSize", "REG_DWORD", DEDICATED_MB)
+                r = crash_dump(d, img, data=data, want_driver="dump_nvme", log_name="bench-dump-nvme.log")
+                if "unavailable" in r:
+                    cfg = r["unavailable"]
+                    drv = re.search(r"driver:\s+(\S+?),", cfg)
+                    tgt = re.search(r"target:\s+(.+)", cfg)
+                    print("  NVMe: dumps to NVMe are not available in this build (with DedicatedDumpFile="
+                          f"D:\\DEDICATED.DMP set, dumpcfg shows target {tgt.group(1).strip() if tgt else '?'}, "
+                          f"driver {drv.group(1) if drv else '?'})")
+                    return None
+                check_dump(d, data, "DEDICATED.DMP", r)
+            finally:
+                os.unlink(img)
+                os.unlink(data)
+            report_complete("NVMe", r)
+            return r
+        results["nvme"] = section("NVMe complete dump", nvme)
+
+        # 3. QEMU's own host-side dump of the same-sized guest
+        def qemu():
+            runs = qemu_dump(d)
+            for i, (secs, size) in enumerate(runs):
+                print(f"  QEMU dump-guest-memory run {i + 1}: {secs:5.2f} s, {size} bytes "
+                      f"({mbps(size, secs):6.1f} MB/s)")
+            return runs
+        results["qemu"] = section("QEMU dump-guest-memory", qemu)
+
+        # 4. kernel (automatic) and small dump sizes
+        for key, typ, label in (("kernel", 7, "automatic (kernel)"), ("small", 3, "small")):
+            def other(typ=typ, label=label):
+                img = make_disk(d, "system.img", "SYSTEM")
+                try:
+                    reg_add(img, CRASHCONTROL, "CrashDumpEnabled", "REG_DWORD", typ)
+                    r = crash_dump(d, img, want_driver="dump_ahci", log_name=f"bench-dump-{typ}.log")
+                    if "unavailable" in r:
+                        raise RuntimeError("dump stack not armed:\n" + r["unavailable"])
+                    check_dump(d, img, "pagefile.sys", r)
+                finally:
+                    os.unlink(img)
+                print(f"  {label} dump (CrashDumpEnabled={typ}): kernel says {r['kind']}, {r['mib']} MiB "
+                      f"in {r['kernel_ms']} ms; RequiredDumpSpace {r['required']} bytes; "
+                      f"host clock {r['wall_s']:.2f} s; bbdump check: {r['check']}")
+                return r
+            results[key] = section(f"{label} dump", other)
+
+        # optional: where the time of a complete AHCI dump goes
+        if PROFILE:
+            def profile():
+                img = make_disk(d, "system.img", "SYSTEM")
+                try:
+                    reg_add(img, CRASHCONTROL, "CrashDumpEnabled", "REG_DWORD", 1)
+                    r = crash_dump(d, img, profile=True, log_name="bench-dump-profile.log")
+                finally:
+                    os.unlink(img)
+                rips = r.get("samples", [])
+                print(f"  profile: {len(rips)} RIP samples over a complete AHCI dump "
+                      f"({r['kernel_ms']} ms under sampling):")
+                drv = re.search(r"driver:\s+(\S+?), (\d+) bytes at 0x([0-9a-f]+)", r["dumpcfg"])
+                prof = symbolize(rips, drv.group(1), int(drv.group(3), 16), int(drv.group(2))) if drv \
+                    else symbolize(rips)
+                for name, n in prof[:12]:
+                    print(f"    {100.0 * n / max(1, len(rips)):5.1f} %  {name}")
+            section("profile", profile)
+
+    # the table
+    print()
+    q = results.get("qemu")
+    qsecs = statistics.median(s for s, _ in q) if q else None
+    print(f"{'dump of a ' + str(MEM_MIB) + ' MiB guest':34} {'size':>10} {'kernel s':>9} {'MB/s':>7} "
+          f"{'host s':>7} {'MB/s':>7} {'/ QEMU':>7}")
+    print("(complete AHCI: median of the runs above; QEMU: median of its runs)")
+    for key, label in (("ahci", "complete, AHCI (pagefile on C:)"), ("nvme", "complete, NVMe (D:\\DEDICATED.DMP)")):
+        r = results.get(key)
+        if not r:
+            print(f"{label:34} {'n/a':>10}")
+            continue
+        nbytes = r["mib"] << 20
+        ratio = f"{r['wall_s'] / qsecs:6.2f}x" if qsecs else "n/a"
+        print(f"{label:34} {r['mib']:>6} MiB {r['kernel_ms'] / 1000:9.2f} {mbps(nbytes, r['kernel_ms'] / 1000):7.1f} "
+              f"{r['wall_s']:7.2f} {mbps(nbytes, r['wall_s']):7.1f} {ratio:>7}")
+    if q:
+        size = q[0][1]
+        print(f"{'QEMU dump-guest-memory (host)':34} {size >> 20:>6} MiB {'':9} {'':7} {qsecs:7.2f} "
+              f"{mbps(size, qsecs):7.1f} {'1.00x':>7}")
+    for key, label in (("kernel", "kernel (automatic, 7)"), ("small", "small (3)")):
+        r = results.get(key)
+        if r:
+            req = r["required"]
+            size = f"{req / 1048576:.1f} MiB" if req and req >= 1048576 else f"{(req or 0) / 1024:.0f} KiB"
+            print(f"{label:34} {size:>10} {r['kernel_ms'] / 1000:9.2f} {'':7} {r['wall_s']:7.2f}")
+        else:
+            print(f"{label:34} {'n/a':>10}")
+    a = results.get("ahci")
+    if a and qsecs:
+        ratio = a["wall_s"] / qsecs
+        print(f"at the end: host load average {os.getloadavg()[0]:.2f}")
+        print(f"complete AHCI dump / QEMU host dump: {ratio:.2f}x by the host clock, "
+              f"{a['kernel_ms'] / 1000 / qsecs:.2f}x by the kernel's; goal <= {GOAL_RATIO}x: "
+              f"{'met' if ratio <= GOAL_RATIO else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
