@@ -136,10 +136,8 @@ static void kick(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
     wr(p->regs, AHCI_PxCI, 1u << SLOT);
 }
 
-static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
-                 const struct ahci_prd *prds, unsigned nprd)
+int ahci_wait(struct ahci_port *p)
 {
-    kick(p, fis, write, prds, nprd);
     uint64_t end = timer_ns() + AHCI_TIMEOUT_CMD_NS;
     for (;;) {
         uint32_t is = rd(p->regs, AHCI_PxIS) | p->irq_is;
@@ -150,7 +148,7 @@ static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
         if (!(rd(p->regs, AHCI_PxCI) & (1u << SLOT)))
             break;
         if (timer_ns() > end) {
-            klog(KLOG_ERR, "ahci: port %u: command 0x%02x timed out", p->index, fis->command);
+            klog(KLOG_ERR, "ahci: port %u: command 0x%02x timed out", p->index, p->table->cfis[2]);
             port_recover(p, is, rd(p->regs, AHCI_PxTFD));
             return ERR_TIMED_OUT;
         }
@@ -162,6 +160,13 @@ static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
         return ERR_IO;
     }
     return 0;
+}
+
+static int issue(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
+                 const struct ahci_prd *prds, unsigned nprd)
+{
+    kick(p, fis, write, prds, nprd);
+    return ahci_wait(p);
 }
 
 bool ahci_port_busy(const struct ahci_port *p)

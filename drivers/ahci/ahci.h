@@ -62,9 +62,12 @@ bool ahci_port_busy(const struct ahci_port *p);
 void ahci_port_ack_irq(struct ahci_port *p);
 /* Enable the port's interrupt sources (PxIE). */
 void ahci_port_enable_irq(struct ahci_port *p);
+/* Wait (bounded) for the command in slot 0 to finish; on an error or time-out the port is
+ * recovered. 0, ERR_IO, ERR_TIMED_OUT. */
+int ahci_wait(struct ahci_port *p);
 /* Start a READ/WRITE DMA EXT in slot 0 and return at once, without waiting for it: the
- * command is left outstanding (for `crash io`, which bugchecks mid-I/O). 0, ERR_BUSY,
- * ERR_INVALID_ARGS. */
+ * command is left outstanding: the dump path overlaps it with its next checksum; `crash io`
+ * bugchecks with it in flight. Finish it with ahci_wait(). 0, ERR_BUSY, ERR_INVALID_ARGS. */
 int ahci_rw_start(struct ahci_port *p, bool write, uint64_t lba, uint32_t count,
                   const struct ahci_prd *prds, unsigned nprd);
 /* FLUSH CACHE EXT. 0, ERR_IO, ERR_TIMED_OUT. */

@@ -16,9 +16,29 @@
 #define STATE_PAGES      3
 #define ATA_SECTORS_PER_CMD 65536u
 
+/* The driver's state, at the start of the state pages past the message buffer. */
+struct dump_ahci_state {
+    struct ahci_port port;
+    uint32_t write_pending;   /* a write is in flight in slot 0 (see dump_drv_write) */
+};
+
+static struct dump_ahci_state *state(void)
+{
+    return (struct dump_ahci_state *)(drv_state() + STATE_PORT_OFF);
+}
+
 static struct ahci_port *port(void)
 {
-    return (struct ahci_port *)(drv_state() + STATE_PORT_OFF);
+    return &state()->port;
+}
+
+/* Finish the write left in flight by the previous call, if any. */
+static int finish_pending(void)
+{
+    if (!state()->write_pending)
+        return 0;
+    state()->write_pending = 0;
+    return ahci_wait(port());
 }
 
 static void idle_spin(struct ahci_port *p)
@@ -35,7 +55,7 @@ __attribute__((used)) int dump_drv_init(void)
     volatile uint8_t *abar = (volatile uint8_t *)(uintptr_t)prm->regs_virt;
     uint8_t *base = (uint8_t *)(uintptr_t)prm->state_virt;
     struct ahci_port *p = port();
-    memset(p, 0, sizeof *p);
+    memset(state(), 0, sizeof *state());
     p->regs = abar + AHCI_PORT_BASE(prm->unit);
     p->index = prm->unit;
     p->cmd_list = (struct ahci_cmd_header *)(base + STATE_CMD_PAGE * STATE_PAGE);
@@ -59,7 +79,9 @@ __attribute__((used)) int dump_drv_init(void)
 }
 
 /* Move `sectors` sectors between the disk and physically contiguous memory at `phys`, in
- * commands of at most ATA_SECTORS_PER_CMD sectors and AHCI_PRDT_ENTRIES x 4 MiB. */
+ * commands of at most ATA_SECTORS_PER_CMD sectors and AHCI_PRDT_ENTRIES x 4 MiB. A read
+ * completes before returning; the last command of a write is left in flight, so that the
+ * caller's next step (the next chunk's checksum) overlaps with the disk's work. */
 static int transfer(bool write, uint64_t lba, uint64_t phys, uint64_t sectors)
 {
     struct ahci_port *p = port();
@@ -76,7 +98,15 @@ static int transfer(bool write, uint64_t lba, uint64_t phys, uint64_t sectors)
             uint64_t pa = phys + off;
             prds[nprd++] = (struct ahci_prd){ (uint32_t)pa, (uint32_t)(pa >> 32), 0, (uint32_t)(len - 1) };
         }
-        int rc = ahci_rw_prds(p, write, lba, (uint32_t)n, prds, nprd);
+        int rc = finish_pending();
+        if (rc)
+            return rc;
+        if (write) {
+            rc = ahci_rw_start(p, true, lba, (uint32_t)n, prds, nprd);
+            state()->write_pending = rc == 0;
+        } else {
+            rc = ahci_rw_prds(p, false, lba, (uint32_t)n, prds, nprd);
+        }
         if (rc)
             return rc;
         lba += n;
@@ -105,5 +135,6 @@ __attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t se
 
 __attribute__((used)) int dump_drv_flush(void)
 {
-    return ahci_flush(port());
+    int rc = finish_pending();
+    return rc ? rc : ahci_flush(port());
 }
