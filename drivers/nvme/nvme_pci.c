@@ -1,6 +1,7 @@
 /* NVMe kernel glue: PCI probe, BAR0 mapping, DMA pages, the MSI-X handler and the
- * interrupt-driven wait, and one struct blockdev per namespace (disk_register). Hardware
- * work is in nvme.c; log lines read "nvme0: ...". */
+ * interrupt-driven wait, one struct blockdev per namespace (disk_register), and the boot-time
+ * creation of dump_nvme's own queue pair on its state pages. Hardware work is in nvme.c;
+ * log lines read "nvme0: ...". */
 #include <stdbool.h>
 #include <string.h>
 #include "drivers/nvme/nvme_pci.h"
