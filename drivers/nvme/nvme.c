@@ -156,7 +156,8 @@ const char *nvme_status_str(uint16_t status)
 /* Submit cmd on q and wait for its completion. Completions of commands that timed out
  * earlier are consumed and dropped. Returns 0, ERR_IO (status logged), ERR_TIMED_OUT or
  * ERR_BUSY (queue full of timed-out commands). *dw0 gets the command-specific result. */
-static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, uint32_t *dw0)
+/* Put cmd on q and ring the doorbell. Returns its command identifier, or ERR_BUSY. */
+static int submit(struct nvme_queue *q, struct nvme_sqe *cmd)
 {
     uint16_t next_tail = (uint16_t)((q->sq_tail + 1) % q->depth);
     if (next_tail == q->sq_head)
@@ -167,6 +168,15 @@ static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd,
     q->sq_tail = next_tail;
     __asm__ volatile("mfence" ::: "memory");
     *q->sq_db = q->sq_tail;
+    return cid;
+}
+
+static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, uint32_t *dw0)
+{
+    int submitted = submit(q, cmd);
+    if (submitted < 0)
+        return submitted;
+    uint16_t cid = (uint16_t)submitted;
 
     uint64_t deadline = c->env->now_ns() + (uint64_t)NVME_CMD_TIMEOUT_MS * NS_PER_MS;
     for (;;) {
@@ -409,6 +419,22 @@ int nvme_rw(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t l
         p += n << lba_shift;
     }
     return 0;
+}
+
+int nvme_read_start(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t lba_shift,
+                    uint64_t lba, uint64_t count, void *buf)
+{
+    uint64_t per_cmd = c->max_xfer >> lba_shift;
+    if (count == 0 || count > per_cmd || count > NVME_RW_NLB_MAX || ((uintptr_t)buf & 3))
+        return ERR_INVALID_ARGS;
+    struct nvme_sqe cmd = {
+        .opc = NVME_CMD_READ, .nsid = nsid,
+        .cdw10 = (uint32_t)lba, .cdw11 = (uint32_t)(lba >> 32), .cdw12 = (uint32_t)(count - 1),
+    };
+    int rc = build_prps(c, q, &cmd, buf, (uint32_t)(count << lba_shift));
+    if (rc == 0)
+        rc = submit(q, &cmd);
+    return rc < 0 ? rc : 0;
 }
 
 int nvme_flush(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid)

@@ -101,6 +101,11 @@ int nvme_rw(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t l
             bool write, uint64_t lba, uint64_t count, void *buf);
 /* FLUSH namespace nsid through q (no-op without a volatile write cache). 0 or ERR_*. */
 int nvme_flush(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid);
+/* Submit one READ of `count` blocks (at most one command's worth) and return without
+ * waiting: the command stays in flight (for `crash io`); its completion is consumed, as a
+ * late one, by the queue's next command. 0, ERR_INVALID_ARGS, ERR_BUSY. */
+int nvme_read_start(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t lba_shift,
+                    uint64_t lba, uint64_t count, void *buf);
 /* True if a completion is posted at q's head (phase tag matches). Safe in interrupts. */
 bool nvme_cq_ready(const struct nvme_queue *q);
 /* English name of a completion status field ("LBA Out of Range"). */

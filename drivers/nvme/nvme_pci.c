@@ -304,3 +304,13 @@ int nvme_dump_attach(const struct blockdev *bd, const struct dump_drv_params *pr
          d->name, prm->queue_id, prm->queue_depth, (unsigned long)base);
     return 0;
 }
+
+int nvme_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, void *buf)
+{
+    struct nvme_disk *k = disk_of(bd);
+    if (!k)
+        return ERR_NOT_FOUND;
+    uint64_t per_cmd = k->dev->hw.max_xfer >> k->lba_shift;
+    return nvme_read_start(&k->dev->hw, &k->dev->io, k->nsid, k->lba_shift, lba,
+                           count < per_cmd ? count : per_cmd, buf);
+}

@@ -24,4 +24,8 @@ int nvme_dump_params(const struct blockdev *bd, struct dump_drv_params *prm);
  * the same pages returns 0, with other pages ERR_BUSY. Boot time only. */
 int nvme_dump_attach(const struct blockdev *bd, const struct dump_drv_params *prm);
 
+/* Start a read of up to `count` blocks (one command) at `lba` of `bd` into `buf` and return
+ * while it is in flight (for `crash io`). 0, ERR_NOT_FOUND (not an NVMe disk), ERR_BUSY. */
+int nvme_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, void *buf);
+
 #endif

@@ -11,6 +11,7 @@
 #include "klog.h"
 #include "dump/stack/dump_stack.h"
 #include "drivers/ahci/ahci_pci.h"
+#include "drivers/nvme/nvme_pci.h"
 #include "mm/heap.h"
 
 #define CRASH_IO_BYTES (1u << 20)   /* size of the read left in flight by crash io */
@@ -88,8 +89,15 @@ static void __attribute__((noinline)) crash_io(void)
 {
     const struct dump_stack *st = dump_stack_get();
     uint8_t *buf = kmalloc(CRASH_IO_BYTES);
-    int rc = !st->disk ? ERR_NOT_FOUND : !buf ? ERR_NO_MEMORY
-           : ahci_start_read(st->disk->bd, 0, (uint32_t)(CRASH_IO_BYTES / st->disk->bd->sector_size), buf);
+    int rc = ERR_NOT_FOUND;
+    if (st->disk && buf) {
+        uint32_t count = (uint32_t)(CRASH_IO_BYTES / st->disk->bd->sector_size);
+        rc = ahci_start_read(st->disk->bd, 0, count, buf);
+        if (rc == ERR_NOT_FOUND)
+            rc = nvme_start_read(st->disk->bd, 0, count, buf);
+    } else if (!buf) {
+        rc = ERR_NO_MEMORY;
+    }
     if (rc)
         kprintf("crash: could not leave I/O in flight on the dump disk (%s); crashing anyway\n", err_str(rc));
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);

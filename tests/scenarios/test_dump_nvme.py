@@ -42,14 +42,14 @@ def check_armed(m, sector):
     return cfg
 
 
-def crash_to_dedicated(tmp_path, c, d, sector, mark):
+def crash_to_dedicated(tmp_path, c, d, sector, mark, kind="manual"):
     m = boot(tmp_path, c, d, sector)
     try:
         m.wait_prompt()
         check_armed(m, sector)
         out = m.cmd(f'mark "{mark}"')
         phys = int(re.search(r"phys 0x([0-9a-f]+)", out).group(1), 16)
-        m.send("crash manual\r")
+        m.send(f"crash {kind}\r")
         m.expect(r"\*\*\* STOP: 0x", timeout=60)
         m.expect("Physical memory dump complete.", timeout=300)
         m.expect(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms")
@@ -77,6 +77,14 @@ def test_dedicated_dump_on_nvme(tmp_path, dump_type, written):
     info = bbdump("info", dump).stdout
     assert re.search(r"bugcheck:\s+0x000000E2 MANUALLY_INITIATED_CRASH", info)
     assert re.search(r"flags:\s+0x3 VALID COMPLETE", info)
+
+
+def test_small_dump_on_nvme_with_io_in_flight(tmp_path):
+    """A minidump (CrashDumpEnabled=3) through dump_nvme, crashed by `crash io` while a read
+    is still in flight on the live queue of the same controller."""
+    c, d = dedicated_setup(tmp_path, 3)
+    dump, _ = crash_to_dedicated(tmp_path, c, d, 512, "SMALL-", kind="io")
+    assert "valid small dump" in bbdump("check", dump).stdout
 
 
 def test_dedicated_dump_on_4k_nvme(tmp_path):
