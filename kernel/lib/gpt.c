@@ -3,6 +3,7 @@
  * partitions checked against the usable range and each other. See gpt.h for the contract. */
 #include <stddef.h>
 #include <string.h>
+#include "lib/hex.h"
 #include "lib/gpt.h"
 #include "lib/crc32.h"
 #include "err.h"
@@ -363,17 +364,6 @@ char *gpt_guid_format(const struct gpt_guid *g, char *out)
     return out;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int gpt_guid_parse(const char *s, struct gpt_guid *g)
 {
     struct gpt_guid out;
@@ -383,7 +373,7 @@ int gpt_guid_parse(const char *s, struct gpt_guid *g)
     for (int i = 0; i < 16; i++) {
         if (guid_dash_before(i) && *s++ != '-')
             return ERR_INVALID_ARGS;
-        int hi = hex_value(s[0]), lo = hex_value(s[1]);
+        int hi = hex_digit_value(s[0]), lo = hex_digit_value(s[1]);
         if (hi < 0 || lo < 0)
             return ERR_INVALID_ARGS;
         out.b[guid_text_order[i]] = (uint8_t)(hi << 4 | lo);

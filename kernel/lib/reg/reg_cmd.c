@@ -2,6 +2,7 @@
  * the command line (/t, /d, /s), and reg.exe's output and error lines. */
 #include <stdarg.h>
 #include <string.h>
+#include "lib/hex.h"
 #include "lib/reg/reg_cmd.h"
 #include "err.h"
 
@@ -162,17 +163,6 @@ static int query(const struct io *io, struct reg_key *k, const struct args *a, c
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decimal or 0x hexadecimal, at most max. */
 static int parse_num(const char *s, uint64_t max, uint64_t *v)
 {
@@ -185,7 +175,7 @@ static int parse_num(const char *s, uint64_t max, uint64_t *v)
     if (!*s)
         return ERR_INVALID_ARGS;
     for (; *s; s++) {
-        int d = hexval(*s);
+        int d = hex_digit_value(*s);
         if (d < 0 || (unsigned)d >= base)
             return ERR_INVALID_ARGS;
         if (*v > (max - (uint64_t)d) / base)
@@ -216,9 +206,9 @@ static int convert(const struct args *a, uint32_t type, uint8_t *buf, uint32_t *
         if (n % 2 || n / 2 > REG_DATA_MAX)
             return ERR_INVALID_ARGS;
         for (size_t i = 0; i < n; i += 2) {
-            if (hexval(d[i]) < 0 || hexval(d[i + 1]) < 0)
+            if (hex_digit_value(d[i]) < 0 || hex_digit_value(d[i + 1]) < 0)
                 return ERR_INVALID_ARGS;
-            buf[i / 2] = (uint8_t)(hexval(d[i]) << 4 | hexval(d[i + 1]));
+            buf[i / 2] = (uint8_t)(hex_digit_value(d[i]) << 4 | hex_digit_value(d[i + 1]));
         }
         *len = (uint32_t)(n / 2);
         return 0;

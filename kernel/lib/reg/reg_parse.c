@@ -1,6 +1,7 @@
 /* The REGEDIT4 parser: text to keys and values, line by line, every byte bounds-checked; a
  * malformed line stops the parse with its line number. Also the integrity-line check. */
 #include <string.h>
+#include "lib/hex.h"
 #include "lib/reg/reg.h"
 #include "lib/crc32c.h"
 #include "err.h"
@@ -81,17 +82,6 @@ static int read_logical(struct parser *p, unsigned *first)
     return 1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A quoted string at s[*i] (on its opening quote) into out (NUL-terminated, at most max
  * bytes before the NUL). Advances *i past the closing quote. */
 static int quoted(struct parser *p, unsigned line, const char *s, size_t n, size_t *i,
@@ -135,11 +125,11 @@ static int hex_bytes(struct parser *p, unsigned line, const char *s, size_t n, u
     for (;;) {
         while (i < n && is_blank(s[i]))
             i++;
-        if (i + 1 >= n || hexval(s[i]) < 0 || hexval(s[i + 1]) < 0)
+        if (i + 1 >= n || hex_digit_value(s[i]) < 0 || hex_digit_value(s[i + 1]) < 0)
             return fail(p, line, "bad hex byte");
         if (k >= REG_DATA_MAX)
             return fail(p, line, "value too large");
-        p->data[k++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
+        p->data[k++] = (uint8_t)(hex_digit_value(s[i]) << 4 | hex_digit_value(s[i + 1]));
         i += 2;
         while (i < n && is_blank(s[i]))
             i++;
@@ -217,9 +207,9 @@ static int value_data(struct parser *p, unsigned line, const char *s, size_t n, 
         if (n == 6 || n > 14)
             return fail(p, line, "dword needs 1 to 8 hex digits");
         for (i = 6; i < n; i++) {
-            if (hexval(s[i]) < 0)
+            if (hex_digit_value(s[i]) < 0)
                 return fail(p, line, "bad hex digit in dword");
-            v = v << 4 | (uint32_t)hexval(s[i]);
+            v = v << 4 | (uint32_t)hex_digit_value(s[i]);
         }
         for (int b = 0; b < 4; b++)
             p->data[b] = (uint8_t)(v >> (8 * b));
@@ -234,8 +224,8 @@ static int value_data(struct parser *p, unsigned line, const char *s, size_t n, 
     if (s[i] == '(') {
         uint32_t v = 0;
         size_t d = 0;
-        for (i = 4; i < n && hexval(s[i]) >= 0 && d < 8; i++, d++)
-            v = v << 4 | (uint32_t)hexval(s[i]);
+        for (i = 4; i < n && hex_digit_value(s[i]) >= 0 && d < 8; i++, d++)
+            v = v << 4 | (uint32_t)hex_digit_value(s[i]);
         if (d == 0 || i >= n || s[i] != ')')
             return fail(p, line, "bad hex(N) type");
         i++;
@@ -400,7 +390,7 @@ int reg_hive_verify(const char *text, size_t len)
         return ERR_NOT_FOUND;
     uint32_t want = 0;
     for (size_t i = start + plen; i < end; i++) {
-        int h = hexval(text[i]);
+        int h = hex_digit_value(text[i]);
         if (h < 0)
             return ERR_NOT_FOUND;
         want = want << 4 | (uint32_t)h;
