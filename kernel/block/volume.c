@@ -15,18 +15,6 @@
 static struct volume volumes[VOLUME_MAX];
 static unsigned nvolumes;
 
-static void *env_alloc(void *ctx, size_t bytes)
-{
-    (void)ctx;
-    return kmalloc(bytes);
-}
-
-static void env_free(void *ctx, void *p)
-{
-    (void)ctx;
-    kfree(p);
-}
-
 /* FAT timestamps: date = (year-1980)<<9 | month<<5 | day, time = h<<11 | m<<5 | s/2. */
 static void env_now(void *ctx, struct fat_time *out)
 {
@@ -41,7 +29,7 @@ static void env_now(void *ctx, struct fat_time *out)
     out->tenths = (uint8_t)(t.second % 2 * 100);
 }
 
-static const struct fat_env env = { NULL, env_alloc, env_free, env_now };
+static const struct fat_env env = { NULL, heap_env_alloc, heap_env_free, env_now };
 
 static void mount_partition(const struct disk *d, const struct gpt_partition *p)
 {

@@ -10,19 +10,7 @@
 #include "klog.h"
 #include "err.h"
 
-static void *env_alloc(void *ctx, size_t bytes)
-{
-    (void)ctx;
-    return kmalloc(bytes);
-}
-
-static void env_free(void *ctx, void *p)
-{
-    (void)ctx;
-    kfree(p);
-}
-
-static const struct reg_env env = { NULL, env_alloc, env_free };
+static const struct reg_env env = { NULL, heap_env_alloc, heap_env_free };
 static struct reg_tree tree;
 static struct reg_hive hive;
 static bool have_hive;     /* hive.vol is C:'s volume: changes can be saved */

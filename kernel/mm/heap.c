@@ -123,3 +123,15 @@ void heap_stats(struct heap_stats *st)
     *st = stats;
     irq_restore(flags);
 }
+
+void *heap_env_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return kmalloc(size);
+}
+
+void heap_env_free(void *ctx, void *p)
+{
+    (void)ctx;
+    kfree(p);
+}

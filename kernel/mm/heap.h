@@ -19,5 +19,9 @@ void *kzalloc(size_t size);
 /* NULL is ignored. */
 void kfree(void *p);
 void heap_stats(struct heap_stats *st);
+/* kmalloc/kfree shaped as the alloc/free callbacks of the portable cores' environments
+ * (fat_env, reg_env); ctx is ignored. */
+void *heap_env_alloc(void *ctx, size_t size);
+void heap_env_free(void *ctx, void *p);
 
 #endif
