@@ -22,6 +22,8 @@ void shell_run(void) __attribute__((noreturn));
 extern const struct shell_cmd shell_commands[];
 /* `dumpcfg` (shell_dump.c). */
 int shell_cmd_dumpcfg(int argc, char **argv);
+/* `lsmod` (shell_dump.c). */
+int shell_cmd_lsmod(int argc, char **argv);
 /* `mark TEXT` (shell_dump.c). */
 int shell_cmd_mark(int argc, char **argv);
 /* `crash KIND` (shell_crash.c). */

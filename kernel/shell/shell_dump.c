@@ -7,6 +7,7 @@
 #include "mm/pfn.h"
 #include "mm/layout.h"
 #include "klog.h"
+#include "version.h"
 #include "err.h"
 #include <string.h>
 
@@ -85,5 +86,26 @@ int shell_cmd_mark(int argc, char **argv)
         page[i] = (uint8_t)argv[1][i % n];
     klog(KLOG_INFO, "mark: %lu bytes of '%s' at phys 0x%lx", (unsigned long)PAGE_SIZE, argv[1], (unsigned long)phys);
     kprintf("marked %lu bytes at phys 0x%lx virt %p\n", (unsigned long)PAGE_SIZE, (unsigned long)phys, (void *)page);
+    return 0;
+}
+
+/* `lsmod`: the loaded images — the kernel with its build-id, and the cloned dump driver. */
+int shell_cmd_lsmod(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ERR_INVALID_ARGS;
+    extern char __kernel_phys_start[], __kernel_end[];
+    uint64_t base = KERNEL_VMA + (uint64_t)__kernel_phys_start;
+    char id[64];
+    version_build_id_hex(id, sizeof id);
+    kprintf("%-12s %-18s %10s  %s\n", "MODULE", "BASE", "SIZE", "NOTES");
+    kprintf("%-12s %p %10lu  build-id %s\n", "blackbox", (void *)base,
+            (unsigned long)((uint64_t)__kernel_end - base), id);
+    const struct dump_stack *d = dump_stack_get();
+    if (d->driver.image_size)
+        kprintf("%-12s %p %10u  crash-dump clone for %s, read-only, CRC32C 0x%08x\n", d->driver.name,
+                (void *)d->driver.image_virt, d->driver.image_size, d->disk ? d->disk->bd->name : "?",
+                d->crc_driver);
     return 0;
 }

@@ -46,6 +46,8 @@ def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False):
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
         assert "state:        ARMED" in cfg, cfg
+        assert re.search(r"^dump_ahci\s+0xffffc2[0-9a-f]+\s+\d+\s+crash-dump clone for ahci0, read-only",
+                         m.cmd("lsmod"), re.M)
         phys = None
         if mark:
             out = m.cmd(f'mark "{mark}"')
