@@ -255,6 +255,23 @@ static void linear(const struct dumpmem *m, struct list *virt)
     }
 }
 
+/* Page tables worth believing map the crash RIP where the kernel image mapping puts it. */
+static bool maps_kernel_image(const struct dumpmem *m, struct list *virt)
+{
+    const struct dump_header *h = (const struct dump_header *)m->d->map;
+    uint64_t rip = h->context.rip, pa = rip - h->bb.kernel_vma, want, have;
+    if (rip < h->bb.kernel_vma || pa >= LOW_2G)
+        return true;
+    const struct mem_piece *v = find(virt->v, virt->n, rip), *p = find(m->phys, m->nphys, pa);
+    if (!p)
+        return true;
+    if (!v)
+        return false;
+    want = p->off + (pa - p->addr);
+    have = v->off + (rip - v->addr);
+    return want == have;
+}
+
 int dumpmem_open(struct dumpmem *m, const struct dumpfile *d)
 {
     const struct dump_header *h = (const struct dump_header *)d->map;
@@ -277,6 +294,9 @@ int dumpmem_open(struct dumpmem *m, const struct dumpfile *d)
         struct walk w = { m, &virt, WALK_BUDGET, 4 * phys.n + WALK_BUDGET, 0 };
         walk_table(&w, h->directory_table_base & PTE_ADDR, 3, 0);
         m->virt_source = "page tables";
+        normalize(&virt);
+        if (!w.failed && !maps_kernel_image(m, &virt))
+            w.failed = 1;
         if (w.failed || virt.n == 0) {
             free(virt.v);
             memset(&virt, 0, sizeof virt);
