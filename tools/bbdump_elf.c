@@ -174,6 +174,8 @@ static int write_core(const struct dumpmem *m, int fd)
     for (size_t i = 0; i < m->nvirt; i++) {
         const struct mem_piece *v = &m->virt[i];
         const struct source *s = source_of(src, nsrc, v->off);
+        if (!s)
+            goto out;
         ph[1 + i] = (Elf64_Phdr){
             .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
             .p_offset = s->core_off + (v->off - s->off), .p_vaddr = v->addr,
