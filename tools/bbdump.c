@@ -1,7 +1,8 @@
 /* bbdump: the host tool for Blackbox crash dumps. `info` prints the header, `check`
  * validates the header and every data chunk's CRC32C, `read` prints the bytes of physical
- * memory at an address. Links the dump format core (dump/); never re-implements it. The
- * file is mapped read-only: malformed input never causes an allocation or a crash. */
+ * memory at an address, `analyze` explains the crash (bbdump_analyze.c), `elf` writes a core
+ * file for gdb (bbdump_elf.c). Links the dump format core (dump/); never re-implements it.
+ * The file is mapped read-only: malformed input never causes a huge allocation or a crash. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,18 +18,11 @@
 #include "dump/dump_mini.h"
 #include "dump/dump_validate.h"
 #include "lib/bugcodes.h"
+#include "tools/bbdump.h"
 #include "lib/crc32c.h"
 #include "err.h"
 
 static const char *prog = "bbdump";
-
-struct dumpfile {
-    const char *path;
-    const uint8_t *map;      /* the whole file, or NULL when empty */
-    uint64_t size;
-    struct dump_layout l;
-    int rc;                  /* dump_validate's result */
-};
 
 static void usage(FILE *to)
 {
@@ -37,11 +31,14 @@ static void usage(FILE *to)
             "       bbdump check DUMP         validate header and every chunk CRC (exit 0 = good)\n"
             "       bbdump read DUMP PHYS LEN [-o FILE]\n"
             "                                 physical memory from the dump: hex on stdout,\n"
-            "                                 or raw bytes into FILE (- for stdout)\n");
+            "                                 or raw bytes into FILE (- for stdout)\n"
+            "       bbdump analyze DUMP [--kernel ELF] [--force]\n"
+            "                                 explain the crash like !analyze -v (default ELF:\n"
+            "                                 build/blackbox.elf; --force: build-id mismatch)\n"
+            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n");
 }
 
-static int die(const struct dumpfile *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int die(const struct dumpfile *d, const char *fmt, ...)
+int die(const struct dumpfile *d, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "%s: %s: ", prog, d->path);
@@ -81,7 +78,7 @@ static int open_dump(struct dumpfile *d, const char *path)
     return 0;
 }
 
-static int problem(const struct dumpfile *d)
+int problem(const struct dumpfile *d)
 {
     if (d->l.problem == DUMP_P_SIZE || d->l.problem == DUMP_P_RUNS ||
         d->l.problem == DUMP_P_MINI_STREAM || d->l.problem == DUMP_P_BITMAP)
@@ -325,6 +322,30 @@ int main(int argc, char **argv)
         if (open_dump(&d, argv[2]))
             return 1;
         rc = cmd_read(&d, phys, len, out);
+    } else if (!strcmp(cmd, "analyze")) {
+        const char *elf = "build/blackbox.elf";
+        bool force = false;
+        for (int i = 3; i < argc; i++) {
+            if (!strcmp(argv[i], "--force")) {
+                force = true;
+            } else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
+                elf = argv[++i];
+            } else {
+                usage(stderr);
+                return 2;
+            }
+        }
+        if (open_dump(&d, argv[2]))
+            return 1;
+        rc = cmd_analyze(&d, elf, force);
+    } else if (!strcmp(cmd, "elf")) {
+        if (argc != 5 || strcmp(argv[3], "-o") != 0) {
+            usage(stderr);
+            return 2;
+        }
+        if (open_dump(&d, argv[2]))
+            return 1;
+        rc = cmd_elf(&d, argv[4]);
     } else {
         fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
         usage(stderr);

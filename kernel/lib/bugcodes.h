@@ -1,5 +1,5 @@
 /* Windows bugcheck (STOP) codes used by Blackbox, with their official names and a one-line
- * description. Portable core: the kernel's blue screen and the host dump analyzer share it. */
+ * description, and what each of the four parameters means. Portable core: the kernel's blue screen and the host dump analyzer share it. */
 #ifndef BB_LIB_BUGCODES_H
 #define BB_LIB_BUGCODES_H
 
@@ -30,5 +30,8 @@
 const char *bugcode_name(uint32_t code);
 /* One-line description of a code, or NULL. */
 const char *bugcode_description(uint32_t code);
+/* What parameter `index` (0..3) of a code means ("Memory referenced."), or NULL when the
+ * code is unknown or the parameter is unused. */
+const char *bugcode_param_description(uint32_t code, unsigned index);
 
 #endif

@@ -35,7 +35,20 @@ static void unknown_code_is_null(void)
     UT_ASSERT(bugcode_description(0) == NULL);
 }
 
+static void parameters_have_meanings(void)
+{
+    UT_EQ_STR(bugcode_param_description(0x50, 0), "Memory referenced.");
+    UT_ASSERT(bugcode_param_description(0x50, 3) != NULL);
+    UT_ASSERT(bugcode_param_description(0x7F, 0) != NULL);
+    UT_ASSERT(bugcode_param_description(0x1E, 2) != NULL);
+    UT_ASSERT(bugcode_param_description(0xE2, 0) != NULL);
+    UT_ASSERT(bugcode_param_description(0x7F, 2) == NULL);
+    UT_ASSERT(bugcode_param_description(0x50, 4) == NULL);
+    UT_ASSERT(bugcode_param_description(0x12345, 0) == NULL);
+}
+
 static const struct ut_case cases[] = {
+    { "parameters_have_meanings", parameters_have_meanings },
     { "known_codes_have_windows_names", known_codes_have_windows_names },
     { "every_raised_code_is_described", every_raised_code_is_described },
     { "unknown_code_is_null", unknown_code_is_null },

@@ -1,0 +1,232 @@
+/* bbdump elf: writes an ELF64 core file of a dump for stock gdb. PT_LOAD segments cover the
+ * kernel virtual ranges the dump holds (the page tables' view: kernel image and direct map;
+ * a small dump's streams), each byte of the dump stored once however many virtual ranges
+ * alias it; a PT_NOTE holds NT_PRSTATUS (the crashing CPU's registers in user_regs_struct
+ * order) and NT_PRPSINFO. Nothing is written for memory the dump does not hold. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/bbdump.h"
+
+#define PRSTATUS_SIZE   336u   /* struct elf_prstatus on x86_64 */
+#define PRSTATUS_CURSIG 12u
+#define PRSTATUS_PID    32u
+#define PRSTATUS_REGS   112u   /* pr_reg: 27 u64 in user_regs_struct order */
+#define PRPSINFO_SIZE   136u   /* struct elf_prpsinfo on x86_64 */
+#define PRPSINFO_SNAME  1u
+#define PRPSINFO_PID    24u
+#define PRPSINFO_FNAME  40u
+#define PRPSINFO_ARGS   56u
+#define NOTE_BYTES      (2 * (12 + 8) + PRSTATUS_SIZE + PRPSINFO_SIZE)
+#define DATA_ALIGN      4096u
+
+/* A file range of the dump copied into the core, once. */
+struct source {
+    uint64_t off, len;       /* in the dump */
+    uint64_t core_off;       /* in the core */
+};
+
+static int by_off(const void *a, const void *b)
+{
+    const struct source *x = a, *y = b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static int signal_of(uint32_t vector)
+{
+    switch (vector) {
+    case 0: return 8;        /* #DE: SIGFPE */
+    case 3: return 5;        /* #BP: SIGTRAP */
+    case 6: return 4;        /* #UD: SIGILL */
+    case 0xFFFFFFFFu: return 6;  /* bugcheck called: SIGABRT */
+    default: return 11;      /* faults: SIGSEGV */
+    }
+}
+
+/* The note segment: NT_PRSTATUS then NT_PRPSINFO, each "CORE". */
+static void build_notes(const struct dump_header *h, uint8_t *n)
+{
+    const struct dump_context *c = &h->context;
+    const uint64_t regs[27] = {
+        c->r15, c->r14, c->r13, c->r12, c->rbp, c->rbx, c->r11, c->r10, c->r9, c->r8,
+        c->rax, c->rcx, c->rdx, c->rsi, c->rdi, UINT64_MAX /* orig_rax */, c->rip,
+        c->seg_cs, c->eflags, c->rsp, c->seg_ss, 0 /* fs_base */, 0 /* gs_base */,
+        c->seg_ds, c->seg_es, c->seg_fs, c->seg_gs,
+    };
+    memset(n, 0, NOTE_BYTES);
+    Elf64_Nhdr nh = { .n_namesz = 5, .n_descsz = PRSTATUS_SIZE, .n_type = NT_PRSTATUS };
+    memcpy(n, &nh, sizeof nh);
+    memcpy(n + 12, "CORE", 5);
+    uint8_t *d = n + 20;
+    uint16_t sig = (uint16_t)signal_of(h->bb.bugcheck_vector);
+    memcpy(d + PRSTATUS_CURSIG, &sig, 2);
+    d[PRSTATUS_PID] = 1;
+    for (int i = 0; i < 27; i++)
+        put64(d + PRSTATUS_REGS + 8 * i, regs[i]);
+    n += 20 + PRSTATUS_SIZE;
+    nh = (Elf64_Nhdr){ .n_namesz = 5, .n_descsz = PRPSINFO_SIZE, .n_type = NT_PRPSINFO };
+    memcpy(n, &nh, sizeof nh);
+    memcpy(n + 12, "CORE", 5);
+    d = n + 20;
+    d[PRPSINFO_SNAME] = 'R';
+    d[PRPSINFO_PID] = 1;
+    memcpy(d + PRPSINFO_FNAME, "blackbox", 8);
+    snprintf((char *)d + PRPSINFO_ARGS, 80, "blackbox: bugcheck 0x%X", h->bug_check_code);
+}
+
+static int write_all(int fd, const void *buf, uint64_t len, uint64_t at)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t k = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : (size_t)len, (off_t)at);
+        if (k <= 0)
+            return -1;
+        p += k;
+        at += (uint64_t)k;
+        len -= (uint64_t)k;
+    }
+    return 0;
+}
+
+/* The dump ranges behind the virtual pieces, sorted and merged. */
+static struct source *sources(const struct dumpmem *m, size_t *count, uint64_t data_start)
+{
+    struct source *s = malloc((m->nvirt ? m->nvirt : 1) * sizeof(*s));
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < m->nvirt; i++)
+        s[i] = (struct source){ m->virt[i].off, m->virt[i].len, 0 };
+    qsort(s, m->nvirt, sizeof(*s), by_off);
+    size_t n = 0;
+    for (size_t i = 0; i < m->nvirt; i++) {
+        if (n && s[i].off <= s[n - 1].off + s[n - 1].len) {
+            uint64_t end = s[i].off + s[i].len;
+            if (end > s[n - 1].off + s[n - 1].len)
+                s[n - 1].len = end - s[n - 1].off;
+            continue;
+        }
+        s[n++] = s[i];
+    }
+    uint64_t at = data_start;
+    for (size_t i = 0; i < n; i++) {
+        at = (at + DATA_ALIGN - 1) & ~(uint64_t)(DATA_ALIGN - 1);
+        s[i].core_off = at;
+        at += s[i].len;
+    }
+    *count = n;
+    return s;
+}
+
+static const struct source *source_of(const struct source *s, size_t n, uint64_t off)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (off < s[mid].off)
+            hi = mid;
+        else if (off - s[mid].off >= s[mid].len)
+            lo = mid + 1;
+        else
+            return &s[mid];
+    }
+    return NULL;
+}
+
+static int write_core(const struct dumpmem *m, int fd)
+{
+    const struct dump_header *h = (const struct dump_header *)m->d->map;
+    uint64_t phnum = 1 + m->nvirt;
+    bool xnum = phnum >= PN_XNUM;
+    uint64_t ph_off = sizeof(Elf64_Ehdr);
+    uint64_t sh_off = ph_off + phnum * sizeof(Elf64_Phdr);
+    uint64_t note_off = sh_off + (xnum ? sizeof(Elf64_Shdr) : 0);
+    size_t nsrc = 0;
+    struct source *src = sources(m, &nsrc, note_off + NOTE_BYTES);
+    Elf64_Phdr *ph = calloc(phnum, sizeof(*ph));
+    int rc = -1;
+    if (!src || !ph)
+        goto out;
+
+    Elf64_Ehdr eh = {
+        .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT,
+                     ELFOSABI_NONE },
+        .e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+        .e_phoff = ph_off, .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
+        .e_phnum = xnum ? PN_XNUM : (Elf64_Half)phnum,
+    };
+    if (xnum) {
+        eh.e_shoff = sh_off;
+        eh.e_shentsize = sizeof(Elf64_Shdr);
+        eh.e_shnum = 1;
+    }
+    ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = note_off, .p_filesz = NOTE_BYTES,
+                          .p_align = 4 };
+    for (size_t i = 0; i < m->nvirt; i++) {
+        const struct mem_piece *v = &m->virt[i];
+        const struct source *s = source_of(src, nsrc, v->off);
+        if (!s)
+            goto out;
+        ph[1 + i] = (Elf64_Phdr){
+            .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
+            .p_offset = s->core_off + (v->off - s->off), .p_vaddr = v->addr,
+            .p_filesz = v->len, .p_memsz = v->len, .p_align = 1,
+        };
+    }
+    uint8_t notes[NOTE_BYTES];
+    build_notes(h, notes);
+    if (write_all(fd, &eh, sizeof eh, 0) || write_all(fd, ph, phnum * sizeof(*ph), ph_off) ||
+        write_all(fd, notes, NOTE_BYTES, note_off))
+        goto out;
+    if (xnum) {
+        Elf64_Shdr sh = { .sh_type = SHT_NULL, .sh_info = (Elf64_Word)phnum };
+        if (phnum > UINT32_MAX || write_all(fd, &sh, sizeof sh, sh_off))
+            goto out;
+    }
+    for (size_t i = 0; i < nsrc; i++)
+        if (write_all(fd, m->d->map + src[i].off, src[i].len, src[i].core_off))
+            goto out;
+    rc = 0;
+out:
+    free(src);
+    free(ph);
+    return rc;
+}
+
+int cmd_elf(struct dumpfile *d, const char *out)
+{
+    struct dumpmem m;
+    if (d->rc != 0)
+        return problem(d);
+    if (dumpmem_open(&m, d) != 0)
+        return 1;
+    int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        dumpmem_close(&m);
+        return die(d, "%s: %s", out, strerror(errno));
+    }
+    int rc = write_core(&m, fd);
+    int err = errno;
+    if (close(fd) != 0 && rc == 0) {
+        rc = -1;
+        err = errno;
+    }
+    if (rc) {
+        unlink(out);
+        dumpmem_close(&m);
+        return die(d, "%s: cannot write the core file: %s", out, strerror(err ? err : ENOMEM));
+    }
+    printf("%s: %zu segments (%s), registers of the crashing CPU; open with: gdb ELF -c %s\n",
+           out, m.nvirt, m.virt_source, out);
+    dumpmem_close(&m);
+    return 0;
+}
