@@ -68,6 +68,11 @@ void gdt_init(void)
         : : "m"(ptr), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS) : "rax", "memory");
 }
 
+void gdt_set_kernel_stack(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
+
 int gdt_addr_on_kernel_stack(uint64_t addr, uint64_t len)
 {
     if (addr + len < addr)

@@ -17,6 +17,9 @@
 #define IST_STACK_SIZE   16384 /* bytes per IST stack */
 
 void gdt_init(void);
+/* Set the TSS's ring-0 stack: where the CPU switches on an interrupt or exception taken in
+ * ring 3 (the running process's kernel stack). */
+void gdt_set_kernel_stack(uint64_t rsp0);
 /* True if [addr, addr+len) lies inside one of the kernel's known stacks (boot stack or an IST
  * stack). Used by the backtracer to never follow a frame pointer out of a stack. */
 int gdt_addr_on_kernel_stack(uint64_t addr, uint64_t len);
