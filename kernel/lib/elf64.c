@@ -35,8 +35,6 @@ static int check_segment(const struct phdr *p, size_t len, uint64_t lo, uint64_t
 {
     if (p->filesz > p->memsz || p->offset > len || p->filesz > len - p->offset)
         return ERR_CORRUPT;
-    if (p->memsz == 0)
-        return ERR_CORRUPT;
     if (p->vaddr < lo || p->vaddr >= hi || p->memsz > hi - p->vaddr)
         return ERR_RANGE;
     return 0;
@@ -72,7 +70,7 @@ int elf64_parse(const void *buf, size_t len, uint64_t lo, uint64_t hi, struct el
         memcpy(&p, (const char *)buf + h.phoff + i * sizeof p, sizeof p);
         if (p.type == PT_INTERP || p.type == PT_DYNAMIC)
             return ERR_NOT_SUPPORTED;
-        if (p.type != PT_LOAD)
+        if (p.type != PT_LOAD || p.memsz == 0)
             continue;
         int rc = check_segment(&p, len, lo, hi);
         if (rc)

@@ -28,7 +28,7 @@ struct elf64_image {
 };
 
 /* Check `len` bytes at `buf` are a little-endian x86_64 ET_EXEC ELF64 file whose PT_LOAD
- * segments lie within the file and within [lo, hi) of the address space, do not overlap each
+ * segments (empty ones are skipped) lie within the file and within [lo, hi) of the address space, do not overlap each
  * other (page granularity), and whose entry point is inside an executable segment. Fills
  * *out. Returns 0, ERR_CORRUPT (not an ELF file, or inconsistent), ERR_NOT_SUPPORTED (another
  * class, machine or type, or an interpreter), ERR_RANGE (a segment outside [lo, hi)),
