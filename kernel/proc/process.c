@@ -195,7 +195,7 @@ int process_run(const char *name, const void *image, size_t len, int argc, char 
     current_status = st;
     proc_kernel_rsp = (uint64_t)p->kstack + PROC_KSTACK_SIZE;
     gdt_set_kernel_stack(proc_kernel_rsp);
-    klog(KLOG_INFO, "proc: %s started as pid %d, entry %p", p->name, p->pid, (void *)entry);
+    klog(KLOG_DEBUG, "proc: %s started as pid %d, entry %p", p->name, p->pid, (void *)entry);
     proc_enter(&p->ctx, entry, rsp, (uint64_t)argc, uargv);
 
     /* Back from proc_leave, on the caller's stack, interrupts possibly off. */
@@ -212,7 +212,7 @@ void process_exit(int code)
 {
     struct process *p = current;
     current_status->exit_code = code;
-    klog(KLOG_INFO, "proc: %s (pid %d) exited with code %d", p->name, p->pid, code);
+    klog(KLOG_DEBUG, "proc: %s (pid %d) exited with code %d", p->name, p->pid, code);
     cpu_cli();
     proc_leave(&p->ctx, LEAVE_EXIT);
 }

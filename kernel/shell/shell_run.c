@@ -74,9 +74,8 @@ int shell_cmd_run(int argc, char **argv)
         return 0;
     }
     if (st.killed)
-        kprintf("run: %s (pid %d) killed: %s (vector %u) at rip %p, address %p\n", name,
-                st.pid, process_vector_name(st.vector), st.vector, (void *)st.rip,
-                (void *)st.addr);
+        kprintf("run: %s (pid %d) killed by %s at rip %p (details in the log)\n", name, st.pid,
+                process_vector_name(st.vector), (void *)st.rip);
     else
         kprintf("run: %s (pid %d) exited with code %d\n", name, st.pid, st.exit_code);
     return 0;
