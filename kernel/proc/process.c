@@ -194,12 +194,13 @@ int process_run(const char *name, const void *image, size_t len, int argc, char 
     current = p;
     current_status = st;
     proc_kernel_rsp = (uint64_t)p->kstack + PROC_KSTACK_SIZE;
-    gdt_set_kernel_stack(proc_kernel_rsp);
+    gdt_set_kernel_stack((uint64_t)p->kstack, proc_kernel_rsp);
     klog(KLOG_DEBUG, "proc: %s started as pid %d, entry %p", p->name, p->pid, (void *)entry);
-    proc_enter(&p->ctx, entry, rsp, (uint64_t)argc, uargv);
+    st->killed = proc_enter(&p->ctx, entry, rsp, (uint64_t)argc, uargv) == LEAVE_KILL;
 
     /* Back from proc_leave, on the caller's stack, interrupts possibly off. */
     write_cr3(paging_kernel_pml4());
+    gdt_set_kernel_stack(0, 0);
     current = NULL;
     current_status = NULL;
     proc_kernel_rsp = 0;
@@ -217,7 +218,7 @@ void process_exit(int code)
     proc_leave(&p->ctx, LEAVE_EXIT);
 }
 
-static const char *vector_name(unsigned v)
+const char *process_vector_name(unsigned v)
 {
     static const char *const names[32] = {
         [0] = "divide error", [1] = "debug", [3] = "breakpoint", [4] = "overflow",
@@ -233,17 +234,11 @@ void process_fault(const struct trap_frame *f)
 {
     struct process *p = current;
     uint64_t addr = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
-    current_status->killed = true;
     current_status->vector = (unsigned)f->vector;
     current_status->rip = f->rip;
     current_status->addr = addr;
     klog(KLOG_ERR, "proc: %s (pid %d) killed: %s (vector %lu) at rip %p, address %p, error %#lx",
-         p->name, p->pid, vector_name((unsigned)f->vector), (unsigned long)f->vector,
+         p->name, p->pid, process_vector_name((unsigned)f->vector), (unsigned long)f->vector,
          (void *)f->rip, (void *)addr, (unsigned long)f->error_code);
     proc_leave(&p->ctx, LEAVE_KILL);
-}
-
-const char *process_vector_name(unsigned vector)
-{
-    return vector_name(vector);
 }

@@ -25,7 +25,7 @@
 #define PROC_IMAGE_HI    0x00007f0000000000ull /* ... up to here */
 #define PROC_STACK_TOP   0x00007ffff0000000ull /* top of the user stack */
 #define PROC_STACK_SIZE  (256u * 1024u)        /* bytes, mapped at start */
-#define PROC_KSTACK_SIZE (16u * 1024u)         /* kernel stack per process */
+#define PROC_KSTACK_SIZE (32u * 1024u)         /* kernel stack per process (as the boot stack) */
 #define PROC_ARGS_MAX    4096u                 /* bytes of argv strings + pointers */
 #define PROC_ARGC_MAX    32                    /* arguments */
 #define PROC_NAME_MAX    32
