@@ -37,6 +37,19 @@ DRV_RT_C   := dump/drv/drv_rt.c kernel/lib/fmt.c kernel/libc/string.c
 DUMP_AHCI_C := drivers/ahci/ahci_dumpdrv.c drivers/ahci/ahci.c $(DRV_RT_C)
 DUMP_NVME_C := drivers/nvme/nvme_dumpdrv.c drivers/nvme/nvme.c $(DRV_RT_C)
 
+# User programs: userland/libc (syscall stubs, stdio over kernel/lib/fmt.c, the kernel's
+# <string.h> source) and one program per userland/NAME/ folder, linked static at 0x400000 by
+# userland/user.ld. Stripped copies are embedded in the kernel (kernel/proc/program_images.asm).
+USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mgeneral-regs-only \
+    -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -nostdinc \
+    -isystem $(shell $(CC) -print-file-name=include) -Iuserland/libc/include \
+    -Ikernel/libc/include -I. -Ikernel -MMD -MP
+USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T userland/user.ld
+USER_LIBC_OBJ := $(patsubst %.c,$(B)/u/%.o,$(wildcard userland/libc/*.c) kernel/lib/fmt.c \
+    kernel/libc/string.c) $(B)/u/userland/libc/crt0.o
+USER_PROGS := $(sort $(patsubst userland/%/,%,$(filter-out userland/libc/,$(dir $(wildcard userland/*/*.c)))))
+USER_BINS := $(USER_PROGS:%=$(B)/user/%.bin)
+
 .PHONY: all deps disks run test unit bench clean
 all: $(B)/blackbox.elf $(B)/blackbox.iso
 
@@ -84,6 +97,38 @@ $(B)/blackbox.iso: $(B)/blackbox.elf boot/grub.cfg
 	@cp boot/grub.cfg $(B)/iso/boot/grub/grub.cfg
 	@echo "  ISO     $@"
 	@grub-mkrescue -o $@ $(B)/iso 2>$(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
+
+$(B)/u/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  USERCC  $<"
+	@$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(B)/u/%.o: %.asm | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+
+define USER_PROG
+$(B)/user/$(1).elf: $(patsubst %.c,$(B)/u/%.o,$(wildcard userland/$(1)/*.c)) $(USER_LIBC_OBJ) userland/user.ld
+	@mkdir -p $$(dir $$@)
+	@echo "  USERLD  $$@"
+	@$(LD) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^)
+endef
+$(foreach p,$(USER_PROGS),$(eval $(call USER_PROG,$(p))))
+
+$(B)/user/%.bin: $(B)/user/%.elf
+	@$(OBJCOPY) --strip-all $< $@
+
+# The list of embedded programs, rewritten only when it changes.
+$(B)/user/programs.inc: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(USER_PROGS:%=PROGRAM\ %) > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+$(B)/k/kernel/proc/program_images.o: $(USER_BINS) $(B)/user/programs.inc
+
+.PHONY: FORCE
+FORCE:
 
 $(B)/drv/%.o: %.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)

@@ -22,6 +22,7 @@
 #include "bugcheck/bugcheck.h"
 #include "config/registry.h"
 #include "shell/shell.h"
+#include "proc/process.h"
 #include "klog.h"
 #include "version.h"
 #include "err.h"
@@ -80,6 +81,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
 
     gdt_init();
     idt_init();
+    process_init();
 
     const struct pfn_range taken[] = {
         { (uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end },

@@ -29,6 +29,7 @@ extern char kernel_stack_bottom[], kernel_stack_top[];
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 static struct tss tss;
 static uint64_t gdt[7];
+static uint64_t proc_stack_lo, proc_stack_hi;   /* the running process's kernel stack */
 
 void gdt_init(void)
 {
@@ -68,11 +69,20 @@ void gdt_init(void)
         : : "m"(ptr), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS) : "rax", "memory");
 }
 
+void gdt_set_kernel_stack(uint64_t bottom, uint64_t top)
+{
+    proc_stack_lo = bottom;
+    proc_stack_hi = top;
+    tss.rsp[0] = top ? top : (uint64_t)kernel_stack_top;
+}
+
 int gdt_addr_on_kernel_stack(uint64_t addr, uint64_t len)
 {
     if (addr + len < addr)
         return 0;
     if (addr >= (uint64_t)kernel_stack_bottom && addr + len <= (uint64_t)kernel_stack_top)
+        return 1;
+    if (addr >= proc_stack_lo && addr + len <= proc_stack_hi)
         return 1;
     for (int i = 0; i < 3; i++) {
         uint64_t lo = (uint64_t)ist_stacks[i], hi = lo + IST_STACK_SIZE;

@@ -17,8 +17,12 @@
 #define IST_STACK_SIZE   16384 /* bytes per IST stack */
 
 void gdt_init(void);
-/* True if [addr, addr+len) lies inside one of the kernel's known stacks (boot stack or an IST
- * stack). Used by the backtracer to never follow a frame pointer out of a stack. */
+/* Set the TSS's ring-0 stack: where the CPU switches on an interrupt or exception taken in
+ * ring 3. [bottom, top) is the running process's kernel stack, which also counts as a kernel
+ * stack for gdt_addr_on_kernel_stack; (0, 0) goes back to the boot stack alone. */
+void gdt_set_kernel_stack(uint64_t bottom, uint64_t top);
+/* True if [addr, addr+len) lies inside one of the kernel's known stacks (boot stack, an IST
+ * stack, or the running process's kernel stack). Used by the backtracer to never follow a frame pointer out of a stack. */
 int gdt_addr_on_kernel_stack(uint64_t addr, uint64_t len);
 
 #endif

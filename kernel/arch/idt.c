@@ -1,10 +1,12 @@
 /* The IDT (all 256 vectors go to isr.asm stubs; #DF, NMI and #MC on IST stacks) and
- * trap_dispatch: CPU exceptions in kernel mode become bugchecks, device vectors go to the
- * registered handler, anything else is counted and logged. */
+ * trap_dispatch: CPU exceptions in kernel mode become bugchecks, those raised by a user
+ * program kill it (kernel/proc), device vectors go to the registered handler, anything else
+ * is counted and logged. */
 #include <stdint.h>
 #include "arch/trap.h"
 #include "arch/gdt.h"
 #include "bugcheck/bugcheck.h"
+#include "proc/process.h"
 #include "klog.h"
 #include "err.h"
 
@@ -62,6 +64,10 @@ int trap_register(unsigned vector, trap_handler_t handler)
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector < 32) {
+        /* NMI, #DF and #MC are the machine's, not the program's: they bugcheck anyway. */
+        if ((f->cs & 3) == 3 && f->vector != VEC_NMI && f->vector != VEC_DOUBLE_FAULT &&
+            f->vector != VEC_MACHINE_CHECK)
+            process_fault(f);
         bugcheck_from_trap(f);
         return;
     }

@@ -112,6 +112,44 @@ void *paging_map_mmio(uint64_t phys, uint64_t size)
     return (void *)(va + off);
 }
 
+uint64_t paging_new_space(void)
+{
+    uint64_t pml4 = pfn_alloc(PFN_PAGETABLE);
+    if (!pml4)
+        return 0;
+    uint64_t *dst = phys_to_virt(pml4);
+    const uint64_t *src = phys_to_virt(kernel_pml4);
+    for (unsigned i = ENTRIES / 2; i < ENTRIES; i++)
+        dst[i] = src[i];
+    return pml4;
+}
+
+/* Free the table at `level` (0 = PT, whose entries are leaf pages, ... 2 = PDPT) and
+ * everything below it. */
+static void free_table(uint64_t table_phys, int level)
+{
+    uint64_t *t = phys_to_virt(table_phys);
+    for (unsigned i = 0; i < ENTRIES; i++) {
+        if (!(t[i] & PTE_PRESENT))
+            continue;
+        uint64_t pa = t[i] & PTE_ADDR_MASK;
+        if (level == 0)
+            pfn_free(pa, 1);
+        else
+            free_table(pa, level - 1);
+    }
+    pfn_free(table_phys, 1);
+}
+
+void paging_free_space(uint64_t pml4_phys)
+{
+    uint64_t *t = phys_to_virt(pml4_phys);
+    for (unsigned i = 0; i < ENTRIES / 2; i++)
+        if (t[i] & PTE_PRESENT)
+            free_table(t[i] & PTE_ADDR_MASK, 2);
+    pfn_free(pml4_phys, 1);
+}
+
 uint64_t paging_kernel_pml4(void)
 {
     return kernel_pml4;

@@ -25,6 +25,13 @@ void *paging_map_mmio(uint64_t phys, uint64_t size);
 /* Map one 4 KiB page va -> pa with flags in the tables rooted at pml4_phys, allocating
  * intermediate tables. Returns 0, ERR_EXISTS or ERR_NO_MEMORY. */
 int paging_map_page(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags);
+/* A new address space: a PML4 whose kernel half (entries 256..511) points at the kernel's
+ * own tables, user half empty. Returns its physical address, or 0 when out of memory. */
+uint64_t paging_new_space(void);
+/* Free every user-half page of the address space rooted at pml4_phys (leaf pages and the
+ * tables holding them), then the PML4 itself. The kernel half is shared and left alone. The
+ * space must not be the one in CR3. */
+void paging_free_space(uint64_t pml4_phys);
 /* Physical address of the kernel PML4 (what CR3 holds for kernel threads). */
 uint64_t paging_kernel_pml4(void);
 /* The page-table entry mapping va in the current address space (4 KiB or 2 MiB level), or

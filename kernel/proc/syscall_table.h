@@ -1,0 +1,85 @@
+/* The system-call interface between user programs and the kernel, shared by kernel/proc and
+ * userland/libc: numbers, argument conventions and the structures the calls fill in.
+ *
+ * Calling convention (the `syscall` instruction): number in rax, arguments in rdi, rsi, rdx,
+ * r10, r8, r9; the result comes back in rax: >= 0 on success, a negative ERR_* code from
+ * kernel/err.h on failure. rcx and r11 are clobbered; every other register is preserved.
+ * Every pointer is a user address; a pointer or length that is not wholly inside the user
+ * half, not mapped, not user-accessible (or not writable, for an output) gives ERR_ACCESS,
+ * never a fault. Strings are NUL-terminated and at most SYS_PATH_MAX bytes with the NUL
+ * (ERR_TOO_BIG beyond). Paths name a volume as "C:\dir\file" (no drive means C:). */
+#ifndef BB_PROC_SYSCALL_TABLE_H
+#define BB_PROC_SYSCALL_TABLE_H
+
+#include <stdint.h>
+
+/* number                    arguments                                  returns            */
+#define SYS_EXIT          0  /* (int code)                                 never returns      */
+#define SYS_GETPID        1  /* ()                                         pid (> 0)          */
+#define SYS_TIME          2  /* (struct sys_time *out)                     0                  */
+#define SYS_OPEN          3  /* (const char *path, unsigned flags)         fd                 */
+#define SYS_CLOSE         4  /* (int fd)                                   0                  */
+#define SYS_READ          5  /* (int fd, void *buf, size_t len)            bytes read, 0 = end*/
+#define SYS_WRITE         6  /* (int fd, const void *buf, size_t len)      bytes written      */
+#define SYS_SEEK          7  /* (int fd, int64_t off, int whence)          new position       */
+#define SYS_STAT          8  /* (const char *path, struct sys_stat *out)   0                  */
+#define SYS_UNLINK        9  /* (const char *path)                         0                  */
+#define SYS_RENAME       10  /* (const char *from, const char *to)         0 (same volume)    */
+#define SYS_MKDIR        11  /* (const char *path)                         0                  */
+#define SYS_RMDIR        12  /* (const char *path)                         0                  */
+#define SYS_OPENDIR      13  /* (const char *path)                         fd (close it)      */
+#define SYS_READDIR      14  /* (int fd, struct sys_dirent *out)           1, 0 at the end    */
+#define SYS_REG_GET_DWORD 15 /* (const char *key, const char *name, uint32_t *out)  0         */
+#define SYS_REG_SET_DWORD 16 /* (const char *key, const char *name, uint32_t value) 0         */
+#define SYS_REG_GET_SZ   17  /* (const char *key, const char *name, char *buf, size_t cap) 0  */
+#define SYS_REG_SET_SZ   18  /* (const char *key, const char *name, const char *value) 0      */
+#define SYS_REG_DELETE   19  /* (const char *key, const char *name)        0                  */
+#define SYS_REG_VOLATILE 20  /* (const char *key): create a volatile key   0                  */
+#define SYS_COUNT        21
+
+/* File descriptors 1 and 2 are the console (write only) in every process; files and
+ * directories get 3 and up. At most SYS_FD_MAX descriptors per process. */
+#define SYS_FD_CONSOLE_OUT 1
+#define SYS_FD_CONSOLE_ERR 2
+#define SYS_FD_MAX        16
+#define SYS_PATH_MAX     260   /* bytes, with the NUL */
+#define SYS_IO_MAX  (1u << 20) /* largest read/write per call; longer ones are shortened */
+
+/* SYS_OPEN flags. Without SYS_O_CREATE a missing file is ERR_NOT_FOUND. */
+#define SYS_O_READ    0x1u     /* reading allowed */
+#define SYS_O_WRITE   0x2u     /* writing allowed; the volume is flushed at close */
+#define SYS_O_CREATE  0x4u     /* create the file if missing (needs SYS_O_WRITE) */
+#define SYS_O_TRUNC   0x8u     /* empty an existing file (needs SYS_O_WRITE) */
+#define SYS_O_APPEND  0x10u    /* every write goes to the end of the file */
+
+/* SYS_SEEK whence. */
+#define SYS_SEEK_SET 0
+#define SYS_SEEK_CUR 1
+#define SYS_SEEK_END 2
+
+/* Wall-clock time from the RTC. */
+struct sys_time {
+    uint16_t year;      /* e.g. 2026 */
+    uint8_t month;      /* 1..12 */
+    uint8_t day;        /* 1..31 */
+    uint8_t hour, minute, second;
+    uint8_t reserved;
+};
+
+#define SYS_ATTR_DIR 0x10u     /* sys_stat/sys_dirent attr: a directory (FAT attribute bits) */
+
+struct sys_stat {
+    uint64_t size;      /* bytes; 0 for a directory */
+    uint32_t attr;      /* FAT attribute bits (SYS_ATTR_DIR ...) */
+    uint16_t mdate;     /* FAT date of the last change: (year-1980)<<9 | month<<5 | day */
+    uint16_t mtime;     /* FAT time: hour<<11 | min<<5 | sec/2 */
+};
+
+struct sys_dirent {
+    char name[256];     /* long name, NUL-terminated */
+    uint64_t size;
+    uint32_t attr;
+    uint32_t reserved;
+};
+
+#endif
