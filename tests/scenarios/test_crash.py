@@ -24,7 +24,7 @@ def check_bugcheck(m, code, name, function, p1):
     if p1 is not None:
         assert int(stop.group(2), 16) == p1
     m.expect(re.escape(name))
-    rip = m.expect(r"\*\*\* RIP: ([0-9a-f]{16}) (\S+)\r?\n")
+    rip = m.expect(r"\*\*\* RIP: ([0-9a-f]{16}) (\S+)\s")
     assert rip.group(2).startswith(function + "+0x"), rip.group(2)
     m.expect(r"Stack \(frame pointers\):")
     m.expect(r"#0\s+[0-9a-f]{16} " + re.escape(function) + r"\+0x")
