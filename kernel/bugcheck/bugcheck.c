@@ -152,11 +152,6 @@ void bugcheck_assert_log(const char *expr, const char *file, int line)
     klog(KLOG_CRIT, "assertion failed: %s (%s:%d)", expr, file, line);
 }
 
-const struct bugcheck_data *bugcheck_current(void)
-{
-    return depth > 0 ? &data : NULL;
-}
-
 void bugcheck_arm_nested_fault(void)
 {
     nested_fault_armed = true;

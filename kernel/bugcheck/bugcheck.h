@@ -65,7 +65,5 @@ void bugcheck_nested_fault_point(void);
 /* AutoReboot: reboot after the blue screen (default) or halt. */
 void bugcheck_set_auto_reboot(bool on);
 
-/* The crash being handled, or NULL if the system has not bugchecked. */
-const struct bugcheck_data *bugcheck_current(void);
 
 #endif

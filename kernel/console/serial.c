@@ -45,11 +45,6 @@ int serial_init(uint16_t base)
     return 0;
 }
 
-bool serial_present(uint16_t base)
-{
-    return *present_flag(base);
-}
-
 int serial_putc(uint16_t base, char c)
 {
     for (unsigned i = 0; i < UART_TX_SPIN_LIMIT; i++) {

@@ -16,7 +16,5 @@ int serial_init(uint16_t base);
 int serial_putc(uint16_t base, char c);
 /* Receive one byte if available: returns it (0..255), or -1 when none is waiting. */
 int serial_getc(uint16_t base);
-/* True once serial_init() succeeded for this port. */
-bool serial_present(uint16_t base);
 
 #endif
