@@ -118,12 +118,8 @@ static int transfer(bool write, uint64_t lba, uint64_t phys, uint64_t sectors)
 
 __attribute__((used)) int dump_drv_write(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
-    if (sectors == 0 || !drv_in_extents(lba, sectors)) {
-        klog(KLOG_ERR, "dump_ahci: refused write of %lu sectors at LBA %lu: outside the block map",
-             (unsigned long)sectors, (unsigned long)lba);
-        return ERR_RANGE;
-    }
-    return transfer(true, lba, phys, sectors);
+    int rc = drv_check_write(lba, sectors);
+    return rc ? rc : transfer(true, lba, phys, sectors);
 }
 
 __attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t sectors)

@@ -8,6 +8,7 @@
 #include "arch/timer.h"
 #include "lib/fmt.h"
 #include "klog.h"
+#include "err.h"
 
 __attribute__((section(".drvparams"), used))
 const volatile struct dump_drv_params dump_drv_params = { .tsc_hz = 1 };
@@ -58,12 +59,14 @@ __attribute__((used)) const char *dump_drv_log(void)
     return drv_log()->text;
 }
 
-int drv_in_extents(uint64_t lba, uint64_t sectors)
+int drv_check_write(uint64_t lba, uint64_t sectors)
 {
-    for (uint32_t i = 0; i < dump_drv_params.extent_count && i < DUMP_DRV_MAX_EXTENTS; i++) {
+    for (uint32_t i = 0; sectors && i < dump_drv_params.extent_count && i < DUMP_DRV_MAX_EXTENTS; i++) {
         uint64_t lo = dump_drv_params.extents[i].lba, n = dump_drv_params.extents[i].sectors;
         if (lba >= lo && sectors <= n && lba - lo <= n - sectors)
-            return 1;
+            return 0;
     }
-    return 0;
+    klog(KLOG_ERR, "refused write of %lu sectors at LBA %lu: outside the block map",
+         (unsigned long)sectors, (unsigned long)lba);
+    return ERR_RANGE;
 }

@@ -18,7 +18,8 @@ static inline uint8_t *drv_state(void)
     return (uint8_t *)(uintptr_t)dump_drv_params.state_virt + DRV_LOG_SIZE;
 }
 
-/* True if [lba, lba+sectors) lies inside one extent of the block map. */
-int drv_in_extents(uint64_t lba, uint64_t sectors);
+/* The block-map check every write goes through: 0 if [lba, lba+sectors) is non-empty and
+ * lies inside one extent of the target, else ERR_RANGE with the refusal logged. */
+int drv_check_write(uint64_t lba, uint64_t sectors);
 
 #endif
