@@ -22,10 +22,12 @@ HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Ikernel -MMD -MP
 UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
     -I. -Ikernel -MMD -MP
 
-KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -name '*_dumpdrv.c' -not -path 'dump/drv/*' 2>/dev/null | sort)
+# dump/recovery/ holds the portable cores of dump recovery (retention, conversion): userland
+# (smss, werfault) and the host tools use them, the kernel does not.
+KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -name '*_dumpdrv.c' -not -path 'dump/drv/*' -not -path 'dump/recovery/*' 2>/dev/null | sort)
 KERNEL_ASM := $(shell find boot kernel dump -name '*.asm' | sort)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
-PORTABLE_C := $(wildcard kernel/lib/*.c kernel/lib/*/*.c kernel/fs/*/*.c dump/*.c)
+PORTABLE_C := $(wildcard kernel/lib/*.c kernel/lib/*/*.c kernel/fs/*/*.c dump/*.c dump/recovery/*.c)
 HOSTLIB_C  := $(wildcard tools/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
@@ -47,6 +49,9 @@ USER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mgene
 USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T userland/user.ld
 USER_LIBC_OBJ := $(patsubst %.c,$(B)/u/%.o,$(wildcard userland/libc/*.c) kernel/lib/fmt.c \
     kernel/libc/string.c) $(B)/u/userland/libc/crt0.o
+# The portable cores (dump format, FAT32, registry, CRCs...) compiled for ring 3 and archived:
+# a program links only the members it uses.
+USER_PORTABLE_A := $(B)/u/libportable.a
 USER_PROGS := $(sort $(patsubst userland/%/,%,$(filter-out userland/libc/,$(dir $(wildcard userland/*/*.c)))))
 USER_BINS := $(USER_PROGS:%=$(B)/user/%.bin)
 
@@ -108,11 +113,15 @@ $(B)/u/%.o: %.asm | $(B)/.deps-ok
 	@echo "  NASM    $<"
 	@$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
 
+$(USER_PORTABLE_A): $(patsubst %.c,$(B)/u/%.o,$(filter-out kernel/lib/fmt.c,$(PORTABLE_C)))
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
+
 define USER_PROG
-$(B)/user/$(1).elf: $(patsubst %.c,$(B)/u/%.o,$(wildcard userland/$(1)/*.c)) $(USER_LIBC_OBJ) userland/user.ld
+$(B)/user/$(1).elf: $(patsubst %.c,$(B)/u/%.o,$(wildcard userland/$(1)/*.c)) $(USER_LIBC_OBJ) $(USER_PORTABLE_A) userland/user.ld
 	@mkdir -p $$(dir $$@)
 	@echo "  USERLD  $$@"
-	@$(LD) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^)
+	@$(LD) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(USER_PORTABLE_A)
 endef
 $(foreach p,$(USER_PROGS),$(eval $(call USER_PROG,$(p))))
 
