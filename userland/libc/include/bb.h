@@ -40,6 +40,10 @@ int reg_set_sz(const char *key, const char *name, const char *value);
 int reg_delete_value(const char *key, const char *name);
 int reg_create_volatile_key(const char *key);
 
+int volinfo(const char *path, struct sys_volinfo *out);
+int dump_query(struct sys_dump_info *out);
+int dump_control(unsigned op);
+
 /* Formatted output (kernel/lib/fmt.h conversions) to the console or a descriptor. Return
  * the number of bytes written or an ERR_* code. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
