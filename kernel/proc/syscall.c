@@ -154,6 +154,19 @@ static int64_t sys_write(uint64_t fd, uint64_t buf, uint64_t len)
     return rc ? rc : (int64_t)done;
 }
 
+static int64_t sys_ftruncate(uint64_t fd, uint64_t size)
+{
+    struct proc_fd *d = fd_get(fd, PROC_FD_FILE);
+    if (!d || !(d->flags & SYS_O_WRITE))
+        return ERR_INVALID_ARGS;
+    if (size > FILE_POS_MAX)
+        return ERR_TOO_BIG;
+    int rc = fat_truncate(&d->u.file, (uint32_t)size);
+    if (rc == 0)
+        d->written = true;
+    return rc;
+}
+
 static int64_t sys_seek(uint64_t fd, int64_t off, uint64_t whence)
 {
     struct proc_fd *d = fd_get(fd, PROC_FD_FILE);
@@ -304,6 +317,8 @@ static int64_t sys_registry(uint64_t nr, const struct syscall_args *a)
         return rc;
     if (nr == SYS_REG_VOLATILE)
         return reg_create_volatile_key(key);
+    if (nr == SYS_REG_DELETE_KEY)
+        return reg_delete_key(key);
     if ((rc = uaccess_copy_str(name, a->rsi, sizeof name)) < 0)
         return rc;
     switch (nr) {
@@ -429,7 +444,9 @@ int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
     case SYS_REG_GET_SZ:
     case SYS_REG_SET_SZ:
     case SYS_REG_DELETE:
-    case SYS_REG_VOLATILE: return sys_registry(nr, a);
+    case SYS_REG_VOLATILE:
+    case SYS_REG_DELETE_KEY: return sys_registry(nr, a);
+    case SYS_FTRUNCATE: return sys_ftruncate(a->rdi, a->rsi);
     case SYS_VOLINFO: return sys_volinfo(a->rdi, a->rsi);
     case SYS_DUMP_QUERY: return sys_dump_query(a->rdi);
     case SYS_DUMP_CONTROL: return sys_dump_control(a->rdi);

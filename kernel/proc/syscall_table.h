@@ -38,7 +38,9 @@
 #define SYS_VOLINFO      24  /* (const char *path, struct sys_volinfo *out): the volume   0  */
 #define SYS_DUMP_QUERY   25  /* (struct sys_dump_info *out): the crash-dump stack        0  */
 #define SYS_DUMP_CONTROL 26  /* (unsigned op): SYS_DUMP_PROTECT or SYS_DUMP_REARM         0  */
-#define SYS_COUNT        27
+#define SYS_FTRUNCATE    27  /* (int fd, uint64_t size): file open for writing          0  */
+#define SYS_REG_DELETE_KEY 28 /* (const char *key): with its values and subkeys          0  */
+#define SYS_COUNT        29
 
 /* File descriptors 1 and 2 are the console (write only) in every process; files and
  * directories get 3 and up. At most SYS_FD_MAX descriptors per process. */

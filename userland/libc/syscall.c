@@ -83,3 +83,13 @@ int dump_control(unsigned op)
 {
     return (int)SC1(SYS_DUMP_CONTROL, op);
 }
+
+int ftruncate(int fd, uint64_t size)
+{
+    return (int)SC2(SYS_FTRUNCATE, fd, size);
+}
+
+int reg_delete_key(const char *key)
+{
+    return (int)SC1(SYS_REG_DELETE_KEY, key);
+}
