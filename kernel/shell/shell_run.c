@@ -12,6 +12,7 @@
 #include "err.h"
 
 #define RUN_FILE_MAX (16u << 20)   /* largest program file loaded from a volume */
+#define RUN_TIME_LIMIT_S 600u      /* a program still running after this is killed */
 
 /* Read a whole program file into a kmalloc'd buffer. */
 static int load_file(const char *path, void **buf, size_t *len)
@@ -67,7 +68,7 @@ int shell_cmd_run(int argc, char **argv)
         image = file;
     }
     struct proc_status st;
-    int rc = process_run(shell_fs_basename(name), image, len, argc - 1, argv + 1, &st);
+    int rc = process_run(shell_fs_basename(name), image, len, argc - 1, argv + 1, RUN_TIME_LIMIT_S, &st);
     kfree(file);
     if (rc) {
         kprintf("run: %s: cannot start: %s\n", name, err_str(rc));
