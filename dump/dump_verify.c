@@ -45,9 +45,13 @@ int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf
     }
     if (rc)
         return rc;
-    /* the rest of buf is scratch for streaming the data */
-    uint8_t *scratch = b + have;
-    size_t scratch_len = cap - have;
+    /* the rest of buf, from a page boundary (disk drivers like aligned buffers), is the
+     * scratch for streaming the data */
+    size_t skip = (size_t)((4096 - ((uintptr_t)(b + have) & 4095)) & 4095);
+    if (cap - have < skip)
+        return ERR_TOO_BIG;
+    uint8_t *scratch = b + have + skip;
+    size_t scratch_len = cap - have - skip;
     if (scratch_len < 4096)
         return ERR_TOO_BIG;
     const struct dump_bb_fields *bb = (const void *)(b + DUMP_BB_OFFSET);
