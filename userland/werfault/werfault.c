@@ -88,12 +88,13 @@ static void place_dump(struct crash *c)
         snprintf(c->saved, sizeof c->saved, "%s", c->src);
         return;
     }
-    if (crash_header(c->final, &l) == 0 && !(l.flags & DUMP_BB_CLEARED) &&
-        ((const struct dump_header *)crash_scratch)->bb.sequence == c->seq) {
+    bool final_valid = crash_header(c->final, &l) == 0;
+    if (final_valid && ((const struct dump_header *)crash_scratch)->bb.sequence == c->seq) {
         snprintf(c->saved, sizeof c->saved, "%s", c->final);   /* copied before a reset */
         return;
     }
-    if (exists(c->final) && !c->overwrite) {
+    /* a final file that is no valid dump (a copy cut short) is always replaced */
+    if (final_valid && !c->overwrite) {
         snprintf(c->why_not, sizeof c->why_not, "%s exists and Overwrite is 0", c->final);
         return;
     }
@@ -102,8 +103,10 @@ static void place_dump(struct crash *c)
         rc = unlink(c->final);
     if (rc == 0 && crash_drive(c->src) == crash_drive(c->final))
         rc = rename(c->src, c->final);
-    else if (rc == 0)
+    else if (rc == 0) {
+        note("copying %s to %s (%lu MiB)", c->src, c->final, (unsigned long)(c->total >> 20));
         rc = copy_dump(c->src, c->final, c->total);
+    }
     if (rc) {
         snprintf(c->why_not, sizeof c->why_not, "cannot write %s: %s", c->final, err_str(rc));
         return;
