@@ -128,7 +128,7 @@ static int copy_phys(struct conv *c, uint64_t pa, uint64_t len)
 static int too_small(const struct dump_convert_io *io, struct dump_convert_result *res)
 {
     struct dump_bitmap_header b;
-    if (res->src.prefix == DUMP_BMP_BITMAP_OFFSET &&
+    if (res->src.prefix == DUMP_BMP_BITMAP_OFFSET && io->file_size >= DUMP_BMP_BITMAP_OFFSET &&
         cb_rc(io->read(io->read_ctx, DUMP_BMP_OFFSET, &b, sizeof b)) == 0 &&
         b.pages && b.pages <= DUMP_MAX_PFN)
         res->prefix_needed = DUMP_BMP_BITMAP_OFFSET + dump_bitmap_bytes(b.pages);

@@ -274,6 +274,18 @@ static void test_registers_and_maps(void)
     UT_ASSERT(!find_stream(&o, DUMP_STREAM_MEMORY, 0x200000, &s));
     UT_EQ_U64(res.memory_pages, 4);   /* RAX, RBX, RBP, RIP */
 
+    /* a klog area that wraps the address space, or is bigger than a small dump: dropped */
+    hdr(f)->bb.klog_phys = UINT64_MAX - 10;
+    hdr(f)->bb.klog_size = 1000;
+    dump_test_reseal(f);
+    UT_EQ_INT(convert(f, size, &o, DUMP_HEADER_SIZE, &res), 0);
+    UT_ASSERT(!res.klog && valid_small(&o, true));
+    hdr(f)->bb.klog_phys = 0x100000;
+    hdr(f)->bb.klog_size = 8ull << 20;
+    dump_test_reseal(f);
+    UT_EQ_INT(convert(f, size, &o, DUMP_HEADER_SIZE, &res), 0);
+    UT_ASSERT(!res.klog && valid_small(&o, true));
+
     /* lying linear-map bases (not in the kernel half): nothing is translated */
     hdr(f)->bb.direct_map_base = 0;
     hdr(f)->bb.kernel_vma = 0x1000;
