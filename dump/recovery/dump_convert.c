@@ -187,9 +187,8 @@ static void reg_page(const struct conv *c, uint64_t *pages, uint32_t *flags, uns
 static void kernel_module(const struct conv *c, struct dump_mini_module *m)
 {
     const struct dump_bb_fields *bb = &c->src->bb;
-    memset(m, 0, sizeof *m);
+    memset(m, 0, sizeof *m);                 /* size 0: the image's end is not known */
     m->base = bb->kernel_vma + bb->kernel_phys_base;
-    m->size = 0;
     memcpy(m->name, "blackbox", 8);
     m->build_id_len = bb->build_id_len;
     memcpy(m->build_id, bb->build_id, bb->build_id_len);
