@@ -173,7 +173,7 @@ $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 # bbdump: links the portable cores (dump format, CRC32C, bug codes, klog ring) and elfutils'
 # libdw for symbols and DWARF lines; tools/bbdump builds it.
 BBDUMP_C := tools/bbdump.c tools/bbdump_mem.c tools/bbdump_sym.c tools/bbdump_analyze.c \
-    tools/bbdump_elf.c
+    tools/bbdump_elf.c tools/bbdump_mini.c
 $(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h $(PORTABLE_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"

@@ -1,7 +1,8 @@
 /* bbdump: the host tool for Blackbox crash dumps. `info` prints the header, `check`
  * validates the header and every data chunk's CRC32C, `read` prints the bytes of physical
  * memory at an address, `analyze` explains the crash (bbdump_analyze.c), `elf` writes a core
- * file for gdb (bbdump_elf.c). Links the dump format core (dump/); never re-implements it.
+ * file for gdb (bbdump_elf.c), `mini` converts it to a small dump (bbdump_mini.c). Links
+ * the dump format and conversion cores (dump/); never re-implements them.
  * The file is mapped read-only: malformed input never causes a huge allocation or a crash. */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +36,9 @@ static void usage(FILE *to)
             "       bbdump analyze DUMP [--kernel ELF] [--force]\n"
             "                                 explain the crash like !analyze -v (default ELF:\n"
             "                                 build/blackbox.elf; --force: build-id mismatch)\n"
-            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n");
+            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
+            "       bbdump mini DUMP -o OUT   small dump (minidump) made from a complete or\n"
+            "                                 bitmap dump\n");
 }
 
 int die(const struct dumpfile *d, const char *fmt, ...)
@@ -121,8 +124,9 @@ static const char *fallback_name(unsigned f)
 static void print_flags(uint32_t f)
 {
     printf("%-22s0x%x", "flags:", f);
-    static const char *const names[] = { "VALID", "COMPLETE", "CLEARED", "FALLBACK" };
-    for (unsigned i = 0; i < 4; i++)
+    static const char *const names[] = { "VALID", "COMPLETE", "CLEARED", "FALLBACK",
+                                         "CONVERTED" };
+    for (unsigned i = 0; i < 5; i++)
         if (f & (1u << i))
             printf(" %s", names[i]);
     printf("\n");
@@ -338,14 +342,14 @@ int main(int argc, char **argv)
         if (open_dump(&d, argv[2]))
             return 1;
         rc = cmd_analyze(&d, elf, force);
-    } else if (!strcmp(cmd, "elf")) {
+    } else if (!strcmp(cmd, "elf") || !strcmp(cmd, "mini")) {
         if (argc != 5 || strcmp(argv[3], "-o") != 0) {
             usage(stderr);
             return 2;
         }
         if (open_dump(&d, argv[2]))
             return 1;
-        rc = cmd_elf(&d, argv[4]);
+        rc = !strcmp(cmd, "elf") ? cmd_elf(&d, argv[4]) : cmd_mini(&d, argv[4]);
     } else {
         fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
         usage(stderr);
