@@ -48,7 +48,7 @@ static int copy_range(int in, int out, uint64_t from, uint64_t to)
 
 /* Copy the dump to another volume: the data first, the header last (as the kernel writes
  * it), so a copy cut short is never a valid dump. Then check the copy completely. */
-static int copy_dump(const char *src, const char *dst, uint64_t total)
+int wer_copy_dump(const char *src, const char *dst, uint64_t total)
 {
     int in = open(src, SYS_O_READ);
     if (in < 0)
@@ -96,7 +96,7 @@ static void place_dump(struct crash *c)
         rc = rename(c->src, c->final);
     else if (rc == 0) {
         wer_note("copying %s to %s (%lu MiB)", c->src, c->final, (unsigned long)(c->total >> 20));
-        rc = copy_dump(c->src, c->final, c->total);
+        rc = wer_copy_dump(c->src, c->final, c->total);
     }
     if (rc) {
         snprintf(c->why_not, sizeof c->why_not, "cannot write %s: %s", c->final, err_str(rc));
@@ -133,17 +133,23 @@ int main(int argc, char **argv)
     memcpy(c.param, h->bug_check_parameter, sizeof c.param);
     c.total = l.total;
 
-    /* 1. the dump at its final location */
-    place_dump(&c);
+    /* 1. the dump at its final location; a small dump's place is the minidump folder */
+    bool small = l.dump_type == DUMP_TYPE_SMALL;
+    if (small)
+        snprintf(c.why_not, sizeof c.why_not, "a small memory dump is kept as the minidump");
+    else
+        place_dump(&c);
     if (c.saved[0]) {
         reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.saved);
         wer_note("dump #%lu saved as %s", (unsigned long)c.seq, c.saved);
     } else {
         wer_note("dump #%lu not saved: %s", (unsigned long)c.seq, c.why_not);
     }
-    /* 2. the minidump, converted from wherever the dump is now */
+    /* 2. the minidump, converted from wherever the dump is now (or the small dump itself) */
     if ((rc = wer_write_minidump(&c, c.saved[0] ? c.saved : c.src)) != 0)
         wer_note("no minidump: %s", err_str(rc));
+    else if (small)
+        reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.minidump);
     /* 3. retention of MEMORY.DMP */
     unsigned rule = 0;
     if (c.saved[0]) {
@@ -158,7 +164,8 @@ int main(int argc, char **argv)
     /* done: the dump recovered, the temporary file and MachineCrash gone */
     if (c.saved[0] && (rc = crash_mark_cleared(c.saved)) != 0)
         wer_note("cannot mark %s recovered: %s", c.saved, err_str(rc));
-    if (c.temp && strcmp(c.src, c.saved) != 0 && (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND)
+    if ((c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
+        (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND)
         wer_note("cannot delete %s: %s", c.src, err_str(rc));
     if ((rc = reg_delete_key(MACHINECRASH)) != 0)
         wer_note("cannot delete MachineCrash: %s", err_str(rc));

@@ -23,8 +23,11 @@ struct crash {
 
 void wer_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Copy the dump's first `total` bytes from src to dst (created or emptied): the data first,
+ * the header last, then the copy is checked completely. 0 or ERR_*. */
+int wer_copy_dump(const char *src, const char *dst, uint64_t total);
 /* Write the minidump of the crash (converted from the dump at `from`) into MinidumpDir as
- * MMDDYY-NNNNN-NN.dmp; a minidump of this crash already there (a run cut short) is
+ * MMDDYY-NNNNN-NN.dmp (a small dump is copied as it is); a minidump of this crash already there (a run cut short) is
  * rewritten under its name. Fills c->minidump. 0 or ERR_*. */
 int wer_write_minidump(struct crash *c, const char *from);
 /* Delete the oldest minidumps beyond MinidumpsCount (default 50). Returns how many. */

@@ -70,6 +70,17 @@ int wer_write_minidump(struct crash *c, const char *from)
             return rc;
         snprintf(c->minidump, sizeof c->minidump, "%s\\%s", dir, name);
     }
+    struct dump_layout l;
+    if ((rc = crash_header(from, &l)) != 0)
+        return rc;
+    if (l.dump_type == DUMP_TYPE_SMALL) {
+        if ((rc = wer_copy_dump(from, c->minidump, l.total)) == 0)
+            wer_note("minidump %s: the small dump itself, %lu bytes", c->minidump,
+                     (unsigned long)l.total);
+        else
+            c->minidump[0] = 0;
+        return rc;
+    }
     struct sys_stat st;
     if ((rc = stat(from, &st)) != 0)
         return rc;
