@@ -109,7 +109,8 @@ def test_minidumps_count_keeps_the_newest(tmp_path):
         m.wait_prompt()
         for i in range(1, 6):
             crash(m, "manual")
-            m.expect(rf"werfault: dump #{i} saved as C:\\MEMORY\.DMP", timeout=300)
+            m.expect(rf"werfault: minidump C:\\Minidump\\\d{{6}}-{i:05d}-01\.dmp: the small dump "
+                     r"itself", timeout=300)
             if i > 3:
                 m.expect(rf"werfault: deleted C:\\Minidump\\\d{{6}}-{i - 3:05d}-01\.dmp "
                          r"\(MinidumpsCount 3\)")
@@ -118,6 +119,7 @@ def test_minidumps_count_keeps_the_newest(tmp_path):
     finally:
         m.close()
     assert [n[7:12] for n in minidumps(c)] == ["00003", "00004", "00005"]
+    assert "MEMORY" not in c.mdir()          # a small dump lives in Minidump only
     c.assert_clean()
 
 
@@ -154,7 +156,7 @@ def test_a_corrupt_dump_is_discarded_never_presented(tmp_path):
         crash(m, "manual")
     finally:
         m.close()
-    corrupt_in_image(c, tmp_path, "pagefile.sys", 0x2000 + 5000)
+    corrupt_in_image(c, tmp_path, "pagefile.sys", 0x2000 + 300000)   # page data, chunk 0
     m = Machine(tmp_path, mem=256, system=c.path)
     try:
         m.expect(r"smss: the dump in C:\\pagefile\.sys is not valid \(data CRC mismatch in 1 of "
