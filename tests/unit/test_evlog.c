@@ -1,0 +1,405 @@
+/* Unit tests of the event log core (lib/evlog): record and header round trips, every
+ * corrupted byte refused, random garbage decoded safely, the ring's wrap-around and torn
+ * slots on an in-memory file, and the log on mkfs.fat images: 512- and 4096-byte sectors,
+ * and a reset after every single sector write of creation plus forty appends (a device that
+ * stops writing mid-call): every record appended before the reset survives, and once the
+ * log exists fsck.fat -n finds nothing at all. */
+#include "tests/unit/fat_util.h"
+#include "tests/unit/ut.h"
+#include "lib/evlog/evlog.h"
+#include "lib/evlog/evlog_fat.h"
+#include "lib/crc32c.h"
+
+static const struct evlog_time t0 = { 2026, 11, 22, 1, 2, 3, 0 };
+
+static void make_rec(struct evlog_record *r, uint32_t n)
+{
+    memset(r, 0, sizeof(*r));
+    r->time = t0;
+    r->time.second = (uint8_t)(n % 60);
+    r->event_id = 1000 + n;
+    r->level = EVLOG_ERROR + n % 3;
+    snprintf(r->source, sizeof r->source, n % 2 ? "BugCheck" : "smss");
+    snprintf(r->message, sizeof r->message, "record %u: the computer has rebooted", n);
+}
+
+static bool same_rec(const struct evlog_record *a, const struct evlog_record *b)
+{
+    return a->event_id == b->event_id && a->level == b->level &&
+           memcmp(&a->time, &b->time, sizeof a->time) == 0 &&
+           strcmp(a->source, b->source) == 0 && strcmp(a->message, b->message) == 0;
+}
+
+/* An in-memory log file. */
+struct memfile {
+    uint8_t *data;
+    size_t size;
+    long writes;
+};
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    struct memfile *m = ctx;
+    if (off > m->size || len > m->size - off)
+        return ERR_RANGE;
+    memcpy(buf, m->data + off, len);
+    return 0;
+}
+
+static int mem_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+    struct memfile *m = ctx;
+    if (off > m->size || len > m->size - off)
+        return ERR_RANGE;
+    memcpy(m->data + off, buf, len);
+    m->writes++;
+    return 0;
+}
+
+static struct evlog lg;   /* large: static */
+
+static void round_trip(void)
+{
+    uint8_t slot[EVLOG_SLOT];
+    struct evlog_record r, back;
+    make_rec(&r, 7);
+    r.seq = 42;
+    UT_EQ_INT(evlog_record_encode(slot, &r), 0);
+    UT_EQ_INT(evlog_record_decode(slot, sizeof slot, &back), 0);
+    UT_ASSERT(same_rec(&r, &back));
+    UT_EQ_U64(back.seq, 42);
+    /* the longest message fits exactly */
+    memset(r.message, 'x', EVLOG_MESSAGE_MAX - 1);
+    r.message[EVLOG_MESSAGE_MAX - 1] = 0;
+    UT_EQ_INT(evlog_record_encode(slot, &r), 0);
+    UT_EQ_INT(evlog_record_decode(slot, sizeof slot, &back), 0);
+    UT_ASSERT(strcmp(back.message, r.message) == 0);
+    UT_EQ_INT(evlog_record_decode(slot, sizeof slot - 1, &back), ERR_CORRUPT);
+    /* what evlog_check refuses */
+    make_rec(&r, 1);
+    r.level = 0;
+    UT_EQ_INT(evlog_record_encode(slot, &r), ERR_INVALID_ARGS);
+    r.level = 5;
+    UT_EQ_INT(evlog_check(&r), ERR_INVALID_ARGS);
+    make_rec(&r, 1);
+    r.source[0] = 0;
+    UT_EQ_INT(evlog_check(&r), ERR_INVALID_ARGS);
+    strcpy(r.source, "Bug:Check");
+    UT_EQ_INT(evlog_check(&r), ERR_INVALID_ARGS);
+    memset(r.source, 'a', sizeof r.source);
+    UT_EQ_INT(evlog_check(&r), ERR_INVALID_ARGS);
+    make_rec(&r, 1);
+    memset(r.message, 'y', sizeof r.message);
+    UT_EQ_INT(evlog_check(&r), ERR_TOO_BIG);
+    strcpy(r.message, "two\nlines");
+    UT_EQ_INT(evlog_check(&r), ERR_INVALID_ARGS);
+    make_rec(&r, 1);
+    r.time.month = 13;
+    UT_EQ_INT(evlog_check(&r), ERR_INVALID_ARGS);
+    /* the header */
+    uint32_t slots = 0;
+    evlog_header_encode(slot, 77, &t0);
+    UT_EQ_INT(evlog_header_decode(slot, sizeof slot, &slots), 0);
+    UT_EQ_INT(slots, 77);
+    slot[8] = 2;   /* another version: its CRC fixed up, still refused */
+    uint32_t crc = crc32c(0, slot, EVLOG_HDR_CRC_OFF);
+    memcpy(slot + EVLOG_HDR_CRC_OFF, &crc, 4);
+    UT_EQ_INT(evlog_header_decode(slot, sizeof slot, &slots), ERR_NOT_SUPPORTED);
+    /* the line */
+    char line[600];
+    make_rec(&r, 1);
+    evlog_format_line(line, sizeof line, &r);
+    UT_ASSERT(strcmp(line, "2026-11-22 01:02:01  Warning  BugCheck  1001  record 1: the "
+                           "computer has rebooted") == 0);
+    UT_EQ_INT(evlog_format_line(line, 12, &r), 11);
+    UT_ASSERT(strcmp(line, "2026-11-22 ") == 0);
+}
+
+static void every_byte_checked(void)
+{
+    uint8_t slot[EVLOG_SLOT], bad[EVLOG_SLOT];
+    struct evlog_record r, back;
+    make_rec(&r, 3);
+    r.seq = 9;
+    UT_EQ_INT(evlog_record_encode(slot, &r), 0);
+    size_t length = EVLOG_REC_HDR + strlen(r.message) + 1;
+    for (size_t i = 0; i < length; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(bad, slot, sizeof bad);
+            bad[i] ^= (uint8_t)(1u << bit);
+            if (evlog_record_decode(bad, sizeof bad, &back) != ERR_CORRUPT) {
+                printf("  flip of byte %zu bit %d accepted\n", i, bit);
+                UT_ASSERT(0);
+            }
+        }
+    evlog_header_encode(slot, 10, &t0);
+    uint32_t slots;
+    for (size_t i = 0; i < 64; i++) {
+        memcpy(bad, slot, sizeof bad);
+        bad[i] ^= 0x10;
+        UT_ASSERT(evlog_header_decode(bad, sizeof bad, &slots) != 0);
+    }
+}
+
+static void garbage(void)
+{
+    /* random slots, and random slots with a valid magic and a plausible length */
+    uint8_t buf[EVLOG_SLOT];
+    struct evlog_record back;
+    srand(1234);
+    for (int i = 0; i < 20000; i++) {
+        for (size_t j = 0; j < sizeof buf; j++)
+            buf[j] = (uint8_t)rand();
+        if (i % 2) {
+            uint32_t m = EVLOG_REC_MAGIC;
+            memcpy(buf, &m, 4);
+            buf[9] = (uint8_t)(rand() % 3);
+        }
+        UT_EQ_INT(evlog_record_decode(buf, sizeof buf, &back), ERR_CORRUPT);
+    }
+    /* a whole file of garbage behind a good header: opens, finds nothing, appends */
+    struct memfile m = { calloc(1, 64 * EVLOG_SLOT), 64 * EVLOG_SLOT, 0 };
+    for (size_t j = 0; j < m.size; j++)
+        m.data[j] = (uint8_t)rand();
+    struct evlog_io io = { &m, mem_read, mem_write };
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), ERR_CORRUPT);
+    evlog_header_encode(m.data, 63, &t0);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, 0);
+    UT_EQ_INT(evlog_first_of_last(&lg, 5), 1);
+    /* a header claiming more slots than the file has */
+    evlog_header_encode(m.data, 64, &t0);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), ERR_CORRUPT);
+    UT_EQ_INT(evlog_open(&lg, &io, 100), ERR_CORRUPT);
+    free(m.data);
+}
+
+static void ring_wraps(void)
+{
+    struct memfile m = { calloc(1, 6 * EVLOG_SLOT + 100), 6 * EVLOG_SLOT + 100, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write };
+    struct evlog_record r, back;
+    UT_EQ_INT(evlog_format(&lg, &io, m.size, &t0), 0);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_INT(lg.slots, 5);
+    for (uint32_t n = 1; n <= 12; n++) {
+        make_rec(&r, n);
+        long before = m.writes;
+        UT_EQ_INT(evlog_append(&lg, &r), 0);
+        UT_EQ_U64(r.seq, n);
+        UT_EQ_INT(m.writes - before, 1);   /* one slot, one write */
+    }
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, 12);
+    UT_EQ_INT(lg.valid, 5);
+    for (uint32_t n = 8; n <= 12; n++) {
+        UT_EQ_INT(evlog_read(&lg, n, &back), 0);
+        make_rec(&r, n);
+        UT_ASSERT(same_rec(&r, &back));
+    }
+    UT_EQ_INT(evlog_read(&lg, 7, &back), ERR_NOT_FOUND);
+    UT_EQ_INT(evlog_read(&lg, 13, &back), ERR_NOT_FOUND);
+    UT_EQ_INT(evlog_first_of_last(&lg, 3), 10);
+    UT_EQ_INT(evlog_first_of_last(&lg, 100), 8);
+    UT_EQ_INT(evlog_first_of_last(&lg, 0), 13);
+    free(m.data);
+}
+
+static void torn_slots(void)
+{
+    struct memfile m = { calloc(1, 9 * EVLOG_SLOT), 9 * EVLOG_SLOT, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write };
+    struct evlog_record r, back;
+    UT_EQ_INT(evlog_format(&lg, &io, m.size, &t0), 0);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    for (uint32_t n = 1; n <= 6; n++) {
+        make_rec(&r, n);
+        UT_EQ_INT(evlog_append(&lg, &r), 0);
+    }
+    /* record 3 damaged: skipped, the others stay */
+    m.data[evlog_slot_of(3, 8) * EVLOG_SLOT + 70] ^= 1;
+    /* record 6 torn: its message never written */
+    memset(m.data + evlog_slot_of(6, 8) * EVLOG_SLOT + EVLOG_REC_HDR, 0, 256);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, 5);
+    UT_EQ_INT(evlog_read(&lg, 3, &back), ERR_NOT_FOUND);
+    UT_EQ_INT(evlog_first_of_last(&lg, 3), 2);   /* 2, 4, 5 */
+    /* the next append takes the torn record's number and slot */
+    make_rec(&r, 60);
+    UT_EQ_INT(evlog_append(&lg, &r), 0);
+    UT_EQ_U64(r.seq, 6);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, 6);
+    UT_EQ_INT(evlog_read(&lg, 6, &back), 0);
+    UT_ASSERT(same_rec(&r, &back));
+    /* a valid record copied into the wrong slot is not believed */
+    memcpy(m.data + evlog_slot_of(7, 8) * EVLOG_SLOT, m.data + evlog_slot_of(5, 8) * EVLOG_SLOT,
+           EVLOG_SLOT);
+    uint64_t big = 1000;
+    memcpy(m.data + evlog_slot_of(8, 8) * EVLOG_SLOT + 16, &big, 8);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, 6);
+    free(m.data);
+}
+
+static struct evlog_file ef;   /* large: static */
+
+static void on_fat(uint32_t ss)
+{
+    struct fx x;
+    struct evlog_record r, back;
+    UT_ASSERT(fx_make(&x, "evlog.img", ss == 512 ? 64 : 300, ss, "-s 1"));
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 0, &t0), ERR_NOT_FOUND);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 16384, &t0), 0);
+    UT_ASSERT(ef.formatted);
+    UT_EQ_INT(ef.runs, 1);
+    UT_EQ_INT(ef.log.slots, 31);
+    for (uint32_t n = 1; n <= 40; n++) {
+        make_rec(&r, n);
+        UT_EQ_INT(evlog_fat_append(&ef, &r), 0);
+    }
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+    /* the file as mtools sees it is the log */
+    size_t len;
+    uint8_t *data = fx_mtype(&x, "/EVENTS/SYSTEM.EVT", &len);
+    UT_ASSERT(data != NULL);
+    UT_EQ_INT(len, 16384);
+    struct memfile m = { data, len, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write };
+    UT_EQ_INT(evlog_open(&lg, &io, len), 0);
+    UT_EQ_U64(lg.last_seq, 40);
+    free(data);
+    /* reopened read-only: the same records; deleting the file makes the handle stale */
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 0, &t0), 0);
+    UT_ASSERT(!ef.formatted);
+    UT_EQ_INT(evlog_read(&ef.log, 10, &back), 0);
+    make_rec(&r, 10);
+    UT_ASSERT(same_rec(&r, &back));
+    UT_EQ_INT(evlog_fat_append(&ef, &r), ERR_ACCESS);
+    UT_EQ_INT(fat_unlink(x.vol, EVLOG_FAT_PATH), 0);
+    UT_EQ_INT(evlog_read(&ef.log, 10, &back), ERR_BAD_STATE);
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+}
+
+static void fat_512(void) { on_fat(512); }
+static void fat_4096(void) { on_fat(4096); }
+
+/* A device that writes `left` more sectors, then fails every write: a reset mid-call. */
+struct cutdev {
+    struct blockdev bd;
+    struct blockdev *inner;
+    long left;
+};
+
+static int cut_read(struct blockdev *bd, uint64_t lba, uint64_t n, void *buf)
+{
+    return blockdev_read(((struct cutdev *)bd->ctx)->inner, lba, n, buf);
+}
+
+static int cut_write(struct blockdev *bd, uint64_t lba, uint64_t n, const void *buf)
+{
+    struct cutdev *c = bd->ctx;
+    uint64_t ok = (uint64_t)c->left < n ? (uint64_t)c->left : n;
+    if (ok && blockdev_write(c->inner, lba, ok, buf) != 0)
+        return ERR_IO;
+    c->left -= (long)ok;
+    return ok == n ? 0 : ERR_IO;
+}
+
+static int cut_flush(struct blockdev *bd)
+{
+    struct cutdev *c = bd->ctx;
+    return c->left > 0 ? blockdev_flush(c->inner) : ERR_IO;
+}
+
+#define CUT_RECORDS 40u
+
+static void reset_at_every_sector(void)
+{
+    struct fx x;
+    struct evlog_record r, back;
+    UT_ASSERT(fx_make(&x, "cut-base.img", 40, 512, "-s 1"));
+    char base[160];
+    snprintf(base, sizeof base, "%s", x.path);
+    snprintf(x.path, sizeof x.path, "%s", fx_path("cut.img"));
+    long budget;
+    bool done = false;
+    for (budget = 0; !done && budget < 400; budget++) {
+        UT_EQ_INT(fx_sh("cp --sparse=always '%s' '%s'", base, x.path), 0);
+        struct cutdev c;
+        struct fat_vol *v;
+        UT_EQ_INT(imgdev_open(&x.dev, x.path, 512, true), 0);
+        c.inner = &x.dev.bd;
+        c.left = budget;
+        c.bd = (struct blockdev){ .name = "cut", .sector_size = 512, .sectors = x.dev.bd.sectors,
+                                  .ctx = &c, .read = cut_read, .write = cut_write,
+                                  .flush = cut_flush };
+        UT_EQ_INT(fat_mount(&c.bd, &fx_env, &v), 0);
+        uint32_t appended = 0;
+        if (evlog_fat_open(&ef, v, &c.bd, EVLOG_FAT_PATH, 8192, &t0) == 0)
+            for (uint32_t n = 1; n <= CUT_RECORDS; n++) {
+                make_rec(&r, n);
+                if (evlog_fat_append(&ef, &r) != 0)
+                    break;
+                appended = n;
+            }
+        done = appended == CUT_RECORDS && c.left > 0;
+        c.left = 0;   /* the power is off: unmounting writes nothing */
+        fat_unmount(v);
+        imgdev_close(&x.dev);
+        /* what the next boot finds */
+        UT_EQ_INT(fx_mount(&x), 0);
+        int rc = evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 0, &t0);
+        if (appended > 0)
+            UT_EQ_INT(rc, 0);
+        uint64_t last = rc == 0 ? ef.log.last_seq : 0;
+        /* the one record being written when the reset hit may or may not be there */
+        if (last != appended && last != appended + 1) {
+            printf("  reset after %ld sectors: %u appended, log ends at %lu\n", budget,
+                   appended, (unsigned long)last);
+            UT_ASSERT(0);
+        }
+        for (uint64_t s = last > ef.log.slots ? last - ef.log.slots + 1 : 1; rc == 0 && s <= last;
+             s++) {
+            make_rec(&r, (uint32_t)s);
+            if (evlog_read(&ef.log, s, &back) != 0 || !same_rec(&r, &back)) {
+                printf("  reset after %ld sectors: record %lu lost\n", budget, (unsigned long)s);
+                UT_ASSERT(0);
+            }
+        }
+        UT_EQ_INT(fx_unmount(&x), 0);
+        /* once the log exists, appending never leaves anything for fsck to report */
+        if (rc == 0 && !fx_fsck(&x)) {
+            printf("  reset after %ld sectors\n", budget);
+            UT_ASSERT(0);
+        }
+    }
+    printf("  %ld resets tried\n", budget);
+    UT_ASSERT(done);
+    /* the log left by the last run goes on where it stopped */
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 8192, &t0), 0);
+    UT_ASSERT(!ef.formatted);
+    make_rec(&r, 99);
+    UT_EQ_INT(evlog_fat_append(&ef, &r), 0);
+    UT_EQ_U64(r.seq, CUT_RECORDS + 1);
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+}
+
+static const struct ut_case cases[] = {
+    { "round_trip", round_trip },
+    { "every_byte_checked", every_byte_checked },
+    { "garbage", garbage },
+    { "ring_wraps", ring_wraps },
+    { "torn_slots", torn_slots },
+    { "fat_512", fat_512 },
+    { "fat_4096", fat_4096 },
+    { "reset_at_every_sector", reset_at_every_sector },
+};
+
+UT_MAIN(cases)
