@@ -23,6 +23,7 @@
 #include "config/registry.h"
 #include "shell/shell.h"
 #include "proc/process.h"
+#include "eventlog/eventlog.h"
 #include "klog.h"
 #include "version.h"
 #include "err.h"
@@ -116,6 +117,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     struct dump_settings ds;
     dump_settings_load(&ds);
     dump_stack_init(&ds);
+    evlog_log_boot();
 
     uint64_t ns = timer_ns();
     klog(KLOG_NOTICE, "boot: shell ready %lu us after kernel entry", (unsigned long)(ns / 1000u));

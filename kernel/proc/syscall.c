@@ -6,6 +6,7 @@
 #include "proc/uaccess.h"
 #include "console/console.h"
 #include "config/registry.h"
+#include "eventlog/eventlog.h"
 #include "arch/rtc.h"
 #include "mm/heap.h"
 #include "err.h"
@@ -345,6 +346,23 @@ static int64_t sys_registry(uint64_t nr, const struct syscall_args *a)
     }
 }
 
+_Static_assert(SYS_EVENT_SOURCE_MAX == EVLOG_SOURCE_MAX &&
+               SYS_EVENT_MESSAGE_MAX == EVLOG_MESSAGE_MAX, "event log limits");
+
+/* SYS_EVENT_WRITE: both strings copied in, the rest checked by the event log. */
+static int64_t sys_event_write(const struct syscall_args *a)
+{
+    char source[SYS_EVENT_SOURCE_MAX], message[SYS_EVENT_MESSAGE_MAX];
+    int rc = uaccess_copy_str(source, a->rdi, sizeof source);
+    if (rc >= 0)
+        rc = uaccess_copy_str(message, a->r10, sizeof message);
+    if (rc < 0)
+        return rc;
+    if (a->rsi > UINT32_MAX || a->rdx > UINT32_MAX)
+        return ERR_INVALID_ARGS;
+    return evlog_write(source, (uint32_t)a->rsi, (uint32_t)a->rdx, message);
+}
+
 int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
 {
     switch (nr) {
@@ -369,6 +387,7 @@ int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
     case SYS_REG_SET_SZ:
     case SYS_REG_DELETE:
     case SYS_REG_VOLATILE: return sys_registry(nr, a);
+    case SYS_EVENT_WRITE: return sys_event_write(a);
     default: return ERR_NOT_SUPPORTED;
     }
 }

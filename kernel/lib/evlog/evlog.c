@@ -135,9 +135,9 @@ int evlog_record_decode(const uint8_t *buf, size_t len, struct evlog_record *out
         le32(buf + REC_CRC) != crc32c(0, buf + REC_LENGTH, length - REC_LENGTH))
         return ERR_CORRUPT;
     /* both strings must end inside their fields: the message exactly at length - 1 */
-    if (buf[length - 1] != 0 || memchr(buf + EVLOG_REC_HDR, 0, length - EVLOG_REC_HDR) !=
-                                    buf + length - 1 ||
-        !memchr(buf + REC_SOURCE, 0, EVLOG_SOURCE_MAX))
+    if (strnlen((const char *)buf + EVLOG_REC_HDR, length - EVLOG_REC_HDR) !=
+            (size_t)length - EVLOG_REC_HDR - 1u ||
+        strnlen((const char *)buf + REC_SOURCE, EVLOG_SOURCE_MAX) == EVLOG_SOURCE_MAX)
         return ERR_CORRUPT;
     out->seq = le64(buf + REC_SEQ);
     if (out->seq == 0)

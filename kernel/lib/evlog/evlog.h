@@ -22,7 +22,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "event log fields are 
 #define EVLOG_REC_HDR       64u         /* fixed part of a record; the message follows */
 #define EVLOG_MESSAGE_MAX   (EVLOG_SLOT - EVLOG_REC_HDR)  /* with the NUL: 447 characters */
 #define EVLOG_MIN_SLOTS     2u          /* record slots in the smallest usable log */
-#define EVLOG_SCAN_CHUNK    16384u      /* bytes read per call while scanning */
+#define EVLOG_SCAN_CHUNK    65536u      /* bytes read per call while scanning */
 
 /* Levels: Windows' numbering (Event Log "Level"). */
 #define EVLOG_CRITICAL      1u

@@ -135,14 +135,15 @@ int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *
                    const char *path, uint32_t create_bytes, const struct evlog_time *now)
 {
     memset(ef, 0, offsetof(struct evlog_file, bounce));
-    if (strlen(path) >= EVLOG_FAT_PATH_MAX)
+    size_t plen = strlen(path);
+    if (plen >= EVLOG_FAT_PATH_MAX)
         return ERR_TOO_BIG;
     if (bd->sector_size % EVLOG_SLOT || bd->sector_size > EVLOG_FAT_SECTOR_MAX)
         return ERR_NOT_SUPPORTED;
     ef->vol = vol;
     ef->bd = bd;
     ef->writable = create_bytes != 0;
-    strcpy(ef->path, path);
+    memcpy(ef->path, path, plen + 1);
     struct fat_file f;
     int rc = fat_open(vol, path, &f);
     if (rc == ERR_NOT_FOUND && ef->writable) {
