@@ -35,7 +35,10 @@ static void usage(FILE *to)
             "       bbdump analyze DUMP [--kernel ELF] [--force]\n"
             "                                 explain the crash like !analyze -v (default ELF:\n"
             "                                 build/blackbox.elf; --force: build-id mismatch)\n"
-            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n");
+            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
+            "       bbdump events IMAGE|FILE [N]\n"
+            "                                 the system event log (last N records, default\n"
+            "                                 all) of a disk image or a copy of SYSTEM.EVT\n");
 }
 
 int die(const struct dumpfile *d, const char *fmt, ...)
@@ -298,6 +301,16 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "events")) {
+        uint64_t n = 0;
+        if (argc > 4 || (argc == 4 && (parse_u64(argv[3], &n) || n == 0 || n > UINT32_MAX))) {
+            if (argc == 4)
+                fprintf(stderr, "%s: '%s' is not a record count\n", prog, argv[3]);
+            usage(stderr);
+            return 2;
+        }
+        return cmd_events(argv[2], (uint32_t)n);
+    }
     if (!strcmp(cmd, "info") || !strcmp(cmd, "check")) {
         if (argc != 3) {
             usage(stderr);

@@ -70,5 +70,7 @@ void sym_image_range(struct symtab *s, uint64_t *lo, uint64_t *hi);
 
 int cmd_analyze(struct dumpfile *d, const char *elf, bool force);
 int cmd_elf(struct dumpfile *d, const char *out);
+/* `events IMAGE|FILE`: the last n event log records (all when n is 0); exit status. */
+int cmd_events(const char *path, uint32_t n);
 
 #endif

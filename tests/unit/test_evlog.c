@@ -270,7 +270,23 @@ static void on_fat(uint32_t ss)
     struct evlog_io io = { &m, mem_read, mem_write };
     UT_EQ_INT(evlog_open(&lg, &io, len), 0);
     UT_EQ_U64(lg.last_seq, 40);
+    /* bbdump events on the copy prints the last two records as the shell does */
+    FILE *copy = fopen(fx_path("SYSTEM.EVT"), "wb");
+    UT_ASSERT(copy && fwrite(data, 1, len, copy) == len);
+    fclose(copy);
     free(data);
+    char want[2][EVLOG_MESSAGE_MAX + 96], cmd[256];
+    for (uint32_t n = 39; n <= 40; n++) {
+        make_rec(&r, n);
+        evlog_format_line(want[n - 39], sizeof want[0], &r);
+    }
+    snprintf(cmd, sizeof cmd, "build/tools/bbdump events '%s' 2", fx_path("SYSTEM.EVT"));
+    uint8_t *out = fx_capture(&len, "%s", cmd);
+    UT_ASSERT(out != NULL);
+    char expect[2 * sizeof want[0] + 2];
+    snprintf(expect, sizeof expect, "%s\n%s\n", want[0], want[1]);
+    UT_ASSERT(len == strlen(expect) && memcmp(out, expect, len) == 0);
+    free(out);
     /* reopened read-only: the same records; deleting the file makes the handle stale */
     UT_EQ_INT(fx_mount(&x), 0);
     UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 0, &t0), 0);
