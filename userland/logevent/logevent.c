@@ -1,6 +1,7 @@
-/* logevent: append one record to the system event log, like Windows' eventcreate.
- * usage: logevent SOURCE ID LEVEL MESSAGE...   (LEVEL 1..4 or critical/error/warning/
- * information; the MESSAGE words are joined by blanks). Exit 0 when the record is on disk. */
+/* logevent: append records to the system event log, like Windows' eventcreate.
+ * usage: logevent [-n COUNT] SOURCE ID LEVEL MESSAGE...   (LEVEL 1..4 or critical/error/
+ * warning/information; the MESSAGE words are joined by blanks; with -n, COUNT records end
+ * in " (i/COUNT)" and each is reported as it is written). Exit 0 when all are on disk. */
 #include "bb.h"
 
 static const char *const levels[] = { "critical", "error", "warning", "information" };
@@ -36,10 +37,18 @@ static int parse_level(const char *s, uint32_t *out)
 
 int main(int argc, char **argv)
 {
-    static char message[SYS_EVENT_MESSAGE_MAX + 1];
-    uint32_t id, level;
+    static char message[SYS_EVENT_MESSAGE_MAX + 1], numbered[SYS_EVENT_MESSAGE_MAX + 1];
+    uint32_t id, level, count = 1;
+    if (argc >= 3 && strcmp(argv[1], "-n") == 0) {
+        if (parse_u32(argv[2], &count) || count == 0) {
+            dprintf(2, "logevent: count '%s' is not a number above 0\n", argv[2]);
+            return 2;
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 5) {
-        dprintf(2, "usage: logevent SOURCE ID LEVEL MESSAGE...\n");
+        dprintf(2, "usage: logevent [-n COUNT] SOURCE ID LEVEL MESSAGE...\n");
         return 2;
     }
     if (parse_u32(argv[2], &id)) {
@@ -64,10 +73,19 @@ int main(int argc, char **argv)
         used += n;
     }
     message[used] = 0;
-    int rc = event_write(argv[1], id, level, message);
-    if (rc) {
-        dprintf(2, "logevent: %s\n", err_str(rc));
-        return 1;
+    for (uint32_t i = 1; i <= count; i++) {
+        const char *text = message;
+        if (count > 1) {
+            snprintf(numbered, sizeof numbered, "%s (%u/%u)", message, i, count);
+            text = numbered;
+        }
+        int rc = event_write(argv[1], id, level, text);
+        if (rc) {
+            dprintf(2, "logevent: %s\n", err_str(rc));
+            return 1;
+        }
+        if (count > 1)
+            printf("logged %u\n", i);
     }
     return 0;
 }
