@@ -135,7 +135,7 @@ def test_kill_during_a_burst(tmp_path):
     assert_fsck_clean(c)
 
 
-def test_bad_pointers_refused(tmp_path):
+def test_bad_pointers_refused_and_log_deleted(tmp_path):
     c = Disk(tmp_path, "system.img", size="1G", label="SYSTEM")
     m = Machine(tmp_path, system=c.path)
     try:
@@ -146,5 +146,12 @@ def test_bad_pointers_refused(tmp_path):
         assert "event_write" not in out
         # nothing but the boot event was logged
         assert [r[1] for r in records(m.cmd("eventlog"))] == ["Kernel-General"]
+        # the log deleted under the kernel's feet: the next write starts a new one
+        assert m.cmd("del C:\\EVENTS\\SYSTEM.EVT") == ""
+        assert "exited with code 0" in m.cmd("run logevent Fresh 1 4 a new log")
+        assert records(m.cmd("eventlog")) == [("Information", "Fresh", "1", "a new log")]
+        assert m.cmd("log").count("new log of 511 records") == 2
     finally:
         m.close()
+    assert bbdump_events(c.path).endswith("  Information  Fresh  1  a new log\n")
+    assert_fsck_clean(c)

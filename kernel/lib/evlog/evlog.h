@@ -76,7 +76,8 @@ struct evlog {
     struct evlog_io io;
     uint32_t slots;           /* record slots (the file holds 1 + slots slots) */
     uint64_t last_seq;        /* highest valid sequence number, 0 for an empty log */
-    uint32_t valid;           /* valid records found by the scan */
+    uint32_t valid;           /* valid records found by the scan, plus appends until the
+                                 ring is full (a figure for messages) */
     uint8_t buf[EVLOG_SCAN_CHUNK];   /* scan and record scratch */
 };
 
