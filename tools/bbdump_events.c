@@ -33,6 +33,12 @@ static int mem_write(void *ctx, uint64_t off, const void *buf, size_t len)
     return ERR_ACCESS;
 }
 
+static int mem_sync(void *ctx)
+{
+    (void)ctx;
+    return ERR_ACCESS;
+}
+
 static int print_last(const char *path, struct evlog *lg, uint32_t n)
 {
     char line[EVLOG_MESSAGE_MAX + 96];
@@ -79,7 +85,7 @@ static int from_file(const char *path, FILE *f, uint32_t n)
         free(m.data);
         return 1;
     }
-    struct evlog_io io = { &m, mem_read, mem_write };
+    struct evlog_io io = { &m, mem_read, mem_write, mem_sync };
     int rc = evlog_open(&lg, &io, m.size);
     if (rc) {
         fprintf(stderr, "bbdump: %s: not a usable event log: %s\n", path, err_str(rc));

@@ -51,7 +51,9 @@ static int open_log(bool again)
     return 0;
 }
 
-int evlog_write(const char *source, uint32_t event_id, uint32_t level, const char *message)
+/* evlog_write, durable or not. */
+static int write_event(const char *source, uint32_t event_id, uint32_t level,
+                       const char *message, bool durable)
 {
     struct evlog_record r;
     memset(&r, 0, sizeof(r));
@@ -72,13 +74,19 @@ int evlog_write(const char *source, uint32_t event_id, uint32_t level, const cha
         return rc;
     rc = open_log(false);
     if (rc == 0) {
-        rc = evlog_fat_append(&file, &r);
+        rc = evlog_fat_append(&file, &r, durable);
         if (rc == ERR_BAD_STATE && (rc = open_log(true)) == 0)
-            rc = evlog_fat_append(&file, &r);
+            rc = evlog_fat_append(&file, &r, durable);
     }
     if (rc)
-        klog(KLOG_ERR, "eventlog: %s event %u not logged: %s", source, event_id, err_str(rc));
+        klog(rc == ERR_NOT_FOUND ? KLOG_WARN : KLOG_ERR, "eventlog: %s event %u not logged: %s%s",
+             source, event_id, err_str(rc), rc == ERR_NOT_FOUND ? " (no C: volume)" : "");
     return rc;
+}
+
+int evlog_write(const char *source, uint32_t event_id, uint32_t level, const char *message)
+{
+    return write_event(source, event_id, level, message, true);
 }
 
 int evlog_iter_last(struct evlog_iter *it, uint32_t n)
@@ -116,5 +124,7 @@ void evlog_log_boot(void)
     fmt_snprintf(msg, sizeof msg, "The operating system started at system time "
                  "%04u-%02u-%02uT%02u:%02u:%02u.", t.year, t.month, t.day, t.hour, t.minute,
                  t.second);
-    evlog_write("Kernel-General", 12, EVLOG_INFORMATION, msg);
+    /* no cache flush on the boot path: the record is durable at the next one (any later
+     * event, a file closed after writing, reboot, poweroff) */
+    write_event("Kernel-General", 12, EVLOG_INFORMATION, msg, false);
 }

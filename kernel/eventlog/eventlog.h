@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include "lib/evlog/evlog.h"
 
-/* Append one record stamped with the RTC's time. level: EVLOG_CRITICAL..EVLOG_INFORMATION;
+/* Append one record stamped with the RTC's time, durable (the disk's cache flushed) when
+ * this returns 0. level: EVLOG_CRITICAL..EVLOG_INFORMATION;
  * source: 1..31 characters of [A-Za-z0-9 ._-]; message: at most EVLOG_MESSAGE_MAX - 1
  * printable characters. 0, ERR_INVALID_ARGS / ERR_TOO_BIG for bad arguments, or why C:'s
  * log could not be opened or written (ERR_NOT_FOUND when C: is not mounted, ERR_IO...). */
@@ -28,7 +29,8 @@ int evlog_iter_last(struct evlog_iter *it, uint32_t n);
 int evlog_iter_next(struct evlog_iter *it, struct evlog_record *out);
 
 /* Log event 12 (Kernel-General, Information: "The operating system started at system time
- * ..."), as Windows does at every boot. */
+ * ..."), as Windows does at every boot. Written without a cache flush (the boot path does
+ * not wait for one): durable at the disk's next flush. */
 void evlog_log_boot(void);
 
 #endif

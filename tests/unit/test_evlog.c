@@ -34,7 +34,7 @@ static bool same_rec(const struct evlog_record *a, const struct evlog_record *b)
 struct memfile {
     uint8_t *data;
     size_t size;
-    long writes;
+    long writes, syncs;
 };
 
 static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
@@ -53,6 +53,12 @@ static int mem_write(void *ctx, uint64_t off, const void *buf, size_t len)
         return ERR_RANGE;
     memcpy(m->data + off, buf, len);
     m->writes++;
+    return 0;
+}
+
+static int mem_sync(void *ctx)
+{
+    ((struct memfile *)ctx)->syncs++;
     return 0;
 }
 
@@ -158,10 +164,10 @@ static void garbage(void)
         UT_EQ_INT(evlog_record_decode(buf, sizeof buf, &back), ERR_CORRUPT);
     }
     /* a whole file of garbage behind a good header: opens, finds nothing, appends */
-    struct memfile m = { calloc(1, 64 * EVLOG_SLOT), 64 * EVLOG_SLOT, 0 };
+    struct memfile m = { calloc(1, 64 * EVLOG_SLOT), 64 * EVLOG_SLOT, 0, 0 };
     for (size_t j = 0; j < m.size; j++)
         m.data[j] = (uint8_t)rand();
-    struct evlog_io io = { &m, mem_read, mem_write };
+    struct evlog_io io = { &m, mem_read, mem_write, mem_sync };
     UT_EQ_INT(evlog_open(&lg, &io, m.size), ERR_CORRUPT);
     evlog_header_encode(m.data, 63, &t0);
     UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
@@ -176,18 +182,19 @@ static void garbage(void)
 
 static void ring_wraps(void)
 {
-    struct memfile m = { calloc(1, 6 * EVLOG_SLOT + 100), 6 * EVLOG_SLOT + 100, 0 };
-    struct evlog_io io = { &m, mem_read, mem_write };
+    struct memfile m = { calloc(1, 6 * EVLOG_SLOT + 100), 6 * EVLOG_SLOT + 100, 0, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write, mem_sync };
     struct evlog_record r, back;
     UT_EQ_INT(evlog_format(&lg, &io, m.size, &t0), 0);
     UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
     UT_EQ_INT(lg.slots, 5);
     for (uint32_t n = 1; n <= 12; n++) {
         make_rec(&r, n);
-        long before = m.writes;
-        UT_EQ_INT(evlog_append(&lg, &r), 0);
+        long before = m.writes, synced = m.syncs;
+        UT_EQ_INT(evlog_append(&lg, &r, n % 2 == 0), 0);
         UT_EQ_U64(r.seq, n);
         UT_EQ_INT(m.writes - before, 1);   /* one slot, one write */
+        UT_EQ_INT(m.syncs - synced, n % 2 == 0);
     }
     UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
     UT_EQ_U64(lg.last_seq, 12);
@@ -207,14 +214,14 @@ static void ring_wraps(void)
 
 static void torn_slots(void)
 {
-    struct memfile m = { calloc(1, 9 * EVLOG_SLOT), 9 * EVLOG_SLOT, 0 };
-    struct evlog_io io = { &m, mem_read, mem_write };
+    struct memfile m = { calloc(1, 9 * EVLOG_SLOT), 9 * EVLOG_SLOT, 0, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write, mem_sync };
     struct evlog_record r, back;
     UT_EQ_INT(evlog_format(&lg, &io, m.size, &t0), 0);
     UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
     for (uint32_t n = 1; n <= 6; n++) {
         make_rec(&r, n);
-        UT_EQ_INT(evlog_append(&lg, &r), 0);
+        UT_EQ_INT(evlog_append(&lg, &r, true), 0);
     }
     /* record 3 damaged: skipped, the others stay */
     m.data[evlog_slot_of(3, 8) * EVLOG_SLOT + 70] ^= 1;
@@ -226,7 +233,7 @@ static void torn_slots(void)
     UT_EQ_INT(evlog_first_of_last(&lg, 3), 2);   /* 2, 4, 5 */
     /* the next append takes the torn record's number and slot */
     make_rec(&r, 60);
-    UT_EQ_INT(evlog_append(&lg, &r), 0);
+    UT_EQ_INT(evlog_append(&lg, &r, true), 0);
     UT_EQ_U64(r.seq, 6);
     UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
     UT_EQ_U64(lg.last_seq, 6);
@@ -257,7 +264,7 @@ static void on_fat(uint32_t ss)
     UT_EQ_INT(ef.log.slots, 31);
     for (uint32_t n = 1; n <= 40; n++) {
         make_rec(&r, n);
-        UT_EQ_INT(evlog_fat_append(&ef, &r), 0);
+        UT_EQ_INT(evlog_fat_append(&ef, &r, true), 0);
     }
     UT_EQ_INT(fx_unmount(&x), 0);
     UT_ASSERT(fx_fsck(&x));
@@ -266,8 +273,8 @@ static void on_fat(uint32_t ss)
     uint8_t *data = fx_mtype(&x, "/EVENTS/SYSTEM.EVT", &len);
     UT_ASSERT(data != NULL);
     UT_EQ_INT(len, 16384);
-    struct memfile m = { data, len, 0 };
-    struct evlog_io io = { &m, mem_read, mem_write };
+    struct memfile m = { data, len, 0, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write, mem_sync };
     UT_EQ_INT(evlog_open(&lg, &io, len), 0);
     UT_EQ_U64(lg.last_seq, 40);
     /* bbdump events on the copy prints the last two records as the shell does */
@@ -294,7 +301,7 @@ static void on_fat(uint32_t ss)
     UT_EQ_INT(evlog_read(&ef.log, 10, &back), 0);
     make_rec(&r, 10);
     UT_ASSERT(same_rec(&r, &back));
-    UT_EQ_INT(evlog_fat_append(&ef, &r), ERR_ACCESS);
+    UT_EQ_INT(evlog_fat_append(&ef, &r, true), ERR_ACCESS);
     UT_EQ_INT(fat_unlink(x.vol, EVLOG_FAT_PATH), 0);
     UT_EQ_INT(evlog_read(&ef.log, 10, &back), ERR_BAD_STATE);
     UT_EQ_INT(fx_unmount(&x), 0);
@@ -359,7 +366,7 @@ static void reset_at_every_sector(void)
         if (evlog_fat_open(&ef, v, &c.bd, EVLOG_FAT_PATH, 8192, &t0) == 0)
             for (uint32_t n = 1; n <= CUT_RECORDS; n++) {
                 make_rec(&r, n);
-                if (evlog_fat_append(&ef, &r) != 0)
+                if (evlog_fat_append(&ef, &r, true) != 0)
                     break;
                 appended = n;
             }
@@ -401,7 +408,7 @@ static void reset_at_every_sector(void)
     UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 8192, &t0), 0);
     UT_ASSERT(!ef.formatted);
     make_rec(&r, 99);
-    UT_EQ_INT(evlog_fat_append(&ef, &r), 0);
+    UT_EQ_INT(evlog_fat_append(&ef, &r, true), 0);
     UT_EQ_U64(r.seq, CUT_RECORDS + 1);
     UT_EQ_INT(fx_unmount(&x), 0);
     UT_ASSERT(fx_fsck(&x));

@@ -169,8 +169,13 @@ int evlog_format(struct evlog *lg, const struct evlog_io *io, uint64_t file_byte
         if (rc)
             return rc;
     }
+    /* the zeros are on the disk before the header can be */
+    int rc = io->sync(io->ctx);
+    if (rc)
+        return rc;
     evlog_header_encode(lg->buf, (uint32_t)(total - 1), now);
-    return io->write(io->ctx, 0, lg->buf, EVLOG_SLOT);
+    rc = io->write(io->ctx, 0, lg->buf, EVLOG_SLOT);
+    return rc ? rc : io->sync(io->ctx);
 }
 
 int evlog_open(struct evlog *lg, const struct evlog_io *io, uint64_t file_bytes)
@@ -208,7 +213,7 @@ int evlog_open(struct evlog *lg, const struct evlog_io *io, uint64_t file_bytes)
     return 0;
 }
 
-int evlog_append(struct evlog *lg, struct evlog_record *r)
+int evlog_append(struct evlog *lg, struct evlog_record *r, bool durable)
 {
     if (lg->last_seq == UINT64_MAX)
         return ERR_NO_SPACE;
@@ -217,6 +222,8 @@ int evlog_append(struct evlog *lg, struct evlog_record *r)
     if (rc == 0)
         rc = lg->io.write(lg->io.ctx, (uint64_t)evlog_slot_of(r->seq, lg->slots) * EVLOG_SLOT,
                           lg->buf, EVLOG_SLOT);
+    if (rc == 0 && durable)
+        rc = lg->io.sync(lg->io.ctx);
     if (rc)
         return rc;
     if (lg->valid < lg->slots)

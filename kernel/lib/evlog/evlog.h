@@ -61,14 +61,15 @@ struct evlog_record {
     char message[EVLOG_MESSAGE_MAX];
 };
 
-/* Where the log's bytes live: read or write len bytes at byte offset off of the log file.
- * off and len are multiples of EVLOG_SLOT; a write of one slot must reach the disk as one
- * sector write (or several, each a whole 512-byte part of the slot) and be durable when
- * write returns 0 for a log opened for appending. 0 or ERR_*. */
+/* Where the log's bytes live: read or write len bytes at byte offset off of the log file;
+ * off and len are multiples of EVLOG_SLOT. A write of one slot must reach the disk as one
+ * sector write (or several, each a whole 512-byte part of the slot). sync makes every
+ * write so far durable (a cache flush). 0 or ERR_*. */
 struct evlog_io {
     void *ctx;
     int (*read)(void *ctx, uint64_t off, void *buf, size_t len);
     int (*write)(void *ctx, uint64_t off, const void *buf, size_t len);
+    int (*sync)(void *ctx);
 };
 
 /* An open log. Fields are read-only for callers. */
@@ -104,9 +105,9 @@ int evlog_record_decode(const uint8_t *buf, size_t len, struct evlog_record *out
 uint32_t evlog_slot_of(uint64_t seq, uint32_t slots);
 
 /* Write a new, empty log of file_bytes (rounded down to whole slots) through io, using lg's
- * buffer as scratch: every slot zeroed first (the header's first), then the header, so a
- * reset in between leaves a file that evlog_open rejects (ERR_CORRUPT) and that is simply
- * formatted again. ERR_TOO_BIG below EVLOG_MIN_SLOTS record slots or above 2^31 slots. */
+ * buffer as scratch: every slot zeroed (the header's first) and synced, then the header and
+ * a sync, so a reset in between leaves a file that evlog_open rejects (ERR_CORRUPT) and that
+ * is simply formatted again. ERR_TOO_BIG below EVLOG_MIN_SLOTS record slots or above 2^31 slots. */
 int evlog_format(struct evlog *lg, const struct evlog_io *io, uint64_t file_bytes,
                  const struct evlog_time *now);
 /* Open a log of file_bytes: check the header, scan every slot for the highest valid
@@ -114,9 +115,10 @@ int evlog_format(struct evlog *lg, const struct evlog_io *io, uint64_t file_byte
  * or an I/O error. */
 int evlog_open(struct evlog *lg, const struct evlog_io *io, uint64_t file_bytes);
 /* Append r (its seq is set to last_seq + 1 and returned in r->seq), overwriting the oldest
- * record when the ring is full. 0, evlog_check's code, or the write's error (the log's
- * state is unchanged then). */
-int evlog_append(struct evlog *lg, struct evlog_record *r);
+ * record when the ring is full; with durable, synced before returning (else it becomes
+ * durable at the device's next flush). 0, evlog_check's code, or the write's error (the
+ * log's state is unchanged then). */
+int evlog_append(struct evlog *lg, struct evlog_record *r, bool durable);
 /* Read record seq: 0, ERR_NOT_FOUND when its slot holds no valid record with that sequence
  * number (overwritten, torn, or never written), or an I/O error. */
 int evlog_read(struct evlog *lg, uint64_t seq, struct evlog_record *out);

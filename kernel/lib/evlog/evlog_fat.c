@@ -54,7 +54,7 @@ static int xfer(struct evlog_file *ef, uint64_t off, uint8_t *buf, size_t len, b
         buf += chunk;
         len -= chunk;
     }
-    return write ? blockdev_flush(ef->bd) : 0;
+    return 0;
 }
 
 static int io_read(void *ctx, uint64_t off, void *buf, size_t len)
@@ -69,6 +69,12 @@ static int io_write(void *ctx, uint64_t off, const void *buf, size_t len)
     struct evlog_file *ef = ctx;
     int rc = evlog_fat_check(ef);
     return rc ? rc : xfer(ef, off, (uint8_t *)buf, len, true);
+}
+
+static int io_sync(void *ctx)
+{
+    struct evlog_file *ef = ctx;
+    return blockdev_flush(ef->bd);
 }
 
 int evlog_fat_check(struct evlog_file *ef)
@@ -154,7 +160,7 @@ int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *
         rc = load_map(ef, &f);
     if (rc)
         return rc;
-    struct evlog_io io = { ef, io_read, io_write };
+    struct evlog_io io = { ef, io_read, io_write, io_sync };
     if (!ef->formatted)
         rc = evlog_open(&ef->log, &io, ef->size);
     if ((ef->formatted || rc == ERR_CORRUPT) && ef->writable) {
@@ -166,7 +172,7 @@ int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *
     return rc;
 }
 
-int evlog_fat_append(struct evlog_file *ef, struct evlog_record *r)
+int evlog_fat_append(struct evlog_file *ef, struct evlog_record *r, bool durable)
 {
-    return ef->writable ? evlog_append(&ef->log, r) : ERR_ACCESS;
+    return ef->writable ? evlog_append(&ef->log, r, durable) : ERR_ACCESS;
 }

@@ -23,7 +23,7 @@ struct evlog_file {
     struct fat_vol *vol;          /* [I] */
     struct blockdev *bd;          /* the volume's device, the one vol was mounted on [I] */
     char path[EVLOG_FAT_PATH_MAX];/* [I] */
-    bool writable;                /* appends allowed (flushed after every write) [I] */
+    bool writable;                /* appends allowed [I] */
     bool formatted;               /* this open created the file or formatted it anew */
     uint32_t first_cluster;       /* the file's chain and size when opened */
     uint32_t size;
@@ -41,8 +41,9 @@ struct evlog_file {
  * EVLOG_FAT_EXTENTS runs), ERR_NO_SPACE, ERR_IO... */
 int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *bd,
                    const char *path, uint32_t create_bytes, const struct evlog_time *now);
-/* evlog_append through the file (writable opens only: else ERR_ACCESS). */
-int evlog_fat_append(struct evlog_file *ef, struct evlog_record *r);
+/* evlog_append through the file (writable opens only: else ERR_ACCESS); durable: the
+ * device's cache is flushed before returning. */
+int evlog_fat_append(struct evlog_file *ef, struct evlog_record *r, bool durable);
 /* 0 when the path still names the file that was opened, else ERR_BAD_STATE (or the lookup's
  * error). evlog_fat_append checks this itself; readers call it before evlog_read. */
 int evlog_fat_check(struct evlog_file *ef);
