@@ -1,6 +1,7 @@
 /* Unit tests of the event log core (lib/evlog): record and header round trips, every
  * corrupted byte refused, random garbage decoded safely, the ring's wrap-around and torn
- * slots on an in-memory file, and the log on mkfs.fat images: 512- and 4096-byte sectors,
+ * slots on an in-memory file, and the log on mkfs.fat images: 512- and 4096-byte sectors, a
+ * fragmented volume (no contiguous run: the log is a chain of one-cluster runs),
  * and a reset after every single sector write of creation plus forty appends (a device that
  * stops writing mid-call): every record appended before the reset survives, and once the
  * log exists fsck.fat -n finds nothing at all. */
@@ -308,6 +309,49 @@ static void on_fat(uint32_t ss)
     UT_ASSERT(fx_fsck(&x));
 }
 
+/* No contiguous run left: the log is a fragmented chain of zeros, mapped run by run. */
+static void fragmented_volume(void)
+{
+    struct fx x;
+    struct fat_file f;
+    struct fat_info info;
+    struct evlog_record r, back;
+    char name[32];
+    UT_ASSERT(fx_make(&x, "frag.img", 40, 512, "-s 1"));
+    UT_EQ_INT(fx_mount(&x), 0);
+    fat_info(x.vol, &info);
+    UT_EQ_INT(fat_create_contiguous(x.vol, "/fill", (info.free_clusters - 80) * 512, &f), 0);
+    int files = 0, rc;
+    do {   /* one-cluster files until the volume is full (the root grows meanwhile) */
+        snprintf(name, sizeof name, "/a%d", files);
+        rc = fat_create_contiguous(x.vol, name, 512, &f);
+    } while (rc == 0 && ++files < 1000);
+    UT_EQ_INT(rc, ERR_NO_SPACE);
+    UT_ASSERT(files >= 40);
+    for (int i = 1; i < files; i += 2) {
+        snprintf(name, sizeof name, "/a%d", i);
+        UT_EQ_INT(fat_unlink(x.vol, name), 0);
+    }
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 8192, &t0), 0);
+    UT_ASSERT(ef.formatted);
+    UT_EQ_INT(ef.runs, 16);
+    for (uint32_t n = 1; n <= 40; n++) {
+        make_rec(&r, n);
+        UT_EQ_INT(evlog_fat_append(&ef, &r, true), 0);
+    }
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 0, NULL), 0);
+    UT_EQ_U64(ef.log.last_seq, 40);
+    for (uint64_t s = 26; s <= 40; s++) {
+        make_rec(&r, (uint32_t)s);
+        UT_EQ_INT(evlog_read(&ef.log, s, &back), 0);
+        UT_ASSERT(same_rec(&r, &back));
+    }
+    UT_EQ_INT(fx_unmount(&x), 0);
+}
+
 static void fat_512(void) { on_fat(512); }
 static void fat_4096(void) { on_fat(4096); }
 
@@ -422,6 +466,7 @@ static const struct ut_case cases[] = {
     { "torn_slots", torn_slots },
     { "fat_512", fat_512 },
     { "fat_4096", fat_4096 },
+    { "fragmented_volume", fragmented_volume },
     { "reset_at_every_sector", reset_at_every_sector },
 };
 

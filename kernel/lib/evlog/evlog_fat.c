@@ -156,8 +156,8 @@ int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *
         rc = create(ef, create_bytes, &f);
         ef->formatted = rc == 0;
     }
-    if (rc == 0)
-        rc = load_map(ef, &f);
+    if (rc == 0 && (rc = load_map(ef, &f)) != 0 && ef->formatted)
+        fat_unlink(vol, path);   /* too fragmented: leave no file that can never be used */
     if (rc)
         return rc;
     struct evlog_io io = { ef, io_read, io_write, io_sync };

@@ -15,7 +15,7 @@
 
 #define EVLOG_FAT_PATH      "EVENTS\\SYSTEM.EVT"   /* on C: */
 #define EVLOG_FAT_BYTES     (256u * 1024u)          /* default size: 511 records */
-#define EVLOG_FAT_EXTENTS   16u                     /* most cluster runs the file may have */
+#define EVLOG_FAT_EXTENTS   64u                     /* most cluster runs the file may have */
 #define EVLOG_FAT_PATH_MAX  128u
 #define EVLOG_FAT_SECTOR_MAX 4096u                  /* largest sector size handled */
 
