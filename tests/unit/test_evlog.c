@@ -1,7 +1,8 @@
 /* Unit tests of the event log core (lib/evlog): record and header round trips, every
  * corrupted byte refused, random garbage decoded safely, the ring's wrap-around and torn
  * slots on an in-memory file, and the log on mkfs.fat images: 512- and 4096-byte sectors, a
- * fragmented volume (no contiguous run: the log is a chain of one-cluster runs),
+ * fragmented volume (no contiguous run: the log is a chain of one-cluster runs), a junk
+ * SYSTEM.EVT formatted or replaced,
  * and a reset after every single sector write of creation plus forty appends (a device that
  * stops writing mid-call): every record appended before the reset survives, and once the
  * log exists fsck.fat -n finds nothing at all. */
@@ -352,6 +353,39 @@ static void fragmented_volume(void)
     UT_EQ_INT(fx_unmount(&x), 0);
 }
 
+/* A SYSTEM.EVT that is no log: read-only opens refuse it; a writable open formats one of the
+ * log's size in place and replaces one of another size. */
+static void junk_file_replaced(void)
+{
+    struct fx x;
+    struct fat_file f;
+    struct evlog_record r;
+    size_t done;
+    static uint8_t junk[20000];
+    memset(junk, 0xA5, sizeof junk);
+    UT_ASSERT(fx_make(&x, "junk.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(fat_mkdir(x.vol, "EVENTS"), 0);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t len = pass == 0 ? 8192 : sizeof junk;
+        UT_EQ_INT(fat_create(x.vol, EVLOG_FAT_PATH, &f), 0);
+        UT_EQ_INT(fat_write(&f, 0, junk, len, &done), 0);
+        UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 0, NULL), ERR_CORRUPT);
+        UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 8192, &t0), 0);
+        UT_ASSERT(ef.formatted);
+        UT_EQ_INT(ef.size, 8192);
+        UT_EQ_U64(ef.log.last_seq, 0);
+        make_rec(&r, 1);
+        UT_EQ_INT(evlog_fat_append(&ef, &r, true), 0);
+        UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 8192, &t0), 0);
+        UT_ASSERT(!ef.formatted);
+        UT_EQ_U64(ef.log.last_seq, 1);
+        UT_EQ_INT(fat_unlink(x.vol, EVLOG_FAT_PATH), 0);
+    }
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+}
+
 static void fat_512(void) { on_fat(512); }
 static void fat_4096(void) { on_fat(4096); }
 
@@ -467,6 +501,7 @@ static const struct ut_case cases[] = {
     { "fat_512", fat_512 },
     { "fat_4096", fat_4096 },
     { "fragmented_volume", fragmented_volume },
+    { "junk_file_replaced", junk_file_replaced },
     { "reset_at_every_sector", reset_at_every_sector },
 };
 

@@ -122,18 +122,24 @@ static int make_parent(struct fat_vol *vol, const char *path)
     return rc;
 }
 
-static int create(struct evlog_file *ef, uint32_t bytes, struct fat_file *f)
+/* Create the file (its folder too) and map it; a file too fragmented to map is removed
+ * again rather than left unusable. */
+static int create(struct evlog_file *ef, uint32_t bytes)
 {
+    struct fat_file f;
     int rc = make_parent(ef->vol, ef->path);
     if (rc)
         return rc;
-    rc = fat_create_contiguous(ef->vol, ef->path, bytes, f);
+    rc = fat_create_contiguous(ef->vol, ef->path, bytes, &f);
     if (rc == ERR_NO_SPACE) {
         /* no contiguous run left: a chain of zeros, mapped the same way */
-        rc = fat_create(ef->vol, ef->path, f);
-        if (rc == 0 && (rc = fat_truncate(f, bytes)) != 0)
+        rc = fat_create(ef->vol, ef->path, &f);
+        if (rc == 0 && (rc = fat_truncate(&f, bytes)) != 0)
             fat_unlink(ef->vol, ef->path);
     }
+    if (rc == 0 && (rc = load_map(ef, &f)) != 0)
+        fat_unlink(ef->vol, ef->path);
+    ef->formatted = rc == 0;
     return rc;
 }
 
@@ -151,19 +157,22 @@ int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *
     ef->writable = create_bytes != 0;
     memcpy(ef->path, path, plen + 1);
     struct fat_file f;
-    int rc = fat_open(vol, path, &f);
-    if (rc == ERR_NOT_FOUND && ef->writable) {
-        rc = create(ef, create_bytes, &f);
-        ef->formatted = rc == 0;
-    }
-    if (rc == 0 && (rc = load_map(ef, &f)) != 0 && ef->formatted)
-        fat_unlink(vol, path);   /* too fragmented: leave no file that can never be used */
-    if (rc)
-        return rc;
     struct evlog_io io = { ef, io_read, io_write, io_sync };
-    if (!ef->formatted)
+    int rc = fat_open(vol, path, &f);
+    if (rc == 0 && (rc = load_map(ef, &f)) == 0)
         rc = evlog_open(&ef->log, &io, ef->size);
-    if ((ef->formatted || rc == ERR_CORRUPT) && ef->writable) {
+    if (!ef->writable)
+        return rc;
+    if (rc == ERR_CORRUPT && ef->size != create_bytes) {
+        /* not a log, and not of our making (wrong size): replace it */
+        rc = fat_unlink(vol, path);
+        if (rc == 0)
+            rc = ERR_NOT_FOUND;
+    }
+    if (rc == ERR_NOT_FOUND)
+        rc = create(ef, create_bytes);
+    if (rc == ERR_CORRUPT || (rc == 0 && ef->formatted)) {
+        /* created just now, or a header torn while formatting: format (again) */
         ef->formatted = true;
         rc = evlog_format(&ef->log, &io, ef->size, now);
         if (rc == 0)

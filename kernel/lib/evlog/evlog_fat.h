@@ -34,9 +34,10 @@ struct evlog_file {
 };
 
 /* Open the log at path on vol (mounted on bd). With create_bytes > 0 the log may be
- * written: a missing file is created with that size (its parent folder too, one level), and
- * a file whose header is damaged (a reset while it was being formatted) is formatted again;
- * ef->formatted says so. now stamps a new header (unused, may be NULL, when create_bytes
+ * written: a missing file is created with that size (its parent folder too, one level), a
+ * file of that size whose header is damaged (a reset while it was being formatted) is
+ * formatted again, and a file of another size that is no log is replaced; ef->formatted
+ * says a new log was made. now stamps a new header (unused, may be NULL, when create_bytes
  * is 0: then nothing is ever written). 0, or ERR_NOT_FOUND, ERR_CORRUPT, ERR_NOT_SUPPORTED, ERR_TOO_BIG (more than
  * EVLOG_FAT_EXTENTS runs), ERR_NO_SPACE, ERR_IO... */
 int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *bd,
