@@ -173,11 +173,11 @@ $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 # bbdump: links the portable cores (dump format, CRC32C, bug codes, klog ring) and elfutils'
 # libdw for symbols and DWARF lines; tools/bbdump builds it.
 BBDUMP_C := tools/bbdump.c tools/bbdump_mem.c tools/bbdump_sym.c tools/bbdump_analyze.c \
-    tools/bbdump_elf.c tools/bbdump_mini.c
-$(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h $(PORTABLE_C) | $(B)/.deps-ok
+    tools/bbdump_elf.c tools/bbdump_mini.c tools/bbdump_events.c
+$(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOST_CFLAGS) $(BBDUMP_C) $(PORTABLE_C) -ldw -lelf -o $@
+	@$(HOSTCC) $(HOST_CFLAGS) $(BBDUMP_C) $(PORTABLE_C) $(HOSTLIB_C) -ldw -lelf -o $@
 
 $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)

@@ -24,6 +24,7 @@
 #include "config/registry.h"
 #include "shell/shell.h"
 #include "proc/process.h"
+#include "eventlog/eventlog.h"
 #include "klog.h"
 #include "version.h"
 #include "err.h"
@@ -117,6 +118,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     struct dump_settings ds;
     dump_settings_load(&ds);
     dump_stack_init(&ds);
+    evlog_log_boot();
     proc_run_boot_programs();
 
     uint64_t ns = timer_ns();

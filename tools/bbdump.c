@@ -38,7 +38,11 @@ static void usage(FILE *to)
             "                                 build/blackbox.elf; --force: build-id mismatch)\n"
             "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
             "       bbdump mini DUMP -o OUT   small dump (minidump) made from a complete or\n"
-            "                                 bitmap dump\n");
+            "                                 bitmap dump\n"
+
+            "       bbdump events IMAGE|FILE [N]\n"
+            "                                 the system event log (last N records, default\n"
+            "                                 all) of a disk image or a copy of SYSTEM.EVT\n");
 }
 
 int die(const struct dumpfile *d, const char *fmt, ...)
@@ -302,6 +306,16 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "events")) {
+        uint64_t n = 0;
+        if (argc > 4 || (argc == 4 && (parse_u64(argv[3], &n) || n == 0 || n > UINT32_MAX))) {
+            if (argc == 4)
+                fprintf(stderr, "%s: '%s' is not a record count\n", prog, argv[3]);
+            usage(stderr);
+            return 2;
+        }
+        return cmd_events(argv[2], (uint32_t)n);
+    }
     if (!strcmp(cmd, "info") || !strcmp(cmd, "check")) {
         if (argc != 3) {
             usage(stderr);

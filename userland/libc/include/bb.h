@@ -46,6 +46,10 @@ int volinfo(const char *path, struct sys_volinfo *out);
 int dump_query(struct sys_dump_info *out);
 int dump_control(unsigned op);
 
+/* Append a record to the system event log (SYS_EVENT_WRITE): level 1 critical, 2 error,
+ * 3 warning, 4 information. 0 once it is on disk, or an ERR_* code. */
+int event_write(const char *source, uint32_t event_id, uint32_t level, const char *message);
+
 /* Formatted output (kernel/lib/fmt.h conversions) to the console or a descriptor. Return
  * the number of bytes written or an ERR_* code. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
