@@ -423,7 +423,9 @@ static int64_t sys_dump_control(uint64_t op)
 }
 
 _Static_assert(SYS_EVENT_SOURCE_MAX == EVLOG_SOURCE_MAX &&
-               SYS_EVENT_MESSAGE_MAX == EVLOG_MESSAGE_MAX, "event log limits");
+               SYS_EVENT_MESSAGE_MAX == EVLOG_MESSAGE_MAX &&
+               SYS_EVENT_ERROR == EVLOG_ERROR && SYS_EVENT_WARNING == EVLOG_WARNING,
+               "event log limits and levels");
 
 /* SYS_EVENT_WRITE: both strings copied in, the rest checked by the event log. */
 static int64_t sys_event_write(const struct syscall_args *a)

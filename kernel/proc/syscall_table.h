@@ -51,6 +51,10 @@
  * the call returns 0. */
 #define SYS_EVENT_SOURCE_MAX  32
 #define SYS_EVENT_MESSAGE_MAX 448
+#define SYS_EVENT_CRITICAL    1   /* levels */
+#define SYS_EVENT_ERROR       2
+#define SYS_EVENT_WARNING     3
+#define SYS_EVENT_INFORMATION 4
 
 /* File descriptors 1 and 2 are the console (write only) in every process; files and
  * directories get 3 and up. At most SYS_FD_MAX descriptors per process. */

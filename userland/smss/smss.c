@@ -8,6 +8,8 @@
 #include "crashdump.h"
 #include "dump/recovery/dump_names.h"
 
+#define SMSS_EVENT_DISCARDED 1100u   /* event id: a dump in the target failed its check */
+
 static char final_path[SYS_PATH_MAX];
 
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -95,6 +97,11 @@ static void discard(const struct sys_dump_info *di, int rc, const struct dump_ve
     char why[120];
     crash_verify_text(rc, v, why, sizeof why);
     note("the dump in %s is not valid (%s): discarded", di->target, why);
+    char msg[SYS_EVENT_MESSAGE_MAX];
+    snprintf(msg, sizeof msg, "The crash dump in %s is not valid and was discarded: %s.",
+             di->target, why);
+    if ((rc = event_write("smss", SMSS_EVENT_DISCARDED, SYS_EVENT_ERROR, msg)) != 0)
+        note("event not logged: %s", err_str(rc));
     if (dump_control(SYS_DUMP_PROTECT) == 0 && (rc = crash_mark_cleared(di->target)) != 0)
         note("cannot clear %s: %s", di->target, err_str(rc));
 }

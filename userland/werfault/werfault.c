@@ -105,6 +105,29 @@ static void place_dump(struct crash *c)
     snprintf(c->saved, sizeof c->saved, "%s", c->final);
 }
 
+void wer_event(uint32_t id, uint32_t level, const char *msg)
+{
+    int rc = event_write("BugCheck", id, level, msg);
+    if (rc)
+        wer_note("event %u not logged: %s", id, err_str(rc));
+}
+
+/* Event 1001, source BugCheck, as Windows words it. */
+static void log_bugcheck(const struct crash *c)
+{
+    char msg[SYS_EVENT_MESSAGE_MAX], where[SYS_PATH_MAX + 64];
+    if (c->saved[0])
+        snprintf(where, sizeof where, "A dump was saved in: %s.", c->saved);
+    else
+        snprintf(where, sizeof where, "The dump was not kept: %s.", c->why_not);
+    snprintf(msg, sizeof msg, "The computer has rebooted from a bugcheck. The bugcheck was: "
+             "0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx). %s Minidump: %s. Dump #%lu.", c->code,
+             (unsigned long)c->param[0], (unsigned long)c->param[1], (unsigned long)c->param[2],
+             (unsigned long)c->param[3], where, c->minidump[0] ? c->minidump : "none",
+             (unsigned long)c->seq);
+    wer_event(1001, SYS_EVENT_ERROR, msg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3 || strcmp(argv[1], "-k") != 0 || strcmp(argv[2], "-c") != 0) {
@@ -159,8 +182,16 @@ int main(int argc, char **argv)
         else if (rc < 0)
             wer_note("retention not applied: %s", err_str(rc));
     }
+    if (rule && !c.saved[0]) {
+        char msg[SYS_EVENT_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "The dump file at location: %s was deleted: %s.", c.final,
+                 c.why_not);
+        wer_event(1018, SYS_EVENT_WARNING, msg);
+    }
     /* 4. MinidumpsCount */
     wer_prune_minidumps(&c);
+    /* 5. event 1001: what happened and where the dump is */
+    log_bugcheck(&c);
     /* done: the dump recovered, the temporary file and MachineCrash gone */
     if (c.saved[0] && (rc = crash_mark_cleared(c.saved)) != 0)
         wer_note("cannot mark %s recovered: %s", c.saved, err_str(rc));

@@ -22,6 +22,8 @@ struct crash {
 };
 
 void wer_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An event of source BugCheck in the system event log (a failure is only noted). */
+void wer_event(uint32_t id, uint32_t level, const char *msg);
 
 /* Copy the dump's first `total` bytes from src to dst (created or emptied): the data first,
  * the header last, then the copy is checked completely. 0 or ERR_*. */
