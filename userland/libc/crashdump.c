@@ -100,13 +100,20 @@ int crash_header(const char *path, struct dump_layout *l)
     int fd = open(path, SYS_O_READ);
     if (fd < 0)
         return fd;
-    rc = fd_read(&fd, 0, crash_scratch, DUMP_HEADER_SIZE);
+    size_t have = DUMP_HEADER_SIZE;
+    rc = fd_read(&fd, 0, crash_scratch, have);
+    while (rc == 0) {
+        rc = dump_validate(crash_scratch, have, st.size, l);
+        if (rc != ERR_RANGE || l->problem != DUMP_P_NEED_MORE)
+            break;
+        if (l->prefix > sizeof crash_scratch || l->prefix <= have) {
+            rc = ERR_TOO_BIG;
+            break;
+        }
+        rc = fd_read(&fd, have, crash_scratch + have, (size_t)(l->prefix - have));
+        have = (size_t)l->prefix;
+    }
     close(fd);
-    if (rc)
-        return rc;
-    rc = dump_validate(crash_scratch, DUMP_HEADER_SIZE, st.size, l);
-    if (rc == ERR_RANGE && l->problem == DUMP_P_NEED_MORE)
-        rc = 0;     /* the header is good; the rest is checked by crash_verify */
     return rc;
 }
 

@@ -32,8 +32,9 @@ extern uint8_t crash_scratch[CRASH_SCRATCH_BYTES];
  * else the error with *v saying what (see dump_verify.h). The header is left in
  * crash_scratch. ERR_NOT_FOUND when the file is missing. */
 int crash_verify(const char *path, struct dump_verify *v);
-/* Read the header of `path` into crash_scratch and validate it alone (no data CRCs): 0 when
- * it describes a valid dump (whatever the file's size), with *l filled. */
+/* Read the header of `path` (and the bitmap or minidump directory after it) into
+ * crash_scratch and validate them (no data CRCs): 0 when they describe a valid dump that fits
+ * the file, with *l filled. */
 int crash_header(const char *path, struct dump_layout *l);
 /* Set DUMP_BB_CLEARED in the dump at path (one sector rewritten in place: a reset leaves
  * the old or the new flags). 0 or ERR_*. */
