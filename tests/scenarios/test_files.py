@@ -38,6 +38,7 @@ FSCK_TOLERATED = [
     r"FATs differ but appear to be intact\.",
     r"Using first FAT\.",
     r"Free cluster summary wrong \(\d+ vs\. really \d+\)",
+    r"Free cluster summary uninitialized \(should be \d+\)",   # FSInfo "unknown": legal
     r"Auto-correcting\.",
     r"/.*",                                            # a file named by the next lines
     r"File size is (\d+) bytes, cluster chain length is > \1 bytes\.",
