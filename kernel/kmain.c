@@ -11,6 +11,7 @@
 #include "arch/acpi.h"
 #include "arch/cpu.h"
 #include "console/console.h"
+#include "console/com2.h"
 #include "mm/pfn.h"
 #include "mm/paging.h"
 #include "mm/layout.h"
@@ -116,6 +117,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     struct dump_settings ds;
     dump_settings_load(&ds);
     dump_stack_init(&ds);
+    com2_init();
 
     uint64_t ns = timer_ns();
     klog(KLOG_NOTICE, "boot: shell ready %lu us after kernel entry", (unsigned long)(ns / 1000u));

@@ -35,7 +35,10 @@
 #define SYS_REG_SET_SZ   18  /* (const char *key, const char *name, const char *value) 0      */
 #define SYS_REG_DELETE   19  /* (const char *key, const char *name)        0                  */
 #define SYS_REG_VOLATILE 20  /* (const char *key): create a volatile key   0                  */
-#define SYS_COUNT        21
+#define SYS_COM2_WRITE   22  /* (const void *buf, size_t len): to the report channel  bytes */
+#define SYS_COM2_READ    23  /* (void *buf, size_t len, uint32_t timeout_ms)  bytes, 0 = none
+                                waited for; ERR_NOT_FOUND: no COM2. See console/com2.h  */
+#define SYS_COUNT        24
 
 /* File descriptors 1 and 2 are the console (write only) in every process; files and
  * directories get 3 and up. At most SYS_FD_MAX descriptors per process. */
