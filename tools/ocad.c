@@ -67,7 +67,8 @@ static void usage(FILE *to)
 static const struct kernel *kernel_for(const struct server *s, const struct dump_report_info *in)
 {
     for (int i = 0; i < s->nk; i++)
-        if (s->k[i].id_len == in->build_id_len && !memcmp(s->k[i].id, in->build_id, in->build_id_len))
+        if (s->k[i].id_len == in->build_id_len &&
+            !memcmp(s->k[i].id, in->build_id, in->build_id_len))
             return &s->k[i];
     return NULL;
 }

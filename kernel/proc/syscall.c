@@ -293,7 +293,8 @@ static int64_t sys_com2(uint64_t nr, uint64_t buf, uint64_t len, uint64_t timeou
         return rc;
     if (nr == SYS_COM2_WRITE)
         return com2_write((const void *)buf, len);
-    return com2_read((void *)buf, len, (uint32_t)(timeout_ms > UINT32_MAX ? UINT32_MAX : timeout_ms));
+    uint32_t ms = timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms;
+    return com2_read((void *)buf, len, ms);
 }
 
 static int64_t sys_time(uint64_t out)

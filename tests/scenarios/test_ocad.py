@@ -1,0 +1,211 @@
+"""Crash reports end to end: small dumps of three crash kinds become report files
+(`bbdump report`), are queued in C:\\REPORTS\\QUEUE with mtools, and `run wersend` delivers
+them over COM2 to `tools/ocad serve`, which buckets them by STOP code + faulting function:
+three kinds, three buckets, the queue emptied, a re-sent report counted once. A boot without
+a collector (no COM2, then COM2 with nobody listening) leaves the queue intact and a later boot
+with the collector delivers it. The collector itself is also fed garbage, damaged frames and
+a report with a broken minidump over its socket."""
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import time
+
+import pytest
+
+from machine import Machine, ROOT
+from test_dump import bbdump, crash_and_collect, pagefile, system_disk
+
+OCAD = os.path.join(ROOT, "tools", "ocad")
+ELF = os.path.join(ROOT, "build", "blackbox.elf")
+KINDS = [("manual", "0xE2_crash_manual"), ("null", "0x50_crash_null"),
+         ("div0", "0x7F_crash_div0")]
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def frame(report):
+    head = b"\xbbRPT" + struct.pack("<I", len(report))
+    return head + struct.pack("<I", crc32c(head)) + report
+
+
+class Collector:
+    """`ocad serve` in the background; its stdout lines are read with a timeout."""
+
+    def __init__(self, workdir, name="ocad"):
+        self.sock = os.path.join(str(workdir), name + ".sock")
+        self.db = os.path.join(str(workdir), name + ".db")
+        self.log_path = os.path.join(str(workdir), name + ".log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(["timeout", "900", OCAD, "serve", self.sock, self.db,
+                                      "--kernel", ELF], stdout=self.log,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.wait_for("listening on")
+
+    def text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_for(self, pattern, count=1, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(re.findall(pattern, self.text(), re.M)) >= count:
+                return
+            assert self.proc.poll() is None, self.text()
+            time.sleep(0.2)
+        raise AssertionError(f"ocad never said {pattern!r} x{count}:\n{self.text()}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)     # `timeout` passes it on to ocad
+            self.proc.wait(timeout=30)
+        self.log.close()
+        return self.proc.returncode
+
+
+def ocad_report(db):
+    r = subprocess.run([OCAD, "report", db], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def buckets(text):
+    """{bucket: count} from `ocad report`."""
+    return {b: int(n) for b, n in re.findall(r"^BUCKET (\S+)\n  count:\s+(\d+)$", text, re.M)}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """One report file per crash kind, made from real small dumps: [(kind, bucket, path)]."""
+    out = []
+    for kind, bucket in KINDS:
+        d = tmp_path_factory.mktemp("crash-" + kind)
+        c = system_disk(d, 3)
+        crash_and_collect(d, c, kind)
+        path = str(d / (kind + ".bbr"))
+        assert "report " in bbdump("report", pagefile(c, d), "-o", path).stdout
+        out.append((kind, bucket, path))
+    return out
+
+
+def queue_disk(tmp_path, files):
+    """A system disk whose C:\\REPORTS\\QUEUE holds `files` ({name: host path})."""
+    c = system_disk(tmp_path)
+    subprocess.run(["mmd", "-i", c.target, "::/REPORTS", "::/REPORTS/QUEUE"], check=True)
+    for name, path in files.items():
+        subprocess.run(["mcopy", "-i", c.target, path, "::/REPORTS/QUEUE/" + name], check=True)
+    return c
+
+
+def queued(c):
+    out = subprocess.run(["mdir", "-b", "-i", c.target, "::/REPORTS/QUEUE"],
+                         capture_output=True, text=True, check=True).stdout
+    return sorted(os.path.basename(l.strip()).upper() for l in out.splitlines() if l.strip())
+
+
+def boot_and_send(tmp_path, c, com2, log_name):
+    """Boots, runs wersend, powers off; returns what wersend printed."""
+    m = Machine(tmp_path, system=c.path, com2=com2, log_name=log_name)
+    try:
+        m.wait_prompt()
+        out = m.cmd("run wersend", timeout=300)
+        m.send("poweroff\r")
+        assert m.wait_exit(timeout=60) == 0
+    finally:
+        m.close()
+    return out
+
+
+def test_three_crash_kinds_three_buckets(tmp_path, reports):
+    files = {f"R{i + 1}.BBR": p for i, (_, _, p) in enumerate(reports)}
+    files["R4.BBR"] = reports[0][2]                   # the first one again: a duplicate
+    c = queue_disk(tmp_path, files)
+    col = Collector(tmp_path)
+    try:
+        out = boot_and_send(tmp_path, c, col.sock, "serial.log")
+        assert len(re.findall(r"^wersend: R\d\.BBR: report [0-9a-f]{16} \(STOP 0x[0-9A-F]{8}, "
+                              r"\d+ bytes\) delivered$", out, re.M)) == 4, out
+        assert "wersend: 4 delivered, 0 still queued" in out, out
+        col.wait_for(r"stored$", count=3)
+        col.wait_for("already stored, acknowledged again")
+    finally:
+        assert col.stop() == 0
+    assert "stopped by signal 15: 3 stored, 1 duplicates, 0 dropped" in col.text(), col.text()
+    assert not os.path.exists(col.sock)
+    assert queued(c) == []
+    text = ocad_report(col.db)
+    assert "3 reports in 3 buckets" in text, text
+    assert buckets(text) == {b: 1 for _, b, _ in reports}, text
+    for kind, bucket, _ in reports:
+        block = text.split("BUCKET " + bucket)[1].split("BUCKET ")[0]
+        assert re.search(r"first seen:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", block), block
+        assert re.search(r"last seen:\s+\d{4}-\d\d-\d\dT", block), block
+        assert f"function crash_{kind} at 0xffffffff8" in block, block
+        assert re.search(r"minidump \d+ bytes", block), block
+
+
+def test_queued_report_waits_for_the_collector(tmp_path, reports):
+    """No COM2, then COM2 with no collector: the queue stays; then one listens: delivered."""
+    c = queue_disk(tmp_path, {"A.BBR": reports[1][2], "B.BBR": reports[2][2]})
+    out = boot_and_send(tmp_path, c, None, "serial-nocom2.log")
+    assert "no report channel (COM2 absent)" in out and "0 delivered, 2 still queued" in out, out
+    assert queued(c) == ["A.BBR", "B.BBR"]
+
+    sock = str(tmp_path / "ocad.sock")             # nobody listens here yet
+    out = boot_and_send(tmp_path, c, sock, "serial-down.log")
+    assert re.search(r"^wersend: A\.BBR: report [0-9a-f]{16} not acknowledged \(timed out\)",
+                     out, re.M), out
+    assert "0 delivered, 2 still queued" in out, out
+    assert queued(c) == ["A.BBR", "B.BBR"]
+
+    col = Collector(tmp_path)
+    try:
+        out = boot_and_send(tmp_path, c, col.sock, "serial-up.log")
+        assert "2 delivered, 0 still queued" in out, out
+    finally:
+        assert col.stop() == 0
+    assert queued(c) == []
+    assert buckets(ocad_report(col.db)) == {reports[1][1]: 1, reports[2][1]: 1}
+
+
+def test_collector_resyncs_and_refuses_bad_reports(tmp_path, reports):
+    """Over the socket directly: garbage, a frame whose report CRC fails, a report whose
+    minidump is broken (NAK), then good frames (ACK after the commit, duplicates once)."""
+    good = open(reports[0][2], "rb").read()
+    report_id = struct.unpack_from("<Q", good, 0x10)[0]
+    damaged = bytearray(good)
+    damaged[200] ^= 0xFF                                # in the minidump: report CRC fails
+    broken = bytearray(good)
+    broken[128 + 0x38] ^= 1                             # dump header changed, report CRC fixed
+    struct.pack_into("<I", broken, 0x7C, 0)
+    struct.pack_into("<I", broken, 0x7C, crc32c(bytes(broken)))
+    col = Collector(tmp_path)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(30)
+            s.connect(col.sock)
+            s.sendall(b"\xbbRP garbage \xbbRPT\x05\x00\x00\x00junk" + frame(bytes(damaged)))
+            s.sendall(frame(bytes(broken)) + b"noise" + frame(good) + frame(good))
+            lines = b""
+            while lines.count(b"\n") < 3:
+                chunk = s.recv(4096)
+                assert chunk, lines
+                lines += chunk
+        want = [f"NAK {report_id:016x} the minidump is invalid: header CRC mismatch",
+                f"ACK {report_id:016x}", f"ACK {report_id:016x}"]
+        assert lines.decode().splitlines() == want, lines
+        col.wait_for("already stored")
+    finally:
+        assert col.stop() == 0
+    log = col.text()
+    assert "dropped: CRC mismatch" in log and "noise skipped" in log, log
+    assert buckets(ocad_report(col.db)) == {reports[0][1]: 1}
