@@ -98,16 +98,27 @@ def reports(tmp_path_factory):
 
 
 def queue_disk(tmp_path, files):
-    """A system disk whose C:\\REPORTS\\QUEUE holds `files` ({name: host path})."""
+    """A system disk whose C:\\REPORTS\\QUEUE holds `files` ({name: bytes}), queued in that
+    order: each file's time is 10 s after the previous one's (wersend sends oldest first)."""
     c = system_disk(tmp_path)
     subprocess.run(["mmd", "-i", c.target, "::/REPORTS", "::/REPORTS/QUEUE"], check=True)
-    for name, path in files.items():
-        subprocess.run(["mcopy", "-i", c.target, path, "::/REPORTS/QUEUE/" + name], check=True)
+    stamp = time.time() - 3600
+    for i, (name, data) in enumerate(files.items()):
+        src = tmp_path / ("queue-" + name)
+        src.write_bytes(data)
+        os.utime(src, (stamp + 10 * i, stamp + 10 * i))
+        subprocess.run(["mcopy", "-m", "-i", c.target, str(src), "::/REPORTS/QUEUE/" + name],
+                       check=True)
     return c
 
 
-def queued(c):
-    out = subprocess.run(["mdir", "-b", "-i", c.target, "::/REPORTS/QUEUE"],
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def queued(c, folder="QUEUE"):
+    out = subprocess.run(["mdir", "-b", "-i", c.target, "::/REPORTS/" + folder],
                          capture_output=True, text=True, check=True).stdout
     return sorted(os.path.basename(l.strip()).upper() for l in out.splitlines() if l.strip())
 
@@ -126,8 +137,8 @@ def boot_and_send(tmp_path, c, com2, log_name):
 
 
 def test_three_crash_kinds_three_buckets(tmp_path, reports):
-    files = {f"R{i + 1}.BBR": p for i, (_, _, p) in enumerate(reports)}
-    files["R4.BBR"] = reports[0][2]                   # the first one again: a duplicate
+    files = {f"R{3 - i}.BBR": read(p) for i, (_, _, p) in enumerate(reports)}
+    files["R0.BBR"] = read(reports[0][2])             # the first one again: a duplicate
     c = queue_disk(tmp_path, files)
     col = Collector(tmp_path)
     try:
@@ -135,6 +146,8 @@ def test_three_crash_kinds_three_buckets(tmp_path, reports):
         assert len(re.findall(r"^wersend: R\d\.BBR: report [0-9a-f]{16} \(STOP 0x[0-9A-F]{8}, "
                               r"\d+ bytes\) delivered$", out, re.M)) == 4, out
         assert "wersend: 4 delivered, 0 still queued" in out, out
+        order = re.findall(r"^wersend: (R\d)\.BBR", out, re.M)
+        assert order == ["R3", "R2", "R1", "R0"], out     # oldest first, not by name
         col.wait_for(r"stored$", count=3)
         col.wait_for("already stored, acknowledged again")
     finally:
@@ -154,18 +167,24 @@ def test_three_crash_kinds_three_buckets(tmp_path, reports):
 
 
 def test_queued_report_waits_for_the_collector(tmp_path, reports):
-    """No COM2, then COM2 with no collector: the queue stays; then one listens: delivered."""
-    c = queue_disk(tmp_path, {"A.BBR": reports[1][2], "B.BBR": reports[2][2]})
+    """No COM2, then COM2 with no collector: the queue stays; then one listens: delivered.
+    A file that is no report is moved aside, one still being written (*.TMP) is left."""
+    c = queue_disk(tmp_path, {"JUNK.BBR": b"not a report\n" * 20, "A.BBR": read(reports[1][2]),
+                              "B.BBR": read(reports[2][2]), "C.TMP": read(reports[0][2])[:999]})
     out = boot_and_send(tmp_path, c, None, "serial-nocom2.log")
-    assert "no report channel (COM2 absent)" in out and "0 delivered, 2 still queued" in out, out
-    assert queued(c) == ["A.BBR", "B.BBR"]
+    assert "wersend: JUNK.BBR: not a valid report (not a crash report (no BBREPORT magic))" \
+        in out and "wersend: JUNK.BBR: moved to C:\\REPORTS\\BAD" in out, out
+    assert "A.BBR: no report channel (COM2 absent)" in out, out
+    assert "0 delivered, 2 still queued" in out, out
+    assert queued(c) == ["A.BBR", "B.BBR", "C.TMP"]
+    assert queued(c, "BAD") == ["JUNK.BBR"]
 
     sock = str(tmp_path / "ocad.sock")             # nobody listens here yet
     out = boot_and_send(tmp_path, c, sock, "serial-down.log")
     assert re.search(r"^wersend: A\.BBR: report [0-9a-f]{16} not acknowledged \(timed out\)",
                      out, re.M), out
     assert "0 delivered, 2 still queued" in out, out
-    assert queued(c) == ["A.BBR", "B.BBR"]
+    assert queued(c) == ["A.BBR", "B.BBR", "C.TMP"]
 
     col = Collector(tmp_path)
     try:
@@ -173,14 +192,14 @@ def test_queued_report_waits_for_the_collector(tmp_path, reports):
         assert "2 delivered, 0 still queued" in out, out
     finally:
         assert col.stop() == 0
-    assert queued(c) == []
+    assert queued(c) == ["C.TMP"]
     assert buckets(ocad_report(col.db)) == {reports[1][1]: 1, reports[2][1]: 1}
 
 
 def test_collector_resyncs_and_refuses_bad_reports(tmp_path, reports):
     """Over the socket directly: garbage, a frame whose report CRC fails, a report whose
     minidump is broken (NAK), then good frames (ACK after the commit, duplicates once)."""
-    good = open(reports[0][2], "rb").read()
+    good = read(reports[0][2])
     report_id = struct.unpack_from("<Q", good, 0x10)[0]
     damaged = bytearray(good)
     damaged[200] ^= 0xFF                                # in the minidump: report CRC fails

@@ -2,7 +2,8 @@
  * COM2 (protocol in dump/recovery/dump_report.h), oldest first. A report is deleted only
  * after the collector's ACK naming its id; the first report not acknowledged in time stops
  * the run and it and the rest stay queued for a later boot. A file that is not a valid
- * report is moved to C:\REPORTS\BAD\ so it cannot block the queue. One line per report.
+ * report is moved to C:\REPORTS\BAD\ so it cannot block the queue; *.TMP files (a report
+ * still being written) are left alone. One line per report.
  * Exit code: 0 when the queue is empty at the end, 1 when reports stay queued. */
 #include "bb.h"
 #include "dump/recovery/dump_report.h"
@@ -20,6 +21,15 @@ struct entry {
 static struct entry queue[MAX_QUEUED];
 static uint8_t report[DUMP_REPORT_MAX];
 
+static bool is_tmp(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 4 || name[n - 4] != '.')
+        return false;
+    const char *e = name + n - 3;
+    return (e[0] | 0x20) == 't' && (e[1] | 0x20) == 'm' && (e[2] | 0x20) == 'p';
+}
+
 static void path_of(char *out, const char *dir, const char *name)
 {
     snprintf(out, SYS_PATH_MAX, "%s\\%s", dir, name);
@@ -34,7 +44,8 @@ static int list_queue(void)
     static struct sys_dirent e;
     int n = 0, rc;
     while ((rc = readdir(fd, &e)) == 1 && n < MAX_QUEUED) {
-        if ((e.attr & SYS_ATTR_DIR) || strlen(e.name) + sizeof QUEUE_DIR + 1 > SYS_PATH_MAX)
+        if ((e.attr & SYS_ATTR_DIR) || is_tmp(e.name) ||
+            strlen(e.name) + sizeof QUEUE_DIR + 1 > SYS_PATH_MAX)
             continue;
         char path[SYS_PATH_MAX];
         struct sys_stat st;
