@@ -35,9 +35,11 @@
 #define SYS_REG_SET_SZ   18  /* (const char *key, const char *name, const char *value) 0      */
 #define SYS_REG_DELETE   19  /* (const char *key, const char *name)        0                  */
 #define SYS_REG_VOLATILE 20  /* (const char *key): create a volatile key   0                  */
-#define SYS_COM2_WRITE   22  /* (const void *buf, size_t len): to the report channel  bytes */
-#define SYS_COM2_READ    23  /* (void *buf, size_t len, uint32_t timeout_ms)  bytes, 0 = none
-                                waited for; ERR_NOT_FOUND: no COM2. See console/com2.h  */
+#define SYS_COM2_WRITE   22  /* (const void *buf, size_t len)              bytes sent         */
+#define SYS_COM2_READ    23  /* (void *buf, size_t len, uint32_t timeout_ms) bytes, 0 = none */
+/* SYS_COM2_*: the crash-report channel (console/com2.h). A write never hangs (a stalled UART
+ * gives fewer bytes, or ERR_TIMED_OUT); a read waits at most timeout_ms (capped at 10 s) for
+ * a first byte. ERR_NOT_FOUND: the machine has no COM2. */
 #define SYS_COUNT        24
 
 /* File descriptors 1 and 2 are the console (write only) in every process; files and
