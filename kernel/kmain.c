@@ -20,6 +20,7 @@
 #include "drivers/nvme/nvme_pci.h"
 #include "block/volume.h"
 #include "dump/stack/dump_stack.h"
+#include "proc/boot_programs.h"
 #include "bugcheck/bugcheck.h"
 #include "config/registry.h"
 #include "shell/shell.h"
@@ -118,6 +119,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     dump_settings_load(&ds);
     dump_stack_init(&ds);
     com2_init();
+    proc_run_boot_programs();
 
     uint64_t ns = timer_ns();
     klog(KLOG_NOTICE, "boot: shell ready %lu us after kernel entry", (unsigned long)(ns / 1000u));

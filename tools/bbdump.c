@@ -1,8 +1,9 @@
 /* bbdump: the host tool for Blackbox crash dumps. `info` prints the header, `check`
  * validates the header and every data chunk's CRC32C, `read` prints the bytes of physical
  * memory at an address, `analyze` explains the crash (bbdump_analyze.c), `elf` writes a core
- * file for gdb (bbdump_elf.c), `report` a crash-report file (bbdump_report.c). Links the
- * dump format core (dump/); never re-implements it. The file is mapped read-only
+ * file for gdb (bbdump_elf.c), `mini` converts it to a small dump (bbdump_mini.c), `report`
+ * makes a crash-report file of a small dump (bbdump_report.c). Links the dump format and
+ * conversion cores (dump/); never re-implements them. The file is mapped read-only
  * (bbdump_file.c): malformed input never causes a huge allocation or a crash. */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +33,8 @@ static void usage(FILE *to)
             "                                 explain the crash like !analyze -v (default ELF:\n"
             "                                 build/blackbox.elf; --force: build-id mismatch)\n"
             "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
+            "       bbdump mini DUMP -o OUT   small dump (minidump) made from a complete or\n"
+            "                                 bitmap dump\n"
             "       bbdump report DUMP -o FILE\n"
             "                                 crash-report file of a small dump (for\n"
             "                                 C:\\REPORTS\\QUEUE\\ or the collector ocad)\n");
@@ -71,8 +74,9 @@ static const char *fallback_name(unsigned f)
 static void print_flags(uint32_t f)
 {
     printf("%-22s0x%x", "flags:", f);
-    static const char *const names[] = { "VALID", "COMPLETE", "CLEARED", "FALLBACK" };
-    for (unsigned i = 0; i < 4; i++)
+    static const char *const names[] = { "VALID", "COMPLETE", "CLEARED", "FALLBACK",
+                                         "CONVERTED" };
+    for (unsigned i = 0; i < 5; i++)
         if (f & (1u << i))
             printf(" %s", names[i]);
     printf("\n");
@@ -288,14 +292,17 @@ int main(int argc, char **argv)
         if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = cmd_analyze(&d, elf, force);
-    } else if (!strcmp(cmd, "elf") || !strcmp(cmd, "report")) {
+    } else if (!strcmp(cmd, "elf") || !strcmp(cmd, "mini") || !strcmp(cmd, "report")) {
         if (argc != 5 || strcmp(argv[3], "-o") != 0) {
             usage(stderr);
             return 2;
         }
         if (dumpfile_open(&d, argv[2]))
             return 1;
-        rc = !strcmp(cmd, "elf") ? cmd_elf(&d, argv[4]) : cmd_report(&d, argv[4]);
+        if (!strcmp(cmd, "elf"))
+            rc = cmd_elf(&d, argv[4]);
+        else
+            rc = !strcmp(cmd, "mini") ? cmd_mini(&d, argv[4]) : cmd_report(&d, argv[4]);
     } else {
         fprintf(stderr, "%s: unknown command %s\n", tool_name, cmd);
         usage(stderr);

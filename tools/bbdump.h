@@ -2,7 +2,7 @@
  * dump file and its one-line errors (bbdump_file.c), the dump's memory seen by physical and
  * kernel virtual address (bbdump_mem.c), the kernel ELF's symbols and DWARF lines
  * (bbdump_sym.c), the frame-pointer stack and bucket id (bbdump_stack.c), and bbdump's
- * commands. */
+ * commands (analyze, elf, mini, report). */
 #ifndef BB_TOOLS_BBDUMP_H
 #define BB_TOOLS_BBDUMP_H
 
@@ -106,6 +106,8 @@ void bucket_id(char *out, size_t cap, uint32_t code, const char *function);
 
 int cmd_analyze(struct dumpfile *d, const char *elf, bool force);
 int cmd_elf(struct dumpfile *d, const char *out);
+/* bbdump mini: the dump converted to a small dump at `out` (bbdump_mini.c). */
+int cmd_mini(struct dumpfile *d, const char *out);
 int cmd_report(struct dumpfile *d, const char *out);
 
 #endif

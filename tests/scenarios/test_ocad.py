@@ -1,6 +1,7 @@
-"""Crash reports end to end: small dumps of three crash kinds become report files
-(`bbdump report`), are queued in C:\\REPORTS\\QUEUE with mtools, and `run wersend` delivers
-them over COM2 to `tools/ocad serve`, which buckets them by STOP code + faulting function:
+"""Crash reports end to end: small dumps of three crash kinds (C:\\MEMORY.DMP after the
+recovery) become report files (`bbdump report`), are queued in C:\\REPORTS\\QUEUE with mtools,
+and wersend (run by the kernel at every boot, and once more from the shell) delivers them over
+COM2 to `tools/ocad serve`, which buckets them by STOP code + faulting function:
 three kinds, three buckets, the queue emptied, a re-sent report counted once. A boot without
 a collector (no COM2, then COM2 with nobody listening) leaves the queue intact and a later boot
 with the collector delivers it. The collector itself is also fed garbage, damaged frames and
@@ -15,8 +16,8 @@ import time
 
 import pytest
 
-from machine import Machine, ROOT
-from test_dump import bbdump, crash_and_collect, pagefile, system_disk
+from machine import ANSI, Machine, ROOT
+from test_dump import bbdump, crash_and_collect, memory_dmp, system_disk
 
 OCAD = os.path.join(ROOT, "tools", "ocad")
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
@@ -92,7 +93,7 @@ def reports(tmp_path_factory):
         c = system_disk(d, 3)
         crash_and_collect(d, c, kind)
         path = str(d / (kind + ".bbr"))
-        assert "report " in bbdump("report", pagefile(c, d), "-o", path).stdout
+        assert "report " in bbdump("report", memory_dmp(c, d), "-o", path).stdout
         out.append((kind, bucket, path))
     return out
 
@@ -124,16 +125,18 @@ def queued(c, folder="QUEUE"):
 
 
 def boot_and_send(tmp_path, c, com2, log_name):
-    """Boots, runs wersend, powers off; returns what wersend printed."""
+    """Boots (the kernel runs wersend), runs wersend once more from the shell, powers off;
+    returns (the boot's wersend lines, what the second run printed)."""
     m = Machine(tmp_path, system=c.path, com2=com2, log_name=log_name)
     try:
-        m.wait_prompt()
-        out = m.cmd("run wersend", timeout=300)
+        m.wait_prompt(timeout=300)
+        boot = ANSI.sub("", m.child.before).replace("\r", "")
+        again = m.cmd("run wersend", timeout=300)
         m.send("poweroff\r")
         assert m.wait_exit(timeout=60) == 0
     finally:
         m.close()
-    return out
+    return "\n".join(l for l in boot.splitlines() if l.startswith("wersend: ")), again
 
 
 def test_three_crash_kinds_three_buckets(tmp_path, reports):
@@ -142,12 +145,13 @@ def test_three_crash_kinds_three_buckets(tmp_path, reports):
     c = queue_disk(tmp_path, files)
     col = Collector(tmp_path)
     try:
-        out = boot_and_send(tmp_path, c, col.sock, "serial.log")
+        out, again = boot_and_send(tmp_path, c, col.sock, "serial.log")
         assert len(re.findall(r"^wersend: R\d\.BBR: report [0-9a-f]{16} \(STOP 0x[0-9A-F]{8}, "
                               r"\d+ bytes\) delivered$", out, re.M)) == 4, out
         assert "wersend: 4 delivered, 0 still queued" in out, out
         order = re.findall(r"^wersend: (R\d)\.BBR", out, re.M)
         assert order == ["R3", "R2", "R1", "R0"], out     # oldest first, not by name
+        assert "wersend: 0 delivered, 0 still queued" in again, again
         col.wait_for(r"stored$", count=3)
         col.wait_for("already stored, acknowledged again")
     finally:
@@ -171,25 +175,27 @@ def test_queued_report_waits_for_the_collector(tmp_path, reports):
     A file that is no report is moved aside, one still being written (*.TMP) is left."""
     c = queue_disk(tmp_path, {"JUNK.BBR": b"not a report\n" * 20, "A.BBR": read(reports[1][2]),
                               "B.BBR": read(reports[2][2]), "C.TMP": read(reports[0][2])[:999]})
-    out = boot_and_send(tmp_path, c, None, "serial-nocom2.log")
+    out, again = boot_and_send(tmp_path, c, None, "serial-nocom2.log")
     assert "wersend: JUNK.BBR: not a valid report (not a crash report (no BBREPORT magic))" \
         in out and "wersend: JUNK.BBR: moved to C:\\REPORTS\\BAD" in out, out
-    assert "A.BBR: no report channel (COM2 absent)" in out, out
-    assert "0 delivered, 2 still queued" in out, out
+    for text in (out, again):
+        assert "A.BBR: no report channel (COM2 absent)" in text, text
+        assert "0 delivered, 2 still queued" in text, text
     assert queued(c) == ["A.BBR", "B.BBR", "C.TMP"]
     assert queued(c, "BAD") == ["JUNK.BBR"]
 
     sock = str(tmp_path / "ocad.sock")             # nobody listens here yet
-    out = boot_and_send(tmp_path, c, sock, "serial-down.log")
-    assert re.search(r"^wersend: A\.BBR: report [0-9a-f]{16} not acknowledged \(timed out\)",
-                     out, re.M), out
-    assert "0 delivered, 2 still queued" in out, out
+    for text in boot_and_send(tmp_path, c, sock, "serial-down.log"):
+        assert re.search(r"^wersend: A\.BBR: report [0-9a-f]{16} not acknowledged "
+                         r"\(timed out\)", text, re.M), text
+        assert "0 delivered, 2 still queued" in text, text
     assert queued(c) == ["A.BBR", "B.BBR", "C.TMP"]
 
     col = Collector(tmp_path)
     try:
-        out = boot_and_send(tmp_path, c, col.sock, "serial-up.log")
+        out, again = boot_and_send(tmp_path, c, col.sock, "serial-up.log")
         assert "2 delivered, 0 still queued" in out, out
+        assert "0 delivered, 0 still queued" in again, again
     finally:
         assert col.stop() == 0
     assert queued(c) == ["C.TMP"]

@@ -75,3 +75,28 @@ long com2_read(void *buf, size_t len, uint32_t timeout_ms)
 {
     return SC3(SYS_COM2_READ, buf, len, timeout_ms);
 }
+
+int volinfo(const char *path, struct sys_volinfo *out)
+{
+    return (int)SC2(SYS_VOLINFO, path, out);
+}
+
+int dump_query(struct sys_dump_info *out)
+{
+    return (int)SC1(SYS_DUMP_QUERY, out);
+}
+
+int dump_control(unsigned op)
+{
+    return (int)SC1(SYS_DUMP_CONTROL, op);
+}
+
+int ftruncate(int fd, uint64_t size)
+{
+    return (int)SC2(SYS_FTRUNCATE, fd, size);
+}
+
+int reg_delete_key(const char *key)
+{
+    return (int)SC1(SYS_REG_DELETE_KEY, key);
+}
