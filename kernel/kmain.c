@@ -25,6 +25,7 @@
 #include "config/registry.h"
 #include "shell/shell.h"
 #include "proc/process.h"
+#include "eventlog/eventlog.h"
 #include "klog.h"
 #include "version.h"
 #include "err.h"
@@ -118,6 +119,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     struct dump_settings ds;
     dump_settings_load(&ds);
     dump_stack_init(&ds);
+    evlog_log_boot();
     com2_init();
     proc_run_boot_programs();
 

@@ -1,10 +1,11 @@
 /* bbdump: the host tool for Blackbox crash dumps. `info` prints the header, `check`
  * validates the header and every data chunk's CRC32C, `read` prints the bytes of physical
  * memory at an address, `analyze` explains the crash (bbdump_analyze.c), `elf` writes a core
- * file for gdb (bbdump_elf.c), `mini` converts it to a small dump (bbdump_mini.c), `report`
- * makes a crash-report file of a small dump (bbdump_report.c). Links the dump format and
- * conversion cores (dump/); never re-implements them. The file is mapped read-only
- * (bbdump_file.c): malformed input never causes a huge allocation or a crash. */
+ * file for gdb (bbdump_elf.c), `mini` converts it to a small dump (bbdump_mini.c), `events`
+ * prints the system event log (bbdump_events.c), `report` makes a crash-report file of a
+ * small dump (bbdump_report.c). Links the dump format and conversion cores (dump/); never
+ * re-implements them. The file is mapped read-only (bbdump_file.c): malformed input never
+ * causes a huge allocation or a crash. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,6 +36,9 @@ static void usage(FILE *to)
             "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
             "       bbdump mini DUMP -o OUT   small dump (minidump) made from a complete or\n"
             "                                 bitmap dump\n"
+            "       bbdump events IMAGE|FILE [N]\n"
+            "                                 the system event log (last N records, default\n"
+            "                                 all) of a disk image or a copy of SYSTEM.EVT\n"
             "       bbdump report DUMP -o FILE\n"
             "                                 crash-report file of a small dump (for\n"
             "                                 C:\\REPORTS\\QUEUE\\ or the collector ocad)\n");
@@ -252,6 +256,16 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "events")) {
+        uint64_t n = 0;
+        if (argc > 4 || (argc == 4 && (parse_u64(argv[3], &n) || n == 0 || n > UINT32_MAX))) {
+            if (argc == 4)
+                fprintf(stderr, "%s: '%s' is not a record count\n", tool_name, argv[3]);
+            usage(stderr);
+            return 2;
+        }
+        return cmd_events(argv[2], (uint32_t)n);
+    }
     if (!strcmp(cmd, "info") || !strcmp(cmd, "check")) {
         if (argc != 3) {
             usage(stderr);

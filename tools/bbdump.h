@@ -108,6 +108,9 @@ int cmd_analyze(struct dumpfile *d, const char *elf, bool force);
 int cmd_elf(struct dumpfile *d, const char *out);
 /* bbdump mini: the dump converted to a small dump at `out` (bbdump_mini.c). */
 int cmd_mini(struct dumpfile *d, const char *out);
+/* `events IMAGE|FILE`: the last n event log records (all when n is 0); exit status. */
+int cmd_events(const char *path, uint32_t n);
+/* bbdump report: a crash-report file of a small dump at `out` (bbdump_report.c). */
 int cmd_report(struct dumpfile *d, const char *out);
 
 #endif

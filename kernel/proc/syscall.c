@@ -7,6 +7,7 @@
 #include "console/console.h"
 #include "console/com2.h"
 #include "config/registry.h"
+#include "eventlog/eventlog.h"
 #include "arch/rtc.h"
 #include "dump/stack/dump_stack.h"
 #include "mm/heap.h"
@@ -436,6 +437,25 @@ static int64_t sys_dump_control(uint64_t op)
     }
 }
 
+_Static_assert(SYS_EVENT_SOURCE_MAX == EVLOG_SOURCE_MAX &&
+               SYS_EVENT_MESSAGE_MAX == EVLOG_MESSAGE_MAX &&
+               SYS_EVENT_ERROR == EVLOG_ERROR && SYS_EVENT_WARNING == EVLOG_WARNING,
+               "event log limits and levels");
+
+/* SYS_EVENT_WRITE: both strings copied in, the rest checked by the event log. */
+static int64_t sys_event_write(const struct syscall_args *a)
+{
+    char source[SYS_EVENT_SOURCE_MAX], message[SYS_EVENT_MESSAGE_MAX];
+    int rc = uaccess_copy_str(source, a->rdi, sizeof source);
+    if (rc >= 0)
+        rc = uaccess_copy_str(message, a->r10, sizeof message);
+    if (rc < 0)
+        return rc;
+    if (a->rsi > UINT32_MAX || a->rdx > UINT32_MAX)
+        return ERR_INVALID_ARGS;
+    return evlog_write(source, (uint32_t)a->rsi, (uint32_t)a->rdx, message);
+}
+
 int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
 {
     switch (nr) {
@@ -467,6 +487,7 @@ int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
     case SYS_VOLINFO: return sys_volinfo(a->rdi, a->rsi);
     case SYS_DUMP_QUERY: return sys_dump_query(a->rdi);
     case SYS_DUMP_CONTROL: return sys_dump_control(a->rdi);
+    case SYS_EVENT_WRITE: return sys_event_write(a);
     default: return ERR_NOT_SUPPORTED;
     }
 }

@@ -35,6 +35,8 @@
 #define SYS_REG_SET_SZ   18  /* (const char *key, const char *name, const char *value) 0      */
 #define SYS_REG_DELETE   19  /* (const char *key, const char *name)        0                  */
 #define SYS_REG_VOLATILE 20  /* (const char *key): create a volatile key   0                  */
+#define SYS_EVENT_WRITE  21  /* (const char *source, uint32_t event_id, uint32_t level,
+                                 const char *message): append to the system event log    0 */
 #define SYS_COM2_WRITE   22  /* (const void *buf, size_t len)              bytes sent         */
 #define SYS_COM2_READ    23  /* (void *buf, size_t len, uint32_t timeout_ms) bytes, 0 = none */
 /* SYS_COM2_*: the crash-report channel (console/com2.h). A write never hangs (a stalled UART
@@ -46,6 +48,18 @@
 #define SYS_FTRUNCATE    27  /* (int fd, uint64_t size): file open for writing          0  */
 #define SYS_REG_DELETE_KEY 28 /* (const char *key): with its values and subkeys          0  */
 #define SYS_COUNT        29
+
+/* SYS_EVENT_WRITE: level 1 critical, 2 error, 3 warning, 4 information (Windows' numbers);
+ * source 1..31 characters of [A-Za-z0-9 ._-] (ERR_TOO_BIG beyond); message at most
+ * SYS_EVENT_MESSAGE_MAX bytes with the NUL, printable ASCII or tab (ERR_TOO_BIG beyond);
+ * anything else is ERR_INVALID_ARGS. The record is durable on C:\EVENTS\SYSTEM.EVT when
+ * the call returns 0. */
+#define SYS_EVENT_SOURCE_MAX  32
+#define SYS_EVENT_MESSAGE_MAX 448
+#define SYS_EVENT_CRITICAL    1   /* levels */
+#define SYS_EVENT_ERROR       2
+#define SYS_EVENT_WARNING     3
+#define SYS_EVENT_INFORMATION 4
 
 /* File descriptors 1 and 2 are the console (write only) in every process; files and
  * directories get 3 and up. At most SYS_FD_MAX descriptors per process. */

@@ -50,6 +50,8 @@ int shell_cmd_rmdir(int argc, char **argv);
 int shell_cmd_mkfile(int argc, char **argv);
 /* `run PROGRAM [ARGS]` (shell_run.c). */
 int shell_cmd_run(int argc, char **argv);
+/* `eventlog [N]` (shell_eventlog.c). */
+int shell_cmd_eventlog(int argc, char **argv);
 /* `reg query|add|delete ...` (shell_reg.c). */
 int shell_cmd_reg(int argc, char **argv);
 /* Split line in place into at most max words (double quotes group words). Returns argc, or

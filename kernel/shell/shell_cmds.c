@@ -147,6 +147,8 @@ const struct shell_cmd shell_commands[] = {
     { "mem", "", "physical memory by state, heap usage", cmd_mem },
     { "lspci", "", "PCI functions: vendor:device, class, BARs", cmd_lspci },
     { "log", "[N]", "kernel log (last N records)", cmd_log },
+    { "eventlog", "[N]", "system event log C:\\EVENTS\\SYSTEM.EVT (last N records, default 20)",
+      shell_cmd_eventlog },
     { "uptime", "", "time since boot", cmd_uptime },
     { "reboot", "", "reset the machine", cmd_reboot },
     { "poweroff", "", "power the machine off", cmd_poweroff },

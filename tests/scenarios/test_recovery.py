@@ -69,10 +69,57 @@ def test_two_crashes_each_recovered_into_memory_dmp(tmp_path):
     assert (seq, code) == (2, "0x000000E2"), out
     assert "CLEARED" in out
     bbdump("check", memory_dmp(c, tmp_path))
+    # one minidump per crash, named MMDDYY-NNNNN-NN.dmp with NNNNN the dump's number
+    names = minidumps(c)
+    assert [n[7:] for n in names] == ["00001-01.dmp", "00002-01.dmp"], names
+    for n, (want_seq, want_code) in zip(names, [(1, "0x00000050"), (2, "0x000000E2")]):
+        mini = minidump(c, tmp_path, n)
+        assert "valid small dump" in bbdump("check", mini).stdout
+        seq, code, out = info(mini)
+        assert (seq, code) == (want_seq, want_code), out
+        assert "CONVERTED" in out
     # the fresh pagefile is no dump, but carries the numbering on
     r = bbdump("check", pagefile(c, tmp_path), check=False)
     assert r.returncode != 0
     assert not re.search(r"DUMP[0-9A-F]{4}\s+TMP", c.mdir()), c.mdir()
+    c.assert_clean()
+
+
+def minidumps(c):
+    """Names in C:\\Minidump, oldest first (by the number in the name)."""
+    out = subprocess.run(["mdir", "-b", "-i", c.target, "::/Minidump"], capture_output=True,
+                         text=True).stdout
+    names = [l.rsplit("/", 1)[-1] for l in out.split() if l.endswith(".dmp")]
+    assert all(re.fullmatch(r"\d{6}-\d{5}-\d{2}\.dmp", n) for n in names), names
+    return sorted(names, key=lambda n: n[7:])
+
+
+def minidump(c, tmp_path, name):
+    out = str(tmp_path / name)
+    subprocess.run(["mcopy", "-o", "-n", "-i", c.target, "::/Minidump/" + name, out], check=True)
+    return out
+
+
+def test_minidumps_count_keeps_the_newest(tmp_path):
+    """MinidumpsCount = 3 over five crashes: the three newest minidumps remain."""
+    c = system_disk(tmp_path, 3)
+    reg(c, "/v", "MinidumpsCount", "/t", "REG_DWORD", "/d", "3")
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt()
+        for i in range(1, 6):
+            crash(m, "manual")
+            m.expect(rf"werfault: minidump C:\\Minidump\\\d{{6}}-{i:05d}-01\.dmp: the small dump "
+                     r"itself", timeout=300)
+            if i > 3:
+                m.expect(rf"werfault: deleted C:\\Minidump\\\d{{6}}-{i - 3:05d}-01\.dmp "
+                         r"\(MinidumpsCount 3\)")
+            after_recovery(m)
+        power_off(m)
+    finally:
+        m.close()
+    assert [n[7:12] for n in minidumps(c)] == ["00003", "00004", "00005"]
+    assert "MEMORY" not in c.mdir()          # a small dump lives in Minidump only
     c.assert_clean()
 
 
@@ -109,7 +156,7 @@ def test_a_corrupt_dump_is_discarded_never_presented(tmp_path):
         crash(m, "manual")
     finally:
         m.close()
-    corrupt_in_image(c, tmp_path, "pagefile.sys", 0x2000 + 5000)
+    corrupt_in_image(c, tmp_path, "pagefile.sys", 0x2000 + 300000)   # page data, chunk 0
     m = Machine(tmp_path, mem=256, system=c.path)
     try:
         m.expect(r"smss: the dump in C:\\pagefile\.sys is not valid \(data CRC mismatch in 1 of "

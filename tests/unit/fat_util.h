@@ -263,7 +263,8 @@ static inline void fx_fat_set(const char *path, uint32_t c, uint32_t val)
                true);
 }
 
-/* A device that accepts `budget` write calls, then fails every write: a power cut. */
+/* A device that writes `budget` more sectors, then fails every write (a call may stop
+ * part-way): a power cut. A negative budget never cuts. */
 struct cutdev {
     struct blockdev bd;
     struct blockdev *inner;
@@ -279,11 +280,13 @@ static inline int cut_read(struct blockdev *bd, uint64_t lba, uint64_t count, vo
 static inline int cut_write(struct blockdev *bd, uint64_t lba, uint64_t count, const void *buf)
 {
     struct cutdev *c = bd->ctx;
-    if (c->budget == 0)
+    if (c->budget < 0)
+        return blockdev_write(c->inner, lba, count, buf);
+    uint64_t ok = (uint64_t)c->budget < count ? (uint64_t)c->budget : count;
+    if (ok && blockdev_write(c->inner, lba, ok, buf) != 0)
         return ERR_IO;
-    if (c->budget > 0)
-        c->budget--;
-    return blockdev_write(c->inner, lba, count, buf);
+    c->budget -= (long)ok;
+    return ok == count ? 0 : ERR_IO;
 }
 
 static inline int cut_flush(struct blockdev *bd)

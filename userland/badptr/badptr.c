@@ -35,6 +35,8 @@ int main(int argc, char **argv)
     char *unterminated = top - 16;
     static char longname[SYS_PATH_MAX + 16];
     memset(longname, 'a', sizeof longname - 1);
+    static char longmsg[SYS_EVENT_MESSAGE_MAX + 16];
+    memset(longmsg, 'm', sizeof longmsg - 1);
 
     int fd = open("C:\\BADPTR.TMP", SYS_O_READ | SYS_O_WRITE | SYS_O_CREATE | SYS_O_TRUNC);
     expect("open the scratch file", fd >= 3, 1);
@@ -71,6 +73,8 @@ int main(int argc, char **argv)
         CHECK(reg_set_sz(KEY, "BadPtr", p), ERR_ACCESS);
         CHECK(reg_delete_value(p, "X"), ERR_ACCESS);
         CHECK(reg_create_volatile_key(p), ERR_ACCESS);
+        CHECK(event_write(p, 1, 4, "badptr"), ERR_ACCESS);
+        CHECK(event_write("badptr", 1, 4, p), ERR_ACCESS);
         CHECK(com2_write(p, 8), ERR_ACCESS);
         CHECK(com2_read(p, 8, 0), ERR_ACCESS);
 #undef CHECK
@@ -92,6 +96,16 @@ int main(int argc, char **argv)
     expect("path running into unmapped memory", open(unterminated, SYS_O_READ), ERR_ACCESS);
     expect("path longer than SYS_PATH_MAX", open(longname, SYS_O_READ), ERR_TOO_BIG);
     expect("registry key longer than the limit", reg_create_volatile_key(longname), ERR_TOO_BIG);
+    expect("event source running into unmapped memory",
+           event_write(unterminated, 1, 4, "badptr"), ERR_ACCESS);
+    expect("event message running into unmapped memory",
+           event_write("badptr", 1, 4, unterminated), ERR_ACCESS);
+    expect("event source longer than the limit", event_write(longname, 1, 4, "x"), ERR_TOO_BIG);
+    expect("event message longer than the limit", event_write("badptr", 1, 4, longmsg),
+           ERR_TOO_BIG);
+    expect("event level 0", event_write("badptr", 1, 0, "x"), ERR_INVALID_ARGS);
+    expect("event level 2^32 + 4", bb_syscall(SYS_EVENT_WRITE, (long)"badptr", 1, 0x100000004l,
+                                              (long)"x"), ERR_INVALID_ARGS);
     expect("reg_get_sz with cap 0", reg_get_sz(KEY, "DumpFile", buf, 0), ERR_INVALID_ARGS);
     expect("read on fd 99", read(99, buf, 4), ERR_INVALID_ARGS);
     expect("write on fd -1", write(-1, buf, 4), ERR_INVALID_ARGS);

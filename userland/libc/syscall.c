@@ -100,3 +100,9 @@ int reg_delete_key(const char *key)
 {
     return (int)SC1(SYS_REG_DELETE_KEY, key);
 }
+
+int event_write(const char *source, uint32_t event_id, uint32_t level, const char *message)
+{
+    return (int)bb_syscall(SYS_EVENT_WRITE, (long)source, (long)event_id, (long)level,
+                           (long)message);
+}

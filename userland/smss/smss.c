@@ -6,6 +6,9 @@
  * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk. */
 #include "bb.h"
 #include "crashdump.h"
+#include "dump/recovery/dump_names.h"
+
+#define SMSS_EVENT_DISCARDED 1100u   /* event id: a dump in the target failed its check */
 
 static char final_path[SYS_PATH_MAX];
 
@@ -72,8 +75,9 @@ static int recover(const struct sys_dump_info *di, const struct dump_layout *l, 
         temp = 0;
     } else {
         /* another volume, or the final name is taken and Overwrite is 0 */
-        snprintf(dest, sizeof dest, "%c:\\DUMP%04X.TMP", crash_drive(di->target),
-                 (unsigned)(seq & 0xFFFF));
+        char name[DUMP_TMP_NAME_LEN + 1];
+        dump_tmp_name_format((uint16_t)seq, name, sizeof name);
+        snprintf(dest, sizeof dest, "%c:\\%s", crash_drive(di->target), name);
     }
     if ((rc = rename(di->target, dest)) != 0) {
         note("cannot rename %s to %s: %s", di->target, dest, err_str(rc));
@@ -93,23 +97,13 @@ static void discard(const struct sys_dump_info *di, int rc, const struct dump_ve
     char why[120];
     crash_verify_text(rc, v, why, sizeof why);
     note("the dump in %s is not valid (%s): discarded", di->target, why);
+    char msg[SYS_EVENT_MESSAGE_MAX];
+    snprintf(msg, sizeof msg, "The crash dump in %s is not valid and was discarded: %s.",
+             di->target, why);
+    if ((rc = event_write("smss", SMSS_EVENT_DISCARDED, SYS_EVENT_ERROR, msg)) != 0)
+        note("event not logged: %s", err_str(rc));
     if (dump_control(SYS_DUMP_PROTECT) == 0 && (rc = crash_mark_cleared(di->target)) != 0)
         note("cannot clear %s: %s", di->target, err_str(rc));
-}
-
-/* DUMPxxxx.TMP, any case, x hex. */
-static bool is_temp_name(const char *n)
-{
-    static const char pat[] = "DUMP????.TMP";
-    if (strlen(n) != sizeof pat - 1)
-        return false;
-    for (size_t i = 0; pat[i]; i++) {
-        char c = n[i] >= 'a' && n[i] <= 'z' ? (char)(n[i] - 32) : n[i];
-        bool hex = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
-        if (pat[i] == '?' ? !hex : c != pat[i])
-            return false;
-    }
-    return true;
 }
 
 /* Is `path` a valid dump not yet CLEARED, newer than *best_seq? Then it becomes the best. */
@@ -140,7 +134,7 @@ static void resume(const struct sys_dump_info *di)
         if (fd < 0)
             continue;
         while (readdir(fd, &de) == 1) {
-            if (!(de.attr & SYS_ATTR_DIR) && is_temp_name(de.name)) {
+            if (!(de.attr & SYS_ATTR_DIR) && dump_tmp_name_parse(de.name, &(uint16_t){ 0 }) == 0) {
                 snprintf(path, sizeof path, "%s%s", dir, de.name);
                 consider(path, best, &best_seq);
             }

@@ -1,25 +1,16 @@
 /* werfault -k -c: the WerFault stage of crash recovery (kernel report, convert to minidump),
  * run by the kernel at boot when smss left the volatile key MachineCrash. It puts the dump at
  * its final place (rename on the same volume, copy to another), records
- * FinalDumpFileLocation, marks the dump recovered and deletes MachineCrash. Every step can be
- * redone from what is on disk after a reset. */
+ * FinalDumpFileLocation, writes the minidump, applies the retention policy and
+ * MinidumpsCount, marks the dump recovered and deletes MachineCrash. Every step can be redone
+ * from what is on disk after a reset. */
 #include "bb.h"
 #include "crashdump.h"
+#include "werfault.h"
 
 #define COPY_CHUNK SYS_IO_MAX
 
-struct crash {
-    char src[SYS_PATH_MAX];       /* MachineCrash DumpFile: where the dump is now */
-    uint32_t temp;                /* TempDestination */
-    char final[SYS_PATH_MAX];     /* CrashControl DumpFile, expanded */
-    bool overwrite;
-    uint64_t seq, total;          /* the dump's sequence number and size */
-    char saved[SYS_PATH_MAX];     /* FinalDumpFileLocation, "" when not saved */
-    char why_not[120];            /* why not saved */
-};
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
+void wer_note(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -57,7 +48,7 @@ static int copy_range(int in, int out, uint64_t from, uint64_t to)
 
 /* Copy the dump to another volume: the data first, the header last (as the kernel writes
  * it), so a copy cut short is never a valid dump. Then check the copy completely. */
-static int copy_dump(const char *src, const char *dst, uint64_t total)
+int wer_copy_dump(const char *src, const char *dst, uint64_t total)
 {
     int in = open(src, SYS_O_READ);
     if (in < 0)
@@ -76,7 +67,7 @@ static int copy_dump(const char *src, const char *dst, uint64_t total)
         rc = crc;
     struct dump_verify v;
     if (rc == 0 && (rc = crash_verify(dst, &v)) != 0)
-        note("the copy %s does not check: %s", dst, err_str(rc));
+        wer_note("the copy %s does not check: %s", dst, err_str(rc));
     return rc;
 }
 
@@ -104,14 +95,37 @@ static void place_dump(struct crash *c)
     if (rc == 0 && crash_drive(c->src) == crash_drive(c->final))
         rc = rename(c->src, c->final);
     else if (rc == 0) {
-        note("copying %s to %s (%lu MiB)", c->src, c->final, (unsigned long)(c->total >> 20));
-        rc = copy_dump(c->src, c->final, c->total);
+        wer_note("copying %s to %s (%lu MiB)", c->src, c->final, (unsigned long)(c->total >> 20));
+        rc = wer_copy_dump(c->src, c->final, c->total);
     }
     if (rc) {
         snprintf(c->why_not, sizeof c->why_not, "cannot write %s: %s", c->final, err_str(rc));
         return;
     }
     snprintf(c->saved, sizeof c->saved, "%s", c->final);
+}
+
+void wer_event(uint32_t id, uint32_t level, const char *msg)
+{
+    int rc = event_write("BugCheck", id, level, msg);
+    if (rc)
+        wer_note("event %u not logged: %s", id, err_str(rc));
+}
+
+/* Event 1001, source BugCheck, as Windows words it. */
+static void log_bugcheck(const struct crash *c)
+{
+    char msg[SYS_EVENT_MESSAGE_MAX], where[SYS_PATH_MAX + 64];
+    if (c->saved[0])
+        snprintf(where, sizeof where, "A dump was saved in: %s.", c->saved);
+    else
+        snprintf(where, sizeof where, "The dump was not kept: %s.", c->why_not);
+    snprintf(msg, sizeof msg, "The computer has rebooted from a bugcheck. The bugcheck was: "
+             "0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx). %s Minidump: %s. Dump #%lu.", c->code,
+             (unsigned long)c->param[0], (unsigned long)c->param[1], (unsigned long)c->param[2],
+             (unsigned long)c->param[3], where, c->minidump[0] ? c->minidump : "none",
+             (unsigned long)c->seq);
+    wer_event(1001, SYS_EVENT_ERROR, msg);
 }
 
 int main(int argc, char **argv)
@@ -123,32 +137,68 @@ int main(int argc, char **argv)
     static struct crash c;
     if (reg_get_sz(MACHINECRASH, "DumpFile", c.src, sizeof c.src) != 0 ||
         reg_get_dword(MACHINECRASH, "TempDestination", &c.temp) != 0) {
-        note("no MachineCrash: nothing to do");
+        wer_note("no MachineCrash: nothing to do");
         return 0;
     }
+    time_now(&c.now);
     crash_reg_path("DumpFile", "%SystemRoot%\\MEMORY.DMP", c.final, sizeof c.final);
     c.overwrite = crash_reg_dword("Overwrite", 1) != 0;
     struct dump_layout l;
     int rc = crash_header(c.src, &l);
     if (rc) {
-        note("%s no longer holds a valid dump: %s", c.src, err_str(rc));
+        wer_note("%s no longer holds a valid dump: %s", c.src, err_str(rc));
         reg_delete_key(MACHINECRASH);
         return 1;
     }
-    c.seq = ((const struct dump_header *)crash_scratch)->bb.sequence;
+    const struct dump_header *h = (const void *)crash_scratch;
+    c.seq = h->bb.sequence;
+    c.code = h->bug_check_code;
+    memcpy(c.param, h->bug_check_parameter, sizeof c.param);
     c.total = l.total;
-    place_dump(&c);
+
+    /* 1. the dump at its final location; a small dump's place is the minidump folder */
+    bool small = l.dump_type == DUMP_TYPE_SMALL;
+    if (small)
+        snprintf(c.why_not, sizeof c.why_not, "a small memory dump is kept as the minidump");
+    else
+        place_dump(&c);
     if (c.saved[0]) {
         reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.saved);
-        note("dump #%lu saved as %s", (unsigned long)c.seq, c.saved);
+        wer_note("dump #%lu saved as %s", (unsigned long)c.seq, c.saved);
     } else {
-        note("dump #%lu not saved: %s", (unsigned long)c.seq, c.why_not);
+        wer_note("dump #%lu not saved: %s", (unsigned long)c.seq, c.why_not);
     }
+    /* 2. the minidump, converted from wherever the dump is now (or the small dump itself) */
+    if ((rc = wer_write_minidump(&c, c.saved[0] ? c.saved : c.src)) != 0)
+        wer_note("no minidump: %s", err_str(rc));
+    else if (small)
+        reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.minidump);
+    /* 3. retention of MEMORY.DMP */
+    unsigned rule = 0;
+    if (c.saved[0]) {
+        rc = wer_keep_or_delete(&c, false, false, &rule);
+        if (rc == 1)
+            c.saved[0] = 0;
+        else if (rc < 0)
+            wer_note("retention not applied: %s", err_str(rc));
+    }
+    if (rule && !c.saved[0]) {
+        char msg[SYS_EVENT_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "The dump file at location: %s was deleted: %s.", c.final,
+                 c.why_not);
+        wer_event(1018, SYS_EVENT_WARNING, msg);
+    }
+    /* 4. MinidumpsCount */
+    wer_prune_minidumps(&c);
+    /* 5. event 1001: what happened and where the dump is */
+    log_bugcheck(&c);
+    /* done: the dump recovered, the temporary file and MachineCrash gone */
     if (c.saved[0] && (rc = crash_mark_cleared(c.saved)) != 0)
-        note("cannot mark %s recovered: %s", c.saved, err_str(rc));
-    if (c.temp && exists(c.src) && strcmp(c.src, c.saved) != 0 && (rc = unlink(c.src)) != 0)
-        note("cannot delete %s: %s", c.src, err_str(rc));
+        wer_note("cannot mark %s recovered: %s", c.saved, err_str(rc));
+    if ((c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
+        (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND)
+        wer_note("cannot delete %s: %s", c.src, err_str(rc));
     if ((rc = reg_delete_key(MACHINECRASH)) != 0)
-        note("cannot delete MachineCrash: %s", err_str(rc));
+        wer_note("cannot delete MachineCrash: %s", err_str(rc));
     return 0;
 }

@@ -46,6 +46,10 @@ int volinfo(const char *path, struct sys_volinfo *out);
 int dump_query(struct sys_dump_info *out);
 int dump_control(unsigned op);
 
+/* Append a record to the system event log (SYS_EVENT_WRITE): level 1 critical, 2 error,
+ * 3 warning, 4 information. 0 once it is on disk, or an ERR_* code. */
+int event_write(const char *source, uint32_t event_id, uint32_t level, const char *message);
+
 /* The COM2 report channel: com2_write returns the bytes sent; com2_read waits up to
  * timeout_ms for data and returns the bytes read, 0 on time-out. ERR_NOT_FOUND: no COM2. */
 long com2_write(const void *buf, size_t len);
