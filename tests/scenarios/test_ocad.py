@@ -1,5 +1,5 @@
-"""Crash reports end to end: small dumps of three crash kinds (C:\\MEMORY.DMP after the
-recovery) become report files (`bbdump report`), are queued in C:\\REPORTS\\QUEUE with mtools,
+"""Crash reports end to end: the dumps of three crash kinds (C:\\MEMORY.DMP after the
+recovery), turned into small dumps (`bbdump mini`) and report files (`bbdump report`), are queued in C:\\REPORTS\\QUEUE with mtools,
 and wersend (run by the kernel at every boot, and once more from the shell) delivers them over
 COM2 to `tools/ocad serve`, which buckets them by STOP code + faulting function:
 three kinds, three buckets, the queue emptied, a re-sent report counted once. A boot without
@@ -86,14 +86,16 @@ def buckets(text):
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    """One report file per crash kind, made from real small dumps: [(kind, bucket, path)]."""
+    """One report file per crash kind, made from real dumps (kernel dumps recovered into
+    C:\\MEMORY.DMP, converted to small dumps on the host): [(kind, bucket, path)]."""
     out = []
     for kind, bucket in KINDS:
         d = tmp_path_factory.mktemp("crash-" + kind)
-        c = system_disk(d, 3)
+        c = system_disk(d)
         crash_and_collect(d, c, kind)
-        path = str(d / (kind + ".bbr"))
-        assert "report " in bbdump("report", memory_dmp(c, d), "-o", path).stdout
+        mini, path = str(d / (kind + ".dmp")), str(d / (kind + ".bbr"))
+        bbdump("mini", memory_dmp(c, d), "-o", mini)
+        assert "report " in bbdump("report", mini, "-o", path).stdout
         out.append((kind, bucket, path))
     return out
 
