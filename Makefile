@@ -172,19 +172,27 @@ $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 
 # bbdump: links the portable cores (dump format, CRC32C, bug codes, klog ring) and elfutils'
 # libdw for symbols and DWARF lines; tools/bbdump builds it.
-BBDUMP_C := tools/bbdump.c tools/bbdump_mem.c tools/bbdump_sym.c tools/bbdump_analyze.c \
-    tools/bbdump_elf.c tools/bbdump_mini.c tools/bbdump_events.c
+DUMPTOOL_C := tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_sym.c tools/bbdump_stack.c
+BBDUMP_C := tools/bbdump.c tools/bbdump_analyze.c tools/bbdump_elf.c tools/bbdump_mini.c \
+    tools/bbdump_events.c tools/bbdump_report.c $(DUMPTOOL_C)
 $(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOST_CFLAGS) $(BBDUMP_C) $(PORTABLE_C) $(HOSTLIB_C) -ldw -lelf -o $@
+
+# ocad: the crash-report collector; the dump tools' files for symbols and buckets, SQLite.
+OCAD_C := tools/ocad.c tools/ocad_db.c $(DUMPTOOL_C)
+$(B)/tools/ocad: $(OCAD_C) tools/ocad.h tools/bbdump.h $(PORTABLE_C) | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) $(OCAD_C) $(PORTABLE_C) -lsqlite3 -ldw -lelf -o $@
 
 $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  UNIT    $@"
 	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) $(HOSTLIB_C) -o $@
 
-unit: $(UNIT_BIN) $(B)/tools/bbdump
+unit: $(UNIT_BIN) $(B)/tools/bbdump $(B)/tools/ocad
 
 $(B)/tools/bbreg: tools/bbreg.c $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)

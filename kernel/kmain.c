@@ -11,6 +11,7 @@
 #include "arch/acpi.h"
 #include "arch/cpu.h"
 #include "console/console.h"
+#include "console/com2.h"
 #include "mm/pfn.h"
 #include "mm/paging.h"
 #include "mm/layout.h"
@@ -119,6 +120,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     dump_settings_load(&ds);
     dump_stack_init(&ds);
     evlog_log_boot();
+    com2_init();
     proc_run_boot_programs();
 
     uint64_t ns = timer_ns();

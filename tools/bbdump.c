@@ -1,19 +1,16 @@
 /* bbdump: the host tool for Blackbox crash dumps. `info` prints the header, `check`
  * validates the header and every data chunk's CRC32C, `read` prints the bytes of physical
  * memory at an address, `analyze` explains the crash (bbdump_analyze.c), `elf` writes a core
- * file for gdb (bbdump_elf.c), `mini` converts it to a small dump (bbdump_mini.c). Links
- * the dump format and conversion cores (dump/); never re-implements them.
- * The file is mapped read-only: malformed input never causes a huge allocation or a crash. */
+ * file for gdb (bbdump_elf.c), `mini` converts it to a small dump (bbdump_mini.c), `events`
+ * prints the system event log (bbdump_events.c), `report` makes a crash-report file of a
+ * small dump (bbdump_report.c). Links the dump format and conversion cores (dump/); never
+ * re-implements them. The file is mapped read-only (bbdump_file.c): malformed input never
+ * causes a huge allocation or a crash. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "dump/dump_format.h"
 #include "dump/dump_mini.h"
@@ -23,7 +20,7 @@
 #include "lib/crc32c.h"
 #include "err.h"
 
-static const char *prog = "bbdump";
+const char *tool_name = "bbdump";
 
 static void usage(FILE *to)
 {
@@ -39,59 +36,12 @@ static void usage(FILE *to)
             "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
             "       bbdump mini DUMP -o OUT   small dump (minidump) made from a complete or\n"
             "                                 bitmap dump\n"
-
             "       bbdump events IMAGE|FILE [N]\n"
             "                                 the system event log (last N records, default\n"
-            "                                 all) of a disk image or a copy of SYSTEM.EVT\n");
-}
-
-int die(const struct dumpfile *d, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: %s: ", prog, d->path);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 1;
-}
-
-/* Maps and validates. Returns 0, or 1 after printing why the file cannot be opened. */
-static int open_dump(struct dumpfile *d, const char *path)
-{
-    struct stat st;
-    static const uint8_t empty[1];
-
-    memset(d, 0, sizeof(*d));
-    d->path = path;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return die(d, "%s", strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return die(d, "not a regular file");
-    }
-    d->size = (uint64_t)st.st_size;
-    if (d->size > 0) {
-        void *m = mmap(NULL, d->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m == MAP_FAILED) {
-            close(fd);
-            return die(d, "mmap: %s", strerror(errno));
-        }
-        d->map = m;
-    }
-    close(fd);
-    d->rc = dump_validate(d->map ? d->map : empty, d->map ? d->size : 0, d->size, &d->l);
-    return 0;
-}
-
-int problem(const struct dumpfile *d)
-{
-    if (d->l.problem == DUMP_P_SIZE || d->l.problem == DUMP_P_RUNS ||
-        d->l.problem == DUMP_P_MINI_STREAM || d->l.problem == DUMP_P_BITMAP)
-        return die(d, "%s (%s, value 0x%" PRIx64 ")", dump_problem_str(d->l.problem),
-                   err_str(d->rc), d->l.detail);
-    return die(d, "%s (%s)", dump_problem_str(d->l.problem), err_str(d->rc));
+            "                                 all) of a disk image or a copy of SYSTEM.EVT\n"
+            "       bbdump report DUMP -o FILE\n"
+            "                                 crash-report file of a small dump (for\n"
+            "                                 C:\\REPORTS\\QUEUE\\ or the collector ocad)\n");
 }
 
 static void print_hex(const char *label, const uint8_t *b, size_t n)
@@ -310,7 +260,7 @@ int main(int argc, char **argv)
         uint64_t n = 0;
         if (argc > 4 || (argc == 4 && (parse_u64(argv[3], &n) || n == 0 || n > UINT32_MAX))) {
             if (argc == 4)
-                fprintf(stderr, "%s: '%s' is not a record count\n", prog, argv[3]);
+                fprintf(stderr, "%s: '%s' is not a record count\n", tool_name, argv[3]);
             usage(stderr);
             return 2;
         }
@@ -321,7 +271,7 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        if (open_dump(&d, argv[2]))
+        if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = !strcmp(cmd, "info") ? cmd_info(&d) : cmd_check(&d);
     } else if (!strcmp(cmd, "read")) {
@@ -334,10 +284,10 @@ int main(int argc, char **argv)
             return 2;
         }
         if (parse_u64(argv[3], &phys) || parse_u64(argv[4], &len)) {
-            fprintf(stderr, "%s: bad number in \"%s %s\"\n", prog, argv[3], argv[4]);
+            fprintf(stderr, "%s: bad number in \"%s %s\"\n", tool_name, argv[3], argv[4]);
             return 2;
         }
-        if (open_dump(&d, argv[2]))
+        if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = cmd_read(&d, phys, len, out);
     } else if (!strcmp(cmd, "analyze")) {
@@ -353,23 +303,25 @@ int main(int argc, char **argv)
                 return 2;
             }
         }
-        if (open_dump(&d, argv[2]))
+        if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = cmd_analyze(&d, elf, force);
-    } else if (!strcmp(cmd, "elf") || !strcmp(cmd, "mini")) {
+    } else if (!strcmp(cmd, "elf") || !strcmp(cmd, "mini") || !strcmp(cmd, "report")) {
         if (argc != 5 || strcmp(argv[3], "-o") != 0) {
             usage(stderr);
             return 2;
         }
-        if (open_dump(&d, argv[2]))
+        if (dumpfile_open(&d, argv[2]))
             return 1;
-        rc = !strcmp(cmd, "elf") ? cmd_elf(&d, argv[4]) : cmd_mini(&d, argv[4]);
+        if (!strcmp(cmd, "elf"))
+            rc = cmd_elf(&d, argv[4]);
+        else
+            rc = !strcmp(cmd, "mini") ? cmd_mini(&d, argv[4]) : cmd_report(&d, argv[4]);
     } else {
-        fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
+        fprintf(stderr, "%s: unknown command %s\n", tool_name, cmd);
         usage(stderr);
         return 2;
     }
-    if (d.map)
-        munmap((void *)d.map, d.size);
+    dumpfile_close(&d);
     return rc;
 }

@@ -1,6 +1,8 @@
-/* bbdump's shared declarations: the mapped dump file and its one-line errors (bbdump.c), the
- * dump's memory seen by physical and kernel virtual address (bbdump_mem.c), the kernel ELF's
- * symbols and DWARF lines (bbdump_sym.c), and the analyze, elf and mini commands. */
+/* The host dump tools' shared declarations (bbdump, and ocad which links the same files): the
+ * dump file and its one-line errors (bbdump_file.c), the dump's memory seen by physical and
+ * kernel virtual address (bbdump_mem.c), the kernel ELF's symbols and DWARF lines
+ * (bbdump_sym.c), the frame-pointer stack and bucket id (bbdump_stack.c), and bbdump's
+ * commands (analyze, elf, mini, report). */
 #ifndef BB_TOOLS_BBDUMP_H
 #define BB_TOOLS_BBDUMP_H
 
@@ -10,15 +12,25 @@
 #include "dump/dump_format.h"
 #include "dump/dump_validate.h"
 
+/* The program's name for messages ("bbdump", "ocad"): each program defines it. */
+extern const char *tool_name;
+
 struct dumpfile {
-    const char *path;
+    const char *path;        /* file name, or what the bytes are ("report 0x...") */
     const uint8_t *map;      /* the whole file, or NULL when empty */
     uint64_t size;
+    bool mapped;             /* map is this struct's mapping (dumpfile_close unmaps it) */
     struct dump_layout l;
     int rc;                  /* dump_validate's result */
 };
 
-/* Prints "bbdump: PATH: message" on stderr and returns 1. */
+/* Maps `path` read-only and validates it (the result in d->rc and d->l). Returns 0, or 1
+ * after printing why the file cannot be opened. */
+int dumpfile_open(struct dumpfile *d, const char *path);
+/* The same over `size` bytes the caller keeps alive; `name` names them in messages. */
+void dumpfile_mem(struct dumpfile *d, const char *name, const void *buf, uint64_t size);
+void dumpfile_close(struct dumpfile *d);
+/* Prints "TOOL: PATH: message" on stderr and returns 1. */
 int die(const struct dumpfile *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The validation problem as one line (via die). */
 int problem(const struct dumpfile *d);
@@ -68,11 +80,37 @@ bool sym_lookup(struct symtab *s, uint64_t addr, struct sym_info *out);
 /* Lowest and highest+1 address of the ELF's loadable image. */
 void sym_image_range(struct symtab *s, uint64_t *lo, uint64_t *hi);
 
+/* The frame-pointer stack of the crashed CPU, read from the dump's memory. */
+#define STACK_MAX_FRAMES 64
+enum stack_end {
+    STACK_END_CHAIN,         /* the chain ended (rbp 0, misaligned, return 0, not rising) */
+    STACK_END_MISSING,       /* a frame is not in the dump (missing_rbp) */
+    STACK_END_MORE,          /* STACK_MAX_FRAMES reached */
+};
+struct stack_frame {
+    uint64_t rbp;            /* frame pointer */
+    uint64_t addr;           /* frame 0: RIP; then the return address */
+};
+struct stack {
+    struct stack_frame f[STACK_MAX_FRAMES];
+    int n;                   /* frames filled (>= 1) */
+    enum stack_end end;
+    uint64_t missing_rbp;    /* STACK_END_MISSING: the frame not in the dump */
+};
+void stack_walk(const struct dumpmem *m, const struct dump_context *c, struct stack *s);
+/* The function blamed for the crash: the first frame with a symbol outside bugcheck()
+ * itself. Returns its name (owned by the symtab) and address, or NULL. */
+const char *stack_fault_function(struct symtab *sym, const struct stack *s, uint64_t *addr);
+/* The bucket id "0x<CODE>_<function>" ("unknown" without a function) into out. */
+void bucket_id(char *out, size_t cap, uint32_t code, const char *function);
+
 int cmd_analyze(struct dumpfile *d, const char *elf, bool force);
 int cmd_elf(struct dumpfile *d, const char *out);
 /* bbdump mini: the dump converted to a small dump at `out` (bbdump_mini.c). */
 int cmd_mini(struct dumpfile *d, const char *out);
 /* `events IMAGE|FILE`: the last n event log records (all when n is 0); exit status. */
 int cmd_events(const char *path, uint32_t n);
+/* bbdump report: a crash-report file of a small dump at `out` (bbdump_report.c). */
+int cmd_report(struct dumpfile *d, const char *out);
 
 #endif

@@ -14,7 +14,6 @@
 #include "lib/klog_ring.h"
 #include "tools/bbdump.h"
 
-#define MAX_FRAMES   64
 #define KLOG_TAIL    20
 #define KLOG_MAX     (64ull << 20)   /* a klog area bigger than this is not believed */
 
@@ -45,22 +44,6 @@ static void print_where(struct analysis *a, uint64_t addr, uint64_t line_addr)
             f += n + 1;
         printf(" (%s:%d)", f, li.line);
     }
-}
-
-static const char *fn_name(struct analysis *a, uint64_t addr)
-{
-    struct sym_info si;
-    return sym_lookup(a->sym, addr, &si) ? si.name : NULL;
-}
-
-/* Remembers the first frame not inside bugcheck() itself as the faulting function. */
-static void consider(struct analysis *a, uint64_t addr)
-{
-    const char *fn = fn_name(a, addr);
-    if (a->fault_fn || !fn || !strncmp(fn, "bugcheck", 8))
-        return;
-    a->fault_fn = fn;
-    a->fault_addr = addr;
 }
 
 static void print_bugcheck(struct analysis *a)
@@ -98,34 +81,21 @@ static void print_bugcheck(struct analysis *a)
 
 static void print_stack(struct analysis *a)
 {
-    const struct dump_context *c = &a->h->context;
+    struct stack st;
+    stack_walk(&a->mem, &a->h->context, &st);
     printf("\nSTACK_TEXT (frame pointers; memory via %s):\n", a->mem.virt_source);
     printf(" #  frame            return address   call site\n");
-    printf(" 00 %016" PRIx64 " %016" PRIx64 " ", c->rbp, c->rip);
-    print_where(a, c->rip, c->rip);
-    printf("\n");
-    consider(a, c->rip);
-    uint64_t rbp = c->rbp;
-    for (int i = 1; i < MAX_FRAMES; i++) {
-        uint64_t fr[2];
-        if (rbp == 0 || (rbp & 7)) {
-            return;
-        }
-        if (dumpmem_read_virt(&a->mem, rbp, fr, sizeof fr) != 0) {
-            printf("    (frame at 0x%016" PRIx64 " is not in the dump)\n", rbp);
-            return;
-        }
-        if (fr[1] == 0)
-            return;
-        printf(" %02d %016" PRIx64 " %016" PRIx64 " ", i, rbp, fr[1]);
-        print_where(a, fr[1], fr[1] - 1);
+    for (int i = 0; i < st.n; i++) {
+        const struct stack_frame *f = &st.f[i];
+        printf(" %02d %016" PRIx64 " %016" PRIx64 " ", i, f->rbp, f->addr);
+        print_where(a, f->addr, i ? f->addr - 1 : f->addr);
         printf("\n");
-        consider(a, fr[1]);
-        if (fr[0] <= rbp)
-            return;
-        rbp = fr[0];
     }
-    printf("    ... (more frames)\n");
+    if (st.end == STACK_END_MISSING)
+        printf("    (frame at 0x%016" PRIx64 " is not in the dump)\n", st.missing_rbp);
+    else if (st.end == STACK_END_MORE)
+        printf("    ... (more frames)\n");
+    a->fault_fn = stack_fault_function(a->sym, &st, &a->fault_addr);
 }
 
 static void print_registers(const struct dump_header *h)
@@ -303,7 +273,9 @@ int cmd_analyze(struct dumpfile *d, const char *elf, bool force)
         printf("SYMBOL_NAME:    %s+0x%" PRIx64 "\n", si.name, si.offset);
     }
     printf("MODULE_NAME:    %s (blamed)\n", blamed);
-    printf("FAILURE_BUCKET_ID: 0x%X_%s\n", h->bug_check_code, a.fault_fn ? a.fault_fn : "unknown");
+    char bucket[160];
+    bucket_id(bucket, sizeof bucket, h->bug_check_code, a.fault_fn);
+    printf("FAILURE_BUCKET_ID: %s\n", bucket);
     dumpmem_close(&a.mem);
     sym_close(a.sym);
     return 0;

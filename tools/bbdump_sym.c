@@ -1,5 +1,5 @@
-/* The kernel ELF's symbols, source lines and build-id for bbdump, through elfutils' libdwfl
- * (libdw): the ELF is reported as an offline module at its link addresses, so a kernel
+/* The kernel ELF's symbols, source lines and build-id for bbdump and ocad, through elfutils'
+ * libdwfl (libdw): the ELF is reported as an offline module at its link addresses, so a kernel
  * virtual address is looked up as is. libdw validates the ELF and DWARF it reads. */
 #include <errno.h>
 #include <stdio.h>
@@ -25,20 +25,21 @@ struct symtab *sym_open(const char *path)
 {
     FILE *probe = fopen(path, "rb");
     if (!probe) {
-        fprintf(stderr, "bbdump: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "%s: %s: %s\n", tool_name, path, strerror(errno));
         return NULL;
     }
     fclose(probe);
     struct symtab *s = calloc(1, sizeof(*s));
     if (!s || !(s->dwfl = dwfl_begin(&callbacks))) {
-        fprintf(stderr, "bbdump: %s: out of memory\n", path);
+        fprintf(stderr, "%s: %s: out of memory\n", tool_name, path);
         free(s);
         return NULL;
     }
     s->mod = dwfl_report_offline(s->dwfl, "blackbox", path, -1);
     dwfl_report_end(s->dwfl, NULL, NULL);
     if (!s->mod) {
-        fprintf(stderr, "bbdump: %s: not a usable ELF file (%s)\n", path, dwfl_errmsg(-1));
+        fprintf(stderr, "%s: %s: not a usable ELF file (%s)\n", tool_name, path,
+                dwfl_errmsg(-1));
         sym_close(s);
         return NULL;
     }

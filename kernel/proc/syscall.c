@@ -5,6 +5,7 @@
 #include "proc/syscall.h"
 #include "proc/uaccess.h"
 #include "console/console.h"
+#include "console/com2.h"
 #include "config/registry.h"
 #include "eventlog/eventlog.h"
 #include "arch/rtc.h"
@@ -297,6 +298,20 @@ static int64_t sys_close(uint64_t fd)
     return fd_close(&p->fd[fd]);
 }
 
+/* The report channel: lengths bounded by SYS_IO_MAX, the buffer checked first. */
+static int64_t sys_com2(uint64_t nr, uint64_t buf, uint64_t len, uint64_t timeout_ms)
+{
+    if (len > SYS_IO_MAX)
+        len = SYS_IO_MAX;
+    int rc = uaccess_check(buf, len, nr == SYS_COM2_READ);
+    if (rc)
+        return rc;
+    if (nr == SYS_COM2_WRITE)
+        return com2_write((const void *)buf, len);
+    uint32_t ms = timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms;
+    return com2_read((void *)buf, len, ms);
+}
+
 static int64_t sys_time(uint64_t out)
 {
     int rc = uaccess_check(out, sizeof(struct sys_time), true);
@@ -466,6 +481,8 @@ int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
     case SYS_REG_DELETE:
     case SYS_REG_VOLATILE:
     case SYS_REG_DELETE_KEY: return sys_registry(nr, a);
+    case SYS_COM2_WRITE:
+    case SYS_COM2_READ: return sys_com2(nr, a->rdi, a->rsi, a->rdx);
     case SYS_FTRUNCATE: return sys_ftruncate(a->rdi, a->rsi);
     case SYS_VOLINFO: return sys_volinfo(a->rdi, a->rsi);
     case SYS_DUMP_QUERY: return sys_dump_query(a->rdi);

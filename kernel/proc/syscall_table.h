@@ -37,6 +37,11 @@
 #define SYS_REG_VOLATILE 20  /* (const char *key): create a volatile key   0                  */
 #define SYS_EVENT_WRITE  21  /* (const char *source, uint32_t event_id, uint32_t level,
                                  const char *message): append to the system event log    0 */
+#define SYS_COM2_WRITE   22  /* (const void *buf, size_t len)              bytes sent         */
+#define SYS_COM2_READ    23  /* (void *buf, size_t len, uint32_t timeout_ms) bytes, 0 = none */
+/* SYS_COM2_*: the crash-report channel (console/com2.h). A write never hangs (a stalled UART
+ * gives fewer bytes, or ERR_TIMED_OUT); a read waits at most timeout_ms (capped at 10 s) for
+ * a first byte. ERR_NOT_FOUND: the machine has no COM2. */
 #define SYS_VOLINFO      24  /* (const char *path, struct sys_volinfo *out): the volume   0  */
 #define SYS_DUMP_QUERY   25  /* (struct sys_dump_info *out): the crash-dump stack        0  */
 #define SYS_DUMP_CONTROL 26  /* (unsigned op): SYS_DUMP_PROTECT or SYS_DUMP_REARM         0  */

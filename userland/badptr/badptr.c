@@ -75,6 +75,8 @@ int main(int argc, char **argv)
         CHECK(reg_create_volatile_key(p), ERR_ACCESS);
         CHECK(event_write(p, 1, 4, "badptr"), ERR_ACCESS);
         CHECK(event_write("badptr", 1, 4, p), ERR_ACCESS);
+        CHECK(com2_write(p, 8), ERR_ACCESS);
+        CHECK(com2_read(p, 8, 0), ERR_ACCESS);
 #undef CHECK
     }
 
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
     expect("time into code", time_now((struct sys_time *)ro), ERR_ACCESS);
     expect("readdir into code", readdir(dfd, (struct sys_dirent *)ro), ERR_ACCESS);
     expect("reg_get_dword into code", reg_get_dword(KEY, "AutoReboot", (uint32_t *)ro), ERR_ACCESS);
+    expect("com2_read into code", com2_read((void *)ro, 4, 0), ERR_ACCESS);
+    expect("com2_write past the stack", com2_write(buf, 1u << 20), ERR_ACCESS);
     expect("console write past the stack", write(1, buf, (size_t)-1), ERR_ACCESS);
     expect("file write past the stack", write(fd, buf, 1u << 20), ERR_ACCESS);
     expect("read past the stack", read(fd, buf, 1u << 20), ERR_ACCESS);

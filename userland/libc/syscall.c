@@ -69,6 +69,13 @@ int reg_create_volatile_key(const char *key)
     return (int)SC1(SYS_REG_VOLATILE, key);
 }
 
+long com2_write(const void *buf, size_t len) { return SC2(SYS_COM2_WRITE, buf, len); }
+
+long com2_read(void *buf, size_t len, uint32_t timeout_ms)
+{
+    return SC3(SYS_COM2_READ, buf, len, timeout_ms);
+}
+
 int volinfo(const char *path, struct sys_volinfo *out)
 {
     return (int)SC2(SYS_VOLINFO, path, out);

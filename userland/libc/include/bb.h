@@ -50,6 +50,11 @@ int dump_control(unsigned op);
  * 3 warning, 4 information. 0 once it is on disk, or an ERR_* code. */
 int event_write(const char *source, uint32_t event_id, uint32_t level, const char *message);
 
+/* The COM2 report channel: com2_write returns the bytes sent; com2_read waits up to
+ * timeout_ms for data and returns the bytes read, 0 on time-out. ERR_NOT_FOUND: no COM2. */
+long com2_write(const void *buf, size_t len);
+long com2_read(void *buf, size_t len, uint32_t timeout_ms);
+
 /* Formatted output (kernel/lib/fmt.h conversions) to the console or a descriptor. Return
  * the number of bytes written or an ERR_* code. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
