@@ -1,28 +1,21 @@
 /* bbdump: the host tool for Blackbox crash dumps. `info` prints the header, `check`
  * validates the header and every data chunk's CRC32C, `read` prints the bytes of physical
  * memory at an address, `analyze` explains the crash (bbdump_analyze.c), `elf` writes a core
- * file for gdb (bbdump_elf.c). Links the dump format core (dump/); never re-implements it.
- * The file is mapped read-only: malformed input never causes a huge allocation or a crash. */
+ * file for gdb (bbdump_elf.c), `extract` copies dumps out of disk images (bbdump_extract.c).
+ * Links the portable cores; a dump is mapped read-only: bad input never crashes it. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "dump/dump_format.h"
 #include "dump/dump_mini.h"
 #include "dump/dump_validate.h"
 #include "lib/bugcodes.h"
 #include "tools/bbdump.h"
-#include "lib/crc32c.h"
+#include "tools/bbdump_extract.h"
 #include "err.h"
-
-static const char *prog = "bbdump";
 
 static void usage(FILE *to)
 {
@@ -35,56 +28,12 @@ static void usage(FILE *to)
             "       bbdump analyze DUMP [--kernel ELF] [--force]\n"
             "                                 explain the crash like !analyze -v (default ELF:\n"
             "                                 build/blackbox.elf; --force: build-id mismatch)\n"
-            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n");
-}
-
-int die(const struct dumpfile *d, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: %s: ", prog, d->path);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 1;
-}
-
-/* Maps and validates. Returns 0, or 1 after printing why the file cannot be opened. */
-static int open_dump(struct dumpfile *d, const char *path)
-{
-    struct stat st;
-    static const uint8_t empty[1];
-
-    memset(d, 0, sizeof(*d));
-    d->path = path;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return die(d, "%s", strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return die(d, "not a regular file");
-    }
-    d->size = (uint64_t)st.st_size;
-    if (d->size > 0) {
-        void *m = mmap(NULL, d->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m == MAP_FAILED) {
-            close(fd);
-            return die(d, "mmap: %s", strerror(errno));
-        }
-        d->map = m;
-    }
-    close(fd);
-    d->rc = dump_validate(d->map ? d->map : empty, d->map ? d->size : 0, d->size, &d->l);
-    return 0;
-}
-
-int problem(const struct dumpfile *d)
-{
-    if (d->l.problem == DUMP_P_SIZE || d->l.problem == DUMP_P_RUNS ||
-        d->l.problem == DUMP_P_MINI_STREAM || d->l.problem == DUMP_P_BITMAP)
-        return die(d, "%s (%s, value 0x%" PRIx64 ")", dump_problem_str(d->l.problem),
-                   err_str(d->rc), d->l.detail);
-    return die(d, "%s (%s)", dump_problem_str(d->l.problem), err_str(d->rc));
+            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
+            "       bbdump extract IMAGE [IMAGE...] [-o DIR]\n"
+            "                                 copy MEMORY.DMP, minidumps, the event log and any\n"
+            "                                 unrecovered dump (pagefile, DUMPxxxx.TMP, dedicated\n"
+            "                                 file) out of disk images, validating each (exit 0 =\n"
+            "                                 a valid dump was copied)\n");
 }
 
 static void print_hex(const char *label, const uint8_t *b, size_t n)
@@ -204,25 +153,12 @@ static int cmd_check(struct dumpfile *d)
 {
     if (d->rc != 0)
         return problem(d);
-    const uint8_t *table = NULL;
-    if (d->l.crc_table_offset) {
-        const struct dump_header *h = (const struct dump_header *)d->map;
-        table = d->map + d->l.crc_table_offset;
-        if (crc32c(0, table, d->l.chunk_count * 4) != h->bb.crc_table_crc)
-            return die(d, "CRC table at 0x%" PRIx64 " is damaged", d->l.crc_table_offset);
-    }
     uint64_t bad = 0, first_bad = 0;
-    for (uint64_t i = 0; i < d->l.chunk_count; i++) {
-        uint64_t off, len, toff = 0;
-        uint32_t want = 0;
-        dump_chunk_range(d->map, i, &off, &len);
-        if (dump_chunk_crc_ref(d->map, i, &want, &toff) == 0)
-            want = dump_le32(d->map + toff);
-        if (crc32c(0, d->map + off, len) != want && bad++ == 0)
-            first_bad = i;
-    }
-    if (bad) {
-        uint64_t off, len;
+    int rc = dumpfile_check_data(d, &bad, &first_bad);
+    if (rc == ERR_CHECKSUM)
+        return die(d, "CRC table at 0x%" PRIx64 " is damaged", d->l.crc_table_offset);
+    if (rc) {
+        uint64_t off = 0, len = 0;
         dump_chunk_range(d->map, first_bad, &off, &len);
         return die(d, "data CRC mismatch in chunk %" PRIu64 " (file bytes 0x%" PRIx64
                    "..0x%" PRIx64 ")%s", first_bad, off, off + len,
@@ -298,12 +234,14 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "extract"))
+        return cmd_extract(argc - 2, argv + 2);
     if (!strcmp(cmd, "info") || !strcmp(cmd, "check")) {
         if (argc != 3) {
             usage(stderr);
             return 2;
         }
-        if (open_dump(&d, argv[2]))
+        if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = !strcmp(cmd, "info") ? cmd_info(&d) : cmd_check(&d);
     } else if (!strcmp(cmd, "read")) {
@@ -316,10 +254,10 @@ int main(int argc, char **argv)
             return 2;
         }
         if (parse_u64(argv[3], &phys) || parse_u64(argv[4], &len)) {
-            fprintf(stderr, "%s: bad number in \"%s %s\"\n", prog, argv[3], argv[4]);
+            fprintf(stderr, "bbdump: bad number in \"%s %s\"\n", argv[3], argv[4]);
             return 2;
         }
-        if (open_dump(&d, argv[2]))
+        if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = cmd_read(&d, phys, len, out);
     } else if (!strcmp(cmd, "analyze")) {
@@ -335,7 +273,7 @@ int main(int argc, char **argv)
                 return 2;
             }
         }
-        if (open_dump(&d, argv[2]))
+        if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = cmd_analyze(&d, elf, force);
     } else if (!strcmp(cmd, "elf")) {
@@ -343,15 +281,14 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        if (open_dump(&d, argv[2]))
+        if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = cmd_elf(&d, argv[4]);
     } else {
-        fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
+        fprintf(stderr, "bbdump: unknown command %s\n", cmd);
         usage(stderr);
         return 2;
     }
-    if (d.map)
-        munmap((void *)d.map, d.size);
+    dumpfile_close(&d);
     return rc;
 }

@@ -18,6 +18,18 @@ struct dumpfile {
     int rc;                  /* dump_validate's result */
 };
 
+/* Maps the file read-only and validates it (d->rc, d->l). Returns 0, or 1 after printing
+ * why the file cannot be opened. dumpfile_close unmaps it. */
+int dumpfile_open(struct dumpfile *d, const char *path);
+void dumpfile_close(struct dumpfile *d);
+/* The same for `size` bytes already in memory, named `path` in messages (nothing to close). */
+void dumpfile_init(struct dumpfile *d, const char *path, const uint8_t *bytes, uint64_t size);
+
+/* Checks every data chunk's CRC32C of a dump that validated (d->rc == 0). Returns 0 when all
+ * match, ERR_CHECKSUM when the external CRC table's own CRC is wrong, ERR_CORRUPT with *bad
+ * chunks wrong, the first one *first_bad; ERR_INVALID_ARGS for a dump that did not validate. */
+int dumpfile_check_data(const struct dumpfile *d, uint64_t *bad, uint64_t *first_bad);
+
 /* Prints "bbdump: PATH: message" on stderr and returns 1. */
 int die(const struct dumpfile *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The validation problem as one line (via die). */

@@ -1,0 +1,258 @@
+/* bbdump extract's copy: validates a dump while streaming its RequiredDumpSpace bytes out in
+ * large pieces — the header and layout with dump_validate, every data chunk's CRC32C with the
+ * format core's accumulator (on the SSE4.2 instruction when the CPU has it), the external
+ * CRC table against its own CRC — and says valid, incomplete or corrupt, and why. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch/crc32c_hw.h"
+#include "dump/dump_format.h"
+#include "lib/crc32c.h"
+#include "tools/bbdump_extract.h"
+#include "err.h"
+
+#define BUF_BYTES (8u << 20)
+
+static enum copy_status set(struct copy_result *r, enum copy_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum copy_status set(struct copy_result *r, enum copy_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+    return r->status = s;
+}
+
+/* The prefix dump_validate needs (header, bitmap or directory), read and checked. */
+static int validate(const struct copy_src *src, uint8_t **pre, struct dump_layout *l)
+{
+    size_t len = src->size < DUMP_HEADER_SIZE ? (size_t)src->size : DUMP_HEADER_SIZE;
+    uint8_t *b = calloc(1, DUMP_HEADER_SIZE);
+    int rc;
+
+    if (!b)
+        return ERR_NO_MEMORY;
+    if (len && (rc = src->read(src->ctx, 0, b, len)) != 0)
+        goto fail;
+    rc = dump_validate(b, len, src->size, l);
+    if (l->problem == DUMP_P_NEED_MORE) {
+        uint8_t *more = l->prefix > SIZE_MAX ? NULL : realloc(b, (size_t)l->prefix);
+        if (!more) {
+            rc = ERR_NO_MEMORY;
+            goto fail;
+        }
+        b = more;
+        len = (size_t)l->prefix;
+        if ((rc = src->read(src->ctx, 0, b, len)) != 0)
+            goto fail;
+        rc = dump_validate(b, len, src->size, l);
+    }
+    *pre = b;
+    return rc;
+fail:
+    free(b);
+    *pre = NULL;
+    return rc;
+}
+
+static const char *kind(const uint8_t *pre, const struct dump_layout *l)
+{
+    switch (l->dump_type) {
+    case DUMP_TYPE_FULL: return "complete";
+    case DUMP_TYPE_SMALL: return "small";
+    case DUMP_TYPE_BITMAP:
+        return dump_le32(pre + DUMP_BMP_OFFSET) == DUMP_BMP_FDMP ? "complete" : "kernel";
+    default: return "-";
+    }
+}
+
+/* Why the header or layout is refused, as a status. */
+static enum copy_status classify(const uint8_t *pre, const struct dump_layout *l, int rc,
+                                 uint64_t size, bool may_be_empty, struct copy_result *r)
+{
+    const struct dump_header *h = (const struct dump_header *)pre;
+
+    switch (l->problem) {
+    case DUMP_P_TRUNCATED:
+        if (may_be_empty)
+            return set(r, COPY_NO_DUMP, "no dump (file shorter than a dump header)");
+        return set(r, COPY_INCOMPLETE, "incomplete: %" PRIu64 " bytes, shorter than a dump "
+                   "header", size);
+    case DUMP_P_SIGNATURE:
+        if (may_be_empty)
+            return set(r, COPY_NO_DUMP, "no dump (no PAGEDU64 signature)");
+        return set(r, COPY_CORRUPT, "corrupt: not a dump (no PAGEDU64 signature)");
+    case DUMP_P_INCOMPLETE:
+        return set(r, COPY_INCOMPLETE, "incomplete: header not marked valid (the dump was cut "
+                   "short or is being written)");
+    case DUMP_P_SIZE:
+        if (h->required_dump_space > size)
+            return set(r, COPY_INCOMPLETE, "incomplete: the file holds %" PRIu64 " bytes, the "
+                       "dump needs %" PRIu64 " (truncated)", size, h->required_dump_space);
+        break;
+    default:
+        break;
+    }
+    return set(r, COPY_CORRUPT, "corrupt: %s (%s, value 0x%" PRIx64 ")",
+               dump_problem_str(l->problem), err_str(rc), l->detail);
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+    while (len) {
+        ssize_t k = write(fd, p, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return ERR_IO;
+        p += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Bytes of [a, a+alen) that overlap [b, b+blen): start offset in the first, count. */
+static uint64_t overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen, uint64_t *at)
+{
+    uint64_t lo = a > b ? a : b, hi = a + alen < b + blen ? a + alen : b + blen;
+    *at = lo;
+    return hi > lo ? hi - lo : 0;
+}
+
+/* Compares the computed chunk CRCs with the dump's table. */
+static enum copy_status check_table(const uint8_t *pre, const struct dump_layout *l,
+                                    const uint32_t *got, const uint8_t *ext,
+                                    struct copy_result *r)
+{
+    const struct dump_header *h = (const struct dump_header *)pre;
+    uint64_t bad = 0, first = 0;
+
+    if (ext && crc32c(0, ext, l->chunk_count * 4) != h->bb.crc_table_crc)
+        return set(r, COPY_CORRUPT, "corrupt: CRC table at 0x%" PRIx64 " is damaged",
+                   l->crc_table_offset);
+    for (uint64_t i = 0; i < l->chunk_count; i++) {
+        uint32_t want = 0;
+        uint64_t toff = 0;
+        int ref = dump_chunk_crc_ref(pre, i, &want, &toff);
+        if (ref == 0 && ext && toff >= l->crc_table_offset &&
+            toff - l->crc_table_offset <= l->chunk_count * 4 - 4)
+            want = dump_le32(ext + (toff - l->crc_table_offset));
+        else if (ref != 1)
+            want = ~got[i];
+        if (want != got[i] && bad++ == 0)
+            first = i;
+    }
+    if (!bad)
+        return r->status = COPY_VALID;
+    uint64_t off = 0, len = 0;
+    dump_chunk_range(pre, first, &off, &len);
+    return set(r, COPY_CORRUPT, "corrupt: data CRC mismatch in chunk %" PRIu64 " (file bytes "
+               "0x%" PRIx64 "..0x%" PRIx64 ")%s", first, off, off + len,
+               bad > 1 ? " and other chunks" : "");
+}
+
+/* Streams [0, l->total) to out_fd, computing the chunk CRCs and keeping the external table. */
+static enum copy_status stream(const struct copy_src *src, const uint8_t *pre,
+                               const struct dump_layout *l, int out_fd, struct copy_result *r)
+{
+    uint64_t data_size = l->data_end - DUMP_HEADER_SIZE, tbytes = l->chunk_count * 4;
+    uint8_t *buf = malloc(BUF_BYTES), *ext = l->crc_table_offset ? malloc(tbytes) : NULL;
+    uint32_t *got = calloc(l->chunk_count ? l->chunk_count : 1, 4);
+    struct dump_crc_acc acc;
+    enum copy_status st;
+
+    if (!buf || !got || (l->crc_table_offset && !ext)) {
+        st = set(r, COPY_ERROR, "out of memory");
+        goto out;
+    }
+    if (dump_crc_begin(&acc, got, data_size, l->chunk_size) != 0 ||
+        acc.chunk_count != l->chunk_count) {
+        st = set(r, COPY_CORRUPT, "corrupt: chunk layout inconsistent");
+        goto out;
+    }
+    if (crc32c_hw_available())
+        acc.crc_fn = crc32c_hw;
+    for (uint64_t off = 0; off < l->total;) {
+        size_t n = l->total - off < BUF_BYTES ? (size_t)(l->total - off) : BUF_BYTES;
+        uint64_t at, k;
+        int rc = src->read(src->ctx, off, buf, n);
+        if (rc) {
+            st = set(r, COPY_ERROR, "read error at byte 0x%" PRIx64 ": %s", off, err_str(rc));
+            goto out;
+        }
+        if ((k = overlap(off, n, DUMP_HEADER_SIZE, data_size, &at)) != 0)
+            dump_crc_update(&acc, buf + (at - off), (size_t)k);
+        if (ext && (k = overlap(off, n, l->crc_table_offset, tbytes, &at)) != 0)
+            memcpy(ext + (at - l->crc_table_offset), buf + (at - off), (size_t)k);
+        if (out_fd >= 0 && write_all(out_fd, buf, n) != 0) {
+            st = set(r, COPY_ERROR, "write error: %s", strerror(errno));
+            goto out;
+        }
+        off += n;
+    }
+    if (dump_crc_end(&acc) != 0) {
+        st = set(r, COPY_CORRUPT, "corrupt: data shorter than its size");
+        goto out;
+    }
+    st = check_table(pre, l, got, ext, r);
+    if (st == COPY_VALID && !l->complete)
+        st = set(r, COPY_INCOMPLETE, "incomplete: valid but not marked complete");
+out:
+    free(buf);
+    free(ext);
+    free(got);
+    return st;
+}
+
+enum copy_status dump_copy(const struct copy_src *src, int out_fd, bool may_be_empty,
+                           struct copy_result *r)
+{
+    struct dump_layout l;
+    uint8_t *pre = NULL;
+
+    memset(r, 0, sizeof *r);
+    memset(&l, 0, sizeof l);
+    r->kind = "-";
+    int rc = validate(src, &pre, &l);
+    if (!pre)
+        return set(r, COPY_ERROR, "cannot read the header: %s", err_str(rc));
+    if (l.problem == DUMP_OK || l.problem > DUMP_P_HEADER_CRC) {
+        const struct dump_header *h = (const struct dump_header *)pre;
+        r->have_header = true;
+        r->bugcheck = h->bug_check_code;
+        r->sequence = h->bb.sequence;
+        r->cleared = (h->bb.flags & DUMP_BB_CLEARED) != 0;
+    }
+    enum copy_status st;
+    if (rc != 0 || l.problem != DUMP_OK) {
+        st = classify(pre, &l, rc, src->size, may_be_empty, r);
+    } else {
+        r->kind = kind(pre, &l);
+        r->bytes = l.total;
+        st = stream(src, pre, &l, out_fd, r);
+    }
+    free(pre);
+    return st;
+}
+
+int raw_copy(const struct copy_src *src, int out_fd)
+{
+    uint8_t *buf = malloc(BUF_BYTES);
+    int rc = buf ? 0 : ERR_NO_MEMORY;
+
+    for (uint64_t off = 0; rc == 0 && off < src->size;) {
+        size_t n = src->size - off < BUF_BYTES ? (size_t)(src->size - off) : BUF_BYTES;
+        if ((rc = src->read(src->ctx, off, buf, n)) == 0)
+            rc = write_all(out_fd, buf, n);
+        off += n;
+    }
+    free(buf);
+    return rc;
+}

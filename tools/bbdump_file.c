@@ -1,0 +1,108 @@
+/* bbdump's dump files: mapping one read-only and validating it (dumpfile_open), the same on
+ * bytes already in memory (dumpfile_init, used by the fuzz target), the data chunks' CRC
+ * check, and the one-line errors every command prints (die, problem). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tools/bbdump.h"
+#include "lib/crc32c.h"
+#include "err.h"
+
+int die(const struct dumpfile *d, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "bbdump: %s: ", d->path);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+void dumpfile_init(struct dumpfile *d, const char *path, const uint8_t *bytes, uint64_t size)
+{
+    static const uint8_t empty[1];
+
+    memset(d, 0, sizeof(*d));
+    d->path = path;
+    d->map = size ? bytes : NULL;
+    d->size = size;
+    d->rc = dump_validate(d->map ? d->map : empty, d->map ? d->size : 0, d->size, &d->l);
+}
+
+int dumpfile_open(struct dumpfile *d, const char *path)
+{
+    struct stat st;
+    const uint8_t *map = NULL;
+
+    memset(d, 0, sizeof(*d));
+    d->path = path;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return die(d, "%s", strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return die(d, "not a regular file");
+    }
+    if (st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            close(fd);
+            return die(d, "mmap: %s", strerror(errno));
+        }
+        map = m;
+    }
+    close(fd);
+    dumpfile_init(d, path, map, (uint64_t)st.st_size);
+    return 0;
+}
+
+void dumpfile_close(struct dumpfile *d)
+{
+    if (d->map)
+        munmap((void *)d->map, d->size);
+    d->map = NULL;
+}
+
+int problem(const struct dumpfile *d)
+{
+    if (d->l.problem == DUMP_P_SIZE || d->l.problem == DUMP_P_RUNS ||
+        d->l.problem == DUMP_P_MINI_STREAM || d->l.problem == DUMP_P_BITMAP)
+        return die(d, "%s (%s, value 0x%" PRIx64 ")", dump_problem_str(d->l.problem),
+                   err_str(d->rc), d->l.detail);
+    return die(d, "%s (%s)", dump_problem_str(d->l.problem), err_str(d->rc));
+}
+
+int dumpfile_check_data(const struct dumpfile *d, uint64_t *bad, uint64_t *first_bad)
+{
+    const struct dump_header *h = (const struct dump_header *)d->map;
+
+    *bad = *first_bad = 0;
+    if (d->rc != 0)
+        return ERR_INVALID_ARGS;
+    if (d->l.crc_table_offset &&
+        crc32c(0, d->map + d->l.crc_table_offset, d->l.chunk_count * 4) != h->bb.crc_table_crc)
+        return ERR_CHECKSUM;
+    for (uint64_t i = 0; i < d->l.chunk_count; i++) {
+        uint64_t off, len, toff = 0;
+        uint32_t want = 0;
+        if (dump_chunk_range(d->map, i, &off, &len) != 0) {
+            if ((*bad)++ == 0)
+                *first_bad = i;
+            continue;
+        }
+        int ref = dump_chunk_crc_ref(d->map, i, &want, &toff);
+        if (ref == 0)
+            want = dump_le32(d->map + toff);
+        if ((ref < 0 || crc32c(0, d->map + off, len) != want) && (*bad)++ == 0)
+            *first_bad = i;
+    }
+    return *bad ? ERR_CORRUPT : 0;
+}
