@@ -42,7 +42,8 @@ static int validate(const struct copy_src *src, uint8_t **pre, struct dump_layou
     if (len && (rc = src->read(src->ctx, 0, b, len)) != 0)
         goto fail;
     rc = dump_validate(b, len, src->size, l);
-    if (l->problem == DUMP_P_NEED_MORE) {
+    /* each call may ask for more (a minidump's directory header, then its entries) */
+    while (l->problem == DUMP_P_NEED_MORE && l->prefix > len) {
         uint8_t *more = l->prefix > SIZE_MAX ? NULL : realloc(b, (size_t)l->prefix);
         if (!more) {
             rc = ERR_NO_MEMORY;
