@@ -28,7 +28,10 @@ static void usage(FILE *to)
             "       bbdump analyze DUMP [--kernel ELF] [--force]\n"
             "                                 explain the crash like !analyze -v (default ELF:\n"
             "                                 build/blackbox.elf; --force: build-id mismatch)\n"
-            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
+            "       bbdump elf DUMP -o CORE [--kernel ELF]\n"
+            "                                 ELF core file for gdb (gdb ELF -c CORE); a small\n"
+            "                                 dump's core maps ELF's code (default\n"
+            "                                 build/blackbox.elf)\n"
             "       bbdump extract IMAGE [IMAGE...] [-o DIR]\n"
             "                                 copy MEMORY.DMP, minidumps, the event log and any\n"
             "                                 unrecovered dump (pagefile, DUMPxxxx.TMP, dedicated\n"
@@ -277,13 +280,17 @@ int main(int argc, char **argv)
             return 1;
         rc = cmd_analyze(&d, elf, force);
     } else if (!strcmp(cmd, "elf")) {
-        if (argc != 5 || strcmp(argv[3], "-o") != 0) {
+        const char *kernel = "build/blackbox.elf";
+        if (argc == 7 && !strcmp(argv[5], "--kernel"))
+            kernel = argv[6];
+        if ((argc != 5 && argc != 7) || (argc == 7 && strcmp(argv[5], "--kernel")) ||
+            strcmp(argv[3], "-o") != 0) {
             usage(stderr);
             return 2;
         }
         if (dumpfile_open(&d, argv[2]))
             return 1;
-        rc = cmd_elf(&d, argv[4]);
+        rc = cmd_elf(&d, argv[4], kernel);
     } else {
         fprintf(stderr, "bbdump: unknown command %s\n", cmd);
         usage(stderr);

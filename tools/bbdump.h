@@ -81,6 +81,7 @@ bool sym_lookup(struct symtab *s, uint64_t addr, struct sym_info *out);
 void sym_image_range(struct symtab *s, uint64_t *lo, uint64_t *hi);
 
 int cmd_analyze(struct dumpfile *d, const char *elf, bool force);
-int cmd_elf(struct dumpfile *d, const char *out);
+/* `kernel`: the kernel ELF, whose read-only segments a small dump's core maps (NT_FILE). */
+int cmd_elf(struct dumpfile *d, const char *out, const char *kernel);
 
 #endif

@@ -2,7 +2,8 @@
 (kernel or complete dump), copy the dump out, and check that analyze names the code, the
 function that really failed with its line in shell_crash.c, a bucket id and the klog tail;
 that stock gdb on the ELF core shows that function in the backtrace with the same RIP; and
-that a kernel ELF with another build-id is refused unless forced."""
+that a kernel ELF with another build-id is refused unless forced; with a small dump, that gdb
+reports memory the minidump lacks as unavailable instead of showing the ELF's contents."""
 import os
 import re
 import shutil
@@ -88,7 +89,9 @@ def test_analyze_and_gdb(tmp_path, kind, dump_type, code, function):
 
 
 def test_small_dump_analyze_and_core(tmp_path):
-    """A minidump: analyze uses its streams (stack, klog, modules); the core holds only them."""
+    """A minidump: analyze uses its streams (stack, klog, modules); the core holds only them
+    (and maps the kernel ELF's code): gdb has the frames, registers and stack, and reports a
+    global outside the streams as unavailable."""
     c = system_disk(tmp_path, 3)
     crash_and_collect(tmp_path, c, "null")
     dump = pagefile(c, tmp_path)
@@ -98,5 +101,16 @@ def test_small_dump_analyze_and_core(tmp_path):
     core = str(tmp_path / "small.core")
     bbdump("elf", dump, "-o", core)
     assert os.path.getsize(core) < 256 * 1024
-    text = gdb(core, "bt 3")
+    text = gdb(core, "bt 3", "info registers rip", "x/i $pc")
     assert re.search(r"^#0\s+0x[0-9a-f]+ in crash_null \(", text, re.M), text
+    assert re.search(r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <crash_null\+\d+>", text, re.M), text
+    assert re.search(r"^=> 0x[0-9a-f]+ <crash_null\+\d+>:\s+\w+", text, re.M), text
+    # a kernel global no stream holds: unavailable, not the ELF's initial value nor zeros
+    nm = subprocess.run(["nm", ELF], capture_output=True, text=True, check=True).stdout
+    addr = int(re.search(r"^([0-9a-f]+) [bBdD] tsc_hz$", nm, re.M).group(1), 16)
+    streams = re.findall(r"(\d+) bytes at 0x[0-9a-f]+\s+va 0x([0-9a-f]+)",
+                         bbdump("info", dump).stdout)
+    assert not any(int(va, 16) <= addr < int(va, 16) + int(n) for n, va in streams), streams
+    text = gdb(core, "print 'timer.c'::tsc_hz", "x/gx $rsp")
+    assert f"Cannot access memory at address {addr:#x}" in text, text
+    assert re.search(r"^0x[0-9a-f]+:\s+0x[0-9a-f]{16}$", text, re.M), text
