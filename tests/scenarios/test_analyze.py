@@ -41,12 +41,13 @@ def other_build_id_elf(tmp_path):
     return path
 
 
-def gdb(core, *commands):
+def gdb(core, *commands, errors=False):
+    """gdb's output (with its error messages too when `errors`)."""
     args = ["gdb", "-batch", "-nx", ELF, "-c", core]
     for c in commands:
         args += ["-ex", c]
     r = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    return r.stdout
+    return r.stdout + (r.stderr if errors else "")
 
 
 @pytest.mark.parametrize("kind,dump_type,code,function", KINDS)
@@ -111,6 +112,6 @@ def test_small_dump_analyze_and_core(tmp_path):
     streams = re.findall(r"(\d+) bytes at 0x[0-9a-f]+\s+va 0x([0-9a-f]+)",
                          bbdump("info", dump).stdout)
     assert not any(int(va, 16) <= addr < int(va, 16) + int(n) for n, va in streams), streams
-    text = gdb(core, "print 'timer.c'::tsc_hz", "x/gx $rsp")
+    text = gdb(core, "print 'timer.c'::tsc_hz", "x/gx $rsp", errors=True)
     assert f"Cannot access memory at address {addr:#x}" in text, text
     assert re.search(r"^0x[0-9a-f]+:\s+0x[0-9a-f]{16}$", text, re.M), text
