@@ -185,6 +185,8 @@ $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.d
 	@echo "  UNIT    $@"
 	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) $(HOSTLIB_C) -o $@
 
+$(B)/unit/test_bbdump_copy: tools/bbdump_copy.c tools/bbdump_extract.h kernel/arch/crc32c_hw.c
+
 unit: $(UNIT_BIN) $(B)/tools/bbdump
 
 # The dump parser's libFuzzer target (clang; tests/unit/test_fuzz.py runs it for a bounded

@@ -1,9 +1,11 @@
 /* bbdump extract's copy: validates a dump while streaming its RequiredDumpSpace bytes out in
  * large pieces — the header and layout with dump_validate, every data chunk's CRC32C with the
  * format core's accumulator (on the SSE4.2 instruction when the CPU has it), the external
- * CRC table against its own CRC — and says valid, incomplete or corrupt, and why. */
+ * CRC table against its own CRC — and says valid, incomplete or corrupt, and why. The next
+ * piece is read by a thread while one is checked and written. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,55 +161,139 @@ static enum copy_status check_table(const uint8_t *pre, const struct dump_layout
                bad > 1 ? " and other chunks" : "");
 }
 
+/* Reading ahead: piece k+1 is read by a thread while piece k is checked and written. */
+struct reader {
+    const struct copy_src *src;
+    uint64_t off;
+    size_t len;
+    uint8_t *buf;
+    int rc;
+    bool running;
+    pthread_t thread;
+};
+
+static void *read_piece(void *arg)
+{
+    struct reader *rd = arg;
+    rd->rc = rd->src->read(rd->src->ctx, rd->off, rd->buf, rd->len);
+    return NULL;
+}
+
+/* Starts reading [off, off+len) into buf; reads at once when no thread can be made. */
+static void read_start(struct reader *rd, uint64_t off, size_t len, uint8_t *buf)
+{
+    rd->off = off;
+    rd->len = len;
+    rd->buf = buf;
+    rd->running = pthread_create(&rd->thread, NULL, read_piece, rd) == 0;
+    if (!rd->running)
+        read_piece(rd);
+}
+
+static int read_wait(struct reader *rd)
+{
+    if (rd->running)
+        pthread_join(rd->thread, NULL);
+    rd->running = false;
+    return rd->rc;
+}
+
+/* Feeds [0, total) of src to consume(ctx, off, bytes, n) in BUF_BYTES pieces, reading ahead.
+ * Returns 0; a read's ERR_* code with *at = where it failed; or consume's non-zero result. */
+static int pump(const struct copy_src *src, uint64_t total, uint64_t *at,
+                int (*consume)(void *ctx, uint64_t off, const uint8_t *p, size_t n), void *ctx)
+{
+    uint8_t *buf[2] = { malloc(BUF_BYTES), malloc(BUF_BYTES) };
+    struct reader rd = { .src = src };
+    int rc = buf[0] && buf[1] ? 0 : ERR_NO_MEMORY, cur = 0;
+
+    *at = 0;
+    if (rc == 0 && total)
+        read_start(&rd, 0, total < BUF_BYTES ? (size_t)total : BUF_BYTES, buf[0]);
+    for (uint64_t off = 0; rc == 0 && off < total;) {
+        size_t n = rd.len;
+        if ((rc = read_wait(&rd)) != 0) {
+            *at = off;
+            break;
+        }
+        uint64_t next = off + n;
+        if (next < total)
+            read_start(&rd, next, total - next < BUF_BYTES ? (size_t)(total - next) : BUF_BYTES,
+                       buf[1 - cur]);
+        rc = consume(ctx, off, buf[cur], n);
+        cur = 1 - cur;
+        off = next;
+    }
+    read_wait(&rd);
+    free(buf[0]);
+    free(buf[1]);
+    return rc;
+}
+
+/* What a dump's pieces go through: chunk CRCs, the external table kept, the copy written. */
+struct sink {
+    struct dump_crc_acc acc;
+    uint64_t data_size, table_off, table_bytes;
+    uint8_t *ext;
+    int fd;
+    int write_errno;         /* errno of a failed write */
+};
+
+static int consume_dump(void *ctx, uint64_t off, const uint8_t *p, size_t n)
+{
+    struct sink *k = ctx;
+    uint64_t at, len;
+    if ((len = overlap(off, n, DUMP_HEADER_SIZE, k->data_size, &at)) != 0)
+        dump_crc_update(&k->acc, p + (at - off), (size_t)len);
+    if (k->ext && (len = overlap(off, n, k->table_off, k->table_bytes, &at)) != 0)
+        memcpy(k->ext + (at - k->table_off), p + (at - off), (size_t)len);
+    if (k->fd >= 0 && write_all(k->fd, p, n) != 0) {
+        k->write_errno = errno;
+        return 1;
+    }
+    return 0;
+}
+
 /* Streams [0, l->total) to out_fd, computing the chunk CRCs and keeping the external table. */
 static enum copy_status stream(const struct copy_src *src, const uint8_t *pre,
                                const struct dump_layout *l, int out_fd, struct copy_result *r)
 {
-    uint64_t data_size = l->data_end - DUMP_HEADER_SIZE, tbytes = l->chunk_count * 4;
-    uint8_t *buf = malloc(BUF_BYTES), *ext = l->crc_table_offset ? malloc(tbytes) : NULL;
+    struct sink k = { .data_size = l->data_end - DUMP_HEADER_SIZE, .fd = out_fd,
+                      .table_off = l->crc_table_offset, .table_bytes = l->chunk_count * 4 };
     uint32_t *got = calloc(l->chunk_count ? l->chunk_count : 1, 4);
-    struct dump_crc_acc acc;
     enum copy_status st;
+    uint64_t at;
 
-    if (!buf || !got || (l->crc_table_offset && !ext)) {
+    k.ext = l->crc_table_offset ? malloc(k.table_bytes) : NULL;
+    if (!got || (l->crc_table_offset && !k.ext)) {
         st = set(r, COPY_ERROR, "out of memory");
         goto out;
     }
-    if (dump_crc_begin(&acc, got, data_size, l->chunk_size) != 0 ||
-        acc.chunk_count != l->chunk_count) {
+    if (dump_crc_begin(&k.acc, got, k.data_size, l->chunk_size) != 0 ||
+        k.acc.chunk_count != l->chunk_count) {
         st = set(r, COPY_CORRUPT, "corrupt: chunk layout inconsistent");
         goto out;
     }
     if (crc32c_hw_available())
-        acc.crc_fn = crc32c_hw;
-    for (uint64_t off = 0; off < l->total;) {
-        size_t n = l->total - off < BUF_BYTES ? (size_t)(l->total - off) : BUF_BYTES;
-        uint64_t at, k;
-        int rc = src->read(src->ctx, off, buf, n);
-        if (rc) {
-            st = set(r, COPY_ERROR, "read error at byte 0x%" PRIx64 ": %s", off, err_str(rc));
-            goto out;
-        }
-        if ((k = overlap(off, n, DUMP_HEADER_SIZE, data_size, &at)) != 0)
-            dump_crc_update(&acc, buf + (at - off), (size_t)k);
-        if (ext && (k = overlap(off, n, l->crc_table_offset, tbytes, &at)) != 0)
-            memcpy(ext + (at - l->crc_table_offset), buf + (at - off), (size_t)k);
-        if (out_fd >= 0 && write_all(out_fd, buf, n) != 0) {
-            st = set(r, COPY_ERROR, "write error: %s", strerror(errno));
-            goto out;
-        }
-        off += n;
+        k.acc.crc_fn = crc32c_hw;
+    int rc = pump(src, l->total, &at, consume_dump, &k);
+    if (rc == 1) {
+        st = set(r, COPY_ERROR, "write error: %s", strerror(k.write_errno));
+        goto out;
     }
-    if (dump_crc_end(&acc) != 0) {
+    if (rc) {
+        st = set(r, COPY_ERROR, "read error at byte 0x%" PRIx64 ": %s", at, err_str(rc));
+        goto out;
+    }
+    if (dump_crc_end(&k.acc) != 0) {
         st = set(r, COPY_CORRUPT, "corrupt: data shorter than its size");
         goto out;
     }
-    st = check_table(pre, l, got, ext, r);
+    st = check_table(pre, l, got, k.ext, r);
     if (st == COPY_VALID && !l->complete)
         st = set(r, COPY_INCOMPLETE, "incomplete: valid but not marked complete");
 out:
-    free(buf);
-    free(ext);
+    free(k.ext);
     free(got);
     return st;
 }
@@ -243,17 +329,14 @@ enum copy_status dump_copy(const struct copy_src *src, int out_fd, bool may_be_e
     return st;
 }
 
+static int consume_raw(void *ctx, uint64_t off, const uint8_t *p, size_t n)
+{
+    (void)off;
+    return write_all(*(const int *)ctx, p, n);
+}
+
 int raw_copy(const struct copy_src *src, int out_fd)
 {
-    uint8_t *buf = malloc(BUF_BYTES);
-    int rc = buf ? 0 : ERR_NO_MEMORY;
-
-    for (uint64_t off = 0; rc == 0 && off < src->size;) {
-        size_t n = src->size - off < BUF_BYTES ? (size_t)(src->size - off) : BUF_BYTES;
-        if ((rc = src->read(src->ctx, off, buf, n)) == 0)
-            rc = write_all(out_fd, buf, n);
-        off += n;
-    }
-    free(buf);
-    return rc;
+    uint64_t at;
+    return pump(src, src->size, &at, consume_raw, &out_fd);
 }
