@@ -1,6 +1,6 @@
-"""`bbdump extract` on disk images, no root and no mounting: a machine that crashed and was
-never recovered (no smss yet) has its dump found in pagefile.sys and validated (complete and
-small, with the right bugcheck); dumps placed with mtools as C:\\MEMORY.DMP, a minidump, a
+"""`bbdump extract` on disk images, no root and no mounting: a machine that crashed and whose
+dump was never recovered (rebooted without smss, or switched off right after the dump) has it
+found in pagefile.sys and validated (complete and small, with the right bugcheck); dumps placed with mtools as C:\\MEMORY.DMP, a minidump, a
 DUMPxxxx.TMP on D: and a DedicatedDumpFile set with bbreg are all found, named and
 validated, the event log is copied raw; a dump with one flipped data byte is reported
 corrupt and a truncated one incomplete, neither copied, and the exit code says whether a
@@ -13,20 +13,37 @@ import subprocess
 import pytest
 
 from test_dump import BBREG, CRASHCONTROL, bbdump, crash_and_collect, pagefile, system_disk
+from machine import Machine
 from test_files import Disk, run
 
 MINIDUMP = "112226-00001-01.dmp"
 
 
+def crash_never_rebooted(tmp_path, c, kind):
+    """Crash with `kind` and switch the machine off as soon as the dump is written: it never
+    boots again, so nothing has looked at the dump."""
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        m.send(f"crash {kind}\r")
+        m.expect(r"Dump #\d+: \w+, \d+ MiB in \d+ ms", timeout=300)
+        m.monitor("quit")
+        m.wait_exit(timeout=60)
+    finally:
+        m.close()
+
+
 @pytest.fixture(scope="module")
 def dumps(tmp_path_factory):
-    """One complete (CrashDumpEnabled=1, `crash manual`) and one small (3, `crash null`) dump
-    from real crashes, as (system image, local copy of its pagefile)."""
+    """Dumps from real crashes, as (system image, local copy of its pagefile): a complete one
+    (CrashDumpEnabled=1, `crash manual`) of a machine that rebooted (nothing recovers a dump
+    at boot yet), a small one (3, `crash null`) of a machine switched off right after it."""
     out = {}
-    for name, typ, kind in (("complete", 1, "manual"), ("small", 3, "null")):
+    for name, typ, kind, crash in (("complete", 1, "manual", crash_and_collect),
+                                   ("small", 3, "null", crash_never_rebooted)):
         d = tmp_path_factory.mktemp(name)
         c = system_disk(d, typ)
-        crash_and_collect(d, c, kind)
+        crash(d, c, kind)
         out[name] = (c, pagefile(c, d))
     return out
 
