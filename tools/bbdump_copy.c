@@ -203,13 +203,16 @@ static int read_wait(struct reader *rd)
 static int pump(const struct copy_src *src, uint64_t total, uint64_t *at,
                 int (*consume)(void *ctx, uint64_t off, const uint8_t *p, size_t n), void *ctx)
 {
-    uint8_t *buf[2] = { malloc(BUF_BYTES), malloc(BUF_BYTES) };
+    size_t piece = total < BUF_BYTES ? (size_t)total : BUF_BYTES;
+    uint8_t *buf[2] = { malloc(piece ? piece : 1), total > piece ? malloc(piece) : NULL };
     struct reader rd = { .src = src };
-    int rc = buf[0] && buf[1] ? 0 : ERR_NO_MEMORY, cur = 0;
+    int rc = buf[0] && (buf[1] || total <= piece) ? 0 : ERR_NO_MEMORY, cur = 0;
 
     *at = 0;
-    if (rc == 0 && total)
-        read_start(&rd, 0, total < BUF_BYTES ? (size_t)total : BUF_BYTES, buf[0]);
+    if (rc == 0 && total) {    /* the first piece: nothing to overlap it with yet */
+        rd.off = 0, rd.len = piece, rd.buf = buf[0];
+        read_piece(&rd);
+    }
     for (uint64_t off = 0; rc == 0 && off < total;) {
         size_t n = rd.len;
         if ((rc = read_wait(&rd)) != 0) {
@@ -218,7 +221,7 @@ static int pump(const struct copy_src *src, uint64_t total, uint64_t *at,
         }
         uint64_t next = off + n;
         if (next < total)
-            read_start(&rd, next, total - next < BUF_BYTES ? (size_t)(total - next) : BUF_BYTES,
+            read_start(&rd, next, total - next < piece ? (size_t)(total - next) : piece,
                        buf[1 - cur]);
         rc = consume(ctx, off, buf[cur], n);
         cur = 1 - cur;
