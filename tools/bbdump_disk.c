@@ -3,11 +3,13 @@
  * dropped), its GPT read and every basic-data partition's FAT32 mounted with the kernel's
  * cores and lettered as kernel/block/volume.c does; the crash settings from the SYSTEM hive
  * on C: (lib/reg, with its defaults); a file's clusters as a copy source read in large runs. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/gpt.h"
 #include "lib/reg/reg.h"
@@ -121,6 +123,11 @@ int disks_open(struct disks *d, char *const *paths, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         struct disk_image *im = &d->img[i];
         unsigned count = 0;
+        if (access(paths[i], R_OK) != 0) {
+            fprintf(stderr, "bbdump: %s: %s\n", paths[i], strerror(errno));
+            disks_close(d);
+            return 1;
+        }
         int rc = open_image(im, paths[i], parts, &count);
         if (rc) {
             fprintf(stderr, "bbdump: %s: %s\n", paths[i], rc == ERR_NOT_FOUND ?

@@ -135,10 +135,14 @@ static void job(struct extract *x, const char *source, enum job_kind kind, const
     }
     struct copy_result r;
     enum copy_status st = dump_copy(&f.src, fd, kind == JOB_MAYBE_DUMP, &r);
-    if (close(fd) != 0 && st == COPY_VALID)
-        st = r.status = COPY_ERROR, snprintf(r.reason, sizeof r.reason, "write error");
-    if (st == COPY_VALID && rename(tmp, final) != 0)
-        st = COPY_ERROR, snprintf(r.reason, sizeof r.reason, "rename: %s", strerror(errno));
+    if (close(fd) != 0 && st == COPY_VALID) {
+        st = COPY_ERROR;
+        snprintf(r.reason, sizeof r.reason, "write error: %s", strerror(errno));
+    }
+    if (st == COPY_VALID && rename(tmp, final) != 0) {
+        st = COPY_ERROR;
+        snprintf(r.reason, sizeof r.reason, "rename: %s", strerror(errno));
+    }
     if (st != COPY_VALID)
         unlink(tmp);
     char code[16] = "-", seq[24] = "-", status[sizeof r.reason + 32];
@@ -278,12 +282,13 @@ int cmd_extract(int argc, char **argv)
     }
     if (n == 0)
         return usage();
-    if (mkdir(x.dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "bbdump: %s: %s\n", x.dir, strerror(errno));
-        return 1;
-    }
     if (disks_open(&x.disks, images, n) != 0)
         return 1;
+    if (mkdir(x.dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "bbdump: %s: %s\n", x.dir, strerror(errno));
+        disks_close(&x.disks);
+        return 1;
+    }
     static struct crash_settings s;
     if (crash_settings_read(&x.disks, &s) != 0) {
         fprintf(stderr, "bbdump: out of memory reading the registry\n");

@@ -7,7 +7,6 @@ corrupt and a truncated one incomplete, neither copied, and the exit code says w
 good dump was found."""
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -166,5 +165,9 @@ def test_bad_image_is_a_clear_error(tmp_path):
     bad = tmp_path / "zero.img"
     bad.write_bytes(bytes(1 << 20))
     r = bbdump("extract", str(bad), "-o", str(tmp_path / "out"), check=False)
-    assert r.returncode == 1 and "no GPT" in r.stderr, r.stdout + r.stderr
-    shutil.rmtree(tmp_path / "out", ignore_errors=True)
+    assert r.returncode == 1 and r.stdout == "", r.stdout + r.stderr
+    assert r.stderr == f"bbdump: {bad}: no GPT (not a Blackbox disk image?)\n", r.stderr
+    assert not (tmp_path / "out").exists()
+    r = bbdump("extract", str(tmp_path / "missing.img"), check=False)
+    assert r.returncode == 1 and "missing.img: No such file or directory" in r.stderr, r.stderr
+    assert bbdump("extract", check=False).returncode == 2
