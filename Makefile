@@ -173,8 +173,8 @@ $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 # bbdump: links the portable cores (dump format, CRC32C, bug codes, klog ring) and elfutils'
 # libdw for symbols and DWARF lines; tools/bbdump builds it.
 BBDUMP_C := tools/bbdump.c tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_sym.c \
-    tools/bbdump_analyze.c tools/bbdump_elf.c tools/bbdump_copy.c tools/bbdump_disk.c \
-    tools/bbdump_extract.c kernel/arch/crc32c_hw.c
+    tools/bbdump_analyze.c tools/bbdump_elf.c tools/bbdump_mini.c tools/bbdump_copy.c \
+    tools/bbdump_disk.c tools/bbdump_extract.c kernel/arch/crc32c_hw.c
 $(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h tools/bbdump_extract.h $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"

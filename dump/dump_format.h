@@ -183,7 +183,9 @@ _Static_assert(sizeof(struct dump_exception_record) == 0x98, "EXCEPTION_RECORD64
 #define DUMP_BB_COMPLETE    0x02u  /* every page the dump type promises is present */
 #define DUMP_BB_CLEARED     0x04u  /* recovered by smss: the file may be reused */
 #define DUMP_BB_FALLBACK    0x08u  /* written type differs from the configured one */
-#define DUMP_BB_FLAGS_KNOWN 0x0Fu
+#define DUMP_BB_CONVERTED   0x10u  /* a small dump made on a later boot from the big dump
+                                      (dump/recovery/dump_convert.h), not at the crash */
+#define DUMP_BB_FLAGS_KNOWN 0x1Fu
 
 /* bb.fallback_reason */
 #define DUMP_FALLBACK_NONE       0u  /* the configured type was written */

@@ -19,6 +19,7 @@
 #include "drivers/nvme/nvme_pci.h"
 #include "block/volume.h"
 #include "dump/stack/dump_stack.h"
+#include "proc/boot_programs.h"
 #include "bugcheck/bugcheck.h"
 #include "config/registry.h"
 #include "shell/shell.h"
@@ -116,6 +117,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     struct dump_settings ds;
     dump_settings_load(&ds);
     dump_stack_init(&ds);
+    proc_run_boot_programs();
 
     uint64_t ns = timer_ns();
     klog(KLOG_NOTICE, "boot: shell ready %lu us after kernel entry", (unsigned long)(ns / 1000u));

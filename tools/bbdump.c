@@ -1,8 +1,9 @@
 /* bbdump: the host tool for Blackbox crash dumps. `info` prints the header, `check`
  * validates the header and every data chunk's CRC32C, `read` prints the bytes of physical
  * memory at an address, `analyze` explains the crash (bbdump_analyze.c), `elf` writes a core
- * file for gdb (bbdump_elf.c), `extract` copies dumps out of disk images (bbdump_extract.c).
- * Links the portable cores; a dump is mapped read-only: bad input never crashes it. */
+ * file for gdb (bbdump_elf.c), `mini` converts it to a small dump (bbdump_mini.c),
+ * `extract` copies dumps out of disk images (bbdump_extract.c). Links the portable cores;
+ * a dump is mapped read-only: bad input never crashes it. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@ static void usage(FILE *to)
             "                                 ELF core file for gdb (gdb ELF -c CORE); a small\n"
             "                                 dump's core maps ELF's code (default\n"
             "                                 build/blackbox.elf)\n"
+            "       bbdump mini DUMP -o OUT   small dump (minidump) made from a complete or\n"
+            "                                 bitmap dump\n"
             "       bbdump extract IMAGE [IMAGE...] [-o DIR]\n"
             "                                 copy MEMORY.DMP, minidumps, the event log and any\n"
             "                                 unrecovered dump (pagefile, DUMPxxxx.TMP, dedicated\n"
@@ -73,8 +76,9 @@ static const char *fallback_name(unsigned f)
 static void print_flags(uint32_t f)
 {
     printf("%-22s0x%x", "flags:", f);
-    static const char *const names[] = { "VALID", "COMPLETE", "CLEARED", "FALLBACK" };
-    for (unsigned i = 0; i < 4; i++)
+    static const char *const names[] = { "VALID", "COMPLETE", "CLEARED", "FALLBACK",
+                                         "CONVERTED" };
+    for (unsigned i = 0; i < 5; i++)
         if (f & (1u << i))
             printf(" %s", names[i]);
     printf("\n");
@@ -279,18 +283,17 @@ int main(int argc, char **argv)
         if (dumpfile_open(&d, argv[2]))
             return 1;
         rc = cmd_analyze(&d, elf, force);
-    } else if (!strcmp(cmd, "elf")) {
-        const char *kernel = "build/blackbox.elf";
-        if (argc == 7 && !strcmp(argv[5], "--kernel"))
-            kernel = argv[6];
-        if ((argc != 5 && argc != 7) || (argc == 7 && strcmp(argv[5], "--kernel")) ||
-            strcmp(argv[3], "-o") != 0) {
+    } else if (!strcmp(cmd, "elf") || !strcmp(cmd, "mini")) {
+        bool elf = !strcmp(cmd, "elf");
+        bool with_kernel = elf && argc == 7 && !strcmp(argv[5], "--kernel");
+        const char *kernel = with_kernel ? argv[6] : "build/blackbox.elf";
+        if ((argc != 5 && !with_kernel) || strcmp(argv[3], "-o") != 0) {
             usage(stderr);
             return 2;
         }
         if (dumpfile_open(&d, argv[2]))
             return 1;
-        rc = cmd_elf(&d, argv[4], kernel);
+        rc = elf ? cmd_elf(&d, argv[4], kernel) : cmd_mini(&d, argv[4]);
     } else {
         fprintf(stderr, "bbdump: unknown command %s\n", cmd);
         usage(stderr);

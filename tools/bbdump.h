@@ -1,6 +1,6 @@
 /* bbdump's shared declarations: the mapped dump file and its one-line errors (bbdump.c), the
  * dump's memory seen by physical and kernel virtual address (bbdump_mem.c), the kernel ELF's
- * symbols and DWARF lines (bbdump_sym.c), and the analyze and elf commands. */
+ * symbols and DWARF lines (bbdump_sym.c), and the analyze, elf and mini commands. */
 #ifndef BB_TOOLS_BBDUMP_H
 #define BB_TOOLS_BBDUMP_H
 
@@ -83,5 +83,7 @@ void sym_image_range(struct symtab *s, uint64_t *lo, uint64_t *hi);
 int cmd_analyze(struct dumpfile *d, const char *elf, bool force);
 /* `kernel`: the kernel ELF, whose read-only segments a small dump's core maps (NT_FILE). */
 int cmd_elf(struct dumpfile *d, const char *out, const char *kernel);
+/* bbdump mini: the dump converted to a small dump at `out` (bbdump_mini.c). */
+int cmd_mini(struct dumpfile *d, const char *out);
 
 #endif

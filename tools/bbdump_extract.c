@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dump/recovery/dump_names.h"
 #include "tools/bbdump_extract.h"
 #include "err.h"
 
@@ -171,15 +172,11 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
-/* DUMPxxxx.TMP, xxxx hexadecimal. */
+/* DUMPxxxx.TMP, as smss names a dump it could not move to its final place yet. */
 static bool is_dump_tmp(const char *name)
 {
-    if (strlen(name) != 12 || strncasecmp(name, "DUMP", 4) != 0 || !ends_with(name, ".TMP"))
-        return false;
-    for (int i = 4; i < 8; i++)
-        if (!strchr("0123456789abcdefABCDEF", name[i]))
-            return false;
-    return true;
+    uint16_t number;
+    return dump_tmp_name_parse(name, &number) == 0;
 }
 
 /* The names in a directory that `want` accepts (files only), as a NULL-ended array. */

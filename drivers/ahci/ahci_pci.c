@@ -10,6 +10,7 @@
 #include "arch/trap.h"
 #include "arch/lapic.h"
 #include "mm/paging.h"
+#include "block/bounce.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"
 #include "arch/cpu.h"
@@ -137,8 +138,8 @@ static int64_t build_prds(const void *buf, uint64_t len, struct ahci_prd *prds, 
 static int ahci_bd_rw(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf, bool write)
 {
     struct ahci_disk *d = bd->ctx;
-    if ((uint64_t)buf & 1)
-        return ERR_INVALID_ARGS;
+    if ((uint64_t)buf & 1)           /* PRD data base addresses are word-aligned */
+        return bounce_rw(bd, ahci_bd_rw, lba, count, buf, write);
     uint8_t *p = buf;
     while (count > 0) {
         uint64_t n = count < ATA_MAX_SECTORS_EXT ? count : ATA_MAX_SECTORS_EXT;

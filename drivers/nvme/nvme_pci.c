@@ -10,6 +10,7 @@
 #include "pci/pci.h"
 #include "pci/pci_msi.h"
 #include "mm/pfn.h"
+#include "block/bounce.h"
 #include "mm/paging.h"
 #include "mm/layout.h"
 #include "arch/trap.h"
@@ -111,16 +112,22 @@ static void nvme_irq(struct trap_frame *f)
     lapic_eoi();
 }
 
-static int bd_read(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf)
+static int bd_rw(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf, bool write)
 {
     struct nvme_disk *k = bd->ctx;
-    return nvme_rw(&k->dev->hw, &k->dev->io, k->nsid, k->lba_shift, false, lba, count, buf);
+    if ((uintptr_t)buf & 3)          /* data pointers are dword-aligned (NVMe 1.4, 4.3) */
+        return bounce_rw(bd, bd_rw, lba, count, buf, write);
+    return nvme_rw(&k->dev->hw, &k->dev->io, k->nsid, k->lba_shift, write, lba, count, buf);
+}
+
+static int bd_read(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf)
+{
+    return bd_rw(bd, lba, count, buf, false);
 }
 
 static int bd_write(struct blockdev *bd, uint64_t lba, uint64_t count, const void *buf)
 {
-    struct nvme_disk *k = bd->ctx;
-    return nvme_rw(&k->dev->hw, &k->dev->io, k->nsid, k->lba_shift, true, lba, count, (void *)buf);
+    return bd_rw(bd, lba, count, (void *)buf, true);
 }
 
 static int bd_flush(struct blockdev *bd)

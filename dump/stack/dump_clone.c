@@ -97,6 +97,18 @@ int dump_driver_load(const void *blob, size_t len, const struct dump_drv_params 
     return 0;
 }
 
+int dump_driver_set_extents(struct dump_driver *d, const struct dump_drv_params *prm)
+{
+    if (!d->image_size || prm->extent_count > DUMP_DRV_MAX_EXTENTS)
+        return ERR_INVALID_ARGS;
+    uint64_t off = (uint64_t)d->params - d->image_virt;
+    struct dump_drv_params *alias = (struct dump_drv_params *)((uint8_t *)phys_to_virt(d->image_phys) + off);
+    memcpy(alias->extents, prm->extents, sizeof alias->extents);
+    alias->extent_count = prm->extent_count;
+    d->image_crc = dump_driver_crc(d);
+    return 0;
+}
+
 uint32_t dump_driver_crc(const struct dump_driver *d)
 {
     return crc32c(0, (const void *)d->image_virt, d->image_size);

@@ -32,6 +32,11 @@ struct dump_driver {
  * blob), ERR_NO_MEMORY, or ERR_NO_SPACE (no room in the driver window). */
 int dump_driver_load(const void *blob, size_t len, const struct dump_drv_params *prm,
                      uint64_t state_size, struct dump_driver *out);
+/* Give a loaded driver a new block map: prm's extents and extent_count replace the ones in
+ * its parameter block (written through the image's writable direct-map alias), and
+ * image_crc is computed again. Boot or process context, never while a dump is written.
+ * Returns 0 or ERR_INVALID_ARGS (no driver loaded, too many extents). */
+int dump_driver_set_extents(struct dump_driver *d, const struct dump_drv_params *prm);
 /* CRC32C of the driver image as it is now (compare with image_crc). Safe at bugcheck time. */
 uint32_t dump_driver_crc(const struct dump_driver *d);
 

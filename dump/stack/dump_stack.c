@@ -103,7 +103,8 @@ static int inspect_existing(struct fat_file *f)
         int v = dump_validate(h, DUMP_HEADER_SIZE, fat_file_size(f), &l);
         bool header_ok = v == 0 || (v == ERR_RANGE && l.problem == DUMP_P_NEED_MORE);
         if (l.problem != DUMP_P_SIGNATURE && l.problem != DUMP_P_TRUNCATED &&
-            l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION)
+            l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION &&
+            h->bb.sequence + 1 > stack.sequence)
             stack.sequence = h->bb.sequence + 1;
         if (header_ok && !(l.flags & DUMP_BB_CLEARED)) {
             stack.holds_dump = true;
@@ -121,6 +122,29 @@ static uint64_t target_size(void)
 {
     uint64_t mb = stack.dedicated ? stack.settings.dump_file_size_mb : stack.settings.paging_file_mb;
     return mb ? mb * MIB : stack.needed_bytes;
+}
+
+/* A new target begins with a header that is not a dump (flags CLEARED, never VALID) but
+ * carries the last dump's sequence number, so numbering carries on across boots after smss
+ * has moved the dump away. */
+static int write_stub(struct fat_file *f)
+{
+    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
+    if (!h)
+        return ERR_NO_MEMORY;
+    memset(h, 0, DUMP_HEADER_SIZE);
+    h->signature = DUMP_SIGNATURE;
+    h->valid_dump = DUMP_VALID_DUMP64;
+    memcpy(h->bb.magic, DUMP_BB_MAGIC, sizeof h->bb.magic);
+    h->bb.version = DUMP_BB_VERSION;
+    h->bb.size = sizeof h->bb;
+    h->bb.sequence = stack.sequence - 1;
+    h->bb.flags = DUMP_BB_CLEARED;
+    h->bb.header_crc = dump_header_crc(h);
+    size_t done = 0;
+    int rc = fat_write(f, 0, h, DUMP_HEADER_SIZE, &done);
+    kfree(h);
+    return rc ? rc : done == DUMP_HEADER_SIZE ? 0 : ERR_IO;
 }
 
 /* Open the target, or create it contiguous and sized for the dump type. A target that
@@ -149,6 +173,8 @@ static int prepare_target(struct fat_file *f, const char *inner)
     if (bytes > 0xFFFFFFFFull)
         return ERR_TOO_BIG;
     rc = fat_create_contiguous(fat, inner, (uint32_t)bytes, f);
+    if (rc == 0)
+        rc = write_stub(f);
     if (rc == 0)
         rc = fat_sync(fat);
     if (rc == 0)
@@ -211,9 +237,13 @@ static int self_test(void)
 
 int dump_stack_init(const struct dump_settings *s)
 {
+    struct dump_driver loaded = stack.driver;           /* a clone loaded by an earlier call */
+    const struct dump_driver_kind *loaded_kind = kind;
+    uint64_t last_sequence = stack.sequence;
     memset(&stack, 0, sizeof stack);
+    stack.driver = loaded;
     stack.settings = *s;
-    stack.sequence = 1;
+    stack.sequence = last_sequence ? last_sequence : 1;
     stack.planned_type = s->crash_dump_enabled;
     if (s->crash_dump_enabled == DUMP_CONFIG_NONE) {
         stack.state = DUMP_OFF;
@@ -257,12 +287,18 @@ int dump_stack_init(const struct dump_settings *s)
     if (rc)
         return fail(DUMP_UNARMED, rc, "block map of %s: %s", stack.target);
     prm.tsc_hz = timer_tsc_hz();
-    rc = dump_driver_load(kind->blob, (size_t)(kind->blob_end - kind->blob), &prm,
-                          kind->state_bytes, &stack.driver);
-    if (rc)
-        return fail(DUMP_UNARMED, rc, "loading %s: %s", kind->name);
-    if (kind->attach && (rc = kind->attach(stack.disk->bd, stack.driver.params)) != 0)
-        return fail(DUMP_UNARMED, rc, "%s: live driver could not set it up: %s", kind->name);
+    if (loaded.image_size && kind == loaded_kind) {
+        rc = dump_driver_set_extents(&stack.driver, &prm);
+        if (rc)
+            return fail(DUMP_UNARMED, rc, "new block map for %s: %s", kind->name);
+    } else {
+        rc = dump_driver_load(kind->blob, (size_t)(kind->blob_end - kind->blob), &prm,
+                              kind->state_bytes, &stack.driver);
+        if (rc)
+            return fail(DUMP_UNARMED, rc, "loading %s: %s", kind->name);
+        if (kind->attach && (rc = kind->attach(stack.disk->bd, stack.driver.params)) != 0)
+            return fail(DUMP_UNARMED, rc, "%s: live driver could not set it up: %s", kind->name);
+    }
     const struct dump_drv_params *lp = stack.driver.params;
     stack.crc_driver = stack.driver.image_crc;
     stack.crc_blockmap = crc32c(0, (const void *)lp->extents, sizeof(lp->extents[0]) * lp->extent_count);
@@ -278,6 +314,24 @@ int dump_stack_init(const struct dump_settings *s)
     klog(KLOG_INFO, "dump: armed: %s on %s via %s, %u run(s), self-test %lu us", stack.target,
          stack.disk->bd->name, stack.driver.name, lp->extent_count, (unsigned long)stack.selftest_us);
     return 0;
+}
+
+int dump_stack_protect(void)
+{
+    if (!stack.holds_dump)
+        return ERR_BAD_STATE;
+    stack.state = DUMP_RECOVERING;
+    fmt_snprintf(stack.reason, sizeof stack.reason,
+                 "%s holds dump #%lu, being recovered: nothing is written until it is re-armed",
+                 stack.target, (unsigned long)(stack.sequence - 1));
+    klog(KLOG_NOTICE, "dump: %s", stack.reason);
+    return 0;
+}
+
+int dump_stack_rearm(void)
+{
+    struct dump_settings s = stack.settings;
+    return dump_stack_init(&s);
 }
 
 int dump_stack_damage_driver(void)

@@ -29,6 +29,8 @@ enum dump_arm_state {
     DUMP_OFF,        /* CrashDumpEnabled = 0 */
     DUMP_UNARMED,    /* configured but unusable: see `reason` */
     DUMP_ARMED,      /* a crash will be written */
+    DUMP_RECOVERING, /* the target holds the dump smss is recovering: nothing is written
+                        until dump_stack_rearm() */
 };
 
 struct dump_stack {
@@ -64,6 +66,15 @@ void dump_settings_load(struct dump_settings *s);
 /* Set up the target, clone the driver, checksum, self-test. Always leaves a description in
  * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. */
 int dump_stack_init(const struct dump_settings *s);
+/* smss has started recovering the dump the target holds (the file is about to be renamed
+ * and truncated, so its block map must no longer be written): the stack stops writing
+ * until dump_stack_rearm(). 0, or ERR_BAD_STATE when the target held no dump at boot.
+ * Process context. */
+int dump_stack_protect(void);
+/* Prepare the target again with the settings of the last dump_stack_init (a fresh pagefile
+ * after smss renamed the old one away), give the loaded clone the new block map, checksum and
+ * self-test again. The sequence number carries on. Same returns as dump_stack_init. */
+int dump_stack_rearm(void);
 /* The prepared stack (never NULL). */
 const struct dump_stack *dump_stack_get(void);
 /* Flip one byte of the loaded dump driver's image (through its writable direct-map alias),

@@ -69,6 +69,8 @@ static void pick_crc(const void *probe)
 
 int dump_writer_prepare(void)
 {
+    if (work.phys)
+        return 0;          /* a re-arm: the buffers only depend on RAM and the clone's state */
     const struct dump_stack *st = dump_stack_get();
     uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     uint64_t data_max = DUMP_HEADER_SIZE + 0x38 + frames / 8 + pfn_ram_top();

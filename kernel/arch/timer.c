@@ -6,6 +6,7 @@
 #include "arch/lapic.h"
 #include "arch/trap.h"
 #include "bugcheck/bugcheck.h"
+#include "proc/process.h"
 #include "err.h"
 
 #define PIT_HZ         1193182u  /* PIT input clock */
@@ -72,13 +73,13 @@ void timer_delay_ms(uint64_t ms)
 
 static void timer_tick(struct trap_frame *f)
 {
-    (void)f;
     ticks++;
     lapic_eoi();
     if (bugcheck_requested) {
         bugcheck_requested = false;
         bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, VEC_TIMER, ticks, 0, 0);
     }
+    process_tick(f);
 }
 
 int timer_start(void)

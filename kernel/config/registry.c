@@ -211,6 +211,18 @@ int reg_delete_value(const char *key, const char *name)
     return rc ? rc : save(k);
 }
 
+int reg_delete_key(const char *key)
+{
+    struct reg_key *k;
+    int rc = reg_key_open(&tree, key, &k);
+    if (rc)
+        return rc;
+    bool is_volatile = k->is_volatile;
+    if ((rc = reg_key_delete(&tree, k)) != 0)
+        return rc;
+    return is_volatile ? 0 : save(NULL);
+}
+
 int reg_create_volatile_key(const char *key)
 {
     return reg_key_create(&tree, key, true, NULL);

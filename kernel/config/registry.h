@@ -45,6 +45,10 @@ int reg_set_value(const char *key, const char *name, uint32_t type, const void *
 /* Delete a value (ERR_NOT_FOUND), saving as reg_set_*. */
 int reg_delete_value(const char *key, const char *name);
 
+/* Delete a key with its values and subkeys (ERR_NOT_FOUND, ERR_ACCESS for a hive root),
+ * saving as reg_set_* unless the key was volatile. */
+int reg_delete_key(const char *key);
+
 /* Create a volatile key (and missing parents below a persistent parent as volatile keys): it
  * and everything set under it are never saved, and are gone at the next boot. ERR_ACCESS if
  * it exists as a persistent key. */

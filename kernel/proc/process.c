@@ -12,6 +12,7 @@
 #include "mm/heap.h"
 #include "arch/gdt.h"
 #include "arch/cpu.h"
+#include "arch/timer.h"
 #include "klog.h"
 #include "err.h"
 
@@ -31,6 +32,7 @@ void proc_leave(struct proc_ctx *ctx, int status) __attribute__((noreturn));
 uint64_t proc_kernel_rsp;
 
 static struct process *current;
+static uint64_t deadline_ns;      /* timer_ns() past which the running process is killed, 0 = never */
 static struct proc_status *current_status;
 static int next_pid = 1;
 
@@ -158,7 +160,7 @@ static void destroy(struct process *p)
 }
 
 int process_run(const char *name, const void *image, size_t len, int argc, char **argv,
-                struct proc_status *st)
+                uint32_t time_limit_s, struct proc_status *st)
 {
     if (current)
         return ERR_BUSY;
@@ -191,6 +193,7 @@ int process_run(const char *name, const void *image, size_t len, int argc, char 
     }
     memset(st, 0, sizeof *st);
     st->pid = p->pid;
+    deadline_ns = time_limit_s ? timer_ns() + time_limit_s * 1000000000ull : 0;
     current = p;
     current_status = st;
     proc_kernel_rsp = (uint64_t)p->kstack + PROC_KSTACK_SIZE;
@@ -227,6 +230,8 @@ const char *process_vector_name(unsigned v)
         [13] = "general protection", [14] = "page fault", [16] = "x87 error",
         [17] = "alignment check", [19] = "SIMD error",
     };
+    if (v == PROC_KILL_TIME_LIMIT)
+        return "time limit exceeded";
     return v < 32 && names[v] ? names[v] : "exception";
 }
 
@@ -240,5 +245,17 @@ void process_fault(const struct trap_frame *f)
     klog(KLOG_ERR, "proc: %s (pid %d) killed: %s (vector %lu) at rip %p, address %p, error %#lx",
          p->name, p->pid, process_vector_name((unsigned)f->vector), (unsigned long)f->vector,
          (void *)f->rip, (void *)addr, (unsigned long)f->error_code);
+    proc_leave(&p->ctx, LEAVE_KILL);
+}
+
+void process_tick(const struct trap_frame *f)
+{
+    struct process *p = current;
+    if (!p || !deadline_ns || (f->cs & 3) != 3 || timer_ns() < deadline_ns)
+        return;
+    current_status->vector = PROC_KILL_TIME_LIMIT;
+    current_status->rip = f->rip;
+    klog(KLOG_ERR, "proc: %s (pid %d) killed: still running after its time limit, at rip %p",
+         p->name, p->pid, (void *)f->rip);
     proc_leave(&p->ctx, LEAVE_KILL);
 }

@@ -71,17 +71,23 @@ struct proc_status {
 
 /* Enable syscall/sysret (EFER.SCE, STAR, LSTAR, FMASK). Once, after the GDT. */
 void process_init(void);
+/* proc_status.vector of a process killed for running past its time limit. */
+#define PROC_KILL_TIME_LIMIT 0x100u
+
 /* Load the ELF64 image (len bytes at image, copied: the caller keeps it) as a new process
  * named name, run it with argv[0..argc-1] until it exits or faults, free everything it had.
  * Returns 0 with *st filled, or an ERR_* from loading (ERR_CORRUPT / ERR_NOT_SUPPORTED /
  * ERR_RANGE / ERR_TOO_BIG for a bad image or too many arguments, ERR_NO_MEMORY). */
 int process_run(const char *name, const void *image, size_t len, int argc, char **argv,
-                struct proc_status *st);
+                uint32_t time_limit_s, struct proc_status *st);
 /* The running process, or NULL in kernel context. */
 struct process *process_current(void);
 /* End the running process with exit code `code` (from a syscall). */
 void process_exit(int code) __attribute__((noreturn));
-/* "page fault" for vector 14, etc. */
+/* Timer interrupt: kills the running process when it interrupted ring 3 past its time
+ * limit (process_run's time_limit_s, 0 = none). Interrupt context. */
+void process_tick(const struct trap_frame *f);
+/* "page fault" for vector 14, "time limit exceeded" for PROC_KILL_TIME_LIMIT, etc. */
 const char *process_vector_name(unsigned vector);
 /* Called by trap_dispatch for a CPU exception raised in ring 3: log it, kill the process. */
 void process_fault(const struct trap_frame *f) __attribute__((noreturn));

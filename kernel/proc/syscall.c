@@ -7,6 +7,7 @@
 #include "console/console.h"
 #include "config/registry.h"
 #include "arch/rtc.h"
+#include "dump/stack/dump_stack.h"
 #include "mm/heap.h"
 #include "err.h"
 
@@ -151,6 +152,19 @@ static int64_t sys_write(uint64_t fd, uint64_t buf, uint64_t len)
     d->pos += done;
     d->written = true;
     return rc ? rc : (int64_t)done;
+}
+
+static int64_t sys_ftruncate(uint64_t fd, uint64_t size)
+{
+    struct proc_fd *d = fd_get(fd, PROC_FD_FILE);
+    if (!d || !(d->flags & SYS_O_WRITE))
+        return ERR_INVALID_ARGS;
+    if (size > FILE_POS_MAX)
+        return ERR_TOO_BIG;
+    int rc = fat_truncate(&d->u.file, (uint32_t)size);
+    if (rc == 0)
+        d->written = true;
+    return rc;
 }
 
 static int64_t sys_seek(uint64_t fd, int64_t off, uint64_t whence)
@@ -303,6 +317,8 @@ static int64_t sys_registry(uint64_t nr, const struct syscall_args *a)
         return rc;
     if (nr == SYS_REG_VOLATILE)
         return reg_create_volatile_key(key);
+    if (nr == SYS_REG_DELETE_KEY)
+        return reg_delete_key(key);
     if ((rc = uaccess_copy_str(name, a->rsi, sizeof name)) < 0)
         return rc;
     switch (nr) {
@@ -345,6 +361,66 @@ static int64_t sys_registry(uint64_t nr, const struct syscall_args *a)
     }
 }
 
+static int64_t sys_volinfo(uint64_t path_va, uint64_t out)
+{
+    char path[SYS_PATH_MAX];
+    struct volume *v;
+    const char *inner;
+    int rc = user_path(path_va, path, &v, &inner);
+    if (rc == 0)
+        rc = uaccess_check(out, sizeof(struct sys_volinfo), true);
+    if (rc)
+        return rc;
+    struct fat_info fi;
+    fat_info(v->fat, &fi);
+    struct sys_volinfo vi = {
+        .total_bytes = (uint64_t)fi.clusters * fi.cluster_size,
+        .free_bytes = (uint64_t)fi.free_clusters * fi.cluster_size,
+        .sector_size = fi.sector_size,
+        .cluster_size = fi.cluster_size,
+        .letter = v->letter,
+    };
+    memcpy(vi.label, fi.label, sizeof fi.label);
+    return uaccess_copy_out(out, &vi, sizeof vi);
+}
+
+_Static_assert(sizeof(((struct sys_dump_info *)0)->target) == sizeof(((struct dump_stack *)0)->target) &&
+               sizeof(((struct sys_dump_info *)0)->reason) == sizeof(((struct dump_stack *)0)->reason),
+               "sys_dump_info strings are the dump stack's");
+
+static int64_t sys_dump_query(uint64_t out)
+{
+    int rc = uaccess_check(out, sizeof(struct sys_dump_info), true);
+    if (rc)
+        return rc;
+    const struct dump_stack *d = dump_stack_get();
+    static const uint32_t states[] = {
+        [DUMP_OFF] = SYS_DUMP_STATE_OFF, [DUMP_UNARMED] = SYS_DUMP_STATE_UNARMED,
+        [DUMP_ARMED] = SYS_DUMP_STATE_ARMED, [DUMP_RECOVERING] = SYS_DUMP_STATE_RECOVERING,
+    };
+    struct sys_dump_info di = {
+        .state = states[d->state],
+        .flags = (d->holds_dump ? SYS_DUMP_HOLDS_DUMP : 0) | (d->dedicated ? SYS_DUMP_DEDICATED : 0) |
+                 (d->settings.overwrite ? SYS_DUMP_OVERWRITE : 0),
+        .configured_type = d->settings.crash_dump_enabled,
+        .planned_type = d->planned_type,
+        .sequence = d->sequence,
+        .target_bytes = d->target_bytes,
+    };
+    memcpy(di.target, d->target, sizeof di.target);
+    memcpy(di.reason, d->reason, sizeof di.reason);
+    return uaccess_copy_out(out, &di, sizeof di);
+}
+
+static int64_t sys_dump_control(uint64_t op)
+{
+    switch (op) {
+    case SYS_DUMP_PROTECT: return dump_stack_protect();
+    case SYS_DUMP_REARM: return dump_stack_rearm();
+    default: return ERR_INVALID_ARGS;
+    }
+}
+
 int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
 {
     switch (nr) {
@@ -368,7 +444,12 @@ int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
     case SYS_REG_GET_SZ:
     case SYS_REG_SET_SZ:
     case SYS_REG_DELETE:
-    case SYS_REG_VOLATILE: return sys_registry(nr, a);
+    case SYS_REG_VOLATILE:
+    case SYS_REG_DELETE_KEY: return sys_registry(nr, a);
+    case SYS_FTRUNCATE: return sys_ftruncate(a->rdi, a->rsi);
+    case SYS_VOLINFO: return sys_volinfo(a->rdi, a->rsi);
+    case SYS_DUMP_QUERY: return sys_dump_query(a->rdi);
+    case SYS_DUMP_CONTROL: return sys_dump_control(a->rdi);
     default: return ERR_NOT_SUPPORTED;
     }
 }

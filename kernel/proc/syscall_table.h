@@ -35,7 +35,12 @@
 #define SYS_REG_SET_SZ   18  /* (const char *key, const char *name, const char *value) 0      */
 #define SYS_REG_DELETE   19  /* (const char *key, const char *name)        0                  */
 #define SYS_REG_VOLATILE 20  /* (const char *key): create a volatile key   0                  */
-#define SYS_COUNT        21
+#define SYS_VOLINFO      24  /* (const char *path, struct sys_volinfo *out): the volume   0  */
+#define SYS_DUMP_QUERY   25  /* (struct sys_dump_info *out): the crash-dump stack        0  */
+#define SYS_DUMP_CONTROL 26  /* (unsigned op): SYS_DUMP_PROTECT or SYS_DUMP_REARM         0  */
+#define SYS_FTRUNCATE    27  /* (int fd, uint64_t size): file open for writing          0  */
+#define SYS_REG_DELETE_KEY 28 /* (const char *key): with its values and subkeys          0  */
+#define SYS_COUNT        29
 
 /* File descriptors 1 and 2 are the console (write only) in every process; files and
  * directories get 3 and up. At most SYS_FD_MAX descriptors per process. */
@@ -81,5 +86,40 @@ struct sys_dirent {
     uint32_t attr;
     uint32_t reserved;
 };
+
+/* Size and free space of the volume holding a path ("D:\" or any path on it). */
+struct sys_volinfo {
+    uint64_t total_bytes;   /* data clusters x cluster size */
+    uint64_t free_bytes;    /* free clusters x cluster size */
+    uint32_t sector_size;   /* bytes */
+    uint32_t cluster_size;  /* bytes */
+    char letter;            /* 'C' */
+    char label[15];         /* volume label, NUL-terminated ("" if none) */
+};
+
+/* SYS_DUMP_QUERY: the dump stack as prepared at boot (what `dumpcfg` shows). */
+#define SYS_DUMP_STATE_OFF        0   /* CrashDumpEnabled = 0 */
+#define SYS_DUMP_STATE_UNARMED    1   /* configured but unusable: see reason */
+#define SYS_DUMP_STATE_ARMED      2   /* a crash will be written to target */
+#define SYS_DUMP_STATE_RECOVERING 3   /* target's dump is being recovered: nothing written */
+#define SYS_DUMP_HOLDS_DUMP  0x1u     /* flags: target held a valid, unrecovered dump at boot */
+#define SYS_DUMP_DEDICATED   0x2u     /* flags: target is the DedicatedDumpFile */
+#define SYS_DUMP_OVERWRITE   0x4u     /* flags: CrashControl Overwrite = 1 */
+struct sys_dump_info {
+    uint32_t state;           /* SYS_DUMP_STATE_* */
+    uint32_t flags;           /* SYS_DUMP_* */
+    uint32_t configured_type; /* CrashDumpEnabled */
+    uint32_t planned_type;    /* what a crash would write (small on fallback) */
+    uint64_t sequence;        /* sequence number the next dump gets */
+    uint64_t target_bytes;    /* size of the target file */
+    char target[64];          /* "C:\pagefile.sys" or the dedicated dump file */
+    char reason[120];         /* why not armed, or a note */
+};
+
+/* SYS_DUMP_CONTROL operations. */
+#define SYS_DUMP_PROTECT 1u   /* smss starts recovering the target's dump: stop writing into
+                                 it (ERR_BAD_STATE if it held no dump at boot) */
+#define SYS_DUMP_REARM   2u   /* prepare a fresh target and arm the stack on it; returns the
+                                 stack's error when it cannot be armed */
 
 #endif

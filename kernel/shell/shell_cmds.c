@@ -176,7 +176,7 @@ const struct shell_cmd shell_commands[] = {
     { "reg", "query|add|delete KEY ...", "registry, reg.exe syntax (reg query HKLM\\SYSTEM /s)",
       shell_cmd_reg },
     { "lsmod", "", "loaded images: the kernel and the cloned dump driver", shell_cmd_lsmod },
-    { "run", "PROGRAM [ARGS]", "run a user program (embedded, or an ELF file path); run alone lists them",
+    { "run", "[-t SECONDS] PROGRAM [ARGS]", "run a user program (embedded, or an ELF file path) with a time limit (600 s); run alone lists them",
       shell_cmd_run },
     { "mark", "TEXT", "fill a kernel page with TEXT and print its physical address", shell_cmd_mark },
     { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },

@@ -30,7 +30,9 @@ int shell_cmd_dumpcfg(int argc, char **argv)
         return ERR_INVALID_ARGS;
     const struct dump_stack *d = dump_stack_get();
     char need[24], have[24];
-    kprintf("state:        %s\n", d->state == DUMP_ARMED ? "ARMED" : d->state == DUMP_OFF ? "OFF" : "NOT ARMED");
+    static const char *const states[] = { [DUMP_OFF] = "OFF", [DUMP_UNARMED] = "NOT ARMED",
+                                          [DUMP_ARMED] = "ARMED", [DUMP_RECOVERING] = "RECOVERING" };
+    kprintf("state:        %s\n", states[d->state]);
     if (d->reason[0])
         kprintf("note:         %s\n", d->reason);
     kprintf("dump type:    %s (CrashDumpEnabled=%u)\n", type_name(d->settings.crash_dump_enabled),

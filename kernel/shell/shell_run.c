@@ -1,4 +1,5 @@
-/* `run PROGRAM [ARGS]`: start a user program and wait for it. PROGRAM is the name of a program
+/* `run [-t SECONDS] PROGRAM [ARGS]`: start a user program and wait for it (at most SECONDS,
+ * default RUN_TIME_LIMIT_S: then it is killed). PROGRAM is the name of a program
  * embedded in the kernel (`run` alone lists them) or the path of an ELF file on a volume
  * ("C:\BIN\TOOL.ELF"); ARGS become its argv[1..]. Prints how it ended. */
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include "err.h"
 
 #define RUN_FILE_MAX (16u << 20)   /* largest program file loaded from a volume */
+#define RUN_TIME_LIMIT_S 600u      /* a program still running after this is killed */
 
 /* Read a whole program file into a kmalloc'd buffer. */
 static int load_file(const char *path, void **buf, size_t *len)
@@ -52,6 +54,17 @@ int shell_cmd_run(int argc, char **argv)
         kprintf("\n");
         return 0;
     }
+    uint32_t limit = RUN_TIME_LIMIT_S;
+    if (!strcmp(argv[1], "-t")) {
+        uint64_t v;
+        if (argc < 4 || shell_parse_num(argv[2], 86400, &v) != 0 || v == 0) {
+            kprintf("run: -t needs a time limit in seconds, 1..86400, and a program\n");
+            return 0;
+        }
+        limit = (uint32_t)v;
+        argc -= 2;
+        argv += 2;
+    }
     const char *name = argv[1];
     const struct proc_program *prog = proc_program_find(name);
     void *file = NULL;
@@ -67,7 +80,7 @@ int shell_cmd_run(int argc, char **argv)
         image = file;
     }
     struct proc_status st;
-    int rc = process_run(shell_fs_basename(name), image, len, argc - 1, argv + 1, &st);
+    int rc = process_run(shell_fs_basename(name), image, len, argc - 1, argv + 1, limit, &st);
     kfree(file);
     if (rc) {
         kprintf("run: %s: cannot start: %s\n", name, err_str(rc));

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from machine import ROOT
-from test_dump import bbdump, crash_and_collect, pagefile, system_disk
+from test_dump import bbdump, crash_and_collect, memory_dmp, system_disk
 
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 
@@ -54,7 +54,7 @@ def gdb(core, *commands, errors=False):
 def test_analyze_and_gdb(tmp_path, kind, dump_type, code, function):
     c = system_disk(tmp_path, dump_type)
     crash_and_collect(tmp_path, c, kind)
-    dump = pagefile(c, tmp_path)
+    dump = memory_dmp(c, tmp_path)
 
     out = bbdump("analyze", dump, "--kernel", ELF).stdout
     assert re.search(rf"^\w+ \({code}\)$", out, re.M), out
@@ -95,7 +95,7 @@ def test_small_dump_analyze_and_core(tmp_path):
     global outside the streams as unavailable."""
     c = system_disk(tmp_path, 3)
     crash_and_collect(tmp_path, c, "null")
-    dump = pagefile(c, tmp_path)
+    dump = memory_dmp(c, tmp_path)
     out = bbdump("analyze", dump, "--kernel", ELF).stdout
     assert "FAILURE_BUCKET_ID: 0x50_crash_null" in out, out
     assert "crash null requested" in out and "dump_ahci" in out.split("MODULES:")[1], out

@@ -1,5 +1,6 @@
-"""The crash-dump stack end to end on AHCI (pagefile on C:): crash, let it reboot, power off,
-copy pagefile.sys off the image with mtools and check it on the host with tools/bbdump —
+"""The crash-dump stack end to end on AHCI (pagefile on C:): crash, let it reboot (smss and
+werfault move the dump to C:\MEMORY.DMP), power off, copy it off the image with mtools and
+check it on the host with tools/bbdump —
 valid header, the right bugcheck, every chunk CRC, and the machine's own memory (a page
 planted with `mark` is found at its physical address). A damaged dump driver writes
 nothing; a machine killed in the middle of a dump leaves no valid dump."""
@@ -33,14 +34,22 @@ def bbdump(*args, check=True):
 
 
 def pagefile(c, tmp_path):
+    """The pagefile as the last crash left it (no recovery happened)."""
     out = str(tmp_path / "pagefile.sys")
     subprocess.run(["mcopy", "-o", "-n", "-i", c.target, "::/pagefile.sys", out], check=True)
     return out
 
 
+def memory_dmp(c, tmp_path):
+    """C:\MEMORY.DMP, where the boot after a crash put the dump."""
+    out = str(tmp_path / "MEMORY.DMP")
+    subprocess.run(["mcopy", "-o", "-n", "-i", c.target, "::/MEMORY.DMP", out], check=True)
+    return out
+
+
 def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False):
-    """Boot, optionally plant a marker page, crash with `kind`, wait for the dump and the
-    reboot, power off; returns (serial text of the crash, marker phys address)."""
+    """Boot, optionally plant a marker page, crash with `kind`, wait for the dump, the reboot
+    and the recovery into C:\MEMORY.DMP, power off; returns (serial text of the crash, marker phys address)."""
     m = Machine(tmp_path, mem=256, system=c.path)
     try:
         m.wait_prompt()
@@ -60,8 +69,9 @@ def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False):
         m.expect("Physical memory dump complete.", timeout=300)
         m.expect(r"Dump #(\d+): (\w+), \d+ MiB in \d+ ms")
         text = m.child.before
+        m.expect(r"werfault: dump #\d+ saved as C:\\MEMORY\.DMP", timeout=300)
         m.wait_prompt()
-        assert "holds an unrecovered dump" in m.cmd("dumpcfg")
+        assert "state:        ARMED" in m.cmd("dumpcfg")
         m.send("poweroff\r")
         assert m.wait_exit(timeout=60) == 0
     finally:
@@ -80,12 +90,12 @@ def test_dump_on_ahci(tmp_path, dump_type, written):
     """Automatic (the default: a kernel bitmap dump) and complete dumps."""
     c = system_disk(tmp_path, dump_type)
     _, phys = crash_and_collect(tmp_path, c, "manual", mark="BLACKBOX-MARK-")
-    dump = pagefile(c, tmp_path)
+    dump = memory_dmp(c, tmp_path)
     assert f"valid {written} dump" in bbdump("check", dump).stdout
     check_marker(dump, phys, "BLACKBOX-MARK-")
     info = bbdump("info", dump).stdout
     assert re.search(r"bugcheck:\s+0x000000E2 MANUALLY_INITIATED_CRASH", info)
-    assert re.search(r"flags:\s+0x3 VALID COMPLETE", info)
+    assert re.search(r"flags:\s+0x7 VALID COMPLETE CLEARED", info), info
     assert re.search(r"sequence:\s+1$", info, re.M)
 
 
@@ -95,7 +105,7 @@ def test_dump_on_ahci(tmp_path, dump_type, written):
 def test_crash_kinds_give_valid_dumps(tmp_path, kind, code):
     c = system_disk(tmp_path)
     crash_and_collect(tmp_path, c, kind, mark="MARK" + kind.upper(), nmi=(kind == "hang"))
-    dump = pagefile(c, tmp_path)
+    dump = memory_dmp(c, tmp_path)
     bbdump("check", dump)
     assert f"bugcheck:             {code}" in bbdump("info", dump).stdout
 
@@ -103,7 +113,7 @@ def test_crash_kinds_give_valid_dumps(tmp_path, kind, code):
 def test_marked_page_is_in_the_dump(tmp_path):
     c = system_disk(tmp_path, 1)
     _, phys = crash_and_collect(tmp_path, c, "manual", mark="The quick brown fox. ")
-    check_marker(pagefile(c, tmp_path), phys, "The quick brown fox. ")
+    check_marker(memory_dmp(c, tmp_path), phys, "The quick brown fox. ")
 
 
 def test_damaged_dump_driver_writes_nothing(tmp_path):
@@ -152,7 +162,7 @@ def test_small_dump(tmp_path):
     klog ring and the module list with the build-id."""
     c = system_disk(tmp_path, 3)
     crash_and_collect(tmp_path, c, "null")
-    dump = pagefile(c, tmp_path)
+    dump = memory_dmp(c, tmp_path)
     assert "valid small dump" in bbdump("check", dump).stdout
     info = bbdump("info", dump).stdout
     assert "0x00000050 PAGE_FAULT_IN_NONPAGED_AREA" in info
@@ -174,10 +184,10 @@ def test_too_small_target_falls_back_to_a_minidump(tmp_path):
     finally:
         m.close()
     crash_and_collect(tmp_path, c, "manual")
-    dump = pagefile(c, tmp_path)
+    dump = memory_dmp(c, tmp_path)
     bbdump("check", dump)
     info = bbdump("info", dump).stdout
-    assert re.search(r"flags:\s+0xb VALID COMPLETE FALLBACK", info), info
+    assert re.search(r"flags:\s+0xf VALID COMPLETE CLEARED FALLBACK", info), info
     assert "fallback: target too small" in info
 
 

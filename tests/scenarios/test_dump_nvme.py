@@ -1,7 +1,7 @@
 """The crash-dump stack on NVMe: a dedicated dump file on the data disk (DedicatedDumpFile =
 D:\\DEDICATED.DMP, set with tools/bbreg before boot) is written through dump_nvme, the
-polled clone that drives its own I/O queue pair. Crash, let it reboot, power off, copy the
-file off the data image with mtools and check it with tools/bbdump: valid header, the right
+polled clone that drives its own I/O queue pair. Crash, let it reboot (the dump is recovered
+across volumes into C:\\MEMORY.DMP), power off, copy it off the system image with mtools and check it with tools/bbdump: valid header, the right
 bugcheck, every chunk CRC, and a page planted with `mark` found at its physical address.
 Also on a 4096-byte-sector namespace, and the live NVMe disk still works after the boot
 self-test."""
@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from machine import Machine
-from test_dump import BBREG, CRASHCONTROL, bbdump, check_marker, system_disk
+from test_dump import BBREG, CRASHCONTROL, bbdump, check_marker, memory_dmp, system_disk
 from test_files import Disk
 
 
@@ -55,16 +55,19 @@ def crash_to_dedicated(tmp_path, c, d, sector, mark, kind="manual"):
         m.expect(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms")
         mib, ms = int(m.child.match.group(3)), int(m.child.match.group(4))
         print(f"dump_nvme: {mib} MiB in {ms} ms ({mib * 1000 / max(ms, 1):.1f} MiB/s)")
+        # recovery: D:\DEDICATED.DMP -> D:\DUMPxxxx.TMP (another volume than the final
+        # C:\MEMORY.DMP), copied to C:, the temporary file deleted, a fresh dedicated file
+        m.expect(r"smss: MachineCrash: DumpFile D:\\DUMP[0-9A-F]{4}\.TMP, TempDestination 1",
+                 timeout=300)
+        m.expect(r"werfault: dump #\d+ saved as C:\\MEMORY\.DMP", timeout=300)
         m.wait_prompt()
-        cfg = m.cmd("dumpcfg")
-        assert "holds an unrecovered dump" in cfg, cfg
+        check_armed(m, sector)
+        assert "DUMP" not in m.cmd("dir D:\\")
         m.send("poweroff\r")
         assert m.wait_exit(timeout=60) == 0
     finally:
         m.close()
-    out = str(tmp_path / "DEDICATED.DMP")
-    subprocess.run(["mcopy", "-o", "-n", "-i", d.target, "::/DEDICATED.DMP", out], check=True)
-    return out, phys
+    return memory_dmp(c, tmp_path), phys
 
 
 @pytest.mark.parametrize("dump_type,written", [(None, "bitmap"), (1, "full")])
@@ -76,7 +79,7 @@ def test_dedicated_dump_on_nvme(tmp_path, dump_type, written):
     check_marker(dump, phys, "NVME-DUMP-MARK-")
     info = bbdump("info", dump).stdout
     assert re.search(r"bugcheck:\s+0x000000E2 MANUALLY_INITIATED_CRASH", info)
-    assert re.search(r"flags:\s+0x3 VALID COMPLETE", info)
+    assert re.search(r"flags:\s+0x7 VALID COMPLETE CLEARED", info), info
 
 
 def test_small_dump_on_nvme_with_io_in_flight(tmp_path):

@@ -93,6 +93,19 @@ def test_every_fault_kills_only_the_program(tmp_path, disks):
         m.close()
 
 
+def test_a_program_that_never_ends_is_killed_at_its_time_limit(tmp_path, disks):
+    m = boot(tmp_path, disks)
+    try:
+        assert "-t needs a time limit" in m.cmd("run -t 0 fault spin")
+        out = m.cmd("run -t 2 fault spin", timeout=120)
+        assert re.search(r"run: fault \(pid \d+\) killed by time limit exceeded at rip 0x0000000000400[0-9a-f]{3}", out), out
+        assert "still running after its time limit" in m.cmd("log 5")
+        assert user_pages(m) == 0
+        assert "exited with code 0" in m.cmd("run hello C:\\AFTER.TXT")
+    finally:
+        m.close()
+
+
 def test_badptr_every_bad_pointer_is_refused(tmp_path, disks):
     m = boot(tmp_path, disks)
     try:

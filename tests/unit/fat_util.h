@@ -263,4 +263,44 @@ static inline void fx_fat_set(const char *path, uint32_t c, uint32_t val)
                true);
 }
 
+/* A device that accepts `budget` write calls, then fails every write: a power cut. */
+struct cutdev {
+    struct blockdev bd;
+    struct blockdev *inner;
+    long budget;
+};
+
+static inline int cut_read(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf)
+{
+    struct cutdev *c = bd->ctx;
+    return blockdev_read(c->inner, lba, count, buf);
+}
+
+static inline int cut_write(struct blockdev *bd, uint64_t lba, uint64_t count, const void *buf)
+{
+    struct cutdev *c = bd->ctx;
+    if (c->budget == 0)
+        return ERR_IO;
+    if (c->budget > 0)
+        c->budget--;
+    return blockdev_write(c->inner, lba, count, buf);
+}
+
+static inline int cut_flush(struct blockdev *bd)
+{
+    struct cutdev *c = bd->ctx;
+    return c->budget == 0 ? ERR_IO : blockdev_flush(c->inner);
+}
+
+static inline void cut_init(struct cutdev *c, struct blockdev *inner, long budget)
+{
+    c->bd = *inner;
+    c->bd.ctx = c;
+    c->bd.read = cut_read;
+    c->bd.write = cut_write;
+    c->bd.flush = cut_flush;
+    c->inner = inner;
+    c->budget = budget;
+}
+
 #endif

@@ -329,6 +329,48 @@ static void directories(void)
     free(m);
 }
 
+/* pagefile.sys -> MEMORY.DMP in one directory is one sector write: cut before it, the old
+ * name stays; after it, the new one; never neither, and fsck.fat finds nothing either way. */
+static void rename_in_place_is_one_write(void)
+{
+    struct fx m, x;
+    struct fat_file f;
+    struct fat_dirent de;
+    UT_ASSERT(fx_make(&m, "rip.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&m), 0);
+    UT_EQ_INT(fat_create(m.vol, "/pagefile.sys", &f), 0);
+    UT_EQ_INT(put(&f, 0, 70000, 21, 4096), 0);
+    UT_EQ_INT(fx_unmount(&m), 0);
+    for (long budget = 0; budget <= 1; budget++) {
+        snprintf(x.path, sizeof x.path, "%s", fx_path("rip-cut.img"));
+        x.ss = 512;
+        UT_EQ_INT(fx_sh("cp --sparse=always '%s' '%s'", m.path, x.path), 0);
+        UT_EQ_INT(imgdev_open(&x.dev, x.path, 512, true), 0);
+        struct cutdev cut;
+        cut_init(&cut, &x.dev.bd, budget);
+        UT_EQ_INT(fat_mount(&cut.bd, &fx_env, &x.vol), 0);
+        int rc = fat_rename(x.vol, "/PAGEFILE.SYS", "/MEMORY.DMP");
+        UT_EQ_INT(rc, ERR_IO);   /* budget 1: the write went through, the flush after did not */
+        cut.budget = 0;
+        fat_unmount(x.vol);
+        imgdev_close(&x.dev);
+        UT_ASSERT(fx_fsck(&x));
+        UT_ASSERT(mtools_matches(&x, budget ? "/MEMORY.DMP" : "/pagefile.sys", 70000, 21));
+        UT_ASSERT(fx_sh("mdir -b -i '%s' ::/%s >/dev/null 2>&1", x.path,
+                        budget ? "pagefile.sys" : "MEMORY.DMP") != 0);
+    }
+    /* a long name on either side still takes the general path */
+    UT_EQ_INT(fx_mount(&m), 0);
+    UT_EQ_INT(fat_rename(m.vol, "/pagefile.sys", "/Crash Dump.dmp"), 0);
+    UT_EQ_INT(fat_rename(m.vol, "/Crash Dump.dmp", "/DUMP01A2.TMP"), 0);
+    UT_EQ_INT(fat_rename(m.vol, "/DUMP01A2.TMP", "/dump01a3.tmp"), 0);
+    UT_EQ_INT(fat_stat(m.vol, "/dump01a3.tmp", &de), 0);
+    UT_EQ_STR(de.name, "dump01a3.tmp");
+    UT_EQ_INT(fx_unmount(&m), 0);
+    UT_ASSERT(fx_fsck(&m));
+    UT_ASSERT(mtools_matches(&m, "/dump01a3.tmp", 70000, 21));
+}
+
 static void rename_across_directories(void)
 {
     struct fx x;
@@ -589,6 +631,7 @@ static const struct ut_case cases[] = {
     { "truncate_and_unlink", truncate_and_unlink },
     { "directories", directories },
     { "rename_across_directories", rename_across_directories },
+    { "rename_in_place_is_one_write", rename_in_place_is_one_write },
     { "hundred_mib_file", hundred_mib_file },
     { "full_volume", full_volume },
     { "contiguous_and_extents", contiguous_and_extents },

@@ -250,32 +250,6 @@ static void directory_outside_volume(void)
     UT_EQ_INT(fx_unmount(&x), 0);
 }
 
-/* A device that stops writing after a budget of writes: a reset at that instant. */
-struct cutdev {
-    struct blockdev bd;
-    struct blockdev *inner;
-    long left;
-};
-
-static int cut_read(struct blockdev *bd, uint64_t lba, uint64_t n, void *buf)
-{
-    return blockdev_read(((struct cutdev *)bd->ctx)->inner, lba, n, buf);
-}
-
-static int cut_write(struct blockdev *bd, uint64_t lba, uint64_t n, const void *buf)
-{
-    struct cutdev *c = bd->ctx;
-    if (c->left <= 0)
-        return ERR_IO;
-    c->left--;
-    return blockdev_write(c->inner, lba, n, buf);
-}
-
-static int cut_flush(struct blockdev *bd)
-{
-    return blockdev_flush(((struct cutdev *)bd->ctx)->inner);
-}
-
 /* The operations whose every prefix of writes must leave an fsck-clean volume. */
 static int torn_sequence(struct fat_vol *v)
 {
@@ -347,11 +321,7 @@ static void reset_at_every_write(void)
         struct cutdev c;
         struct fat_vol *v;
         UT_EQ_INT(imgdev_open(&x.dev, x.path, 512, true), 0);
-        c.inner = &x.dev.bd;
-        c.left = budget;
-        c.bd = (struct blockdev){ .name = "cut", .sector_size = 512, .sectors = x.dev.bd.sectors,
-                                  .ctx = &c, .read = cut_read, .write = cut_write,
-                                  .flush = cut_flush };
+        cut_init(&c, &x.dev.bd, budget);
         UT_EQ_INT(fat_mount(&c.bd, &fx_env, &v), 0);
         int rc = torn_sequence(v);
         fat_unmount(v);
@@ -359,7 +329,7 @@ static void reset_at_every_write(void)
         if (!fsck_lost_only(x.path))
             printf("  reset after %ld writes\n", budget);
         UT_ASSERT(fsck_lost_only(x.path));
-        if (rc == 0 && c.left > 0)
+        if (rc == 0 && c.budget > 0)
             break;
     }
     printf("  %ld resets tried\n", budget);

@@ -9,46 +9,6 @@
 #include "lib/reg/reg_hive.h"
 #include "lib/crc32c.h"
 
-/* A device that accepts `budget` write calls, then fails every write: a power cut. */
-struct cutdev {
-    struct blockdev bd;
-    struct blockdev *inner;
-    long budget;
-};
-
-static int cut_read(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf)
-{
-    struct cutdev *c = bd->ctx;
-    return blockdev_read(c->inner, lba, count, buf);
-}
-
-static int cut_write(struct blockdev *bd, uint64_t lba, uint64_t count, const void *buf)
-{
-    struct cutdev *c = bd->ctx;
-    if (c->budget == 0)
-        return ERR_IO;
-    if (c->budget > 0)
-        c->budget--;
-    return blockdev_write(c->inner, lba, count, buf);
-}
-
-static int cut_flush(struct blockdev *bd)
-{
-    struct cutdev *c = bd->ctx;
-    return c->budget == 0 ? ERR_IO : blockdev_flush(c->inner);
-}
-
-static void cut_init(struct cutdev *c, struct blockdev *inner, long budget)
-{
-    c->bd = *inner;
-    c->bd.ctx = c;
-    c->bd.read = cut_read;
-    c->bd.write = cut_write;
-    c->bd.flush = cut_flush;
-    c->inner = inner;
-    c->budget = budget;
-}
-
 /* A tree whose HKLM\SOFTWARE\T holds Gen = gen (and a long value so the file spans clusters). */
 static void make_tree(struct reg_tree *t, uint32_t gen)
 {

@@ -1,7 +1,8 @@
 /* fault KIND: a user program that crashes on purpose, to show the kernel kills it and carries
  * on. KIND: null (read address 0), write (store into its own code), div0, ud (ud2),
  * priv (hlt, privileged), kernel (read a kernel address), gp (non-canonical address),
- * stack (unbounded recursion off the end of the stack). */
+ * stack (unbounded recursion off the end of the stack), spin (loop forever: killed when its
+ * time limit runs out). */
 #include "bb.h"
 
 static volatile int zero;
@@ -38,6 +39,9 @@ int main(int argc, char **argv)
         return *(volatile int *)0x0000800000000000ull;
     if (!strcmp(kind, "stack"))
         return recurse(0);
-    printf("usage: fault null|write|div0|ud|priv|kernel|gp|stack\n");
+    if (!strcmp(kind, "spin"))
+        for (;;)
+            zero = 0;
+    printf("usage: fault null|write|div0|ud|priv|kernel|gp|stack|spin\n");
     return 2;
 }

@@ -68,3 +68,28 @@ int reg_create_volatile_key(const char *key)
 {
     return (int)SC1(SYS_REG_VOLATILE, key);
 }
+
+int volinfo(const char *path, struct sys_volinfo *out)
+{
+    return (int)SC2(SYS_VOLINFO, path, out);
+}
+
+int dump_query(struct sys_dump_info *out)
+{
+    return (int)SC1(SYS_DUMP_QUERY, out);
+}
+
+int dump_control(unsigned op)
+{
+    return (int)SC1(SYS_DUMP_CONTROL, op);
+}
+
+int ftruncate(int fd, uint64_t size)
+{
+    return (int)SC2(SYS_FTRUNCATE, fd, size);
+}
+
+int reg_delete_key(const char *key)
+{
+    return (int)SC1(SYS_REG_DELETE_KEY, key);
+}

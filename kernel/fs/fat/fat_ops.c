@@ -144,6 +144,24 @@ static int set_dotdot(struct fat_vol *v, uint32_t c, uint32_t parent)
     return rc ? rc : blockdev_flush(v->bd);
 }
 
+/* Same directory, 8.3 name to 8.3 name: rewrite the short entry's name where it is, one
+ * sector write, so a reset leaves either the old name or the new one, never neither. */
+static int rename_in_place(struct fat_vol *v, const struct fat_node *node, const uint8_t sfn[11],
+                           uint8_t nt)
+{
+    int rc = fat_dsec_load(v, node->lba);
+    if (rc)
+        return rc;
+    uint8_t *e = v->dir_buf + node->off;
+    memcpy(e + DE_NAME, sfn, 11);
+    if (e[DE_NAME] == DE_FREE)
+        e[DE_NAME] = DE_KANJI_E5;
+    e[DE_NTRES] = nt;
+    v->dir_buf_dirty = true;
+    rc = fat_dsec_writeback(v);
+    return rc ? rc : blockdev_flush(v->bd);
+}
+
 int fat_rename(struct fat_vol *v, const char *from, const char *to)
 {
     struct fat_node node, other;
@@ -166,6 +184,9 @@ int fat_rename(struct fat_vol *v, const char *from, const char *to)
         return ERR_EXISTS;
     if (rc && rc != ERR_NOT_FOUND)
         return rc;
+    uint8_t sfn[11], nt;
+    if (dir == node.dir && !node.has_lfn && fat_name_fits_83(leaf, n, sfn, &nt))
+        return rename_in_place(v, &node, sfn, nt);
     rc = is_dir ? check_not_below(v, dir, c) : 0;
     if (rc == 0)
         rc = fat_op_begin(v);

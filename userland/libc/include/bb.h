@@ -27,6 +27,7 @@ long seek(int fd, int64_t off, int whence);
 int stat(const char *path, struct sys_stat *out);
 int unlink(const char *path);
 int rename(const char *from, const char *to);
+int ftruncate(int fd, uint64_t size);
 int mkdir(const char *path);
 int rmdir(const char *path);
 /* opendir returns a descriptor for readdir (1 = *out filled, 0 = end); close it. */
@@ -39,6 +40,11 @@ int reg_get_sz(const char *key, const char *name, char *buf, size_t cap);
 int reg_set_sz(const char *key, const char *name, const char *value);
 int reg_delete_value(const char *key, const char *name);
 int reg_create_volatile_key(const char *key);
+int reg_delete_key(const char *key);
+
+int volinfo(const char *path, struct sys_volinfo *out);
+int dump_query(struct sys_dump_info *out);
+int dump_control(unsigned op);
 
 /* Formatted output (kernel/lib/fmt.h conversions) to the console or a descriptor. Return
  * the number of bytes written or an ERR_* code. */

@@ -1,0 +1,256 @@
+"""Dump recovery at boot (phase 5): smss finds the dump the last crash left in the pagefile,
+checks it, moves it to C:\\MEMORY.DMP (or to DUMPxxxx.TMP when the final place is on another
+volume), leaves MachineCrash for werfault, and re-arms the dump stack on a fresh pagefile;
+werfault puts the dump at its final place and clears MachineCrash. Checked on the host with
+mtools, tools/bbdump and fsck.fat; QEMU killed at several points of the recovery never loses
+the dump and the next boot finishes the job."""
+import re
+import subprocess
+
+import pytest
+
+from machine import Machine
+from test_dump import BBREG, CRASHCONTROL, bbdump, memory_dmp, pagefile, system_disk
+from test_files import Disk
+
+MACHINECRASH = CRASHCONTROL + "\\MachineCrash"
+
+
+def reg(c, *args):
+    subprocess.run([BBREG, c.path, "add", CRASHCONTROL, *args, "/f"], check=True,
+                   capture_output=True)
+
+
+def crash(m, kind="manual"):
+    """Crash a booted machine and wait until the dump is written."""
+    m.send(f"crash {kind}\r")
+    m.expect(r"\*\*\* STOP: 0x", timeout=60)
+    m.expect("Physical memory dump complete.", timeout=300)
+
+
+def info(path):
+    out = bbdump("info", path).stdout
+    seq = int(re.search(r"sequence:\s+(\d+)", out).group(1))
+    code = re.search(r"bugcheck:\s+(0x[0-9A-F]{8})", out).group(1)
+    return seq, code, out
+
+
+def after_recovery(m):
+    m.wait_prompt(timeout=300)
+    cfg = m.cmd("dumpcfg")
+    assert "state:        ARMED" in cfg and "holds an unrecovered dump" not in cfg, cfg
+    assert "unable to find" in m.cmd(f'reg query "{MACHINECRASH}"')
+    return cfg
+
+
+def power_off(m):
+    m.send("poweroff\r")
+    assert m.wait_exit(timeout=60) == 0
+
+
+def test_two_crashes_each_recovered_into_memory_dmp(tmp_path):
+    c = system_disk(tmp_path)
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt()
+        crash(m, "null")
+        m.expect(r"smss: dump #1 moved: C:\\pagefile\.sys -> C:\\MEMORY\.DMP", timeout=300)
+        m.expect(r"smss: MachineCrash: DumpFile C:\\MEMORY\.DMP, TempDestination 0")
+        m.expect(r"smss: dump stack re-armed on C:\\pagefile\.sys: ARMED")
+        m.expect(r"werfault: dump #1 saved as C:\\MEMORY\.DMP")
+        after_recovery(m)
+        crash(m, "manual")
+        m.expect(r"werfault: dump #2 saved as C:\\MEMORY\.DMP", timeout=300)
+        after_recovery(m)
+        power_off(m)
+    finally:
+        m.close()
+    seq, code, out = info(memory_dmp(c, tmp_path))
+    assert (seq, code) == (2, "0x000000E2"), out
+    assert "CLEARED" in out
+    bbdump("check", memory_dmp(c, tmp_path))
+    # one minidump per crash, named MMDDYY-NNNNN-NN.dmp with NNNNN the dump's number
+    names = minidumps(c)
+    assert [n[7:] for n in names] == ["00001-01.dmp", "00002-01.dmp"], names
+    for n, (want_seq, want_code) in zip(names, [(1, "0x00000050"), (2, "0x000000E2")]):
+        mini = minidump(c, tmp_path, n)
+        assert "valid small dump" in bbdump("check", mini).stdout
+        seq, code, out = info(mini)
+        assert (seq, code) == (want_seq, want_code), out
+        assert "CONVERTED" in out
+    # the fresh pagefile is no dump, but carries the numbering on
+    r = bbdump("check", pagefile(c, tmp_path), check=False)
+    assert r.returncode != 0
+    assert not re.search(r"DUMP[0-9A-F]{4}\s+TMP", c.mdir()), c.mdir()
+    c.assert_clean()
+
+
+def minidumps(c):
+    """Names in C:\\Minidump, oldest first (by the number in the name)."""
+    out = subprocess.run(["mdir", "-b", "-i", c.target, "::/Minidump"], capture_output=True,
+                         text=True).stdout
+    names = [l.rsplit("/", 1)[-1] for l in out.split() if l.endswith(".dmp")]
+    assert all(re.fullmatch(r"\d{6}-\d{5}-\d{2}\.dmp", n) for n in names), names
+    return sorted(names, key=lambda n: n[7:])
+
+
+def minidump(c, tmp_path, name):
+    out = str(tmp_path / name)
+    subprocess.run(["mcopy", "-o", "-n", "-i", c.target, "::/Minidump/" + name, out], check=True)
+    return out
+
+
+def test_minidumps_count_keeps_the_newest(tmp_path):
+    """MinidumpsCount = 3 over five crashes: the three newest minidumps remain."""
+    c = system_disk(tmp_path, 3)
+    reg(c, "/v", "MinidumpsCount", "/t", "REG_DWORD", "/d", "3")
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt()
+        for i in range(1, 6):
+            crash(m, "manual")
+            m.expect(rf"werfault: minidump C:\\Minidump\\\d{{6}}-{i:05d}-01\.dmp: the small dump "
+                     r"itself", timeout=300)
+            if i > 3:
+                m.expect(rf"werfault: deleted C:\\Minidump\\\d{{6}}-{i - 3:05d}-01\.dmp "
+                         r"\(MinidumpsCount 3\)")
+            after_recovery(m)
+        power_off(m)
+    finally:
+        m.close()
+    assert [n[7:12] for n in minidumps(c)] == ["00003", "00004", "00005"]
+    assert "MEMORY" not in c.mdir()          # a small dump lives in Minidump only
+    c.assert_clean()
+
+
+def corrupt_in_image(c, tmp_path, name, offset):
+    """Flip one byte of file `name` at `offset`, in place in the image (the file's
+    clusters are found by looking for its first 64 KiB)."""
+    head = tmp_path / "head.bin"
+    subprocess.run(["mcopy", "-o", "-n", "-i", c.target, "::/" + name, str(head)], check=True)
+    first = head.read_bytes()[:65536]
+    with open(c.path, "r+b") as img:
+        pos = c.offset
+        while True:
+            img.seek(pos)
+            block = img.read(1 << 20)
+            assert block, f"{name} not found in the image"
+            i = block.find(first[:4096])
+            if i >= 0 and i % 512 == 0:
+                img.seek(pos + i)
+                if img.read(len(first)) == first:
+                    img.seek(pos + i + offset)
+                    b = img.read(1)
+                    img.seek(pos + i + offset)
+                    img.write(bytes([b[0] ^ 0x40]))
+                    return
+            pos += len(block) - 4096
+
+
+def test_a_corrupt_dump_is_discarded_never_presented(tmp_path):
+    c = system_disk(tmp_path)
+    reg(c, "/v", "AutoReboot", "/t", "REG_DWORD", "/d", "0")
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt()
+        crash(m, "manual")
+    finally:
+        m.close()
+    corrupt_in_image(c, tmp_path, "pagefile.sys", 0x2000 + 300000)   # page data, chunk 0
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.expect(r"smss: the dump in C:\\pagefile\.sys is not valid \(data CRC mismatch in 1 of "
+                 r"\d+ chunks \(first: chunk 0\)\): discarded", timeout=120)
+        after_recovery(m)
+        power_off(m)
+    finally:
+        m.close()
+    assert "MEMORY" not in c.mdir()
+    c.assert_clean()
+
+
+def test_final_place_on_another_volume_goes_through_a_temporary_file(tmp_path):
+    """DumpFile = D:\\MEMORY.DMP with the pagefile on C: (complete dump): smss renames the
+    pagefile to C:\\DUMPxxxx.TMP cut to the dump's size, werfault copies it to D: (data first,
+    header last), checks the copy and deletes the temporary file."""
+    c = system_disk(tmp_path, 1)
+    reg(c, "/v", "DumpFile", "/t", "REG_EXPAND_SZ", "/d", "D:\\MEMORY.DMP")
+    d = Disk(tmp_path, "data.img", size="1G", label="DATA")
+    m = Machine(tmp_path, mem=256, system=c.path, data=d.path)
+    try:
+        m.wait_prompt()
+        crash(m, "manual")
+        m.expect(r"smss: dump #1 moved: C:\\pagefile\.sys -> C:\\DUMP0001\.TMP", timeout=300)
+        m.expect(r"smss: MachineCrash: DumpFile C:\\DUMP0001\.TMP, TempDestination 1")
+        m.expect(r"werfault: dump #1 saved as D:\\MEMORY\.DMP", timeout=300)
+        after_recovery(m)
+        power_off(m)
+    finally:
+        m.close()
+    out = str(tmp_path / "D-MEMORY.DMP")
+    subprocess.run(["mcopy", "-o", "-n", "-i", d.target, "::/MEMORY.DMP", out], check=True)
+    assert "valid full dump" in bbdump("check", out).stdout
+    assert "DUMP0001" not in c.mdir()
+    c.assert_clean()
+    d.assert_clean()
+
+
+def test_overwrite_0_keeps_the_first_dump(tmp_path):
+    c = system_disk(tmp_path)
+    reg(c, "/v", "Overwrite", "/t", "REG_DWORD", "/d", "0")
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt()
+        crash(m, "null")
+        m.expect(r"werfault: dump #1 saved as C:\\MEMORY\.DMP", timeout=300)
+        after_recovery(m)
+        crash(m, "manual")
+        m.expect(r"smss: dump #2 moved: C:\\pagefile\.sys -> C:\\DUMP0002\.TMP", timeout=300)
+        m.expect(r"werfault: dump #2 not saved: C:\\MEMORY\.DMP exists and Overwrite is 0")
+        after_recovery(m)
+        power_off(m)
+    finally:
+        m.close()
+    seq, code, _ = info(memory_dmp(c, tmp_path))
+    assert (seq, code) == (1, "0x00000050")
+    assert "DUMP0002" not in c.mdir()
+    c.assert_clean()
+
+
+@pytest.mark.parametrize("point", [
+    r"dump: C:\\pagefile\.sys holds dump #1, being recovered",
+    r"smss: dump #1 moved",
+    r"smss: MachineCrash: DumpFile",
+    r"werfault: copying",
+    r"werfault: dump #1 saved",
+])
+def test_killed_during_recovery_the_next_boot_finishes(tmp_path, point):
+    """QEMU killed at several points of a cross-volume recovery of a complete dump: the dump
+    is never lost, the next boot completes the recovery, and fsck.fat finds nothing beyond
+    what a reset may leave."""
+    c = system_disk(tmp_path, 1)
+    reg(c, "/v", "DumpFile", "/t", "REG_EXPAND_SZ", "/d", "D:\\MEMORY.DMP")
+    d = Disk(tmp_path, "data.img", size="1G", label="DATA")
+    m = Machine(tmp_path, mem=256, system=c.path, data=d.path)
+    try:
+        m.wait_prompt()
+        crash(m, "manual")
+        m.expect(point, timeout=300)
+        m.monitor("quit")
+        m.wait_exit()
+    finally:
+        m.close()
+    c.assert_consistent()
+    d.assert_consistent()
+    m = Machine(tmp_path, mem=256, system=c.path, data=d.path)
+    try:
+        after_recovery(m)
+        power_off(m)
+    finally:
+        m.close()
+    out = str(tmp_path / "D-MEMORY.DMP")
+    subprocess.run(["mcopy", "-o", "-n", "-i", d.target, "::/MEMORY.DMP", out], check=True)
+    assert "valid full dump" in bbdump("check", out).stdout
+    assert "DUMP0001" not in c.mdir()
+    c.assert_consistent()
+    d.assert_consistent()

@@ -1,0 +1,145 @@
+/* Crash-dump helpers shared by smss and werfault (crashdump.h). */
+#include "crashdump.h"
+
+uint8_t crash_scratch[CRASH_SCRATCH_BYTES];
+
+static bool starts_nocase(const char *s, const char *prefix)
+{
+    for (; *prefix; s++, prefix++) {
+        char a = *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
+        char b = *prefix >= 'a' && *prefix <= 'z' ? (char)(*prefix - 32) : *prefix;
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+int crash_expand(const char *in, char *out, size_t cap)
+{
+    static const char var[] = "%SystemRoot%";
+    size_t n = 0, vl = sizeof var - 1;
+    for (const char *p = in; *p; ) {
+        const char *piece = p;
+        size_t len = 1;
+        if (starts_nocase(p, var)) {
+            piece = SYSTEM_ROOT;
+            len = sizeof SYSTEM_ROOT - 1;
+            p += vl;
+        } else {
+            p++;
+        }
+        if (n + len >= cap)
+            return ERR_TOO_BIG;
+        memcpy(out + n, piece, len);
+        n += len;
+    }
+    out[n] = 0;
+    return 0;
+}
+
+int crash_reg_path(const char *name, const char *def, char *out, size_t cap)
+{
+    char raw[SYS_PATH_MAX];
+    if (reg_get_sz(CRASHCONTROL, name, raw, sizeof raw) != 0)
+        snprintf(raw, sizeof raw, "%s", def);
+    return crash_expand(raw, out, cap);
+}
+
+uint32_t crash_reg_dword(const char *name, uint32_t def)
+{
+    uint32_t v;
+    return reg_get_dword(CRASHCONTROL, name, &v) == 0 ? v : def;
+}
+
+char crash_drive(const char *path)
+{
+    if (path[0] && path[1] == ':')
+        return (char)(path[0] >= 'a' && path[0] <= 'z' ? path[0] - 32 : path[0]);
+    return 'C';
+}
+
+static int fd_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    int fd = *(int *)ctx;
+    long rc = seek(fd, (int64_t)off, SYS_SEEK_SET);
+    if (rc < 0)
+        return (int)rc;
+    for (size_t done = 0; done < len; ) {
+        long n = read(fd, (uint8_t *)buf + done, len - done);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            return ERR_IO;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int crash_verify(const char *path, struct dump_verify *v)
+{
+    struct sys_stat st;
+    int rc = stat(path, &st);
+    if (rc)
+        return rc;
+    int fd = open(path, SYS_O_READ);
+    if (fd < 0)
+        return fd;
+    rc = dump_verify_file(fd_read, &fd, st.size, crash_scratch, sizeof crash_scratch, v);
+    close(fd);
+    return rc;
+}
+
+int crash_header(const char *path, struct dump_layout *l)
+{
+    struct sys_stat st;
+    int rc = stat(path, &st);
+    if (rc)
+        return rc;
+    if (st.size < DUMP_HEADER_SIZE)
+        return ERR_CORRUPT;
+    int fd = open(path, SYS_O_READ);
+    if (fd < 0)
+        return fd;
+    rc = fd_read(&fd, 0, crash_scratch, DUMP_HEADER_SIZE);
+    close(fd);
+    if (rc)
+        return rc;
+    rc = dump_validate(crash_scratch, DUMP_HEADER_SIZE, st.size, l);
+    if (rc == ERR_RANGE && l->problem == DUMP_P_NEED_MORE)
+        rc = 0;     /* the header is good; the rest is checked by crash_verify */
+    return rc;
+}
+
+int crash_mark_cleared(const char *path)
+{
+    int fd = open(path, SYS_O_READ | SYS_O_WRITE);
+    if (fd < 0)
+        return fd;
+    uint8_t *h = crash_scratch;
+    int rc = fd_read(&fd, 0, h, DUMP_HEADER_SIZE);
+    const struct dump_bb_fields *bb = (const void *)(h + DUMP_BB_OFFSET);
+    if (rc == 0)
+        rc = dump_header_seal(h, bb->flags | DUMP_BB_CLEARED, bb->crc_table_crc);
+    /* flags and header_crc share the 512 bytes at 0x1000: only that sector is written */
+    _Static_assert(DUMP_BB_OFFSET + 0x14 <= 0x1200 && DUMP_BB_OFFSET >= 0x1000, "bb sector");
+    if (rc == 0 && (rc = (int)seek(fd, 0x1000, SYS_SEEK_SET)) >= 0) {
+        long n = write(fd, h + 0x1000, 0x200);
+        rc = n == 0x200 ? 0 : n < 0 ? (int)n : ERR_IO;
+    }
+    int crc = close(fd);
+    return rc ? rc : crc;
+}
+
+void crash_verify_text(int rc, const struct dump_verify *v, char *out, size_t cap)
+{
+    if (rc == ERR_CHECKSUM && !v->table_ok)
+        snprintf(out, cap, "its CRC table is damaged");
+    else if (rc == ERR_CHECKSUM)
+        snprintf(out, cap, "data CRC mismatch in %lu of %lu chunks (first: chunk %lu)",
+                 (unsigned long)v->bad_chunks, (unsigned long)v->chunks_checked,
+                 (unsigned long)v->first_bad);
+    else if (v->layout.problem != DUMP_OK)
+        snprintf(out, cap, "%s", dump_problem_str(v->layout.problem));
+    else
+        snprintf(out, cap, "%s", err_str(rc));
+}

@@ -1,0 +1,170 @@
+/* smss: the session manager's crash-dump part (phase 5 of the reference), run by the kernel
+ * as the first user process at every boot. It finds a dump the last crash left in the dump
+ * target (the pagefile or the dedicated dump file), checks it completely, has the kernel stop
+ * writing there, moves it to the final name (same volume) or to DUMPxxxx.TMP (another
+ * volume), records it in the volatile key MachineCrash for the WerFault stage, and has the
+ * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk. */
+#include "bb.h"
+#include "crashdump.h"
+#include "dump/recovery/dump_names.h"
+
+static char final_path[SYS_PATH_MAX];
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("smss: ");
+    vdprintf(SYS_FD_CONSOLE_OUT, fmt, ap);
+    printf("\n");
+    va_end(ap);
+}
+
+static int machine_crash(const char *dump_file, uint32_t temp)
+{
+    int rc = reg_create_volatile_key(MACHINECRASH);
+    if (rc == 0)
+        rc = reg_set_sz(MACHINECRASH, "DumpFile", dump_file);
+    if (rc == 0)
+        rc = reg_set_dword(MACHINECRASH, "TempDestination", temp);
+    if (rc)
+        note("cannot create MachineCrash: %s", err_str(rc));
+    else
+        note("MachineCrash: DumpFile %s, TempDestination %u", dump_file, temp);
+    return rc;
+}
+
+static bool exists(const char *path)
+{
+    struct sys_stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Cut the moved file down to the dump it holds (the pagefile was sized for the worst case). */
+static int truncate_to(const char *path, uint64_t bytes)
+{
+    int fd = open(path, SYS_O_READ | SYS_O_WRITE);
+    if (fd < 0)
+        return fd;
+    int rc = ftruncate(fd, bytes);
+    int crc = close(fd);
+    return rc ? rc : crc;
+}
+
+/* The target holds a good dump: move it out of the dump stack's way. */
+static int recover(const struct sys_dump_info *di, const struct dump_layout *l, uint64_t seq)
+{
+    char dest[SYS_PATH_MAX];
+    uint32_t temp = 1;
+    int rc = dump_control(SYS_DUMP_PROTECT);
+    if (rc) {
+        note("the kernel would not protect %s: %s", di->target, err_str(rc));
+        return rc;
+    }
+    bool overwrite = di->flags & SYS_DUMP_OVERWRITE;
+    if (crash_drive(di->target) == crash_drive(final_path) &&
+        (!exists(final_path) || overwrite)) {
+        if (exists(final_path) && (rc = unlink(final_path)) != 0) {
+            note("cannot replace %s: %s", final_path, err_str(rc));
+            return rc;
+        }
+        snprintf(dest, sizeof dest, "%s", final_path);
+        temp = 0;
+    } else {
+        /* another volume, or the final name is taken and Overwrite is 0 */
+        char name[DUMP_TMP_NAME_LEN + 1];
+        dump_tmp_name_format((uint16_t)seq, name, sizeof name);
+        snprintf(dest, sizeof dest, "%c:\\%s", crash_drive(di->target), name);
+    }
+    if ((rc = rename(di->target, dest)) != 0) {
+        note("cannot rename %s to %s: %s", di->target, dest, err_str(rc));
+        return rc;
+    }
+    if ((rc = truncate_to(dest, l->total)) != 0)
+        note("cannot truncate %s to %lu bytes: %s (the dump is intact)", dest,
+             (unsigned long)l->total, err_str(rc));
+    note("dump #%lu moved: %s -> %s", (unsigned long)seq, di->target, dest);
+    return machine_crash(dest, temp);
+}
+
+/* The target's dump failed its check: never recovered, its header marked CLEARED so that the
+ * kernel reuses the file. */
+static void discard(const struct sys_dump_info *di, int rc, const struct dump_verify *v)
+{
+    char why[120];
+    crash_verify_text(rc, v, why, sizeof why);
+    note("the dump in %s is not valid (%s): discarded", di->target, why);
+    if (dump_control(SYS_DUMP_PROTECT) == 0 && (rc = crash_mark_cleared(di->target)) != 0)
+        note("cannot clear %s: %s", di->target, err_str(rc));
+}
+
+/* Is `path` a valid dump not yet CLEARED, newer than *best_seq? Then it becomes the best. */
+static void consider(const char *path, char *best, uint64_t *best_seq)
+{
+    struct dump_layout l;
+    if (crash_header(path, &l) != 0 || (l.flags & DUMP_BB_CLEARED))
+        return;
+    uint64_t seq = ((const struct dump_header *)crash_scratch)->bb.sequence;
+    if (!best[0] || seq > *best_seq) {
+        snprintf(best, SYS_PATH_MAX, "%s", path);
+        *best_seq = seq;
+    }
+}
+
+/* A recovery cut short by a reset: the dump already sits under its final or temporary name,
+ * not yet CLEARED by the WerFault stage. The newest such file gets MachineCrash again. */
+static void resume(const struct sys_dump_info *di)
+{
+    char best[SYS_PATH_MAX] = "", path[SYS_PATH_MAX];
+    uint64_t best_seq = 0;
+    consider(final_path, best, &best_seq);
+    const char drives[2] = { crash_drive(di->target), crash_drive(final_path) };
+    for (int i = 0; i < 2 && (i == 0 || drives[1] != drives[0]); i++) {
+        char dir[4] = { drives[i], ':', '\\', 0 };
+        struct sys_dirent de;
+        int fd = opendir(dir);
+        if (fd < 0)
+            continue;
+        while (readdir(fd, &de) == 1) {
+            if (!(de.attr & SYS_ATTR_DIR) && dump_tmp_name_parse(de.name, &(uint16_t){ 0 }) == 0) {
+                snprintf(path, sizeof path, "%s%s", dir, de.name);
+                consider(path, best, &best_seq);
+            }
+        }
+        close(fd);
+    }
+    if (best[0]) {
+        note("resuming the recovery of dump #%lu in %s", (unsigned long)best_seq, best);
+        machine_crash(best, strcmp(best, final_path) != 0);
+    }
+}
+
+int main(void)
+{
+    struct sys_dump_info di;
+    int rc = dump_query(&di);
+    if (rc) {
+        note("cannot query the dump stack: %s", err_str(rc));
+        return 1;
+    }
+    crash_reg_path("DumpFile", "%SystemRoot%\\MEMORY.DMP", final_path, sizeof final_path);
+    if (di.flags & SYS_DUMP_HOLDS_DUMP) {
+        struct dump_verify v;
+        rc = crash_verify(di.target, &v);
+        uint64_t seq = ((const struct dump_header *)crash_scratch)->bb.sequence;
+        if (rc == 0)
+            recover(&di, &v.layout, seq);
+        else
+            discard(&di, rc, &v);
+    } else {
+        resume(&di);
+    }
+    if (dump_query(&di) == 0 && di.state == SYS_DUMP_STATE_RECOVERING) {
+        rc = dump_control(SYS_DUMP_REARM);
+        dump_query(&di);
+        note("dump stack re-armed on %s: %s", di.target,
+             rc ? di.reason : "ARMED");
+    }
+    return 0;
+}
