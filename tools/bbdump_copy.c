@@ -93,6 +93,8 @@ static enum copy_status classify(const uint8_t *pre, const struct dump_layout *l
             return set(r, COPY_NO_DUMP, "no dump (no PAGEDU64 signature)");
         return set(r, COPY_CORRUPT, "corrupt: not a dump (no PAGEDU64 signature)");
     case DUMP_P_INCOMPLETE:
+        if (may_be_empty && (l->flags & DUMP_BB_CLEARED))   /* the stub of a fresh target */
+            return set(r, COPY_NO_DUMP, "no dump (a target ready for the next one)");
         return set(r, COPY_INCOMPLETE, "incomplete: header not marked valid (the dump was cut "
                    "short or is being written)");
     case DUMP_P_SIZE:
@@ -323,6 +325,7 @@ enum copy_status dump_copy(const struct copy_src *src, int out_fd, bool may_be_e
     enum copy_status st;
     if (rc != 0 || l.problem != DUMP_OK) {
         st = classify(pre, &l, rc, src->size, may_be_empty, r);
+        r->have_header = r->have_header && st != COPY_NO_DUMP;
     } else {
         r->kind = kind(pre, &l);
         r->bytes = l.total;

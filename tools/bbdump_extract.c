@@ -152,8 +152,8 @@ static void job(struct extract *x, const char *source, enum job_kind kind, const
         snprintf(seq, sizeof seq, "%" PRIu64, r.sequence);
     }
     if (st == COPY_VALID) {
-        snprintf(status, sizeof status, "valid%s", r.cleared ? " (cleared: already recovered)"
-                                                             : "");
+        snprintf(status, sizeof status, "valid%s", r.cleared && kind == JOB_MAYBE_DUMP ?
+                 " (cleared: already recovered)" : "");
         x->valid++;
     } else {
         snprintf(status, sizeof status, "%s%s", r.reason,

@@ -27,7 +27,8 @@ struct copy_src {
 
 enum copy_status {
     COPY_VALID,        /* a valid, complete dump: its RequiredDumpSpace bytes were written */
-    COPY_NO_DUMP,      /* no dump signature where one may be (a pagefile in use) */
+    COPY_NO_DUMP,      /* no dump where one may be: no signature (a pagefile in use), or the
+                          stub header of a target ready for the next dump (CLEARED, not VALID) */
     COPY_INCOMPLETE,   /* cut short: not marked valid, not complete, or the file is short */
     COPY_CORRUPT,      /* damaged: reason says where */
     COPY_ERROR,        /* reading the source or writing the copy failed */

@@ -12,7 +12,8 @@ import subprocess
 import pytest
 
 from machine import ROOT
-from test_dump import bbdump, crash_and_collect, memory_dmp, system_disk
+from test_dump import (bbdump, crash_and_collect, crash_never_rebooted, memory_dmp, pagefile,
+                       system_disk)
 
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 
@@ -90,9 +91,7 @@ def test_analyze_and_gdb(tmp_path, kind, dump_type, code, function):
 
 
 def test_small_dump_analyze_and_core(tmp_path):
-    """A minidump: analyze uses its streams (stack, klog, modules); the core holds only them
-    (and maps the kernel ELF's code): gdb has the frames, registers and stack, and reports a
-    global outside the streams as unavailable."""
+    """A minidump: analyze uses its streams (stack, klog, modules); the core holds only them."""
     c = system_disk(tmp_path, 3)
     crash_and_collect(tmp_path, c, "null")
     dump = memory_dmp(c, tmp_path)
@@ -102,16 +101,30 @@ def test_small_dump_analyze_and_core(tmp_path):
     core = str(tmp_path / "small.core")
     bbdump("elf", dump, "-o", core)
     assert os.path.getsize(core) < 256 * 1024
+    text = gdb(core, "bt 3")
+    assert re.search(r"^#0\s+0x[0-9a-f]+ in crash_null \(", text, re.M), text
+
+
+def test_small_dump_core_lacks_what_the_dump_lacks(tmp_path):
+    """The core of a minidump (the pagefile of a machine switched off after `crash null`)
+    maps the kernel ELF's code: gdb has the frames, the registers, the code and the stack, and
+    reports a kernel global no stream holds as unavailable, not as the ELF's initial value or
+    zeros."""
+    c = system_disk(tmp_path, 3)
+    crash_never_rebooted(tmp_path, c, "null")
+    dump = pagefile(c, tmp_path)
+    core = str(tmp_path / "small.core")
+    bbdump("elf", dump, "-o", core, "--kernel", ELF)
     text = gdb(core, "bt 3", "info registers rip", "x/i $pc")
     assert re.search(r"^#0\s+0x[0-9a-f]+ in crash_null \(", text, re.M), text
+    assert re.search(r"^#1\s+0x[0-9a-f]+ in shell_cmd_crash \(", text, re.M), text
     assert re.search(r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <crash_null\+\d+>", text, re.M), text
     assert re.search(r"^=> 0x[0-9a-f]+ <crash_null\+\d+>:\s+\w+", text, re.M), text
-    # a kernel global no stream holds: unavailable, not the ELF's initial value nor zeros
     nm = subprocess.run(["nm", ELF], capture_output=True, text=True, check=True).stdout
     addr = int(re.search(r"^([0-9a-f]+) [bBdD] tsc_hz$", nm, re.M).group(1), 16)
     streams = re.findall(r"(\d+) bytes at 0x[0-9a-f]+\s+va 0x([0-9a-f]+)",
                          bbdump("info", dump).stdout)
-    assert not any(int(va, 16) <= addr < int(va, 16) + int(n) for n, va in streams), streams
+    assert streams and not any(int(va, 16) <= addr < int(va, 16) + int(n) for n, va in streams)
     text = gdb(core, "print 'timer.c'::tsc_hz", "x/gx $rsp", errors=True)
     assert f"Cannot access memory at address {addr:#x}" in text, text
     assert re.search(r"^0x[0-9a-f]+:\s+0x[0-9a-f]{16}$", text, re.M), text

@@ -1,48 +1,34 @@
-"""`bbdump extract` on disk images, no root and no mounting: a machine that crashed and whose
-dump was never recovered (rebooted without smss, or switched off right after the dump) has it
-found in pagefile.sys and validated (complete and small, with the right bugcheck); dumps placed with mtools as C:\\MEMORY.DMP, a minidump, a
-DUMPxxxx.TMP on D: and a DedicatedDumpFile set with bbreg are all found, named and
-validated, the event log is copied raw; a dump with one flipped data byte is reported
-corrupt and a truncated one incomplete, neither copied, and the exit code says whether a
-good dump was found."""
+"""`bbdump extract` on disk images, no root and no mounting: a machine that crashed and never
+booted again has its dump found in pagefile.sys and validated (complete and small, with the
+right bugcheck); one that rebooted has the recovered C:\\MEMORY.DMP and the minidump werfault
+made copied out, and its re-armed pagefile reported as holding no dump; dumps placed with
+mtools as C:\\MEMORY.DMP, a minidump, a DUMPxxxx.TMP on D: and a DedicatedDumpFile set with
+bbreg are all found, named and validated, the event log is copied raw; a dump with one
+flipped data byte is reported corrupt and a truncated one incomplete, neither copied, and the
+exit code says whether a good dump was found."""
 import os
 import re
 import subprocess
 
 import pytest
 
-from test_dump import BBREG, CRASHCONTROL, bbdump, crash_and_collect, pagefile, system_disk
-from machine import Machine
+from test_dump import (BBREG, CRASHCONTROL, bbdump, crash_and_collect, crash_never_rebooted,
+                       pagefile, system_disk)
 from test_files import Disk, run
 
 MINIDUMP = "112226-00001-01.dmp"
 
 
-def crash_never_rebooted(tmp_path, c, kind):
-    """Crash with `kind` and switch the machine off as soon as the dump is written: it never
-    boots again, so nothing has looked at the dump."""
-    m = Machine(tmp_path, system=c.path)
-    try:
-        m.wait_prompt()
-        m.send(f"crash {kind}\r")
-        m.expect(r"Dump #\d+: \w+, \d+ MiB in \d+ ms", timeout=300)
-        m.monitor("quit")
-        m.wait_exit(timeout=60)
-    finally:
-        m.close()
-
-
 @pytest.fixture(scope="module")
 def dumps(tmp_path_factory):
-    """Dumps from real crashes, as (system image, local copy of its pagefile): a complete one
-    (CrashDumpEnabled=1, `crash manual`) of a machine that rebooted (nothing recovers a dump
-    at boot yet), a small one (3, `crash null`) of a machine switched off right after it."""
+    """Unrecovered dumps of real crashes, as (system image, local copy of its pagefile): a
+    complete one (CrashDumpEnabled=1, `crash manual`) and a small one (3, `crash null`), each
+    of a machine switched off right after writing it."""
     out = {}
-    for name, typ, kind, crash in (("complete", 1, "manual", crash_and_collect),
-                                   ("small", 3, "null", crash_never_rebooted)):
+    for name, typ, kind in (("complete", 1, "manual"), ("small", 3, "null")):
         d = tmp_path_factory.mktemp(name)
         c = system_disk(d, typ)
-        crash(d, c, kind)
+        crash_never_rebooted(d, c, kind)
         out[name] = (c, pagefile(c, d))
     return out
 
@@ -91,6 +77,24 @@ def test_unrecovered_dump_in_the_pagefile(tmp_path, dumps, name, code, kind):
         bbdump("check", copy).stdout
     assert row(text, "C:\\MEMORY.DMP")[5] == "absent"
     assert "1 valid dump copied" in text
+
+
+def test_recovered_memory_dmp_and_minidump(tmp_path):
+    c = system_disk(tmp_path, 1)
+    crash_and_collect(tmp_path, c, "manual")
+    out, text = extract(tmp_path, c.path)
+    r = row(text, "C:\\MEMORY.DMP")
+    assert r[:2] == ["MEMORY.DMP", "complete"] and r[3:] == ["0x000000E2", "1", "valid"], text
+    mini = [l.split()[0] for l in text.splitlines() if l.startswith("C:\\Minidump\\")]
+    assert len(mini) == 1 and re.match(r"C:\\Minidump\\\d{6}-00001-01\.dmp$", mini[0]), text
+    r = row(text, mini[0])
+    assert r[1] == "small" and r[3:] == ["0x000000E2", "1", "valid"], text
+    r = row(text, "C:\\pagefile.sys")
+    assert r[0] == "-" and r[3:5] == ["-", "-"], text
+    assert r[5] == "no dump (a target ready for the next one)", text
+    assert "2 valid dumps copied" in text and "incomplete" not in text
+    for name in ("MEMORY.DMP", "Minidump/" + mini[0].split("\\")[-1]):
+        assert "valid" in bbdump("check", os.path.join(out, name)).stdout
 
 
 def test_placed_files_are_found_and_validated(tmp_path, dumps):

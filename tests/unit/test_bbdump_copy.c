@@ -2,7 +2,7 @@
  * valid dumps of every kind copied byte for byte (only RequiredDumpSpace of a longer file),
  * reads always at aligned offsets, and each way a dump can be bad named — truncated, not
  * marked valid, not complete, a damaged data chunk, a damaged external CRC table, no dump
- * where one may be, a read error — with nothing reported valid. */
+ * where one may be (nothing, or a fresh target's stub), a read error — none reported valid. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -145,6 +145,10 @@ static void test_damage(void)
     UT_ASSERT(bad(f, size, false, COPY_INCOMPLETE, "incomplete: valid but not marked complete"));
     UT_EQ_INT(dump_header_seal(f, 0, 0), 0);
     UT_ASSERT(bad(f, size, true, COPY_INCOMPLETE, "incomplete: header not marked valid"));
+    UT_EQ_INT(dump_header_seal(f, DUMP_BB_CLEARED, 0), 0);   /* a fresh target's stub */
+    UT_ASSERT(bad(f, size, true, COPY_NO_DUMP, "no dump (a target ready for the next one)"));
+    UT_ASSERT(bad(f, size, false, COPY_INCOMPLETE, "incomplete: header not marked valid"));
+    UT_EQ_INT(dump_header_seal(f, 0, 0), 0);
     f[DUMP_BB_OFFSET + offsetof(struct dump_bb_fields, header_crc)] ^= 1;
     UT_ASSERT(bad(f, size, false, COPY_CORRUPT, "corrupt: header CRC mismatch"));
     memset(f, 0, size);
