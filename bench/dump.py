@@ -12,7 +12,7 @@
    monitor, timed until the command returns) and our time as a ratio of it (goal <= 1.5x).
 4. Kernel (automatic, CrashDumpEnabled=7) and small (3) dump sizes for that guest.
 5. Host side of the first complete AHCI dump: `bbdump extract` of the system image (finds the
-   dump in pagefile.sys, validates every chunk while copying it out) in MB/s against a plain
+   dump, in C:\MEMORY.DMP or pagefile.sys, validates every chunk while copying it out) in MB/s against a plain
    `cp` and a `dd bs=8M` of the same number of bytes (goal: disk speed, i.e. close to them),
    and `bbdump analyze` wall time on the extracted dump (goal < 1 s); medians of 3.
 
@@ -209,7 +209,11 @@ def extract_and_analyze(d, img):
         secs, r = timed([BBDUMP, "extract", img, "-o", out])
         if r.returncode != 0:
             raise RuntimeError("bbdump extract failed: " + (r.stdout + r.stderr)[-500:])
-        dump = os.path.join(out, "pagefile-dump.dmp")
+        # the complete dump it found: C:\MEMORY.DMP once smss recovered it, else the pagefile's
+        m = re.search(r"^\S+\s+(\S+)\s+complete\s+\d+\s+\S+\s+\d+\s+valid", r.stdout, re.M)
+        if not m:
+            raise RuntimeError("bbdump extract found no valid complete dump:\n" + r.stdout)
+        dump = os.path.join(out, m.group(1))
         nbytes = os.path.getsize(dump)
         res["bytes"] = nbytes
         res["extract"].append(secs)
