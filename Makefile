@@ -55,7 +55,7 @@ USER_PORTABLE_A := $(B)/u/libportable.a
 USER_PROGS := $(sort $(patsubst userland/%/,%,$(filter-out userland/libc/,$(dir $(wildcard userland/*/*.c)))))
 USER_BINS := $(USER_PROGS:%=$(B)/user/%.bin)
 
-.PHONY: all deps disks run test unit bench clean
+.PHONY: all deps disks run test unit fuzz bench clean
 all: $(B)/blackbox.elf $(B)/blackbox.iso
 
 deps: $(B)/.deps-ok
@@ -174,8 +174,9 @@ $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 # libdw for symbols and DWARF lines; tools/bbdump builds it.
 DUMPTOOL_C := tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_sym.c tools/bbdump_stack.c
 BBDUMP_C := tools/bbdump.c tools/bbdump_analyze.c tools/bbdump_elf.c tools/bbdump_mini.c \
-    tools/bbdump_events.c tools/bbdump_report.c $(DUMPTOOL_C)
-$(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
+    tools/bbdump_events.c tools/bbdump_report.c tools/bbdump_copy.c tools/bbdump_disk.c \
+    tools/bbdump_extract.c kernel/arch/crc32c_hw.c $(DUMPTOOL_C)
+$(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h tools/bbdump_extract.h $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOST_CFLAGS) $(BBDUMP_C) $(PORTABLE_C) $(HOSTLIB_C) -ldw -lelf -o $@
@@ -192,7 +193,29 @@ $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.d
 	@echo "  UNIT    $@"
 	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) $(HOSTLIB_C) -o $@
 
+$(B)/unit/test_bbdump_copy: tools/bbdump_copy.c tools/bbdump_extract.h kernel/arch/crc32c_hw.c
+
 unit: $(UNIT_BIN) $(B)/tools/bbdump $(B)/tools/ocad
+
+# The dump parser's libFuzzer target (clang; tests/unit/test_fuzz.py runs it for a bounded
+# time) and its seed corpus of tiny valid dumps, written by tests/fuzz/mkseeds.
+FUZZ_CC     := clang
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=undefined -I. -Ikernel
+FUZZ_C := tests/fuzz/fuzz_dump.c tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_copy.c \
+    kernel/arch/crc32c_hw.c
+$(B)/fuzz/fuzz_dump: $(FUZZ_C) tools/bbdump.h tools/bbdump_extract.h $(PORTABLE_C) | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_C) $(PORTABLE_C) -o $@
+
+$(B)/fuzz/seeds/.made: tests/fuzz/mkseeds.c tests/unit/dump_util.h $(PORTABLE_C) | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  SEEDS   $(dir $@)"
+	@$(HOSTCC) $(HOST_CFLAGS) tests/fuzz/mkseeds.c $(PORTABLE_C) -o $(B)/fuzz/mkseeds
+	@$(B)/fuzz/mkseeds $(dir $@) && touch $@
+
+fuzz: $(B)/fuzz/fuzz_dump $(B)/fuzz/seeds/.made
 
 $(B)/tools/bbreg: tools/bbreg.c $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
@@ -215,7 +238,7 @@ $(B)/disks/data.img: | $(B)/.deps-ok
 run: all disks
 	tools/run-qemu --system $(B)/disks/system.img --data $(B)/disks/data.img $(RUNFLAGS)
 
-test: all unit $(B)/tools/mkksyms $(B)/tools/bbreg
+test: all unit fuzz $(B)/tools/mkksyms $(B)/tools/bbreg
 	$(PYTHON) -m pytest -v -p no:cacheprovider tests/unit tests/scenarios
 
 bench: all

@@ -3,9 +3,9 @@
  * memory at an address, `analyze` explains the crash (bbdump_analyze.c), `elf` writes a core
  * file for gdb (bbdump_elf.c), `mini` converts it to a small dump (bbdump_mini.c), `events`
  * prints the system event log (bbdump_events.c), `report` makes a crash-report file of a
- * small dump (bbdump_report.c). Links the dump format and conversion cores (dump/); never
- * re-implements them. The file is mapped read-only (bbdump_file.c): malformed input never
- * causes a huge allocation or a crash. */
+ * small dump (bbdump_report.c), `extract` copies dumps out of disk images
+ * (bbdump_extract.c). Links the portable cores; never re-implements them. A dump is mapped
+ * read-only (bbdump_file.c): malformed input never causes a huge allocation or a crash. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 #include "dump/dump_validate.h"
 #include "lib/bugcodes.h"
 #include "tools/bbdump.h"
-#include "lib/crc32c.h"
+#include "tools/bbdump_extract.h"
 #include "err.h"
 
 const char *tool_name = "bbdump";
@@ -33,7 +33,10 @@ static void usage(FILE *to)
             "       bbdump analyze DUMP [--kernel ELF] [--force]\n"
             "                                 explain the crash like !analyze -v (default ELF:\n"
             "                                 build/blackbox.elf; --force: build-id mismatch)\n"
-            "       bbdump elf DUMP -o CORE   ELF core file for gdb (gdb ELF -c CORE)\n"
+            "       bbdump elf DUMP -o CORE [--kernel ELF]\n"
+            "                                 ELF core file for gdb (gdb ELF -c CORE); a small\n"
+            "                                 dump's core maps ELF's code (default\n"
+            "                                 build/blackbox.elf)\n"
             "       bbdump mini DUMP -o OUT   small dump (minidump) made from a complete or\n"
             "                                 bitmap dump\n"
             "       bbdump events IMAGE|FILE [N]\n"
@@ -41,7 +44,13 @@ static void usage(FILE *to)
             "                                 all) of a disk image or a copy of SYSTEM.EVT\n"
             "       bbdump report DUMP -o FILE\n"
             "                                 crash-report file of a small dump (for\n"
-            "                                 C:\\REPORTS\\QUEUE\\ or the collector ocad)\n");
+            "                                 C:\\REPORTS\\QUEUE\\ or the collector ocad)\n"
+
+            "       bbdump extract IMAGE [IMAGE...] [-o DIR]\n"
+            "                                 copy MEMORY.DMP, minidumps, the event log and any\n"
+            "                                 unrecovered dump (pagefile, DUMPxxxx.TMP, dedicated\n"
+            "                                 file) out of disk images, validating each (exit 0 =\n"
+            "                                 a valid dump was copied)\n");
 }
 
 static void print_hex(const char *label, const uint8_t *b, size_t n)
@@ -162,25 +171,12 @@ static int cmd_check(struct dumpfile *d)
 {
     if (d->rc != 0)
         return problem(d);
-    const uint8_t *table = NULL;
-    if (d->l.crc_table_offset) {
-        const struct dump_header *h = (const struct dump_header *)d->map;
-        table = d->map + d->l.crc_table_offset;
-        if (crc32c(0, table, d->l.chunk_count * 4) != h->bb.crc_table_crc)
-            return die(d, "CRC table at 0x%" PRIx64 " is damaged", d->l.crc_table_offset);
-    }
     uint64_t bad = 0, first_bad = 0;
-    for (uint64_t i = 0; i < d->l.chunk_count; i++) {
-        uint64_t off, len, toff = 0;
-        uint32_t want = 0;
-        dump_chunk_range(d->map, i, &off, &len);
-        if (dump_chunk_crc_ref(d->map, i, &want, &toff) == 0)
-            want = dump_le32(d->map + toff);
-        if (crc32c(0, d->map + off, len) != want && bad++ == 0)
-            first_bad = i;
-    }
-    if (bad) {
-        uint64_t off, len;
+    int rc = dumpfile_check_data(d, &bad, &first_bad);
+    if (rc == ERR_CHECKSUM)
+        return die(d, "CRC table at 0x%" PRIx64 " is damaged", d->l.crc_table_offset);
+    if (rc) {
+        uint64_t off = 0, len = 0;
         dump_chunk_range(d->map, first_bad, &off, &len);
         return die(d, "data CRC mismatch in chunk %" PRIu64 " (file bytes 0x%" PRIx64
                    "..0x%" PRIx64 ")%s", first_bad, off, off + len,
@@ -256,6 +252,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "extract"))
+        return cmd_extract(argc - 2, argv + 2);
     if (!strcmp(cmd, "events")) {
         uint64_t n = 0;
         if (argc > 4 || (argc == 4 && (parse_u64(argv[3], &n) || n == 0 || n > UINT32_MAX))) {
@@ -307,14 +305,17 @@ int main(int argc, char **argv)
             return 1;
         rc = cmd_analyze(&d, elf, force);
     } else if (!strcmp(cmd, "elf") || !strcmp(cmd, "mini") || !strcmp(cmd, "report")) {
-        if (argc != 5 || strcmp(argv[3], "-o") != 0) {
+        bool elf = !strcmp(cmd, "elf");
+        bool with_kernel = elf && argc == 7 && !strcmp(argv[5], "--kernel");
+        const char *kernel = with_kernel ? argv[6] : "build/blackbox.elf";
+        if ((argc != 5 && !with_kernel) || strcmp(argv[3], "-o") != 0) {
             usage(stderr);
             return 2;
         }
         if (dumpfile_open(&d, argv[2]))
             return 1;
-        if (!strcmp(cmd, "elf"))
-            rc = cmd_elf(&d, argv[4]);
+        if (elf)
+            rc = cmd_elf(&d, argv[4], kernel);
         else
             rc = !strcmp(cmd, "mini") ? cmd_mini(&d, argv[4]) : cmd_report(&d, argv[4]);
     } else {

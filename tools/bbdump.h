@@ -30,6 +30,12 @@ int dumpfile_open(struct dumpfile *d, const char *path);
 /* The same over `size` bytes the caller keeps alive; `name` names them in messages. */
 void dumpfile_mem(struct dumpfile *d, const char *name, const void *buf, uint64_t size);
 void dumpfile_close(struct dumpfile *d);
+
+/* Checks every data chunk's CRC32C of a dump that validated (d->rc == 0). Returns 0 when all
+ * match, ERR_CHECKSUM when the external CRC table's own CRC is wrong, ERR_CORRUPT with *bad
+ * chunks wrong, the first one *first_bad; ERR_INVALID_ARGS for a dump that did not validate. */
+int dumpfile_check_data(const struct dumpfile *d, uint64_t *bad, uint64_t *first_bad);
+
 /* Prints "TOOL: PATH: message" on stderr and returns 1. */
 int die(const struct dumpfile *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The validation problem as one line (via die). */
@@ -105,7 +111,8 @@ const char *stack_fault_function(struct symtab *sym, const struct stack *s, uint
 void bucket_id(char *out, size_t cap, uint32_t code, const char *function);
 
 int cmd_analyze(struct dumpfile *d, const char *elf, bool force);
-int cmd_elf(struct dumpfile *d, const char *out);
+/* `kernel`: the kernel ELF, whose read-only segments a small dump's core maps (NT_FILE). */
+int cmd_elf(struct dumpfile *d, const char *out, const char *kernel);
 /* bbdump mini: the dump converted to a small dump at `out` (bbdump_mini.c). */
 int cmd_mini(struct dumpfile *d, const char *out);
 /* `events IMAGE|FILE`: the last n event log records (all when n is 0); exit status. */

@@ -2,10 +2,15 @@
  * kernel virtual ranges the dump holds (the page tables' view: kernel image and direct map;
  * a small dump's streams), each byte of the dump stored once however many virtual ranges
  * alias it; a PT_NOTE holds NT_PRSTATUS (the crashing CPU's registers in user_regs_struct
- * order) and NT_PRPSINFO. Nothing is written for memory the dump does not hold. */
+ * order) and NT_PRPSINFO. Nothing is written for memory the dump does not hold. For a small
+ * dump an NT_FILE note also maps the kernel ELF's read-only segments (text, rodata: constant)
+ * to that file, which makes gdb take memory only from the core and those mappings: a global
+ * the minidump lacks is "Cannot access memory", not the ELF's initial value or zeros. */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libelf.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +29,8 @@
 #define PRPSINFO_ARGS   56u
 #define NOTE_BYTES      (2 * (12 + 8) + PRSTATUS_SIZE + PRPSINFO_SIZE)
 #define DATA_ALIGN      4096u
+#define MAP_PAGE        4096u  /* NT_FILE's page size: file offsets are in these units */
+#define NT_FILE_TYPE    0x46494c45u
 
 /* A file range of the dump copied into the core, once. */
 struct source {
@@ -84,6 +91,80 @@ static void build_notes(const struct dump_header *h, uint8_t *n)
     snprintf((char *)d + PRPSINFO_ARGS, 80, "blackbox: bugcheck 0x%X", h->bug_check_code);
 }
 
+/* The read-only PT_LOAD segments of the kernel ELF at `path` above the kernel's base, as
+ * NT_FILE entries (start, end, offset in MAP_PAGE units). Returns how many (0..max), or -1. */
+static int ro_segments(const char *path, uint64_t kernel_vma, uint64_t (*seg)[3], int max)
+{
+    int fd = open(path, O_RDONLY), n = 0;
+    Elf *e = NULL;
+    size_t phnum = 0;
+    if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE ||
+        !(e = elf_begin(fd, ELF_C_READ, NULL)) || elf_getphdrnum(e, &phnum) != 0) {
+        n = -1;
+        goto out;
+    }
+    Elf64_Phdr *ph = elf64_getphdr(e);
+    for (size_t i = 0; ph && i < phnum && n < max; i++) {
+        const Elf64_Phdr *p = &ph[i];
+        if (p->p_type != PT_LOAD || (p->p_flags & PF_W) || p->p_filesz == 0 ||
+            p->p_vaddr < kernel_vma || p->p_vaddr % MAP_PAGE || p->p_offset % MAP_PAGE)
+            continue;
+        seg[n][0] = p->p_vaddr;
+        seg[n][1] = p->p_vaddr + p->p_filesz;
+        seg[n][2] = p->p_offset / MAP_PAGE;
+        n++;
+    }
+    n = ph ? n : -1;
+out:
+    if (e)
+        elf_end(e);
+    if (fd >= 0)
+        close(fd);
+    return n;
+}
+
+/* The NT_FILE note for a small dump's core (see the top), or NULL with a warning printed
+ * when the kernel ELF is missing, unreadable or of another build. *len: its bytes. */
+static uint8_t *file_note(const struct dumpfile *d, const char *kernel, size_t *len)
+{
+    const struct dump_header *h = (const struct dump_header *)d->map;
+    char path[PATH_MAX];
+    uint64_t seg[8][3];
+    const uint8_t *id = NULL;
+    struct symtab *sym;
+    int n = 0, idlen = 0;
+
+    if (!realpath(kernel, path) || !(sym = sym_open(path))) {
+        fprintf(stderr, "bbdump: warning: %s: no kernel ELF, so gdb may show its initial "
+                "data for memory the minidump lacks\n", kernel);
+        return NULL;
+    }
+    idlen = sym_build_id(sym, &id);
+    bool same = idlen == h->bb.build_id_len && idlen > 0 && !memcmp(id, h->bb.build_id, idlen);
+    sym_close(sym);
+    if (!same || (n = ro_segments(path, h->bb.kernel_vma, seg, 8)) <= 0) {
+        fprintf(stderr, "bbdump: warning: %s: %s; the core does not map its code\n", kernel,
+                same ? "no read-only kernel segments" : "build-id differs from the dump's");
+        return NULL;
+    }
+    size_t name = strlen(path) + 1, desc = 16 + 24 * (size_t)n + name * (size_t)n;
+    *len = 12 + 8 + ((desc + 3) & ~(size_t)3);
+    uint8_t *b = calloc(1, *len);
+    if (!b)
+        return NULL;
+    Elf64_Nhdr nh = { .n_namesz = 5, .n_descsz = (Elf64_Word)desc, .n_type = NT_FILE_TYPE };
+    memcpy(b, &nh, sizeof nh);
+    memcpy(b + 12, "CORE", 5);
+    put64(b + 20, (uint64_t)n);
+    put64(b + 28, MAP_PAGE);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < 3; j++)
+            put64(b + 36 + 24 * i + 8 * j, seg[i][j]);
+    for (int i = 0; i < n; i++)   /* one file name per mapping */
+        memcpy(b + 36 + 24 * n + name * (size_t)i, path, name);
+    return b;
+}
+
 static int write_all(int fd, const void *buf, uint64_t len, uint64_t at)
 {
     const uint8_t *p = buf;
@@ -142,7 +223,7 @@ static const struct source *source_of(const struct source *s, size_t n, uint64_t
     return NULL;
 }
 
-static int write_core(const struct dumpmem *m, int fd)
+static int write_core(const struct dumpmem *m, int fd, const uint8_t *fnote, size_t fnote_len)
 {
     const struct dump_header *h = (const struct dump_header *)m->d->map;
     uint64_t phnum = 1 + m->nvirt;
@@ -151,7 +232,7 @@ static int write_core(const struct dumpmem *m, int fd)
     uint64_t sh_off = ph_off + phnum * sizeof(Elf64_Phdr);
     uint64_t note_off = sh_off + (xnum ? sizeof(Elf64_Shdr) : 0);
     size_t nsrc = 0;
-    struct source *src = sources(m, &nsrc, note_off + NOTE_BYTES);
+    struct source *src = sources(m, &nsrc, note_off + NOTE_BYTES + fnote_len);
     Elf64_Phdr *ph = calloc(phnum, sizeof(*ph));
     int rc = -1;
     if (!src || !ph)
@@ -169,7 +250,7 @@ static int write_core(const struct dumpmem *m, int fd)
         eh.e_shentsize = sizeof(Elf64_Shdr);
         eh.e_shnum = 1;
     }
-    ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = note_off, .p_filesz = NOTE_BYTES,
+    ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = note_off, .p_filesz = NOTE_BYTES + fnote_len,
                           .p_align = 4 };
     for (size_t i = 0; i < m->nvirt; i++) {
         const struct mem_piece *v = &m->virt[i];
@@ -185,7 +266,8 @@ static int write_core(const struct dumpmem *m, int fd)
     uint8_t notes[NOTE_BYTES];
     build_notes(h, notes);
     if (write_all(fd, &eh, sizeof eh, 0) || write_all(fd, ph, phnum * sizeof(*ph), ph_off) ||
-        write_all(fd, notes, NOTE_BYTES, note_off))
+        write_all(fd, notes, NOTE_BYTES, note_off) ||
+        (fnote && write_all(fd, fnote, fnote_len, note_off + NOTE_BYTES)))
         goto out;
     if (xnum) {
         Elf64_Shdr sh = { .sh_type = SHT_NULL, .sh_info = (Elf64_Word)phnum };
@@ -202,7 +284,7 @@ out:
     return rc;
 }
 
-int cmd_elf(struct dumpfile *d, const char *out)
+int cmd_elf(struct dumpfile *d, const char *out, const char *kernel)
 {
     struct dumpmem m;
     if (d->rc != 0)
@@ -214,7 +296,10 @@ int cmd_elf(struct dumpfile *d, const char *out)
         dumpmem_close(&m);
         return die(d, "%s: %s", out, strerror(errno));
     }
-    int rc = write_core(&m, fd);
+    size_t fnote_len = 0;
+    uint8_t *fnote = d->l.dump_type == DUMP_TYPE_SMALL ? file_note(d, kernel, &fnote_len) : NULL;
+    int rc = write_core(&m, fd, fnote, fnote ? fnote_len : 0);
+    free(fnote);
     int err = errno;
     if (close(fd) != 0 && rc == 0) {
         rc = -1;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tools/bbdump.h"
+#include "lib/crc32c.h"
 #include "err.h"
 
 int die(const struct dumpfile *d, const char *fmt, ...)
@@ -80,4 +81,31 @@ int problem(const struct dumpfile *d)
         return die(d, "%s (%s, value 0x%" PRIx64 ")", dump_problem_str(d->l.problem),
                    err_str(d->rc), d->l.detail);
     return die(d, "%s (%s)", dump_problem_str(d->l.problem), err_str(d->rc));
+}
+
+int dumpfile_check_data(const struct dumpfile *d, uint64_t *bad, uint64_t *first_bad)
+{
+    const struct dump_header *h = (const struct dump_header *)d->map;
+
+    *bad = *first_bad = 0;
+    if (d->rc != 0)
+        return ERR_INVALID_ARGS;
+    if (d->l.crc_table_offset &&
+        crc32c(0, d->map + d->l.crc_table_offset, d->l.chunk_count * 4) != h->bb.crc_table_crc)
+        return ERR_CHECKSUM;
+    for (uint64_t i = 0; i < d->l.chunk_count; i++) {
+        uint64_t off, len, toff = 0;
+        uint32_t want = 0;
+        if (dump_chunk_range(d->map, i, &off, &len) != 0) {
+            if ((*bad)++ == 0)
+                *first_bad = i;
+            continue;
+        }
+        int ref = dump_chunk_crc_ref(d->map, i, &want, &toff);
+        if (ref == 0)
+            want = dump_le32(d->map + toff);
+        if ((ref < 0 || crc32c(0, d->map + off, len) != want) && (*bad)++ == 0)
+            *first_bad = i;
+    }
+    return *bad ? ERR_CORRUPT : 0;
 }

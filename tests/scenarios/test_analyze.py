@@ -2,7 +2,8 @@
 (kernel or complete dump), copy the dump out, and check that analyze names the code, the
 function that really failed with its line in shell_crash.c, a bucket id and the klog tail;
 that stock gdb on the ELF core shows that function in the backtrace with the same RIP; and
-that a kernel ELF with another build-id is refused unless forced."""
+that a kernel ELF with another build-id is refused unless forced; with a small dump, that gdb
+reports memory the minidump lacks as unavailable instead of showing the ELF's contents."""
 import os
 import re
 import shutil
@@ -11,7 +12,8 @@ import subprocess
 import pytest
 
 from machine import ROOT
-from test_dump import bbdump, crash_and_collect, memory_dmp, system_disk
+from test_dump import (bbdump, crash_and_collect, crash_never_rebooted, memory_dmp, pagefile,
+                       system_disk)
 
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 
@@ -40,12 +42,13 @@ def other_build_id_elf(tmp_path):
     return path
 
 
-def gdb(core, *commands):
+def gdb(core, *commands, errors=False):
+    """gdb's output (with its error messages too when `errors`)."""
     args = ["gdb", "-batch", "-nx", ELF, "-c", core]
     for c in commands:
         args += ["-ex", c]
     r = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    return r.stdout
+    return r.stdout + (r.stderr if errors else "")
 
 
 @pytest.mark.parametrize("kind,dump_type,code,function", KINDS)
@@ -100,3 +103,28 @@ def test_small_dump_analyze_and_core(tmp_path):
     assert os.path.getsize(core) < 256 * 1024
     text = gdb(core, "bt 3")
     assert re.search(r"^#0\s+0x[0-9a-f]+ in crash_null \(", text, re.M), text
+
+
+def test_small_dump_core_lacks_what_the_dump_lacks(tmp_path):
+    """The core of a minidump (the pagefile of a machine switched off after `crash null`)
+    maps the kernel ELF's code: gdb has the frames, the registers, the code and the stack, and
+    reports a kernel global no stream holds as unavailable, not as the ELF's initial value or
+    zeros."""
+    c = system_disk(tmp_path, 3)
+    crash_never_rebooted(tmp_path, c, "null")
+    dump = pagefile(c, tmp_path)
+    core = str(tmp_path / "small.core")
+    bbdump("elf", dump, "-o", core, "--kernel", ELF)
+    text = gdb(core, "bt 3", "info registers rip", "x/i $pc")
+    assert re.search(r"^#0\s+0x[0-9a-f]+ in crash_null \(", text, re.M), text
+    assert re.search(r"^#1\s+0x[0-9a-f]+ in shell_cmd_crash \(", text, re.M), text
+    assert re.search(r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <crash_null\+\d+>", text, re.M), text
+    assert re.search(r"^=> 0x[0-9a-f]+ <crash_null\+\d+>:\s+\w+", text, re.M), text
+    nm = subprocess.run(["nm", ELF], capture_output=True, text=True, check=True).stdout
+    addr = int(re.search(r"^([0-9a-f]+) [bBdD] tsc_hz$", nm, re.M).group(1), 16)
+    streams = re.findall(r"(\d+) bytes at 0x[0-9a-f]+\s+va 0x([0-9a-f]+)",
+                         bbdump("info", dump).stdout)
+    assert streams and not any(int(va, 16) <= addr < int(va, 16) + int(n) for n, va in streams)
+    text = gdb(core, "print 'timer.c'::tsc_hz", "x/gx $rsp", errors=True)
+    assert f"Cannot access memory at address {addr:#x}" in text, text
+    assert re.search(r"^0x[0-9a-f]+:\s+0x[0-9a-f]{16}$", text, re.M), text

@@ -79,6 +79,20 @@ def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False):
     return text, phys
 
 
+def crash_never_rebooted(tmp_path, c, kind):
+    """Crash with `kind` and switch the machine off as soon as the dump is written: it never
+    boots again, so the dump stays unrecovered in the pagefile."""
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        m.send(f"crash {kind}\r")
+        m.expect(r"Dump #\d+: \w+, \d+ MiB in \d+ ms", timeout=300)
+        m.monitor("quit")
+        m.wait_exit(timeout=60)
+    finally:
+        m.close()
+
+
 def check_marker(dump, phys, text):
     raw = bbdump("read", dump, hex(phys), "4096", "-o", "-").stdout
     want = (text * (4096 // len(text) + 1))[:4096]
