@@ -173,10 +173,13 @@ int main(int argc, char **argv)
         wer_note("no minidump: %s", err_str(rc));
     else if (small)
         reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.minidump);
-    /* 3. retention of MEMORY.DMP */
+    /* 3. retention: report the fault first, then keep or delete MEMORY.DMP */
+    int report_rc = wer_queue_report(&c);
+    if (report_rc)
+        wer_note("no crash report queued: %s", err_str(report_rc));
     unsigned rule = 0;
     if (c.saved[0]) {
-        rc = wer_keep_or_delete(&c, false, false, &rule);
+        rc = wer_keep_or_delete(&c, true, report_rc == 0, &rule);
         if (rc == 1)
             c.saved[0] = 0;
         else if (rc < 0)

@@ -35,6 +35,9 @@ int wer_write_minidump(struct crash *c, const char *from);
 /* Delete the oldest minidumps beyond MinidumpsCount (default 50). Returns how many. */
 int wer_prune_minidumps(const struct crash *c);
 
+/* Step 1 of the retention algorithm, "report the fault": a report of the crash (its minidump)
+ * queued in C:\REPORTS\QUEUE\ for wersend. 0 or ERR_*. */
+int wer_queue_report(struct crash *c);
 /* The retention decision for the saved dump c->saved, after the fault report step (`reported`:
  * it ran; `report_ok`: it queued the report). Deletes the dump when the policy says so.
  * Returns 0 (kept), 1 (deleted; c->why_not says why), or ERR_*; *rule = the deciding rule. */
