@@ -18,8 +18,13 @@ BBREG = os.path.join(ROOT, "tools", "bbreg")
 CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
 
 
-def system_disk(tmp_path, dump_type=None, size="1G"):
+def system_disk(tmp_path, dump_type=None, size="1G", keep=True):
+    """A system disk; `keep`: AlwaysKeepMemoryDump = 1, so the retention policy keeps
+    MEMORY.DMP although a test disk has far less than 25 GB free."""
     c = Disk(tmp_path, "system.img", size=size, label="SYSTEM")
+    if keep:
+        subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "AlwaysKeepMemoryDump", "/t",
+                        "REG_DWORD", "/d", "1", "/f"], check=True, capture_output=True)
     if dump_type is not None:
         subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "CrashDumpEnabled", "/t",
                         "REG_DWORD", "/d", str(dump_type), "/f"], check=True, capture_output=True)

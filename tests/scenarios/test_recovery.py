@@ -4,12 +4,13 @@ volume), leaves MachineCrash for werfault, and re-arms the dump stack on a fresh
 werfault puts the dump at its final place and clears MachineCrash. Checked on the host with
 mtools, tools/bbdump and fsck.fat; QEMU killed at several points of the recovery never loses
 the dump and the next boot finishes the job."""
+import os
 import re
 import subprocess
 
 import pytest
 
-from machine import Machine
+from machine import Machine, ROOT
 from test_dump import BBREG, CRASHCONTROL, bbdump, memory_dmp, pagefile, system_disk
 from test_files import Disk
 
@@ -254,3 +255,50 @@ def test_killed_during_recovery_the_next_boot_finishes(tmp_path, point):
     assert "DUMP0001" not in c.mdir()
     c.assert_consistent()
     d.assert_consistent()
+
+
+PRODUCT = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\ProductOptions"
+TCPIP = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
+
+
+@pytest.mark.parametrize("size,setting,kept,rule", [
+    ("16G", None, False, 5),
+    ("64G", None, True, 5),
+    ("16G", ("AlwaysKeepMemoryDump", "REG_DWORD", "1"), True, 2),
+    ("16G", (PRODUCT, "ProductType", "REG_SZ", "ServerNT"), True, 3),
+    ("16G", (TCPIP, "Domain", "REG_SZ", "corp.example"), True, 4),
+], ids=["16G-deleted", "64G-kept", "always-keep", "server", "domain"])
+def test_retention_policy(tmp_path, size, setting, kept, rule):
+    """Windows 7's order: report the fault (queued), AlwaysKeepMemoryDump, a server SKU, a
+    domain member, else keep only with at least 25 GB free (sparse 16 GiB and 64 GiB system
+    disks). A deletion is recorded as event 1018; event 1001 says where the dump is."""
+    c = system_disk(tmp_path, size=size, keep=False)
+    if setting and len(setting) == 3:
+        reg(c, "/v", setting[0], "/t", setting[1], "/d", setting[2])
+    elif setting:
+        subprocess.run([BBREG, c.path, "add", setting[0], "/v", setting[1], "/t", setting[2],
+                        "/d", setting[3], "/f"], check=True, capture_output=True)
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt(timeout=300)
+        crash(m, "null")
+        m.expect(r"werfault: crash report [0-9a-f]{16} queued as C:\\REPORTS\\QUEUE\\R0000001\.RPT",
+                 timeout=300)
+        m.expect(rf"werfault: retention: .*\(rule {rule}\)")
+        after_recovery(m)
+        events = m.cmd("eventlog 3")
+        power_off(m)
+    finally:
+        m.close()
+    assert re.search(r"Error  BugCheck  1001  The computer has rebooted from a bugcheck\. The "
+                     r"bugcheck was: 0x00000050 \(0x0, 0x[0-9a-f]+, 0x[0-9a-f]+, 0x[0-9a-f]+\)\. "
+                     + (r"A dump was saved in: C:\\MEMORY\.DMP\." if kept else
+                        r"The dump was not kept: free space [\d.]+ GiB is below 25 GiB"), events), events
+    assert ("BugCheck  1018  The dump file at location: C:\\MEMORY.DMP was deleted" in events) != kept
+    assert ("MEMORY" in c.mdir()) == kept
+    host = subprocess.run([os.path.join(ROOT, "tools", "bbdump"), "events", c.path],
+                          capture_output=True, text=True).stdout
+    assert "BugCheck  1001" in host and ("BugCheck  1018" in host) != kept, host
+    assert len(minidumps(c)) == 1
+    assert "R0000001 RPT" in c.mdir("/REPORTS/QUEUE")
+    c.assert_clean()
