@@ -9,6 +9,7 @@
 #include "config/registry.h"
 #include "eventlog/eventlog.h"
 #include "arch/rtc.h"
+#include "arch/timer.h"
 #include "dump/stack/dump_stack.h"
 #include "mm/heap.h"
 #include "err.h"
@@ -488,6 +489,7 @@ int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
     case SYS_DUMP_QUERY: return sys_dump_query(a->rdi);
     case SYS_DUMP_CONTROL: return sys_dump_control(a->rdi);
     case SYS_EVENT_WRITE: return sys_event_write(a);
+    case SYS_CLOCK: return (int64_t)timer_ns();
     default: return ERR_NOT_SUPPORTED;
     }
 }

@@ -47,7 +47,8 @@
 #define SYS_DUMP_CONTROL 26  /* (unsigned op): SYS_DUMP_PROTECT or SYS_DUMP_REARM         0  */
 #define SYS_FTRUNCATE    27  /* (int fd, uint64_t size): file open for writing          0  */
 #define SYS_REG_DELETE_KEY 28 /* (const char *key): with its values and subkeys          0  */
-#define SYS_COUNT        29
+#define SYS_CLOCK        29  /* (): nanoseconds since boot (monotonic)                  ns */
+#define SYS_COUNT        30
 
 /* SYS_EVENT_WRITE: level 1 critical, 2 error, 3 warning, 4 information (Windows' numbers);
  * source 1..31 characters of [A-Za-z0-9 ._-] (ERR_TOO_BIG beyond); message at most

@@ -106,3 +106,8 @@ int event_write(const char *source, uint32_t event_id, uint32_t level, const cha
     return (int)bb_syscall(SYS_EVENT_WRITE, (long)source, (long)event_id, (long)level,
                            (long)message);
 }
+
+uint64_t clock_ns(void)
+{
+    return (uint64_t)SC0(SYS_CLOCK);
+}

@@ -59,6 +59,7 @@ static int recover(const struct sys_dump_info *di, const struct dump_layout *l, 
 {
     char dest[SYS_PATH_MAX];
     uint32_t temp = 1;
+    uint64_t t0 = clock_ns();
     int rc = dump_control(SYS_DUMP_PROTECT);
     if (rc) {
         note("the kernel would not protect %s: %s", di->target, err_str(rc));
@@ -87,6 +88,7 @@ static int recover(const struct sys_dump_info *di, const struct dump_layout *l, 
         note("cannot truncate %s to %lu bytes: %s (the dump is intact)", dest,
              (unsigned long)l->total, err_str(rc));
     note("dump #%lu moved: %s -> %s", (unsigned long)seq, di->target, dest);
+    note("file-system work of the move: %lu us", (unsigned long)((clock_ns() - t0) / 1000u));
     return machine_crash(dest, temp);
 }
 
@@ -158,7 +160,12 @@ int main(void)
     crash_reg_path("DumpFile", "%SystemRoot%\\MEMORY.DMP", final_path, sizeof final_path);
     if (di.flags & SYS_DUMP_HOLDS_DUMP) {
         struct dump_verify v;
+        uint64_t t0 = clock_ns();
         rc = crash_verify(di.target, &v);
+        uint64_t us = (clock_ns() - t0) / 1000u;
+        note("checked %s: %lu chunks in %lu ms (%lu MB/s)", di.target,
+             (unsigned long)v.chunks_checked, (unsigned long)(us / 1000u),
+             (unsigned long)(us ? v.layout.total / us : 0));
         uint64_t seq = ((const struct dump_header *)crash_scratch)->bb.sequence;
         if (rc == 0)
             recover(&di, &v.layout, seq);

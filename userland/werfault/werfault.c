@@ -58,6 +58,7 @@ int wer_copy_dump(const char *src, const char *dst, uint64_t total)
         close(in);
         return out;
     }
+    uint64_t t0 = clock_ns();
     int rc = copy_range(in, out, DUMP_HEADER_SIZE, total);
     if (rc == 0)
         rc = copy_range(in, out, 0, DUMP_HEADER_SIZE);
@@ -65,9 +66,15 @@ int wer_copy_dump(const char *src, const char *dst, uint64_t total)
     int crc = close(out);
     if (rc == 0)
         rc = crc;
+    uint64_t t1 = clock_ns();
     struct dump_verify v;
     if (rc == 0 && (rc = crash_verify(dst, &v)) != 0)
         wer_note("the copy %s does not check: %s", dst, err_str(rc));
+    uint64_t copy_us = (t1 - t0) / 1000u, check_us = (clock_ns() - t1) / 1000u;
+    if (rc == 0)
+        wer_note("copied %lu KiB in %lu ms (%lu MB/s), checked in %lu ms", (unsigned long)(total >> 10),
+                 (unsigned long)(copy_us / 1000u), (unsigned long)(copy_us ? total / copy_us : 0),
+                 (unsigned long)(check_us / 1000u));
     return rc;
 }
 

@@ -18,6 +18,8 @@ long bb_syscall(long nr, long a0, long a1, long a2, long a3);
 void exit(int code) __attribute__((noreturn));
 int getpid(void);
 int time_now(struct sys_time *out);
+/* Nanoseconds since boot (the kernel's TSC clock). */
+uint64_t clock_ns(void);
 
 int open(const char *path, unsigned flags);
 int close(int fd);
