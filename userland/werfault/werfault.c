@@ -7,6 +7,7 @@
 #include "bb.h"
 #include "crashdump.h"
 #include "werfault.h"
+#include "dump/recovery/dump_names.h"
 
 #define COPY_CHUNK SYS_IO_MAX
 
@@ -112,6 +113,25 @@ static void place_dump(struct crash *c)
     snprintf(c->saved, sizeof c->saved, "%s", c->final);
 }
 
+/* A DUMPxxxx.TMP of this dump left by a run cut short after the copy (the next boot found
+ * the final file first): deleted, on any volume it may be on. */
+static void drop_stale_temp(const struct crash *c)
+{
+    char name[DUMP_TMP_NAME_LEN + 1], path[SYS_PATH_MAX];
+    const char drives[3] = { crash_drive(c->src), crash_drive(c->final), 'C' };
+    dump_tmp_name_format((uint16_t)c->seq, name, sizeof name);
+    for (int i = 0; i < 3; i++) {
+        struct dump_layout l;
+        snprintf(path, sizeof path, "%c:\\%s", drives[i], name);
+        if (strcmp(path, c->saved) == 0 || crash_header(path, &l) != 0 ||
+            ((const struct dump_header *)crash_scratch)->bb.sequence != c->seq)
+            continue;
+        int rc = unlink(path);
+        wer_note("%s: a copy of dump #%lu left by an earlier run: %s", path,
+                 (unsigned long)c->seq, rc ? err_str(rc) : "deleted");
+    }
+}
+
 void wer_event(uint32_t id, uint32_t level, const char *msg)
 {
     int rc = event_write("BugCheck", id, level, msg);
@@ -208,6 +228,7 @@ int main(int argc, char **argv)
     if ((c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
         (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND)
         wer_note("cannot delete %s: %s", c.src, err_str(rc));
+    drop_stale_temp(&c);
     if ((rc = reg_delete_key(MACHINECRASH)) != 0)
         wer_note("cannot delete MachineCrash: %s", err_str(rc));
     return 0;
