@@ -142,10 +142,8 @@ static int deliver(size_t len, uint64_t id, char *why, size_t why_cap)
 int main(void)
 {
     int n = list_queue();
-    if (n == ERR_NOT_FOUND) {
-        printf("wersend: no report queue (%s): nothing to send\n", QUEUE_DIR);
-        return 0;
-    }
+    if (n == ERR_NOT_FOUND || n == 0)
+        return 0;                            /* nothing queued: nothing to say */
     if (n < 0) {
         printf("wersend: %s: %s\n", QUEUE_DIR, err_str(n));
         return 1;
