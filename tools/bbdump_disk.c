@@ -15,38 +15,12 @@
 #include "lib/reg/reg.h"
 #include "lib/reg/reg_hive.h"
 #include "tools/bbdump_extract.h"
+#include "tools/lib/hostenv.h"
 #include "err.h"
 
 #define MEMORY_MANAGEMENT REG_HKLM "\\SYSTEM\\CurrentControlSet\\Control\\Session Manager" \
     "\\Memory Management"
 
-static void *env_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n);
-}
-
-static void env_free(void *ctx, void *p)
-{
-    (void)ctx;
-    free(p);
-}
-
-/* Only compared with the entries' access dates; the writes it would cause are dropped. */
-static void env_now(void *ctx, struct fat_time *out)
-{
-    (void)ctx;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    int year = tm.tm_year + 1900 < 1980 ? 1980 : tm.tm_year + 1900;
-    out->date = (uint16_t)((year - 1980) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
-    out->time = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
-    out->tenths = 0;
-}
-
-static const struct fat_env fat_env = { NULL, env_alloc, env_free, env_now };
-static const struct reg_env reg_env = { NULL, env_alloc, env_free };
 
 static int drop_write(struct blockdev *bd, uint64_t lba, uint64_t count, const void *buf)
 {
@@ -102,7 +76,7 @@ static void mount_partition(struct disks *d, struct disk_image *im, const struct
     int rc = blockdev_slice_init(&v->slice, &im->ro, p->first_lba, p->last_lba - p->first_lba + 1,
                                  im->path);
     if (rc == 0)
-        rc = fat_mount(&v->slice.bd, &fat_env, &v->fat);
+        rc = fat_mount(&v->slice.bd, &host_fat_env, &v->fat);
     if (rc) {
         v->fat = NULL;
         v->mount_err = rc;
@@ -237,7 +211,7 @@ int crash_settings_read(struct disks *d, struct crash_settings *s)
     const char *inner;
 
     memset(s, 0, sizeof *s);
-    reg_tree_init(&tree, &reg_env);
+    reg_tree_init(&tree, &host_reg_env);
     if (disks_resolve(d, "C:", &c, &inner) != 0) {
         snprintf(s->hive_note, sizeof s->hive_note, "no C: volume: registry defaults used");
     } else {

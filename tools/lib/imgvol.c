@@ -1,29 +1,12 @@
 /* The C: volume of a disk image: GPT lookup of the first basic-data partition (trying both
  * sector sizes), then a FAT32 mount through the portable core. */
-#include <stdlib.h>
-#include <time.h>
 #include "tools/lib/imgvol.h"
+#include "tools/lib/hostenv.h"
 #include "lib/gpt.h"
 #include "err.h"
 
 #define MAX_PARTS 128
 
-static void *env_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
-static void env_free(void *ctx, void *p) { (void)ctx; free(p); }
-
-static void env_now(void *ctx, struct fat_time *out)
-{
-    (void)ctx;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    int year = tm.tm_year + 1900 < 1980 ? 1980 : tm.tm_year + 1900;
-    out->date = (uint16_t)((year - 1980) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
-    out->time = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
-    out->tenths = (uint8_t)(tm.tm_sec % 2 * 100);
-}
-
-static const struct fat_env env = { NULL, env_alloc, env_free, env_now };
 
 int imgvol_open(struct imgvol *iv, const char *path, bool writable, const char **step)
 {
@@ -51,7 +34,7 @@ int imgvol_open(struct imgvol *iv, const char *path, bool writable, const char *
                                      parts[i].last_lba - parts[i].first_lba + 1, "C:");
             if (rc == 0) {
                 *step = "FAT32 mount";
-                rc = fat_mount(&iv->part.bd, &env, &iv->vol);
+                rc = fat_mount(&iv->part.bd, &host_fat_env, &iv->vol);
             }
             break;
         }
