@@ -9,7 +9,7 @@ import re
 import pytest
 
 from machine import ROOT
-from test_dump import bbdump, crash_and_collect, pagefile, system_disk
+from test_dump import bbdump, crash_and_collect, memory_dmp, system_disk
 
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 FRAME = re.compile(r"^ \d\d [0-9a-f]{16} [0-9a-f]{16} .*$", re.M)
@@ -32,7 +32,7 @@ def test_converted_minidump_analyzes_like_the_big_dump(tmp_path, kind, dump_type
                                                        code, function):
     c = system_disk(tmp_path, dump_type)
     crash_and_collect(tmp_path, c, kind)
-    big = pagefile(c, tmp_path)
+    big = memory_dmp(c, tmp_path)
     assert f"dump type:            {1 if written == 'full' else 5} ({written})" in \
         bbdump("info", big).stdout
 
