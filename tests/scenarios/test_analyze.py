@@ -1,6 +1,8 @@
 """`bbdump analyze` and `bbdump elf` on real dumps: for several crash kinds, crash a machine
-(kernel or complete dump), copy the dump out, and check that analyze names the code, the
-function that really failed with its line in shell_crash.c, a bucket id and the klog tail;
+(kernel or complete dump), let it reboot and recover the dump, take it out with `bbdump
+extract`, and check that analyze names the code, the function that really failed with its
+line (in shell_crash.c, or the timer interrupt handler for `crash irq`), a bucket id and the
+klog tail;
 that stock gdb on the ELF core shows that function in the backtrace with the same RIP; and
 that a kernel ELF with another build-id is refused unless forced; with a small dump, that gdb
 reports memory the minidump lacks as unavailable instead of showing the ELF's contents."""
@@ -18,12 +20,13 @@ from test_dump import (bbdump, crash_and_collect, crash_never_rebooted, memory_d
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 
 KINDS = [
-    # kind, CrashDumpEnabled (None: automatic = kernel dump), code, faulting function
-    ("manual", None, "E2", "crash_manual"),
-    ("null", 1, "50", "crash_null"),
-    ("div0", None, "7F", "crash_div0"),
-    ("stack", None, "7F", "crash_stack_recurse"),
-    ("assert", 1, "1E", "crash_assert"),
+    # kind, CrashDumpEnabled (None: automatic = kernel dump), code, faulting function, its file
+    ("manual", None, "E2", "crash_manual", "kernel/shell/shell_crash.c"),
+    ("null", 1, "50", "crash_null", "kernel/shell/shell_crash.c"),
+    ("div0", None, "7F", "crash_div0", "kernel/shell/shell_crash.c"),
+    ("stack", None, "7F", "crash_stack_recurse", "kernel/shell/shell_crash.c"),
+    ("assert", 1, "1E", "crash_assert", "kernel/shell/shell_crash.c"),
+    ("irq", None, "E2", "timer_tick", "kernel/arch/timer.c"),   # inside the timer interrupt
 ]
 
 
@@ -51,8 +54,8 @@ def gdb(core, *commands, errors=False):
     return r.stdout + (r.stderr if errors else "")
 
 
-@pytest.mark.parametrize("kind,dump_type,code,function", KINDS)
-def test_analyze_and_gdb(tmp_path, kind, dump_type, code, function):
+@pytest.mark.parametrize("kind,dump_type,code,function,source", KINDS)
+def test_analyze_and_gdb(tmp_path, kind, dump_type, code, function, source):
     c = system_disk(tmp_path, dump_type)
     crash_and_collect(tmp_path, c, kind)
     dump = memory_dmp(c, tmp_path)
@@ -63,7 +66,7 @@ def test_analyze_and_gdb(tmp_path, kind, dump_type, code, function):
                       out, re.M)
     assert fault, out
     rip, fn, src = int(fault.group(1), 16), fault.group(2), fault.group(3)
-    assert fn == function and src.endswith("kernel/shell/shell_crash.c"), out
+    assert fn == function and src.endswith(source), out
     assert re.search(rf"^FAILURE_BUCKET_ID: 0x{code}_{function}$", out, re.M), out
     assert re.search(r"^MODULE_NAME:\s+blackbox", out, re.M), out
     assert re.search(r"^ 01 [0-9a-f]{16} [0-9a-f]{16} \w+\+0x", out, re.M), out
