@@ -56,12 +56,24 @@ int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf
         return ERR_TOO_BIG;
     const struct dump_bb_fields *bb = (const void *)(b + DUMP_BB_OFFSET);
     out->table_ok = 1;
+    /* An external table that fits in half the scratch is read once and kept there (reading
+     * its entries one by one would seek back and forth across the whole file). */
+    const uint8_t *table = NULL;
     if (out->layout.crc_table_offset) {
+        uint64_t tbytes = out->layout.chunk_count * 4;
         uint32_t c;
-        rc = crc_range(read, ctx, out->layout.crc_table_offset, out->layout.chunk_count * 4,
-                       scratch, scratch_len, &c);
-        if (rc)
+        if (tbytes <= scratch_len / 2) {
+            if ((rc = read(ctx, out->layout.crc_table_offset, scratch, (size_t)tbytes)) != 0)
+                return rc;
+            c = crc32c(0, scratch, (size_t)tbytes);
+            table = scratch;
+            size_t keep = (size_t)((tbytes + 4095) & ~4095ull);
+            scratch += keep;
+            scratch_len -= keep;
+        } else if ((rc = crc_range(read, ctx, out->layout.crc_table_offset, tbytes, scratch,
+                                   scratch_len, &c)) != 0) {
             return rc;
+        }
         out->table_ok = c == bb->crc_table_crc;
         if (!out->table_ok)
             return ERR_CHECKSUM;
@@ -76,7 +88,9 @@ int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf
             return ERR_CORRUPT;
         if (inl == 0) {
             uint8_t le[4];
-            if ((rc = read(ctx, toff, le, 4)) != 0)
+            if (table)
+                memcpy(le, table + (toff - out->layout.crc_table_offset), 4);
+            else if ((rc = read(ctx, toff, le, 4)) != 0)
                 return rc;
             want = (uint32_t)le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 |
                    (uint32_t)le[3] << 24;

@@ -84,9 +84,16 @@ static void external_table(void)
     size_t size;
     uint8_t *f = dump_test_full(runs, 2, 4096, 0, &size);     /* 3160 chunks: table outside */
     UT_ASSERT(f);
-    UT_EQ_INT(check(f, size, 16384, &v), 0);
+    UT_EQ_INT(check(f, size, 16384, &v), 0);                  /* entries read one by one */
     UT_ASSERT(v.layout.crc_table_offset != 0);
     UT_EQ_U64(v.chunks_checked, 3160);
+    struct mem m = { f, size, 0 };
+    UT_EQ_INT(dump_verify_file(mem_read, &m, size, scratch, sizeof scratch, &v), 0);
+    UT_ASSERT(m.reads <= 3160 + 8);          /* one read per chunk: the table read only once */
+    f[DUMP_HEADER_SIZE + 7 * 4096 + 5] ^= 2;                   /* chunk 7, table in memory */
+    UT_EQ_INT(check(f, size, sizeof scratch, &v), ERR_CHECKSUM);
+    UT_EQ_U64(v.first_bad, 7);
+    f[DUMP_HEADER_SIZE + 7 * 4096 + 5] ^= 2;
     f[v.layout.crc_table_offset + 4 * 100] ^= 0xFF;
     UT_EQ_INT(check(f, size, 16384, &v), ERR_CHECKSUM);
     UT_EQ_INT(v.table_ok, 0);

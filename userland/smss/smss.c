@@ -8,7 +8,8 @@
 #include "crashdump.h"
 #include "dump/recovery/dump_names.h"
 
-#define SMSS_EVENT_DISCARDED 1100u   /* event id: a dump in the target failed its check */
+#define SMSS_EVENT_DISCARDED 1100u     /* event id: a dump in the target failed its check */
+#define TRUNCATE_MIN (16ull << 20)     /* bytes past the dump below which the file is kept whole */
 
 static char final_path[SYS_PATH_MAX];
 
@@ -84,7 +85,9 @@ static int recover(const struct sys_dump_info *di, const struct dump_layout *l, 
         note("cannot rename %s to %s: %s", di->target, dest, err_str(rc));
         return rc;
     }
-    if ((rc = truncate_to(dest, l->total)) != 0)
+    /* cutting a file walks its cluster chain: worth it only when it frees much (a kernel dump
+     * in a pagefile sized for a third of RAM), not for the last MiB of a complete dump */
+    if (di->target_bytes - l->total >= TRUNCATE_MIN && (rc = truncate_to(dest, l->total)) != 0)
         note("cannot truncate %s to %lu bytes: %s (the dump is intact)", dest,
              (unsigned long)l->total, err_str(rc));
     note("dump #%lu moved: %s -> %s", (unsigned long)seq, di->target, dest);
