@@ -79,6 +79,14 @@ static bool open_for_write(const struct fat_file *f)
     return false;
 }
 
+/* The path of an open call resolved, and a free descriptor for it: the descriptor number
+ * (still free until the caller fills it) or an ERR_* code. */
+static int open_prologue(uint64_t path_va, char *path, struct volume **v, const char **inner)
+{
+    int rc = user_path(path_va, path, v, inner);
+    return rc ? rc : fd_alloc();
+}
+
 static int64_t sys_open(uint64_t path_va, uint64_t flags)
 {
     if ((flags & ~(uint64_t)OPEN_FLAGS) || !(flags & (SYS_O_READ | SYS_O_WRITE)) ||
@@ -87,10 +95,7 @@ static int64_t sys_open(uint64_t path_va, uint64_t flags)
     char path[SYS_PATH_MAX];
     struct volume *v;
     const char *inner;
-    int rc = user_path(path_va, path, &v, &inner);
-    if (rc)
-        return rc;
-    int fd = fd_alloc();
+    int rc, fd = open_prologue(path_va, path, &v, &inner);
     if (fd < 0)
         return fd;
     struct proc_fd *d = &process_current()->fd[fd];
@@ -247,10 +252,7 @@ static int64_t sys_opendir(uint64_t path_va)
     char path[SYS_PATH_MAX];
     struct volume *v;
     const char *inner;
-    int rc = user_path(path_va, path, &v, &inner);
-    if (rc)
-        return rc;
-    int fd = fd_alloc();
+    int rc, fd = open_prologue(path_va, path, &v, &inner);
     if (fd < 0)
         return fd;
     struct proc_fd *d = &process_current()->fd[fd];
