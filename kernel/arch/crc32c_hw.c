@@ -23,7 +23,7 @@ uint32_t crc32c_hw(uint32_t crc, const void *data, size_t len)
     }
     for (; len >= 8; p += 8, len -= 8) {
         uint64_t v;
-        memcpy(&v, p, 8);
+        __builtin_memcpy(&v, p, 8);
         __asm__("crc32q %1, %0" : "+r"(c) : "rm"(v));
     }
     while (len--) {
