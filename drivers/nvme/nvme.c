@@ -12,6 +12,7 @@
 
 #define PAGE_MASK       (NVME_PAGE_SIZE - 1)
 #define NS_PER_MS       1000000ull
+#define NVME_CSTS_POLL_NS 1000000ull   /* CSTS.CFS is read at most once a millisecond while waiting */
 
 static uint32_t rd32(const struct nvme_ctrl *c, uint32_t off)
 {
@@ -179,6 +180,7 @@ static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd,
     uint16_t cid = (uint16_t)submitted;
 
     uint64_t deadline = c->env->now_ns() + (uint64_t)NVME_CMD_TIMEOUT_MS * NS_PER_MS;
+    uint64_t next_csts = 0;
     for (;;) {
         while (nvme_cq_ready(q)) {
             struct nvme_cqe e;
@@ -198,11 +200,15 @@ static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd,
                  nvme_status_str(st));
             return ERR_IO;
         }
-        if (rd32(c, NVME_REG_CSTS) & NVME_CSTS_CFS) {
-            klog(KLOG_ERR, "%s: controller fatal status during opcode 0x%02x", c->name, cmd->opc);
-            return ERR_IO;
+        uint64_t now = c->env->now_ns();
+        if (now >= next_csts) {
+            next_csts = now + NVME_CSTS_POLL_NS;
+            if (rd32(c, NVME_REG_CSTS) & NVME_CSTS_CFS) {
+                klog(KLOG_ERR, "%s: controller fatal status during opcode 0x%02x", c->name, cmd->opc);
+                return ERR_IO;
+            }
         }
-        if (c->env->now_ns() > deadline) {
+        if (now > deadline) {
             klog(KLOG_ERR, "%s: queue %u: opcode 0x%02x timed out after %u ms (%lu interrupts "
                  "with a completion on this queue so far)", c->name, q->qid, cmd->opc,
                  NVME_CMD_TIMEOUT_MS, (unsigned long)q->irq_seen);
