@@ -62,9 +62,10 @@ struct dump_drv_params {
  * init: take the controller from whatever state it is in to a clean, polled state using
  *       only the state pages. write/read: `sectors` sectors at `lba` from/to physical memory at
  *       `phys` (contiguous); writes outside the extents fail with ERR_RANGE before any I/O.
- *       A write may still be in flight when it returns (the AHCI clone overlaps it with the
- *       caller's next checksum): the next call (write, read or flush) waits for it first and
- *       returns its error, so the caller must leave the source memory alone until then.
+ *       A write may still be in flight when it returns (both clones leave it running while
+ *       the caller checksums the next range): the next call (write, read or flush) waits for
+ *       it first and returns its error, so the caller must leave the source memory alone
+ *       until then. Waiting is a spin on the TSC (drv_idle), never PAUSE or HLT.
  * flush: finish any write in flight, then make the written sectors durable. */
 typedef int (*dump_drv_init_fn)(void);
 typedef int (*dump_drv_io_fn)(uint64_t lba, uint64_t phys, uint64_t sectors);

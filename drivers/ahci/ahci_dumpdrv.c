@@ -44,7 +44,7 @@ static int finish_pending(void)
 static void idle_spin(struct ahci_port *p)
 {
     (void)p;
-    cpu_pause();
+    drv_idle();
 }
 
 __attribute__((used)) int dump_drv_init(void)

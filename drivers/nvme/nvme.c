@@ -154,11 +154,9 @@ const char *nvme_status_str(uint16_t status)
     return sct == NVME_SCT_PATH ? "path error" : "vendor specific error";
 }
 
-/* Submit cmd on q and wait for its completion. Completions of commands that timed out
- * earlier are consumed and dropped. Returns 0, ERR_IO (status logged), ERR_TIMED_OUT or
- * ERR_BUSY (queue full of timed-out commands). *dw0 gets the command-specific result. */
-/* Put cmd on q and ring the doorbell. Returns its command identifier, or ERR_BUSY. */
-static int submit(struct nvme_queue *q, struct nvme_sqe *cmd)
+/* Put cmd on q without telling the controller (nvme_sq_ring does). Returns its command
+ * identifier, or ERR_BUSY when the ring is full. */
+static int enqueue(struct nvme_queue *q, struct nvme_sqe *cmd)
 {
     uint16_t next_tail = (uint16_t)((q->sq_tail + 1) % q->depth);
     if (next_tail == q->sq_head)
@@ -167,55 +165,89 @@ static int submit(struct nvme_queue *q, struct nvme_sqe *cmd)
     cmd->cid = cid;
     q->sq[q->sq_tail] = *cmd;
     q->sq_tail = next_tail;
-    __asm__ volatile("mfence" ::: "memory");
-    *q->sq_db = q->sq_tail;
     return cid;
 }
 
-static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, uint32_t *dw0)
+void nvme_sq_ring(struct nvme_queue *q)
 {
-    int submitted = submit(q, cmd);
-    if (submitted < 0)
-        return submitted;
-    uint16_t cid = (uint16_t)submitted;
+    __asm__ volatile("mfence" ::: "memory");
+    *q->sq_db = q->sq_tail;
+}
 
+/* The opcode of the command `cid` as it still sits in q's submission ring (for log lines). */
+static unsigned opcode_of(const struct nvme_queue *q, uint16_t cid)
+{
+    for (uint16_t i = 0; i < q->depth; i++)
+        if (q->sq[i].cid == cid)
+            return q->sq[i].opc;
+    return 0xFFu;
+}
+
+int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, unsigned n,
+              uint64_t need, uint64_t *done, uint32_t *dw0)
+{
+    if (n > 64 || (n < 64 && need >> n))
+        return ERR_INVALID_ARGS;
     uint64_t deadline = c->env->now_ns() + (uint64_t)NVME_CMD_TIMEOUT_MS * NS_PER_MS;
     uint64_t next_csts = 0;
-    for (;;) {
+    int rc = 0;
+    while ((*done & need) != need) {
         while (nvme_cq_ready(q)) {
             struct nvme_cqe e;
             cq_pop(q, &e);
-            if (e.cid != cid) {
+            unsigned i = 0;
+            while (i < n && !(cids[i] == e.cid && !(*done >> i & 1)))
+                i++;
+            if (i == n) {
                 klog(KLOG_WARN, "%s: queue %u: late completion of command %u dropped", c->name,
                      q->qid, e.cid);
                 continue;
             }
-            if (dw0)
+            *done |= 1ull << i;
+            deadline = c->env->now_ns() + (uint64_t)NVME_CMD_TIMEOUT_MS * NS_PER_MS;
+            if (i == 0 && dw0)
                 *dw0 = e.dw0;
             uint16_t st = e.status & (uint16_t)~NVME_CQE_P;
             if (NVME_CQE_SC(st) == NVME_SC_SUCCESS && NVME_CQE_SCT(st) == NVME_SCT_GENERIC)
-                return 0;
+                continue;
             klog(KLOG_ERR, "%s: queue %u: opcode 0x%02x failed: status 0x%04x (sct %u sc 0x%02x: %s)",
-                 c->name, q->qid, cmd->opc, st, NVME_CQE_SCT(st), NVME_CQE_SC(st),
+                 c->name, q->qid, opcode_of(q, e.cid), st, NVME_CQE_SCT(st), NVME_CQE_SC(st),
                  nvme_status_str(st));
-            return ERR_IO;
+            if (!rc)
+                rc = ERR_IO;
         }
+        if ((*done & need) == need)
+            break;
         uint64_t now = c->env->now_ns();
         if (now >= next_csts) {
             next_csts = now + NVME_CSTS_POLL_NS;
             if (rd32(c, NVME_REG_CSTS) & NVME_CSTS_CFS) {
-                klog(KLOG_ERR, "%s: controller fatal status during opcode 0x%02x", c->name, cmd->opc);
+                klog(KLOG_ERR, "%s: controller fatal status while waiting on queue %u", c->name, q->qid);
                 return ERR_IO;
             }
         }
         if (now > deadline) {
+            unsigned first = (unsigned)__builtin_ctzll(need & ~*done);
             klog(KLOG_ERR, "%s: queue %u: opcode 0x%02x timed out after %u ms (%lu interrupts "
-                 "with a completion on this queue so far)", c->name, q->qid, cmd->opc,
-                 NVME_CMD_TIMEOUT_MS, (unsigned long)q->irq_seen);
+                 "with a completion on this queue so far)", c->name, q->qid,
+                 opcode_of(q, cids[first]), NVME_CMD_TIMEOUT_MS, (unsigned long)q->irq_seen);
             return ERR_TIMED_OUT;
         }
         c->env->idle(q);
     }
+    return rc;
+}
+
+/* Submit cmd on q and wait for its completion; *dw0 (if not NULL) gets its result. */
+static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, uint32_t *dw0)
+{
+    int submitted = enqueue(q, cmd);
+    if (submitted < 0)
+        return submitted;
+    nvme_sq_ring(q);
+    uint16_t cid = (uint16_t)submitted;
+    uint64_t done = 0;
+    return nvme_wait(c, q, &cid, 1, 1, &done, dw0);
 }
 
 static int identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid)
@@ -368,9 +400,10 @@ int nvme_identify_ns(struct nvme_ctrl *c, uint32_t nsid, struct nvme_ns_info *ou
 }
 
 /* Fill PRP1/PRP2 for len bytes at buf (4.3): PRP1 may start inside a page; the other pages
- * go in PRP2 directly when there is one, else in q's PRP list. */
-static int build_prps(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd,
-                      uint8_t *buf, uint32_t len)
+ * go in PRP2 directly when there is one, else in the PRP list page `list` (DMA address
+ * list_phys; NULL when there is none). */
+static int build_prps(struct nvme_ctrl *c, struct nvme_sqe *cmd, uint8_t *buf, uint32_t len,
+                      uint64_t *list, uint64_t list_phys)
 {
     uint64_t p1 = c->env->virt_to_phys(buf);
     if (p1 == UINT64_MAX || (p1 & 3))
@@ -385,15 +418,15 @@ static int build_prps(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe
         cmd->prp2 = c->env->virt_to_phys(rest);
         return cmd->prp2 == UINT64_MAX ? ERR_INVALID_ARGS : 0;
     }
-    if (!q->prp_list || pages > NVME_PAGE_SIZE / sizeof(uint64_t))
+    if (!list || pages > NVME_PAGE_SIZE / sizeof(uint64_t))
         return ERR_TOO_BIG;
     for (uint32_t i = 0; i < pages; i++) {
         uint64_t p = c->env->virt_to_phys(rest + (uint64_t)i * NVME_PAGE_SIZE);
         if (p == UINT64_MAX)
             return ERR_INVALID_ARGS;
-        q->prp_list[i] = p;
+        list[i] = p;
     }
-    cmd->prp2 = q->prp_list_phys;
+    cmd->prp2 = list_phys;
     return 0;
 }
 
@@ -412,7 +445,7 @@ int nvme_rw(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t l
             .opc = write ? NVME_CMD_WRITE : NVME_CMD_READ, .nsid = nsid,
             .cdw10 = (uint32_t)lba, .cdw11 = (uint32_t)(lba >> 32), .cdw12 = (uint32_t)(n - 1),
         };
-        int rc = build_prps(c, q, &cmd, p, (uint32_t)(n << lba_shift));
+        int rc = build_prps(c, &cmd, p, (uint32_t)(n << lba_shift), q->prp_list, q->prp_list_phys);
         if (rc == 0)
             rc = exec(c, q, &cmd, NULL);
         if (rc) {
@@ -427,20 +460,29 @@ int nvme_rw(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t l
     return 0;
 }
 
-int nvme_read_start(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t lba_shift,
-                    uint64_t lba, uint64_t count, void *buf)
+int nvme_rw_queue(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t lba_shift,
+                   bool write, uint64_t lba, uint64_t count, void *buf, uint64_t *list,
+                   uint64_t list_phys)
 {
     uint64_t per_cmd = c->max_xfer >> lba_shift;
     if (count == 0 || count > per_cmd || count > NVME_RW_NLB_MAX || ((uintptr_t)buf & 3))
         return ERR_INVALID_ARGS;
     struct nvme_sqe cmd = {
-        .opc = NVME_CMD_READ, .nsid = nsid,
+        .opc = write ? NVME_CMD_WRITE : NVME_CMD_READ, .nsid = nsid,
         .cdw10 = (uint32_t)lba, .cdw11 = (uint32_t)(lba >> 32), .cdw12 = (uint32_t)(count - 1),
     };
-    int rc = build_prps(c, q, &cmd, buf, (uint32_t)(count << lba_shift));
-    if (rc == 0)
-        rc = submit(q, &cmd);
-    return rc < 0 ? rc : 0;
+    if (!list) {
+        list = q->prp_list;
+        list_phys = q->prp_list_phys;
+    }
+    int rc = build_prps(c, &cmd, buf, (uint32_t)(count << lba_shift), list, list_phys);
+    return rc ? rc : enqueue(q, &cmd);
+}
+
+int nvme_flush_queue(struct nvme_queue *q, uint32_t nsid)
+{
+    struct nvme_sqe cmd = { .opc = NVME_CMD_FLUSH, .nsid = nsid };
+    return enqueue(q, &cmd);
 }
 
 int nvme_flush(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid)

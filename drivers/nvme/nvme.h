@@ -101,11 +101,31 @@ int nvme_rw(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t l
             bool write, uint64_t lba, uint64_t count, void *buf);
 /* FLUSH namespace nsid through q (no-op without a volatile write cache). 0 or ERR_*. */
 int nvme_flush(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid);
-/* Submit one READ of `count` blocks (at most one command's worth) and return without
- * waiting: the command stays in flight (for `crash io`); its completion is consumed, as a
- * late one, by the queue's next command. 0, ERR_INVALID_ARGS, ERR_BUSY. */
-int nvme_read_start(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t lba_shift,
-                    uint64_t lba, uint64_t count, void *buf);
+/* Queue one READ or WRITE of `count` blocks at lba (at most one command's worth, c->max_xfer)
+ * between the disk and buf, without ringing the doorbell (nvme_sq_ring starts what is
+ * queued, so that a batch costs one doorbell write) or waiting. A PRP list, when the
+ * transfer needs one, goes in the page `list` (DMA address list_phys), or in q's own list
+ * page when list is NULL; it and buf stay in use until the command completes. Returns the
+ * command identifier (>= 0) for nvme_wait, or ERR_INVALID_ARGS, ERR_TOO_BIG, ERR_BUSY (ring
+ * full). A command nobody waits for (`crash io`) has its completion dropped, as a late one,
+ * by a later wait. */
+int nvme_rw_queue(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t lba_shift,
+                  bool write, uint64_t lba, uint64_t count, void *buf, uint64_t *list,
+                  uint64_t list_phys);
+/* Queue a FLUSH of namespace nsid, likewise. Command identifier or ERR_BUSY. */
+int nvme_flush_queue(struct nvme_queue *q, uint32_t nsid);
+/* Ring q's submission doorbell: the controller starts on everything queued. */
+void nvme_sq_ring(struct nvme_queue *q);
+/* Wait on q for the commands cids[0..n) (n <= 64) whose bits are set in `need` (bit i for
+ * cids[i]). *done holds the bits of those already completed, and gains a bit for each
+ * completion consumed here, needed or not, so that a caller may leave some commands (a FLUSH)
+ * running across several waits; completions of commands not in cids[] are dropped with a
+ * warning. *dw0 (if not NULL) gets cids[0]'s result. 0 when every completion consumed
+ * succeeded; ERR_IO when one failed (each failure logged) or the controller reports fatal
+ * status; ERR_TIMED_OUT when none arrives for NVME_CMD_TIMEOUT_MS; ERR_INVALID_ARGS. */
+int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, unsigned n,
+              uint64_t need, uint64_t *done, uint32_t *dw0);
+
 /* True if a completion is posted at q's head (phase tag matches). Safe in interrupts. */
 bool nvme_cq_ready(const struct nvme_queue *q);
 /* English name of a completion status field ("LBA Out of Range"). */

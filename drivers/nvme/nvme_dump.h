@@ -8,23 +8,40 @@
 #include "drivers/nvme/nvme.h"
 
 #define NVME_DUMP_QID        2u        /* the dump's I/O queue pair (the live one is 1) */
-#define NVME_DUMP_DEPTH      16u       /* its entries (polled, one command at a time) */
+#define NVME_DUMP_DEPTH      64u       /* its entries (polled) */
+#define NVME_DUMP_INFLIGHT   16u       /* writes the dump keeps in flight at most */
 #define NVME_DUMP_PAGE       4096u
 #define NVME_DUMP_QUEUE_OFF  2048u     /* struct nvme_queue, after the driver's message buffer */
 #define NVME_DUMP_CTRL_OFF   (NVME_DUMP_QUEUE_OFF + 256u)   /* the driver's struct nvme_ctrl */
+#define NVME_DUMP_BATCH_OFF  3584u     /* struct nvme_dump_batch, after the controller struct */
 
-/* Pages of the state, in this order: page 0 holds the message buffer, the queue and the
- * controller structs; then the submission ring, the completion ring, the PRP list; then an
- * admin queue pair and an Identify page, used only when the dump driver finds the
- * controller failed or disabled and must reset it (the live queues are then gone). */
+/* The commands dump_nvme has in flight: the writes of the last call, in submission order,
+ * and at most one FLUSH, which may stay in flight across calls. */
+struct nvme_dump_batch {
+    uint32_t count;                          /* writes in cids[] */
+    uint32_t since_flush;                    /* bytes written since the last FLUSH was queued */
+    uint16_t cids[NVME_DUMP_INFLIGHT];
+    uint16_t flush_cid;                      /* the FLUSH in flight, if flush_pending */
+    uint16_t flush_pending;
+};
+
+/* Pages of the state, in this order: page 0 holds the message buffer, the queue, the
+ * controller and the batch structs; then the submission ring, the completion ring, the PRP
+ * list of one-at-a-time commands; then an admin queue pair and an Identify page, used only
+ * when the dump driver finds the controller failed or disabled and must reset it (the live
+ * queues are then gone); then one PRP list page per write in flight. */
 enum { NVME_DUMP_PAGE_MISC, NVME_DUMP_PAGE_SQ, NVME_DUMP_PAGE_CQ, NVME_DUMP_PAGE_PRP,
-       NVME_DUMP_PAGE_ASQ, NVME_DUMP_PAGE_ACQ, NVME_DUMP_PAGE_SCRATCH, NVME_DUMP_PAGES };
+       NVME_DUMP_PAGE_ASQ, NVME_DUMP_PAGE_ACQ, NVME_DUMP_PAGE_SCRATCH, NVME_DUMP_PAGE_BATCH_PRP,
+       NVME_DUMP_PAGES = NVME_DUMP_PAGE_BATCH_PRP + NVME_DUMP_INFLIGHT };
 #define NVME_DUMP_STATE_BYTES ((uint64_t)NVME_DUMP_PAGES * NVME_DUMP_PAGE)
 
 _Static_assert(sizeof(struct nvme_queue) <= NVME_DUMP_CTRL_OFF - NVME_DUMP_QUEUE_OFF,
                "dump queue struct fits before the controller struct");
-_Static_assert(NVME_DUMP_CTRL_OFF + sizeof(struct nvme_ctrl) <= NVME_DUMP_PAGE,
+_Static_assert(NVME_DUMP_CTRL_OFF + sizeof(struct nvme_ctrl) <= NVME_DUMP_BATCH_OFF,
+               "dump controller struct fits before the batch struct");
+_Static_assert(NVME_DUMP_BATCH_OFF + sizeof(struct nvme_dump_batch) <= NVME_DUMP_PAGE,
                "dump_nvme's structs fit in its first state page");
+_Static_assert(NVME_DUMP_INFLIGHT + 2u < NVME_DUMP_DEPTH, "a full batch, two FLUSHes and a free ring slot");
 _Static_assert(NVME_DUMP_DEPTH * 64u <= NVME_DUMP_PAGE, "dump submission ring fits a page");
 
 #endif

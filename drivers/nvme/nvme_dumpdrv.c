@@ -1,7 +1,10 @@
 /* dump_nvme: the polled crash-dump entry points of the NVMe driver. Linked with nvme.c (the
  * same hardware ops as the live driver) and the dump-driver run-time into a standalone
  * image (tools/mkdrvblob); never part of the kernel. It drives only its own I/O queue pair,
- * created at boot by the live glue on the state pages (layout: nvme_dump.h), polled. */
+ * created at boot by the live glue on the state pages (layout: nvme_dump.h), polled. Writes
+ * are left in flight, up to NVME_DUMP_INFLIGHT commands, so that the disk works while the
+ * dump writer checksums the next range; a FLUSH rides along every FLUSH_EVERY bytes, so
+ * that a write-back cache drains during the dump rather than all at its end. */
 #include <string.h>
 #include "drivers/nvme/nvme_dump.h"
 #include "dump/drv/drv_rt.h"
@@ -10,6 +13,8 @@
 #include "mm/layout.h"
 #include "klog.h"
 #include "err.h"
+
+#define FLUSH_EVERY (128u << 20)   /* bytes written between the FLUSHes queued along the way */
 
 _Static_assert(NVME_DUMP_QUEUE_OFF >= DRV_LOG_SIZE, "dump queue struct after the message buffer");
 
@@ -28,10 +33,15 @@ static struct nvme_ctrl *ctrl(void)
     return (struct nvme_ctrl *)(state() + NVME_DUMP_CTRL_OFF);
 }
 
+static struct nvme_dump_batch *batch(void)
+{
+    return (struct nvme_dump_batch *)(state() + NVME_DUMP_BATCH_OFF);
+}
+
 static void idle_spin(struct nvme_queue *q)
 {
     (void)q;
-    cpu_pause();
+    drv_idle();
 }
 
 /* Everything the dump moves is in RAM, which the direct map covers. */
@@ -100,13 +110,14 @@ __attribute__((used)) int dump_drv_init(void)
 {
     const volatile struct dump_drv_params *prm = &dump_drv_params;
     if (prm->state_size < NVME_DUMP_STATE_BYTES || !prm->regs_virt || !prm->unit ||
-        prm->queue_id != NVME_DUMP_QID || prm->queue_depth < 2 ||
+        prm->queue_id != NVME_DUMP_QID || prm->queue_depth < 4 ||
         prm->queue_depth > NVME_DUMP_DEPTH || prm->max_transfer < prm->sector_size ||
         prm->sector_size < 512 || prm->sector_size > 4096 ||
         (prm->sector_size & (prm->sector_size - 1)))
         return ERR_INVALID_ARGS;
     struct nvme_ctrl *c = ctrl();
     memset(c, 0, sizeof *c);
+    memset(batch(), 0, sizeof *batch());
     c->name = "dump_nvme";
     c->regs = (volatile uint8_t *)(uintptr_t)prm->regs_virt;
     c->env = &env;
@@ -137,35 +148,111 @@ __attribute__((used)) int dump_drv_init(void)
     return 0;
 }
 
-/* `sectors` sectors between the disk and physical memory at `phys`, straight from memory:
- * nvme_rw splits at the controller's max transfer and builds PRP lists in our PRP page. */
-static int transfer(bool write, uint64_t lba, uint64_t phys, uint64_t sectors)
+/* Start what is queued, then wait for the writes in flight, and for the FLUSH in flight too
+ * if `with_flush` (else it is only noted if it completes meanwhile). The first failure is the
+ * result. */
+static int finish_batch(bool with_flush)
+{
+    struct nvme_dump_batch *b = batch();
+    uint16_t cids[NVME_DUMP_INFLIGHT + 1];
+    unsigned n = b->count;
+    uint64_t need = (1ull << n) - 1, done = 0;
+    memcpy(cids, b->cids, n * sizeof cids[0]);
+    if (b->flush_pending) {
+        cids[n] = b->flush_cid;
+        need |= with_flush ? 1ull << n : 0;
+        n++;
+    }
+    if (!n)
+        return 0;
+    nvme_sq_ring(queue());
+    int rc = nvme_wait(ctrl(), queue(), cids, n, need, &done, NULL);
+    if (b->flush_pending && (done >> b->count & 1))
+        b->flush_pending = 0;
+    b->count = 0;
+    return rc;
+}
+
+/* No room for one more write beside a FLUSH in flight and a new FLUSH after it. */
+static bool batch_full(void)
+{
+    const struct nvme_dump_batch *b = batch();
+    return b->count >= NVME_DUMP_INFLIGHT || b->count + 3u >= queue()->depth;
+}
+
+/* `sectors` sectors from physical memory at `phys` to the disk, straight from memory, in
+ * commands of at most the controller's max transfer, each with its own PRP list page. The
+ * previous call's writes are waited for first; this call's are left in flight. */
+static int write_batch(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
     const volatile struct dump_drv_params *prm = &dump_drv_params;
     struct nvme_ctrl *c = ctrl();
-    if (!c->regs)
-        return ERR_BAD_STATE;
-    return nvme_rw(c, queue(), prm->unit, log2_u32(prm->sector_size), write, lba, sectors,
-                   phys_to_virt(phys));
+    struct nvme_dump_batch *b = batch();
+    uint32_t shift = log2_u32(prm->sector_size);
+    uint64_t per_cmd = c->max_xfer >> shift;
+    int rc = finish_batch(false);
+    while (!rc && sectors) {
+        if (batch_full() && (rc = finish_batch(false)) != 0)
+            break;
+        uint64_t n = sectors < per_cmd ? sectors : per_cmd;
+        uint64_t list_off = (NVME_DUMP_PAGE_BATCH_PRP + b->count) * NVME_DUMP_PAGE;
+        int cid = nvme_rw_queue(c, queue(), prm->unit, shift, true, lba, n, phys_to_virt(phys),
+                                (uint64_t *)(uintptr_t)(prm->state_virt + list_off),
+                                prm->state_phys + list_off);
+        if (cid < 0) {
+            rc = cid;
+            break;
+        }
+        b->cids[b->count++] = (uint16_t)cid;
+        b->since_flush += (uint32_t)(n << shift);
+        if (b->since_flush >= FLUSH_EVERY && !b->flush_pending) {
+            if ((cid = nvme_flush_queue(queue(), prm->unit)) < 0) {
+                rc = cid;
+                break;
+            }
+            b->flush_cid = (uint16_t)cid;
+            b->flush_pending = 1;
+            b->since_flush = 0;
+        }
+        lba += n;
+        phys += n << shift;
+        sectors -= n;
+    }
+    if (rc) {
+        klog(KLOG_ERR, "dump_nvme: write at LBA %lu failed: %s", (unsigned long)lba, err_str(rc));
+        finish_batch(true);
+        return rc;
+    }
+    nvme_sq_ring(queue());
+    return 0;
 }
 
 __attribute__((used)) int dump_drv_write(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
+    if (!ctrl()->regs)
+        return ERR_BAD_STATE;
     int rc = drv_check_write(lba, sectors);
-    return rc ? rc : transfer(true, lba, phys, sectors);
+    return rc ? rc : write_batch(lba, phys, sectors);
 }
 
 __attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
-    uint64_t n = dump_drv_params.disk_sectors;
+    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    uint64_t n = prm->disk_sectors;
     if (sectors == 0 || lba >= n || sectors > n - lba)
         return ERR_RANGE;
-    return transfer(false, lba, phys, sectors);
+    if (!ctrl()->regs)
+        return ERR_BAD_STATE;
+    int rc = finish_batch(true);
+    return rc ? rc : nvme_rw(ctrl(), queue(), prm->unit, log2_u32(prm->sector_size), false, lba,
+                             sectors, phys_to_virt(phys));
 }
 
 __attribute__((used)) int dump_drv_flush(void)
 {
     if (!ctrl()->regs)
         return ERR_BAD_STATE;
-    return nvme_flush(ctrl(), queue(), dump_drv_params.unit);
+    int rc = finish_batch(true);
+    batch()->since_flush = 0;
+    return rc ? rc : nvme_flush(ctrl(), queue(), dump_drv_params.unit);
 }

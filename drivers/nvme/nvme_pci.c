@@ -318,6 +318,10 @@ int nvme_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, voi
     if (!k)
         return ERR_NOT_FOUND;
     uint64_t per_cmd = k->dev->hw.max_xfer >> k->lba_shift;
-    return nvme_read_start(&k->dev->hw, &k->dev->io, k->nsid, k->lba_shift, lba,
-                           count < per_cmd ? count : per_cmd, buf);
+    int rc = nvme_rw_queue(&k->dev->hw, &k->dev->io, k->nsid, k->lba_shift, false, lba,
+                           count < per_cmd ? count : per_cmd, buf, NULL, 0);
+    if (rc < 0)
+        return rc;
+    nvme_sq_ring(&k->dev->io);
+    return 0;
 }

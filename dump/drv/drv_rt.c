@@ -36,6 +36,13 @@ void timer_delay_ms(uint64_t ms)
         cpu_pause();
 }
 
+void drv_idle(void)
+{
+    uint64_t end = rdtsc() + DRV_IDLE_NS * dump_drv_params.tsc_hz / 1000000000u;
+    while (rdtsc() < end)
+        ;
+}
+
 void klog(unsigned level, const char *fmt, ...)
 {
     (void)level;
