@@ -24,7 +24,7 @@
 #include "err.h"
 
 #define WRITER __attribute__((section(".text.dumpwriter")))
-#define MAX_SPAN (16ull << 20)                 /* bytes per straight-from-memory write (16 MiB measured best under TCG) */
+#define MAX_SPAN (1ull << 20)                  /* bytes per straight-from-memory write (see bench/dump.py) */
 #define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
 #define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
 #define FILETIME_UNIX_EPOCH 116444736000000000ull  /* 1970-01-01 in 100 ns since 1601 */
@@ -48,7 +48,7 @@ static struct {
 } work;
 
 #define CRC_PROBE_BYTES (64u * 1024u)   /* bytes each CRC32C implementation is timed on */
-#define CRC_PROBE_ROUNDS 2u             /* the best of this many runs counts */
+#define CRC_PROBE_ROUNDS 3u             /* the best of this many runs counts */
 
 static inline void *wv(uint64_t off) { return phys_to_virt(work.phys + off); }
 
@@ -122,6 +122,7 @@ struct wr {
     uint64_t done, total;         /* data bytes written / to write */
     unsigned pct_vga, pct_serial;
     uint64_t last_progress_ns;
+    uint64_t crc_ns, disk_ns, flush_ns;   /* checksumming, waiting for writes, the last flush */
 };
 
 /* Write `bytes` (a multiple of the sector size) from physical `phys` at file offset `off`. */
@@ -196,10 +197,13 @@ static WRITER uint64_t source(uint64_t pa, uint64_t limit, uint64_t *len)
 static WRITER int write_pages(struct wr *w, uint64_t lo, uint64_t hi, uint64_t *off)
 {
     while (lo < hi) {
-        uint64_t len, src = source(lo, hi, &len);
+        uint64_t len, src = source(lo, hi, &len), t0 = timer_ns();
         int rc = dump_crc_update(&w->acc, phys_to_virt(src), len);
+        uint64_t t1 = timer_ns();
         if (!rc)
             rc = write_file(w, *off, src, len);
+        w->crc_ns += t1 - t0;
+        w->disk_ns += timer_ns() - t1;
         if (rc)
             return rc;
         if (timer_ns() - w->last_progress_ns > DEADMAN_NS)
@@ -377,8 +381,10 @@ static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint3
         if ((rc = write_file(w, plan.crc_table_offset, work.phys + work.crc_off, ALIGN4K(plan.crc_table_bytes))) != 0)
             return rc;
     }
+    uint64_t f0 = timer_ns();
     if ((rc = w->st->driver.flush()) != 0)
         return rc;
+    w->flush_ns = timer_ns() - f0;
     if ((rc = dump_header_seal(wv(work.hdr_off), DUMP_BB_VALID | DUMP_BB_COMPLETE, table_crc)) != 0)
         return rc;
     if ((rc = write_file(w, 0, work.phys + work.hdr_off, DUMP_HEADER_SIZE)) != 0)
@@ -555,5 +561,9 @@ WRITER int dump_write(const struct bugcheck_data *bd)
                 type == DUMP_TYPE_FULL ? "complete" : type == DUMP_TYPE_SMALL ? "small" : "kernel",
                 (unsigned long)(w.total >> 20),
                 (unsigned long)ms, (unsigned long)(ms ? w.total / 1000u / ms : 0), st->target);
+    if (type != DUMP_TYPE_SMALL)
+        bsod_status("Of which: checksums %lu ms, waiting for the disk %lu ms, final flush %lu ms.",
+                    (unsigned long)(w.crc_ns / 1000000u), (unsigned long)(w.disk_ns / 1000000u),
+                    (unsigned long)(w.flush_ns / 1000000u));
     return 0;
 }

@@ -392,7 +392,8 @@ uint32_t crc32c(uint32_t crc, const void *data, size_t len)
 
 #define CRC32C_POLY 0x82F63B78u       /* reflected Castagnoli polynomial */
 #define WIDE_BITS 12u                 /* message bits per lane */
-#define WIDE_MASK ((1u << WIDE_BITS) - 1)
+#define WIDE_LANE (1u << WIDE_BITS)       /* entries per lane table */
+#define WIDE_MASK (WIDE_LANE - 1)
 
 /* A 96-bit step is eight 12-bit lanes, lane 0 first on the wire. tables[j << 12 | v] is the
  * register after the step with only lane j's bits set to v, starting from 0; the CRC is
@@ -425,10 +426,10 @@ uint32_t crc32c_wide(const uint32_t *t, uint32_t crc, const void *data, size_t l
         __builtin_memcpy(&a, p, 8);
         __builtin_memcpy(&b, p + 8, 4);
         a ^= c;
-        c = t[0u << WIDE_BITS | (a & WIDE_MASK)] ^ t[1u << WIDE_BITS | ((a >> 12) & WIDE_MASK)] ^
-            t[2u << WIDE_BITS | ((a >> 24) & WIDE_MASK)] ^ t[3u << WIDE_BITS | ((a >> 36) & WIDE_MASK)] ^
-            t[4u << WIDE_BITS | ((a >> 48) & WIDE_MASK)] ^ t[5u << WIDE_BITS | (a >> 60) | (b & 0xff) << 4] ^
-            t[6u << WIDE_BITS | ((b >> 8) & WIDE_MASK)] ^ t[7u << WIDE_BITS | b >> 20];
+        c = t[0 * WIDE_LANE + (a & WIDE_MASK)] ^ t[1 * WIDE_LANE + ((a >> 12) & WIDE_MASK)] ^
+            t[2 * WIDE_LANE + ((a >> 24) & WIDE_MASK)] ^ t[3 * WIDE_LANE + ((a >> 36) & WIDE_MASK)] ^
+            t[4 * WIDE_LANE + ((a >> 48) & WIDE_MASK)] ^ t[5 * WIDE_LANE + ((a >> 60) | (b & 0xff) << 4)] ^
+            t[6 * WIDE_LANE + ((b >> 8) & WIDE_MASK)] ^ t[7 * WIDE_LANE + (b >> 20)];
     }
     return crc32c(~(uint32_t)c, p, len);
 }
