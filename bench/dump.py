@@ -14,6 +14,9 @@
    (CrashControl\\DedicatedDumpFile + DumpFileSize): its recovery is the cross-volume case,
    D:\\DUMPxxxx.TMP copied to C:\\MEMORY.DMP by werfault, in MB/s (compare with the live
    drivers' sequential figures of bench/storage.py: goal >= 80% of them).
+   Both again with 3/4 of the memory filled with data first (`mark TEXT PAGES`): an idle
+   guest's memory is mostly zero pages, which the writer tests for zeros instead of
+   checksumming; data must be checksummed, and that run shows the cost.
 3. In the same run, QEMU's own host-side dump of a 1 GiB guest (`dump-guest-memory` on the
    monitor, timed until the command returns) and our time as a ratio of it (goal <= 1.5x).
 4. Kernel (automatic, CrashDumpEnabled=7) and small (3) dump sizes for that guest.
@@ -49,6 +52,7 @@ QEMU_RUNS = int(os.environ.get("BB_BENCH_DUMP_QEMU_RUNS", "3"))
 PROFILE = os.environ.get("BB_BENCH_DUMP_PROFILE", "") not in ("", "0")
 DISK_SIZE = "4G"            # > RAM + header: the system-managed pagefile of a complete dump fits
 DEDICATED_MB = MEM_MIB + 64  # DumpFileSize for the NVMe dedicated dump file
+BUSY_MIB = MEM_MIB * 3 // 4  # memory filled with data (`mark`) for the busy-guest runs
 GOAL_RATIO = 1.5
 DUMP_TIMEOUT = 300           # seconds from the crash command to "dump complete"
 
@@ -60,7 +64,8 @@ CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
 KERNEL_VMA = 0xffffffff80000000
 PART_OFFSET = 1 << 20        # mkdisk's partition starts 1 MiB in (512-byte sectors)
 DUMP_LINE = re.compile(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms \((\d+) MB/s\) to ([^\r\n]+?)\.\r*\n")
-SPLIT_LINE = re.compile(r"Of which: checksums (\d+) ms, waiting for the disk (\d+) ms, final flush (\d+) ms")
+SPLIT_LINE = re.compile(r"Of which: checksums (\d+) ms \((\d+) MiB of zero pages\), waiting for the disk "
+                        r"(\d+) ms, final flush (\d+) ms")
 PHASES = (("stop", r"\*\*\* STOP: 0x"),
           ("collect", r"Collecting data for crash dump"),
           ("init", r"Initializing disk for crash dump"),
@@ -152,9 +157,11 @@ def symbolize(rips, drv_name=None, drv_base=None, drv_size=0):
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
-def crash_dump(d, system, data=None, want_driver=None, profile=False, log_name="bench-dump.log"):
-    """Boot a MEM_MIB guest, check `dumpcfg`, `crash manual`, time the phases on the host,
-    wait for the reboot and power off. Returns a dict, or {"unavailable": reason}."""
+def crash_dump(d, system, data=None, want_driver=None, profile=False, log_name="bench-dump.log",
+               busy_mib=0):
+    """Boot a MEM_MIB guest, check `dumpcfg`, fill busy_mib MiB of its memory with data
+    (`mark`), `crash manual`, time the phases on the host, wait for the reboot and power
+    off. Returns a dict, or {"unavailable": reason}."""
     m = Machine(d, mem=MEM_MIB, system=system, data=data, log_name=log_name)
     res = {}
     try:
@@ -165,6 +172,8 @@ def crash_dump(d, system, data=None, want_driver=None, profile=False, log_name="
             m.send("poweroff\r")
             m.wait_exit(timeout=60)
             return {"unavailable": cfg}
+        if busy_mib:
+            m.cmd(f"mark BENCH-BUSY-MEMORY- {busy_mib * 256}", timeout=300)
         sampler = Sampler(m) if profile else None
         marks = {}
         t0 = time.monotonic()
@@ -184,7 +193,8 @@ def crash_dump(d, system, data=None, want_driver=None, profile=False, log_name="
                    target=g.group(6))
         if res["kind"] != "small":
             sp = m.expect(SPLIT_LINE, timeout=30)
-            res.update(crc_ms=int(sp.group(1)), disk_ms=int(sp.group(2)), flush_ms=int(sp.group(3)))
+            res.update(crc_ms=int(sp.group(1)), zero_mib=int(sp.group(2)), disk_ms=int(sp.group(3)),
+                       flush_ms=int(sp.group(4)))
         m.wait_prompt(timeout=600)       # the reboot and the recovery (smss, werfault)
         recovery(m.child.before, res)
         m.send("poweroff\r")
@@ -319,7 +329,8 @@ def report_complete(label, r):
           f"(CRC re-check, snapshot, disk take-over) {marks['begin']:.2f} s, writing {marks['done'] - marks['begin']:.2f} s")
     if "crc_ms" in r:
         print(f"    kernel clock, split: checksumming the data {r['crc_ms'] / 1000:.2f} s "
-              f"({mbps(nbytes, r['crc_ms'] / 1000):.0f} MB/s), waiting for writes still in flight "
+              f"({mbps(nbytes, r['crc_ms'] / 1000):.0f} MB/s; {r['zero_mib']} MiB were pages of zeros, "
+              f"checked for zeros rather than checksummed), waiting for writes still in flight "
               f"{r['disk_ms'] / 1000:.2f} s, final flush {r['flush_ms'] / 1000:.2f} s")
     if "check" in r:
         print(f"    bbdump check: {r['check']}")
@@ -400,6 +411,29 @@ def main():
             return r
         results["nvme"] = section("NVMe complete dump", nvme)
 
+        # 2b. both again with most of the memory holding data: an idle guest's free memory is
+        # zeros, which the writer checks for instead of checksumming; data has to be checksummed
+        def busy(label, key):
+            img = make_disk(d, "system.img", "SYSTEM")
+            data = make_disk(d, "data.img", "DATA") if key == "nvme" else None
+            try:
+                reg_add(img, CRASHCONTROL, "CrashDumpEnabled", "REG_DWORD", 1)
+                if data:
+                    reg_add(img, CRASHCONTROL, "DedicatedDumpFile", "REG_SZ", "D:\\DEDICATED.DMP")
+                    reg_add(img, CRASHCONTROL, "DumpFileSize", "REG_DWORD", DEDICATED_MB)
+                r = crash_dump(d, img, data=data, want_driver="dump_" + key, busy_mib=BUSY_MIB,
+                               log_name=f"bench-dump-busy-{key}.log")
+                if "unavailable" in r:
+                    raise RuntimeError("dump stack not armed:\n" + r["unavailable"])
+            finally:
+                os.unlink(img)
+                if data:
+                    os.unlink(data)
+            report_complete(f"{label}, {BUSY_MIB} MiB of memory filled with data first", r)
+            return r
+        results["busy_ahci"] = section("busy AHCI complete dump", lambda: busy("AHCI", "ahci"))
+        results["busy_nvme"] = section("busy NVMe complete dump", lambda: busy("NVMe", "nvme"))
+
         # 3. QEMU's own host-side dump of the same-sized guest
         def qemu():
             runs = qemu_dump(d)
@@ -453,7 +487,8 @@ def main():
     print(f"{'dump of a ' + str(MEM_MIB) + ' MiB guest':34} {'size':>10} {'kernel s':>9} {'MB/s':>7} "
           f"{'host s':>7} {'MB/s':>7} {'/ QEMU':>7}")
     print("(complete AHCI: median of the runs above; QEMU: median of its runs)")
-    for key, label in (("ahci", "complete, AHCI (pagefile on C:)"), ("nvme", "complete, NVMe (D:\\DEDICATED.DMP)")):
+    for key, label in (("ahci", "complete, AHCI (pagefile on C:)"), ("nvme", "complete, NVMe (D:\\DEDICATED.DMP)"),
+                       ("busy_ahci", f"  same, {BUSY_MIB} MiB of data"), ("busy_nvme", f"  same, NVMe, {BUSY_MIB} MiB data")):
         r = results.get(key)
         if not r:
             print(f"{label:34} {'n/a':>10}")
@@ -481,7 +516,8 @@ def main():
               f"{mbps(n, t['extract']):7.1f}   (cp {mbps(n, t['cp']):.1f} MB/s, dd {mbps(n, t['dd']):.1f} MB/s)")
         print(f"{'bbdump analyze (host)':34} {'':>10} {'':9} {'':7} {t['analyze']:7.3f}")
     print(f"at the end: host load average {os.getloadavg()[0]:.2f}")
-    for key, label in (("ahci", "AHCI"), ("nvme", "NVMe")):
+    for key, label in (("ahci", "AHCI"), ("nvme", "NVMe"), ("busy_ahci", f"AHCI ({BUSY_MIB} MiB of data)"),
+                       ("busy_nvme", f"NVMe ({BUSY_MIB} MiB of data)")):
         a = results.get(key)
         if not (a and qsecs):
             continue
@@ -490,8 +526,8 @@ def main():
               f"{a['kernel_ms'] / 1000 / qsecs:.2f}x by the kernel's; goal <= {GOAL_RATIO}x: "
               f"{'met' if ratio <= GOAL_RATIO else 'NOT met'}")
         if "crc_ms" in a:
-            print(f"  of which checksumming every byte (CRC32C on the one emulated CPU) alone is "
-                  f"{a['crc_ms'] / 1000 / qsecs:.2f}x QEMU's whole dump")
+            print(f"  of which checksumming ({a['zero_mib']} MiB were zero pages; CRC32C on the one emulated "
+                  f"CPU) alone is {a['crc_ms'] / 1000 / qsecs:.2f}x QEMU's whole dump")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define DUMP_DRV_MAGIC "BBDUMPDR"   /* 8 bytes at the start of a packed driver */
-#define DUMP_DRV_VERSION 1
+#define DUMP_DRV_VERSION 2
 #define DUMP_DRV_MAX_EXTENTS 64     /* block-map runs a driver can police */
 
 /* The packed form produced by tools/mkdrvblob: this header, then `image_size` bytes of the
@@ -53,7 +53,8 @@ struct dump_drv_params {
     uint32_t doorbell_stride;      /* NVMe: CAP.DSTRD, bytes between doorbells = 4 << dstrd */
     uint32_t max_transfer;         /* bytes per command the controller accepts */
     uint32_t extent_count;         /* runs in extents[] */
-    uint32_t reserved;
+    uint32_t write_span;           /* bytes per write call that keep this controller busiest (a
+                                      multiple of 4 KiB; the writer's range size), 0 = default */
     struct dump_drv_extent extents[DUMP_DRV_MAX_EXTENTS]; /* the only sectors the driver may write */
 };
 

@@ -318,6 +318,7 @@ int ahci_dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
     prm->sector_size = d->port.sector_size;
     prm->disk_sectors = d->port.sectors;
     prm->max_transfer = AHCI_PRDT_ENTRIES * AHCI_PRD_MAX_BYTES;
+    prm->write_span = AHCI_DUMP_WRITE_SPAN;
     return 0;
 }
 

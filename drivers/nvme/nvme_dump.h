@@ -9,7 +9,7 @@
 
 #define NVME_DUMP_QID        2u        /* the dump's I/O queue pair (the live one is 1) */
 #define NVME_DUMP_DEPTH      64u       /* its entries (polled) */
-#define NVME_DUMP_INFLIGHT   16u       /* writes the dump keeps in flight at most */
+#define NVME_DUMP_INFLIGHT   32u       /* writes the dump keeps in flight at most: its write span */
 #define NVME_DUMP_PAGE       4096u
 #define NVME_DUMP_QUEUE_OFF  2048u     /* struct nvme_queue, after the driver's message buffer */
 #define NVME_DUMP_CTRL_OFF   (NVME_DUMP_QUEUE_OFF + 256u)   /* the driver's struct nvme_ctrl */

@@ -283,6 +283,7 @@ int nvme_dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
     prm->queue_depth = depth;
     prm->doorbell_stride = 4u << NVME_CAP_DSTRD(d->hw.cap);
     prm->max_transfer = d->hw.max_xfer;
+    prm->write_span = NVME_DUMP_INFLIGHT * d->hw.max_xfer;
     return 0;
 }
 

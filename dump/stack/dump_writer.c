@@ -24,9 +24,12 @@
 #include "err.h"
 
 #define WRITER __attribute__((section(".text.dumpwriter")))
-#define MAX_SPAN (1ull << 20)                  /* bytes per straight-from-memory write (see bench/dump.py) */
+#define SPAN_DEFAULT (1ull << 20)              /* bytes per straight-from-memory write, unless the driver says */
+#define SPAN_MAX (16ull << 20)                 /* ... and at most */
+#define ZERO_BLOCK (256u << 10)                /* zeros the work area is written from, per call */
 #define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
 #define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
+#define PROGRESS_VGA_NS (50ull * 1000 * 1000)  /* the screen's percentage: at most 20 redraws a second */
 #define FILETIME_UNIX_EPOCH 116444736000000000ull  /* 1970-01-01 in 100 ns since 1601 */
 #define ALIGN4K(x) (((x) + 4095ull) & ~4095ull)
 
@@ -39,18 +42,58 @@ static struct {
     uint64_t hdr_off;             /* 0x2000-byte header */
     uint64_t bmp_off, bmp_size;   /* bitmap second header + bitmap, padded to 4 KiB */
     uint64_t crc_off, crc_size;   /* chunk CRC table */
-    uint64_t zero_off;            /* one page of zeros */
+    uint64_t zero_off;            /* ZERO_BLOCK bytes of zeros */
     uint64_t mini_off;            /* a whole small dump's data (directory and streams) */
     uint64_t wide_off;            /* crc32c_wide's tables (rebuilt at bugcheck before use) */
+    uint64_t zcrc_off;            /* struct zero_pages (rebuilt at bugcheck before use) */
     uint64_t snap_off, snap_size; /* snapshot of the ranges below */
     uint64_t snap_lo[2], snap_hi[2]; /* kernel data..end, clone state pages (physical) */
     uint32_t (*crc_fn)(uint32_t, const void *, size_t); /* the fastest CRC32C on this CPU */
+    uint64_t span;                /* bytes per data write: the driver's write_span, bounded */
 } work;
 
 #define CRC_PROBE_BYTES (64u * 1024u)   /* bytes each CRC32C implementation is timed on */
 #define CRC_PROBE_ROUNDS 3u             /* the best of this many runs counts */
 
 static inline void *wv(uint64_t off) { return phys_to_virt(work.phys + off); }
+
+/* The CRC32C operator over one page of zeros, and how many pages of the dump being written
+ * it served: most of a machine's free memory is zeros, and testing a page for zeros costs a
+ * fraction of checksumming it. */
+struct zero_pages {
+    uint32_t op[CRC32C_ZEROS_ENTRIES];
+    uint64_t count;
+};
+
+static WRITER bool page_is_zero(const uint64_t *q)
+{
+    for (unsigned i = 0; i < PAGE_SIZE / 8; i += 4)
+        if (q[i] | q[i + 1] | q[i + 2] | q[i + 3])
+            return false;
+    return true;
+}
+
+/* CRC32C of dump data: whole pages of zeros through the zero operator, the rest through the
+ * fastest implementation. */
+static WRITER uint32_t crc_data(uint32_t crc, const void *data, size_t len)
+{
+    struct zero_pages *z = wv(work.zcrc_off);
+    const uint8_t *p = data;
+    while (len) {
+        size_t n = PAGE_SIZE - ((uintptr_t)p & (PAGE_SIZE - 1));
+        if (n > len)
+            n = len;
+        if (n == PAGE_SIZE && page_is_zero((const uint64_t *)p)) {
+            crc = crc32c_zeros(z->op, crc);
+            z->count++;
+        } else {
+            crc = work.crc_fn(crc, p, n);
+        }
+        p += n;
+        len -= n;
+    }
+    return crc;
+}
 
 static WRITER uint32_t crc_wide(uint32_t crc, const void *data, size_t len)
 {
@@ -88,9 +131,11 @@ static void pick_crc(const void *probe)
 
 int dump_writer_prepare(void)
 {
+    const struct dump_stack *st = dump_stack_get();
+    uint64_t span = st->driver.params->write_span & ~(uint64_t)(PAGE_SIZE - 1);
+    work.span = span == 0 ? SPAN_DEFAULT : span > SPAN_MAX ? SPAN_MAX : span;
     if (work.phys)
         return 0;          /* a re-arm: the buffers only depend on RAM and the clone's state */
-    const struct dump_stack *st = dump_stack_get();
     uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     uint64_t data_max = DUMP_HEADER_SIZE + 0x38 + frames / 8 + pfn_ram_top();
     work.snap_lo[0] = (uint64_t)__data_start - KERNEL_VMA;
@@ -103,9 +148,10 @@ int dump_writer_prepare(void)
     work.crc_off = work.bmp_off + work.bmp_size;
     work.crc_size = ALIGN4K((data_max / DUMP_CHUNK_DEFAULT + 2) * 4);
     work.zero_off = work.crc_off + work.crc_size;
-    work.mini_off = work.zero_off + PAGE_SIZE;
+    work.mini_off = work.zero_off + ZERO_BLOCK;
     work.wide_off = work.mini_off + DUMP_SMALL_MAX;
-    work.snap_off = work.wide_off + CRC32C_WIDE_ENTRIES * sizeof(uint32_t);
+    work.zcrc_off = work.wide_off + CRC32C_WIDE_ENTRIES * sizeof(uint32_t);
+    work.snap_off = work.zcrc_off + ALIGN4K(sizeof(struct zero_pages));
     work.snap_size = (work.snap_hi[0] - work.snap_lo[0]) + (work.snap_hi[1] - work.snap_lo[1]);
     work.size = ALIGN4K(work.snap_off + work.snap_size);
     int rc = pfn_alloc_contig(work.size / PAGE_SIZE, 1, 1ull << 32, PFN_DMA, &work.phys);
@@ -121,7 +167,7 @@ struct wr {
     struct dump_crc_acc acc;
     uint64_t done, total;         /* data bytes written / to write */
     unsigned pct_vga, pct_serial;
-    uint64_t last_progress_ns;
+    uint64_t last_progress_ns, last_vga_ns;
     uint64_t crc_ns, disk_ns, flush_ns;   /* checksumming, waiting for writes, the last flush */
 };
 
@@ -152,17 +198,23 @@ static WRITER int write_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t
     return left ? ERR_NO_SPACE : 0;
 }
 
+/* Count `bytes` done; redraw the percentage when it changed, at most every PROGRESS_VGA_NS
+ * (a redraw costs about a millisecond under emulation), and print a COM1 line every
+ * PROGRESS_SERIAL_STEP percent. */
 static WRITER void progress(struct wr *w, uint64_t bytes)
 {
     w->done += bytes;
-    w->last_progress_ns = timer_ns();
+    uint64_t now = timer_ns();
+    w->last_progress_ns = now;
     unsigned pct = (unsigned)(w->total ? w->done * 100 / w->total : 100);
     if (pct >= 50)
         bugcheck_nested_fault_point();
-    if (pct != w->pct_vga) {
+    bool line = pct >= w->pct_serial + PROGRESS_SERIAL_STEP || pct == 100;
+    if (pct != w->pct_vga && (line || now - w->last_vga_ns >= PROGRESS_VGA_NS)) {
         w->pct_vga = pct;
-        bsod_progress(pct, pct >= w->pct_serial + PROGRESS_SERIAL_STEP || pct == 100);
-        if (pct >= w->pct_serial + PROGRESS_SERIAL_STEP || pct == 100)
+        w->last_vga_ns = now;
+        bsod_progress(pct, line);
+        if (line)
             w->pct_serial = pct - pct % PROGRESS_SERIAL_STEP;
     }
 }
@@ -172,9 +224,10 @@ static WRITER void progress(struct wr *w, uint64_t bytes)
  * *len to how far that source holds. */
 static WRITER uint64_t source(uint64_t pa, uint64_t limit, uint64_t *len)
 {
-    uint64_t end = limit - pa < MAX_SPAN ? limit : pa + MAX_SPAN;
+    uint64_t end = limit - pa < work.span ? limit : pa + work.span;
     if (pa >= work.phys && pa < work.phys + work.size) {
-        *len = PAGE_SIZE;
+        uint64_t stop = work.phys + work.size < end ? work.phys + work.size : end;
+        *len = stop - pa < ZERO_BLOCK ? stop - pa : ZERO_BLOCK;
         return work.phys + work.zero_off;
     }
     if (work.phys > pa && work.phys < end)
@@ -225,9 +278,12 @@ static WRITER void snapshot(void)
         memcpy(dst, phys_to_virt(work.snap_lo[i]), n);
         dst += n;
     }
-    memset(wv(work.zero_off), 0, PAGE_SIZE);
+    memset(wv(work.zero_off), 0, ZERO_BLOCK);
     if (work.crc_fn == crc_wide)
         crc32c_wide_init(wv(work.wide_off));
+    struct zero_pages *z = wv(work.zcrc_off);
+    crc32c_zeros_init(z->op, PAGE_SIZE);
+    z->count = 0;
 }
 
 static WRITER uint64_t filetime_now(void)
@@ -339,7 +395,7 @@ static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint3
     uint32_t *table = wv(work.crc_off);
     if ((rc = dump_crc_begin(&w->acc, table, plan.data_end - DUMP_HEADER_SIZE, plan.chunk_size)) != 0)
         return rc;
-    w->acc.crc_fn = work.crc_fn;
+    w->acc.crc_fn = crc_data;
     w->total = plan.data_end - DUMP_HEADER_SIZE;
     uint64_t off = DUMP_HEADER_SIZE;
     if (type == DUMP_TYPE_BITMAP) {
@@ -562,8 +618,9 @@ WRITER int dump_write(const struct bugcheck_data *bd)
                 (unsigned long)(w.total >> 20),
                 (unsigned long)ms, (unsigned long)(ms ? w.total / 1000u / ms : 0), st->target);
     if (type != DUMP_TYPE_SMALL)
-        bsod_status("Of which: checksums %lu ms, waiting for the disk %lu ms, final flush %lu ms.",
-                    (unsigned long)(w.crc_ns / 1000000u), (unsigned long)(w.disk_ns / 1000000u),
-                    (unsigned long)(w.flush_ns / 1000000u));
+        bsod_status("Of which: checksums %lu ms (%lu MiB of zero pages), waiting for the disk %lu ms, "
+                    "final flush %lu ms.", (unsigned long)(w.crc_ns / 1000000u),
+                    (unsigned long)(((struct zero_pages *)wv(work.zcrc_off))->count >> 8),
+                    (unsigned long)(w.disk_ns / 1000000u), (unsigned long)(w.flush_ns / 1000000u));
     return 0;
 }

@@ -433,3 +433,28 @@ uint32_t crc32c_wide(const uint32_t *t, uint32_t crc, const void *data, size_t l
     }
     return crc32c(~(uint32_t)c, p, len);
 }
+
+/* Column b of the operator is the register 1 << b after n zero bytes; tables[k * 256 + v] is
+ * the operator applied to v << 8k, the XOR of the columns of v's bits. */
+void crc32c_zeros_init(uint32_t *tables, size_t n)
+{
+    uint32_t col[32];
+    for (unsigned b = 0; b < 32; b++) {
+        uint32_t c = 1u << b;
+        for (size_t i = 0; i < n; i++)
+            c = (c >> 8) ^ crc32c_table[0][c & 0xff];
+        col[b] = c;
+    }
+    for (unsigned k = 0; k < 4; k++) {
+        uint32_t *t = tables + k * 256u;
+        t[0] = 0;
+        for (unsigned v = 1; v < 256; v++)
+            t[v] = t[v & (v - 1)] ^ col[k * 8 + (unsigned)__builtin_ctz(v)];
+    }
+}
+
+uint32_t crc32c_zeros(const uint32_t *t, uint32_t crc)
+{
+    uint32_t c = ~crc;
+    return ~(t[c & 0xff] ^ t[256 + ((c >> 8) & 0xff)] ^ t[512 + ((c >> 16) & 0xff)] ^ t[768 + (c >> 24)]);
+}

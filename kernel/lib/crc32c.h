@@ -28,4 +28,13 @@ uint32_t crc32c(uint32_t crc, const void *data, size_t len);
 void crc32c_wide_init(uint32_t *tables);
 uint32_t crc32c_wide(const uint32_t *tables, uint32_t crc, const void *data, size_t len);
 
+/* crc32c() over a run of zero bytes of one fixed length, in four table lookups: extending a
+ * CRC over zeros is linear in its register, so the operator for `n` zeros is kept as four
+ * 256-entry tables (CRC32C_ZEROS_ENTRIES uint32_t, 4 KiB), filled by crc32c_zeros_init (32
+ * times n table steps). crc32c_zeros(tables, crc) == crc32c(crc, <n zero bytes>, n).
+ * Pure and reentrant over tables nobody writes; safe at bugcheck time. */
+#define CRC32C_ZEROS_ENTRIES (4u * 256u)
+void crc32c_zeros_init(uint32_t *tables, size_t n);
+uint32_t crc32c_zeros(const uint32_t *tables, uint32_t crc);
+
 #endif

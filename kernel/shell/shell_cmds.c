@@ -180,7 +180,8 @@ const struct shell_cmd shell_commands[] = {
     { "lsmod", "", "loaded images: the kernel and the cloned dump driver", shell_cmd_lsmod },
     { "run", "[-t SECONDS] PROGRAM [ARGS]", "run a user program (embedded, or an ELF file path) with a time limit (600 s); run alone lists them",
       shell_cmd_run },
-    { "mark", "TEXT", "fill a kernel page with TEXT and print its physical address", shell_cmd_mark },
+    { "mark", "TEXT [PAGES]", "fill kernel pages (default 1) with TEXT and print the first one's physical address",
+      shell_cmd_mark },
     { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },
     { 0, 0, 0, 0 },
 };
