@@ -177,6 +177,25 @@ static void test_wide(void)
     UT_EQ_U64(crc32c_wide(wide_tables, 0, big, sizeof big), crc32c(0, big, sizeof big));
 }
 
+/* crc32c_zeros equals crc32c over as many zero bytes, for several lengths and registers. */
+static void test_zeros(void)
+{
+    static uint8_t zeros[8192];
+    static uint32_t t[CRC32C_ZEROS_ENTRIES];
+    const size_t lens[] = { 1, 3, 8, 100, 4096, 8192 };
+    const uint32_t crcs[] = { 0, 1, 0x80000000u, 0xFFFFFFFFu, 0xE3069283u, 0x12345678u };
+    for (unsigned i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        crc32c_zeros_init(t, lens[i]);
+        for (unsigned j = 0; j < sizeof crcs / sizeof crcs[0]; j++)
+            UT_EQ_U64(crc32c_zeros(t, crcs[j]), crc32c(crcs[j], zeros, lens[i]));
+        uint8_t buf[64];
+        fill_random(buf, sizeof buf, 5 + i);
+        uint32_t c = crc32c(0, buf, sizeof buf);
+        UT_EQ_U64(crc32c(crc32c_zeros(t, c), buf, sizeof buf),
+                  crc32c(crc32c(c, zeros, lens[i]), buf, sizeof buf));
+    }
+}
+
 static const struct ut_case cases[] = {
     { "check_value", test_check_value },
     { "empty", test_empty },
@@ -186,6 +205,7 @@ static const struct ut_case cases[] = {
     { "unaligned", test_unaligned },
     { "large_buffer", test_large_buffer },
     { "wide", test_wide },
+    { "zeros", test_zeros },
 };
 
 UT_MAIN(cases)
