@@ -45,6 +45,20 @@ def test_mem_reports_the_pfn_database(machine):
     assert sum(counts.values()) == int(m.group(1))
 
 
+def kernel_pages(machine):
+    return int(re.search(r"^\s+kernel\s+(\d+) pages", machine.cmd("mem"), re.M).group(1))
+
+
+def test_mark_fills_kernel_pages(machine):
+    before = kernel_pages(machine)
+    out = machine.cmd("mark ABC 1000")
+    assert re.search(r"marked 4096000 bytes in 1000 page\(s\), the first at phys 0x[0-9a-f]+", out), out
+    assert kernel_pages(machine) >= before + 1000
+    for bad in ("mark", "mark ABC 0", "mark ABC lots", "mark ABC 1 2"):
+        assert "usage: mark TEXT [PAGES]" in machine.cmd(bad), bad
+    assert "marked 4096 bytes in 1 page(s)" in machine.cmd("mark ABC")
+
+
 def test_lspci_lists_q35_devices(machine):
     out = machine.cmd("lspci")
     assert re.search(r"00:00\.0 8086:29c0 class 060000 Host bridge", out)
