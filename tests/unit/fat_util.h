@@ -264,16 +264,18 @@ static inline void fx_fat_set(const char *path, uint32_t c, uint32_t val)
 }
 
 /* A device that writes `budget` more sectors, then fails every write (a call may stop
- * part-way): a power cut. A negative budget never cuts. */
+ * part-way): a power cut. A negative budget never cuts. It counts read calls. */
 struct cutdev {
     struct blockdev bd;
     struct blockdev *inner;
     long budget;
+    long reads;
 };
 
 static inline int cut_read(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf)
 {
     struct cutdev *c = bd->ctx;
+    c->reads++;
     return blockdev_read(c->inner, lba, count, buf);
 }
 
@@ -304,6 +306,7 @@ static inline void cut_init(struct cutdev *c, struct blockdev *inner, long budge
     c->bd.flush = cut_flush;
     c->inner = inner;
     c->budget = budget;
+    c->reads = 0;
 }
 
 #endif

@@ -371,6 +371,45 @@ static void rename_in_place_is_one_write(void)
     UT_ASSERT(mtools_matches(&m, "/dump01a3.tmp", 70000, 21));
 }
 
+/* A read spanning clusters that follow each other on the disk is one device read; a
+ * fragmented file still reads back right, run by run. */
+static void reads_runs_in_one_command(void)
+{
+    struct fx m;
+    struct fat_file a, b, c;
+    UT_ASSERT(fx_make(&m, "runs.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&m), 0);
+    UT_EQ_INT(fat_create(m.vol, "/a.bin", &a), 0);
+    UT_EQ_INT(fat_create(m.vol, "/b.bin", &b), 0);
+    for (unsigned i = 0; i < 8; i++) {   /* a and b take turns: both fragmented */
+        UT_EQ_INT(put(&a, i * 8192u, 8192, 31, 8192), 0);
+        UT_EQ_INT(put(&b, i * 8192u, 8192, 32, 8192), 0);
+    }
+    UT_EQ_INT(fat_create(m.vol, "/c.bin", &c), 0);
+    UT_EQ_INT(put(&c, 0, 1u << 20, 33, 1u << 20), 0);
+    UT_EQ_INT(fx_unmount(&m), 0);
+
+    UT_EQ_INT(imgdev_open(&m.dev, m.path, 512, false), 0);
+    struct cutdev cnt;
+    cut_init(&cnt, &m.dev.bd, -1);
+    UT_EQ_INT(fat_mount(&cnt.bd, &fx_env, &m.vol), 0);
+    uint8_t *buf = malloc(1u << 20);
+    size_t got;
+    UT_EQ_INT(fat_open(m.vol, "/c.bin", &c), 0);
+    long before = cnt.reads;
+    UT_EQ_INT(fat_read(&c, 0, buf, 1u << 20, &got), 0);
+    UT_EQ_U64(got, 1u << 20);
+    UT_ASSERT(fx_check(buf, got, 33, 0));
+    UT_ASSERT(cnt.reads - before < 32);   /* the FAT sectors walked, and one data read */
+    UT_EQ_INT(fat_open(m.vol, "/a.bin", &a), 0);
+    UT_EQ_INT(fat_read(&a, 100, buf, 65536 - 100, &got), 0);
+    UT_EQ_U64(got, 65536 - 100);
+    UT_ASSERT(fx_check(buf, got, 31, 100));
+    free(buf);
+    fat_unmount(m.vol);
+    imgdev_close(&m.dev);
+}
+
 static void rename_across_directories(void)
 {
     struct fx x;
@@ -632,6 +671,7 @@ static const struct ut_case cases[] = {
     { "directories", directories },
     { "rename_across_directories", rename_across_directories },
     { "rename_in_place_is_one_write", rename_in_place_is_one_write },
+    { "reads_runs_in_one_command", reads_runs_in_one_command },
     { "hundred_mib_file", hundred_mib_file },
     { "full_volume", full_volume },
     { "contiguous_and_extents", contiguous_and_extents },

@@ -108,9 +108,24 @@ static int xfer(struct fat_file *f, uint64_t off, uint8_t *buf, size_t len, enum
         uint32_t soff = within % v->bps;
         size_t chunk;
         if (soff == 0 && len >= v->bps && op != XFER_ZERO) {
-            uint64_t nsec = len / v->bps;
-            if (nsec > v->spc - within / v->bps)
-                nsec = v->spc - within / v->bps;
+            uint64_t nsec = len / v->bps, room = v->spc - within / v->bps;
+            /* one transfer over the clusters that follow c on the disk as well (a file
+             * written in one go is mostly contiguous): one command, not one per cluster */
+            uint32_t last = c, idx = got;
+            while (nsec > room) {
+                uint32_t next;
+                if ((rc = fat_next(v, last, &next)) != 0)
+                    return rc;
+                if (next != last + 1)
+                    break;
+                last = next;
+                idx++;
+                room += v->spc;
+            }
+            if (nsec > room)
+                nsec = room;
+            f->pos_index = idx;
+            f->pos_cluster = last;
             chunk = (size_t)nsec * v->bps;
             if (op == XFER_READ) {
                 rc = blockdev_read(v->bd, lba, nsec, buf);
