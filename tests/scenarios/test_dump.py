@@ -59,7 +59,7 @@ def memory_dmp(c, tmp_path):
 
 
 def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False):
-    """Boot, optionally plant a marker page, crash with `kind`, wait for the dump, the reboot
+    r"""Boot, optionally plant a marker page, crash with `kind`, wait for the dump, the reboot
     and the recovery into C:\MEMORY.DMP, power off; returns (serial text of the crash, marker phys address)."""
     m = Machine(tmp_path, mem=256, system=c.path)
     try:
