@@ -269,7 +269,8 @@ static WRITER int write_pages(struct wr *w, uint64_t lo, uint64_t hi, uint64_t *
 }
 
 /* Freeze what changes while the dump is written (see the top of this file); rebuild the
- * wide CRC tables from constants, as nothing checksums their pages. */
+ * CRC tables (wide lanes, the zero-page operator) from constants, as nothing checksums
+ * their pages. */
 static WRITER void snapshot(void)
 {
     uint8_t *dst = wv(work.snap_off);
