@@ -1,4 +1,4 @@
-"""The crash-dump stack end to end on AHCI (pagefile on C:): crash, let it reboot (smss and
+r"""The crash-dump stack end to end on AHCI (pagefile on C:): crash, let it reboot (smss and
 werfault move the dump to C:\MEMORY.DMP), power off, copy it off the image with mtools and
 check it on the host with tools/bbdump —
 valid header, the right bugcheck, every chunk CRC, and the machine's own memory (a page
