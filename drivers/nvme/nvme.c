@@ -238,16 +238,21 @@ int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, u
     return rc;
 }
 
-/* Submit cmd on q and wait for its completion; *dw0 (if not NULL) gets its result. */
+/* Ring the doorbell for the command just queued as `cid` (or pass its queueing error on)
+ * and wait for it; *dw0 (if not NULL) gets its result. */
+static int run(struct nvme_ctrl *c, struct nvme_queue *q, int cid, uint32_t *dw0)
+{
+    if (cid < 0)
+        return cid;
+    nvme_sq_ring(q);
+    uint16_t id = (uint16_t)cid;
+    uint64_t done = 0;
+    return nvme_wait(c, q, &id, 1, 1, &done, dw0);
+}
+
 static int exec(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, uint32_t *dw0)
 {
-    int submitted = enqueue(q, cmd);
-    if (submitted < 0)
-        return submitted;
-    nvme_sq_ring(q);
-    uint16_t cid = (uint16_t)submitted;
-    uint64_t done = 0;
-    return nvme_wait(c, q, &cid, 1, 1, &done, dw0);
+    return run(c, q, enqueue(q, cmd), dw0);
 }
 
 static int identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid)
@@ -441,13 +446,7 @@ int nvme_rw(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid, uint32_t l
     uint8_t *p = buf;
     while (count) {
         uint64_t n = count < per_cmd ? count : per_cmd;
-        struct nvme_sqe cmd = {
-            .opc = write ? NVME_CMD_WRITE : NVME_CMD_READ, .nsid = nsid,
-            .cdw10 = (uint32_t)lba, .cdw11 = (uint32_t)(lba >> 32), .cdw12 = (uint32_t)(n - 1),
-        };
-        int rc = build_prps(c, &cmd, p, (uint32_t)(n << lba_shift), q->prp_list, q->prp_list_phys);
-        if (rc == 0)
-            rc = exec(c, q, &cmd, NULL);
+        int rc = run(c, q, nvme_rw_queue(c, q, nsid, lba_shift, write, lba, n, p, NULL, 0), NULL);
         if (rc) {
             klog(KLOG_ERR, "%s: ns %u: %s of %lu blocks at LBA %lu failed: %s", c->name, nsid,
                  write ? "write" : "read", (unsigned long)n, (unsigned long)lba, err_str(rc));
@@ -489,6 +488,5 @@ int nvme_flush(struct nvme_ctrl *c, struct nvme_queue *q, uint32_t nsid)
 {
     if (!c->vwc)
         return 0;
-    struct nvme_sqe cmd = { .opc = NVME_CMD_FLUSH, .nsid = nsid };
-    return exec(c, q, &cmd, NULL);
+    return run(c, q, nvme_flush_queue(q, nsid), NULL);
 }

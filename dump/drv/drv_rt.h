@@ -25,7 +25,7 @@ int drv_check_write(uint64_t lba, uint64_t sectors);
 /* What a polling loop does between two looks at the controller: spin on the TSC for
  * DRV_IDLE_NS. Not PAUSE: under QEMU's TCG every PAUSE returns the vCPU to QEMU's loop,
  * which takes the global lock the emulated controller needs to post its completions
- * (measured: NVMe dump writes ran at 500 MB/s with PAUSE between polls). */
+ * (measured: 1 GiB of AHCI dump writes took 0.68 s with PAUSE between polls, 0.39 s without). */
 #define DRV_IDLE_NS 2000u
 void drv_idle(void);
 
