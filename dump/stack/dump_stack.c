@@ -147,6 +147,21 @@ static int write_stub(struct fat_file *f)
     return rc ? rc : done == DUMP_HEADER_SIZE ? 0 : ERR_IO;
 }
 
+/* Write zeros over all of a new target, once, at its creation. A file system hands out
+ * clusters without writing them, and below it a virtual disk or a thin-provisioned volume
+ * allocates its blocks on the first write: left for the crash, that allocation would run
+ * inside the dump (measured: a 1 GiB dump into a fresh sparse QEMU image wrote its last
+ * 128 MiB 20x slower than the rest) and could fail there if the host ran out of space. */
+static int back_target(struct fat_file *f, uint64_t bytes)
+{
+    uint64_t t0 = timer_ns();
+    int rc = fat_zero_fill(f);
+    if (!rc)
+        klog(KLOG_INFO, "dump: wrote %s through once (%lu MiB in %lu ms)", stack.target,
+             (unsigned long)(bytes / MIB), (unsigned long)((timer_ns() - t0) / 1000000u));
+    return rc;
+}
+
 /* Open the target, or create it contiguous and sized for the dump type. A target that
  * begins with a dump is kept exactly as it is. */
 static int prepare_target(struct fat_file *f, const char *inner)
@@ -173,6 +188,8 @@ static int prepare_target(struct fat_file *f, const char *inner)
     if (bytes > 0xFFFFFFFFull)
         return ERR_TOO_BIG;
     rc = fat_create_contiguous(fat, inner, (uint32_t)bytes, f);
+    if (rc == 0)
+        rc = back_target(f, bytes);
     if (rc == 0)
         rc = write_stub(f);
     if (rc == 0)

@@ -270,6 +270,7 @@ struct cutdev {
     struct blockdev *inner;
     long budget;
     long reads;
+    long writes;
 };
 
 static inline int cut_read(struct blockdev *bd, uint64_t lba, uint64_t count, void *buf)
@@ -282,6 +283,7 @@ static inline int cut_read(struct blockdev *bd, uint64_t lba, uint64_t count, vo
 static inline int cut_write(struct blockdev *bd, uint64_t lba, uint64_t count, const void *buf)
 {
     struct cutdev *c = bd->ctx;
+    c->writes++;
     if (c->budget < 0)
         return blockdev_write(c->inner, lba, count, buf);
     uint64_t ok = (uint64_t)c->budget < count ? (uint64_t)c->budget : count;
@@ -307,6 +309,7 @@ static inline void cut_init(struct cutdev *c, struct blockdev *inner, long budge
     c->inner = inner;
     c->budget = budget;
     c->reads = 0;
+    c->writes = 0;
 }
 
 #endif

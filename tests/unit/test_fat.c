@@ -410,6 +410,69 @@ static void reads_runs_in_one_command(void)
     imgdev_close(&m.dev);
 }
 
+/* fat_zero_fill: a contiguous file made over clusters that held data reads back as zeros,
+ * written in MiB transfers; a fragmented file too; the files beside them keep their data. */
+static void zero_fill_backs_every_cluster(void)
+{
+    struct fx m;
+    struct fat_file old, frag, keep, pf;
+    UT_ASSERT(fx_make(&m, "zero.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&m), 0);
+    UT_EQ_INT(fat_create(m.vol, "/old.bin", &old), 0);
+    UT_EQ_INT(put(&old, 0, 3u << 20, 41, 1u << 20), 0);
+    UT_EQ_INT(fat_create(m.vol, "/frag.bin", &frag), 0);
+    UT_EQ_INT(fat_create(m.vol, "/keep.bin", &keep), 0);
+    for (unsigned i = 0; i < 6; i++) {   /* frag and keep take turns: both fragmented */
+        UT_EQ_INT(put(&frag, i * 8192u, 8192, 42, 8192), 0);
+        UT_EQ_INT(put(&keep, i * 8192u, 8192, 43, 8192), 0);
+    }
+    UT_EQ_INT(fat_unlink(m.vol, "/old.bin"), 0);
+    const uint32_t bytes = (3u << 20) - 1000;   /* the last cluster is partly past the end */
+    UT_EQ_INT(fat_create_contiguous(m.vol, "/pagefile.sys", bytes, &pf), 0);
+    UT_EQ_INT(fx_unmount(&m), 0);
+
+    UT_EQ_INT(imgdev_open(&m.dev, m.path, 512, true), 0);
+    struct cutdev cnt;
+    cut_init(&cnt, &m.dev.bd, -1);
+    UT_EQ_INT(fat_mount(&cnt.bd, &fx_env, &m.vol), 0);
+    uint8_t *buf = malloc(3u << 20);
+    size_t got;
+    UT_EQ_INT(fat_open(m.vol, "/pagefile.sys", &pf), 0);
+    UT_EQ_INT(fat_read(&pf, 0, buf, bytes, &got), 0);
+    UT_ASSERT(fx_check(buf, 1u << 20, 41, 0));          /* the clusters still hold old.bin */
+    UT_EQ_INT(fat_zero_fill(&pf), 0);
+    UT_ASSERT(cnt.writes <= 4);                          /* 3 MiB: three transfers */
+    UT_EQ_INT(fat_open(m.vol, "/frag.bin", &frag), 0);
+    long before = cnt.writes;
+    UT_EQ_INT(fat_zero_fill(&frag), 0);
+    UT_ASSERT(cnt.writes - before >= 2);                 /* one per run at least */
+    fat_unmount(m.vol);
+    imgdev_close(&m.dev);
+
+    UT_EQ_INT(fx_mount(&m), 0);
+    UT_EQ_INT(fat_open(m.vol, "/pagefile.sys", &pf), 0);
+    memset(buf, 0xFF, 3u << 20);
+    UT_EQ_INT(fat_read(&pf, 0, buf, bytes, &got), 0);
+    UT_EQ_U64(got, bytes);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < got; i++)
+        nonzero += buf[i] != 0;
+    UT_EQ_U64(nonzero, 0);
+    UT_EQ_U64(fat_file_size(&pf), bytes);               /* no metadata changed */
+    UT_EQ_INT(fat_open(m.vol, "/frag.bin", &frag), 0);
+    UT_EQ_INT(fat_read(&frag, 0, buf, 6 * 8192, &got), 0);
+    UT_EQ_U64(got, 6 * 8192);
+    for (size_t i = 0; i < got; i++)
+        nonzero += buf[i] != 0;
+    UT_EQ_U64(nonzero, 0);
+    UT_EQ_INT(fat_open(m.vol, "/keep.bin", &keep), 0);
+    UT_EQ_INT(fat_read(&keep, 0, buf, 6 * 8192, &got), 0);
+    UT_ASSERT(fx_check(buf, got, 43, 0));
+    free(buf);
+    UT_EQ_INT(fx_unmount(&m), 0);
+    UT_ASSERT(fx_fsck(&m));
+}
+
 static void rename_across_directories(void)
 {
     struct fx x;
@@ -672,6 +735,7 @@ static const struct ut_case cases[] = {
     { "rename_across_directories", rename_across_directories },
     { "rename_in_place_is_one_write", rename_in_place_is_one_write },
     { "reads_runs_in_one_command", reads_runs_in_one_command },
+    { "zero_fill_backs_every_cluster", zero_fill_backs_every_cluster },
     { "hundred_mib_file", hundred_mib_file },
     { "full_volume", full_volume },
     { "contiguous_and_extents", contiguous_and_extents },

@@ -134,6 +134,10 @@ static void fat_loop(void)
     UT_EQ_INT(fat_read(&f, 0, buf, sizeof(buf), &got), 0);   /* within the size: fine */
     UT_EQ_INT(got, 5 * 4096 - 100);
     UT_EQ_INT(fat_extents(&f, ext, 8, &count), ERR_CORRUPT);
+    UT_EQ_INT(fat_zero_fill(&f), ERR_CORRUPT);
+    memset(buf, 0, sizeof(buf));
+    UT_EQ_INT(fat_read(&f, 0, buf, sizeof(buf), &got), 0);   /* nothing was zeroed */
+    UT_ASSERT(fx_check(buf, got, 4, 0));
     UT_EQ_INT(fat_write(&f, 5 * 4096, buf, 4096, &got), ERR_CORRUPT);
     UT_EQ_INT(fat_unlink(x.vol, "/dir/file.bin"), ERR_CORRUPT);
     UT_EQ_INT(fx_unmount(&x), 0);
@@ -177,6 +181,7 @@ static void out_of_range_clusters(void)
     UT_EQ_INT(fat_open(x.vol, "/dir/file.bin", &f), 0);
     UT_EQ_INT(fat_read(&f, 0, buf, sizeof(buf), &got), ERR_CORRUPT);
     UT_EQ_INT(fat_extents(&f, ext, 8, &count), ERR_CORRUPT);
+    UT_EQ_INT(fat_zero_fill(&f), ERR_CORRUPT);
     UT_EQ_INT(fat_truncate(&f, 10000), ERR_CORRUPT);
     UT_EQ_INT(fx_unmount(&x), 0);
     /* a chain that ends early (the size claims more) and one through a free cluster */

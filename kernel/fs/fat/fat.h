@@ -133,6 +133,13 @@ int fat_write(struct fat_file *f, uint64_t off, const void *buf, size_t len, siz
 int fat_truncate(struct fat_file *f, uint32_t size);
 uint32_t fat_file_size(const struct fat_file *f);
 
+/* Write zeros over every cluster of f (whole clusters, past its size too), in transfers of
+ * at most FAT_ZERO_CHUNK bytes over runs of adjacent clusters; no metadata changes. For a
+ * file made with fat_create_contiguous that must be backed by the disk below before it is
+ * used (the dump target). 0, ERR_NO_MEMORY, ERR_CORRUPT (a broken chain: nothing written),
+ * or the device's error. */
+#define FAT_ZERO_CHUNK (1u << 20)
+int fat_zero_fill(struct fat_file *f);
 /* The file's clusters as runs of sectors, in file order. Fills at most max runs, sets *count
  * to the number of runs the file has; ERR_TOO_BIG if that is more than max. Covers whole
  * clusters: the last run may extend past the file size. */

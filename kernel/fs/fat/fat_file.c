@@ -398,3 +398,57 @@ int fat_extents(struct fat_file *f, struct fat_extent *out, size_t max, size_t *
     *count = n;
     return n > max ? ERR_TOO_BIG : 0;
 }
+
+/* Zeros to sectors [lba, lba + count) of the volume, FAT_ZERO_CHUNK at a time. */
+static int zero_run(struct fat_vol *v, const uint8_t *zeros, uint64_t lba, uint64_t count)
+{
+    uint64_t per = FAT_ZERO_CHUNK / v->bps;
+    while (count) {
+        uint64_t n = count < per ? count : per;
+        fat_dsec_forget(v, lba, n);
+        int rc = blockdev_write(v->bd, lba, n, zeros);
+        if (rc)
+            return rc;
+        lba += n;
+        count -= n;
+    }
+    return 0;
+}
+
+int fat_zero_fill(struct fat_file *f)
+{
+    if (!f || !f->vol)
+        return ERR_INVALID_ARGS;
+    struct fat_vol *v = f->vol;
+    size_t runs;
+    int rc = fat_extents(f, NULL, 0, &runs);     /* a broken chain: refuse before writing */
+    if (rc && rc != ERR_TOO_BIG)
+        return rc;
+    uint8_t *zeros = v->env.alloc(v->env.ctx, FAT_ZERO_CHUNK);
+    if (!zeros)
+        return ERR_NO_MEMORY;
+    memset(zeros, 0, FAT_ZERO_CHUNK);
+    rc = 0;
+    uint64_t lba = 0, count = 0;
+    uint32_t c = f->first_cluster, prev = 0;
+    for (uint32_t steps = 0; c && !rc; steps++) {
+        if (steps >= v->clusters) {
+            rc = ERR_CORRUPT;
+            break;
+        }
+        if (prev && c == prev + 1) {
+            count += v->spc;
+        } else {
+            rc = zero_run(v, zeros, lba, count);
+            lba = fat_cluster_lba(v, c);
+            count = v->spc;
+        }
+        prev = c;
+        if (!rc)
+            rc = fat_next(v, c, &c);
+    }
+    if (!rc)
+        rc = zero_run(v, zeros, lba, count);
+    v->env.free(v->env.ctx, zeros);
+    return rc;
+}
