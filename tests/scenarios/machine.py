@@ -59,7 +59,8 @@ class Machine:
         return out[first_nl + 1:] if first_nl >= 0 else ""
 
     def monitor(self, command, timeout=30):
-        """Run one QEMU monitor command and return its output."""
+        """Run one QEMU monitor command and return its output; self.monitor_seconds is how long
+        the command itself took (from sending it to the next prompt)."""
         deadline = time.monotonic() + timeout
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(timeout)
@@ -69,6 +70,7 @@ class Machine:
                 if time.monotonic() > deadline:
                     raise TimeoutError("no monitor prompt")
                 buf += s.recv(4096)
+            sent = time.monotonic()
             s.sendall(command.encode() + b"\n")
             buf = b""
             while not buf.endswith(b"(qemu) "):
@@ -78,6 +80,7 @@ class Machine:
                 if not chunk:
                     break
                 buf += chunk
+            self.monitor_seconds = time.monotonic() - sent
         return ANSI.sub("", buf.decode("utf-8", "replace"))
 
     def vga_text(self):
