@@ -6,7 +6,8 @@
    from taking the disk to the final flush) and from the host's wall clock (sending
    `crash manual` to seeing "Physical memory dump complete."), with the host-side time of
    each blue-screen phase and the kernel's own split of the writing (its "Of which:" line:
-   checksumming, waiting for writes still in flight, the final flush). After the reboot, the recovery's own figures (kernel clock, printed
+   checksumming, waiting for the disk, and the data's flush, which runs beside the last
+   checksums). After the reboot, the recovery's own figures (kernel clock, printed
    by smss and werfault): the full check of the dump, the file-system work of moving it out
    of the pagefile into C:\\MEMORY.DMP (goal < 50 ms whatever the size); MEMORY.DMP is copied
    off with mtools and `tools/bbdump check`ed.
@@ -65,7 +66,7 @@ KERNEL_VMA = 0xffffffff80000000
 PART_OFFSET = 1 << 20        # mkdisk's partition starts 1 MiB in (512-byte sectors)
 DUMP_LINE = re.compile(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms \((\d+) MB/s\) to ([^\r\n]+?)\.\r*\n")
 SPLIT_LINE = re.compile(r"Of which: checksums (\d+) ms \((\d+) MiB of zero pages\), waiting for the disk "
-                        r"(\d+) ms, final flush (\d+) ms")
+                        r"(\d+) ms; the flush took (\d+) ms")
 PHASES = (("stop", r"\*\*\* STOP: 0x"),
           ("collect", r"Collecting data for crash dump"),
           ("init", r"Initializing disk for crash dump"),
@@ -330,8 +331,9 @@ def report_complete(label, r):
     if "crc_ms" in r:
         print(f"    kernel clock, split: checksumming the data {r['crc_ms'] / 1000:.2f} s "
               f"({mbps(nbytes, r['crc_ms'] / 1000):.0f} MB/s; {r['zero_mib']} MiB were pages of zeros, "
-              f"checked for zeros rather than checksummed), waiting for writes still in flight "
-              f"{r['disk_ms'] / 1000:.2f} s, final flush {r['flush_ms'] / 1000:.2f} s")
+              f"checked for zeros rather than checksummed), waiting for the disk "
+              f"{r['disk_ms'] / 1000:.2f} s; the data's flush took {r['flush_ms'] / 1000:.2f} s, beside the "
+              f"last checksums")
     if "check" in r:
         print(f"    bbdump check: {r['check']}")
     report_recovery(r)

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define DUMP_DRV_MAGIC "BBDUMPDR"   /* 8 bytes at the start of a packed driver */
-#define DUMP_DRV_VERSION 2
+#define DUMP_DRV_VERSION 3
 #define DUMP_DRV_MAX_EXTENTS 64     /* block-map runs a driver can police */
 
 /* The packed form produced by tools/mkdrvblob: this header, then `image_size` bytes of the
@@ -29,8 +29,10 @@ struct dump_drv_blob {
     uint32_t entry_read;    /* offset of int read(uint64_t lba, uint64_t phys, uint64_t sectors) */
     uint32_t entry_flush;   /* offset of int flush(void) */
     uint32_t entry_log;     /* offset of const char *log(void): the driver's message buffer */
+    uint32_t entry_poll;    /* offset of int poll(void) */
+    uint32_t entry_flush_start; /* offset of int flush_start(void) */
 };
-_Static_assert(sizeof(struct dump_drv_blob) == 68, "dump driver blob header");
+_Static_assert(sizeof(struct dump_drv_blob) == 76, "dump driver blob header");
 
 /* One run of the target file: `sectors` sectors from `lba` on the whole disk. */
 struct dump_drv_extent {
@@ -67,10 +69,19 @@ struct dump_drv_params {
  *       the caller checksums the next range): the next call (write, read or flush) waits for
  *       it first and returns its error, so the caller must leave the source memory alone
  *       until then. Waiting is a spin on the TSC (drv_idle), never PAUSE or HLT.
- * flush: finish any write in flight, then make the written sectors durable. */
+ * flush: finish any write in flight, then make the written sectors durable.
+ * flush_start: the same, but return once the flush has started (the writes in flight have
+ *       finished first): poll says 1 until it is done, and a later flush waits for it. The
+ *       writer checksums what is left beside it.
+ * poll: never waits. Returns 1 while the next write would have to wait for work in flight
+ *       (a write, or the flush of flush_start), 0 when it would not, or the error of a
+ *       command that failed. The writer checksums while poll says 1, so that the disk never
+ *       waits for a checksum. */
 typedef int (*dump_drv_init_fn)(void);
 typedef int (*dump_drv_io_fn)(uint64_t lba, uint64_t phys, uint64_t sectors);
 typedef int (*dump_drv_flush_fn)(void);
+typedef int (*dump_drv_poll_fn)(void);
+typedef int (*dump_drv_flush_start_fn)(void);
 typedef const char *(*dump_drv_log_fn)(void);
 
 #endif

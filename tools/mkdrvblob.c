@@ -147,6 +147,8 @@ int main(int argc, char **argv)
     h.entry_read = symbol(elf, len, "dump_drv_read", h.mem_size);
     h.entry_flush = symbol(elf, len, "dump_drv_flush", h.mem_size);
     h.entry_log = symbol(elf, len, "dump_drv_log", h.mem_size);
+    h.entry_poll = symbol(elf, len, "dump_drv_poll", h.mem_size);
+    h.entry_flush_start = symbol(elf, len, "dump_drv_flush_start", h.mem_size);
     if (h.params_off % 8 || h.params_off + sizeof(struct dump_drv_params) > h.mem_size)
         die("%s", "parameter block misplaced");
     FILE *out = fopen(argv[3], "wb");

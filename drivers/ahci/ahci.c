@@ -261,3 +261,13 @@ int ahci_flush(struct ahci_port *p)
     fis_init(&f, ATA_CMD_FLUSH_CACHE_EXT, 0, 0);
     return issue(p, &f, false, NULL, 0);
 }
+
+int ahci_flush_start(struct ahci_port *p)
+{
+    if (ahci_port_busy(p))
+        return ERR_BUSY;
+    struct fis_reg_h2d f;
+    fis_init(&f, ATA_CMD_FLUSH_CACHE_EXT, 0, 0);
+    kick(p, &f, false, NULL, 0);
+    return 0;
+}

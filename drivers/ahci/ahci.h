@@ -75,5 +75,8 @@ int ahci_rw_start(struct ahci_port *p, bool write, uint64_t lba, uint32_t count,
                   const struct ahci_prd *prds, unsigned nprd);
 /* FLUSH CACHE EXT. 0, ERR_IO, ERR_TIMED_OUT. */
 int ahci_flush(struct ahci_port *p);
+/* Start a FLUSH CACHE EXT in slot 0 and return at once (the dump path checksums ahead while
+ * the disk drains its cache). Finish it with ahci_wait(). 0 or ERR_BUSY. */
+int ahci_flush_start(struct ahci_port *p);
 
 #endif

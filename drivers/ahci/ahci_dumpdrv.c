@@ -1,7 +1,8 @@
 /* dump_ahci: the polled crash-dump entry points of the AHCI driver. Linked with ahci.c (the
  * same hardware ops as the live driver) and the dump-driver run-time into a standalone
- * image (tools/mkdrvblob); never part of the kernel. State pages: [message buffer | port
- * struct | command list + received FIS page | command table page]. */
+ * image (tools/mkdrvblob); never part of the kernel. One command at a time, in slot 0; a
+ * write or a FLUSH CACHE may be left in flight for the next call. State pages: [message
+ * buffer | port struct | command list + received FIS page | command table page]. */
 #include <string.h>
 #include "drivers/ahci/ahci.h"
 #include "dump/drv/drv_rt.h"
@@ -19,7 +20,7 @@
 /* The driver's state, at the start of the state pages past the message buffer. */
 struct dump_ahci_state {
     struct ahci_port port;
-    uint32_t write_pending;   /* a write is in flight in slot 0 (see dump_drv_write) */
+    uint32_t pending;         /* a write or FLUSH CACHE is in flight in slot 0 */
 };
 
 static struct dump_ahci_state *state(void)
@@ -32,13 +33,22 @@ static struct ahci_port *port(void)
     return &state()->port;
 }
 
-/* Finish the write left in flight by the previous call, if any. */
+/* Collect the status of the command left in flight, if any, once it has finished; without
+ * `wait`, return 1 at once if it has not. 0 or the command's error. */
+static int settle(bool wait)
+{
+    if (!state()->pending)
+        return 0;
+    if (!wait && ahci_port_busy(port()))
+        return 1;
+    state()->pending = 0;
+    return ahci_wait(port());
+}
+
+/* Finish the command left in flight by an earlier call. */
 static int finish_pending(void)
 {
-    if (!state()->write_pending)
-        return 0;
-    state()->write_pending = 0;
-    return ahci_wait(port());
+    return settle(true);
 }
 
 static void idle_spin(struct ahci_port *p)
@@ -103,7 +113,7 @@ static int transfer(bool write, uint64_t lba, uint64_t phys, uint64_t sectors)
             return rc;
         if (write) {
             rc = ahci_rw_start(p, true, lba, (uint32_t)n, prds, nprd);
-            state()->write_pending = rc == 0;
+            state()->pending = rc == 0;
         } else {
             rc = ahci_rw_prds(p, false, lba, (uint32_t)n, prds, nprd);
         }
@@ -133,4 +143,17 @@ __attribute__((used)) int dump_drv_flush(void)
 {
     int rc = finish_pending();
     return rc ? rc : ahci_flush(port());
+}
+
+__attribute__((used)) int dump_drv_flush_start(void)
+{
+    int rc = finish_pending();
+    if (!rc && (rc = ahci_flush_start(port())) == 0)
+        state()->pending = 1;
+    return rc;
+}
+
+__attribute__((used)) int dump_drv_poll(void)
+{
+    return settle(false);
 }

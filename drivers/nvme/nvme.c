@@ -183,6 +183,47 @@ static unsigned opcode_of(const struct nvme_queue *q, uint16_t cid)
     return 0xFFu;
 }
 
+/* Consume the completions q has posted: each marks its command's bit in *done (see
+ * nvme_wait). Returns 0, or ERR_IO when one of them failed (each failure logged). */
+static int consume(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, unsigned n,
+                   uint64_t *done, uint32_t *dw0, uint64_t *deadline)
+{
+    int rc = 0;
+    while (nvme_cq_ready(q)) {
+        struct nvme_cqe e;
+        cq_pop(q, &e);
+        unsigned i = 0;
+        while (i < n && !(cids[i] == e.cid && !(*done >> i & 1)))
+            i++;
+        if (i == n) {
+            klog(KLOG_WARN, "%s: queue %u: late completion of command %u dropped", c->name,
+                 q->qid, e.cid);
+            continue;
+        }
+        *done |= 1ull << i;
+        if (deadline)
+            *deadline = c->env->now_ns() + (uint64_t)NVME_CMD_TIMEOUT_MS * NS_PER_MS;
+        if (i == 0 && dw0)
+            *dw0 = e.dw0;
+        uint16_t st = e.status & (uint16_t)~NVME_CQE_P;
+        if (NVME_CQE_SC(st) == NVME_SC_SUCCESS && NVME_CQE_SCT(st) == NVME_SCT_GENERIC)
+            continue;
+        klog(KLOG_ERR, "%s: queue %u: opcode 0x%02x failed: status 0x%04x (sct %u sc 0x%02x: %s)",
+             c->name, q->qid, opcode_of(q, e.cid), st, NVME_CQE_SCT(st), NVME_CQE_SC(st),
+             nvme_status_str(st));
+        rc = ERR_IO;
+    }
+    return rc;
+}
+
+int nvme_reap(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, unsigned n,
+              uint64_t *done)
+{
+    if (n > 64)
+        return ERR_INVALID_ARGS;
+    return consume(c, q, cids, n, done, NULL, NULL);
+}
+
 int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, unsigned n,
               uint64_t need, uint64_t *done, uint32_t *dw0)
 {
@@ -192,30 +233,9 @@ int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, u
     uint64_t next_csts = 0;
     int rc = 0;
     while ((*done & need) != need) {
-        while (nvme_cq_ready(q)) {
-            struct nvme_cqe e;
-            cq_pop(q, &e);
-            unsigned i = 0;
-            while (i < n && !(cids[i] == e.cid && !(*done >> i & 1)))
-                i++;
-            if (i == n) {
-                klog(KLOG_WARN, "%s: queue %u: late completion of command %u dropped", c->name,
-                     q->qid, e.cid);
-                continue;
-            }
-            *done |= 1ull << i;
-            deadline = c->env->now_ns() + (uint64_t)NVME_CMD_TIMEOUT_MS * NS_PER_MS;
-            if (i == 0 && dw0)
-                *dw0 = e.dw0;
-            uint16_t st = e.status & (uint16_t)~NVME_CQE_P;
-            if (NVME_CQE_SC(st) == NVME_SC_SUCCESS && NVME_CQE_SCT(st) == NVME_SCT_GENERIC)
-                continue;
-            klog(KLOG_ERR, "%s: queue %u: opcode 0x%02x failed: status 0x%04x (sct %u sc 0x%02x: %s)",
-                 c->name, q->qid, opcode_of(q, e.cid), st, NVME_CQE_SCT(st), NVME_CQE_SC(st),
-                 nvme_status_str(st));
-            if (!rc)
-                rc = ERR_IO;
-        }
+        int failed = consume(c, q, cids, n, done, dw0, &deadline);
+        if (!rc)
+            rc = failed;
         if ((*done & need) == need)
             break;
         uint64_t now = c->env->now_ns();

@@ -125,6 +125,11 @@ void nvme_sq_ring(struct nvme_queue *q);
  * status; ERR_TIMED_OUT when none arrives for NVME_CMD_TIMEOUT_MS; ERR_INVALID_ARGS. */
 int nvme_wait(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, unsigned n,
               uint64_t need, uint64_t *done, uint32_t *dw0);
+/* Consume the completions q has posted so far for cids[0..n) into *done, as nvme_wait does,
+ * without waiting for any. 0, ERR_IO (one of them failed), ERR_INVALID_ARGS. Safe at bugcheck
+ * time on the dump's own queue. */
+int nvme_reap(struct nvme_ctrl *c, struct nvme_queue *q, const uint16_t *cids, unsigned n,
+              uint64_t *done);
 
 /* True if a completion is posted at q's head (phase tag matches). Safe in interrupts. */
 bool nvme_cq_ready(const struct nvme_queue *q);

@@ -18,11 +18,14 @@
 /* The commands dump_nvme has in flight: the writes of the last call, in submission order,
  * and at most one FLUSH, which may stay in flight across calls. */
 struct nvme_dump_batch {
+    uint64_t done;                           /* completed so far: bit i for cids[i], bit count
+                                                for the FLUSH (see finish_batch) */
     uint32_t count;                          /* writes in cids[] */
     uint32_t since_flush;                    /* bytes written since the last FLUSH was queued */
     uint16_t cids[NVME_DUMP_INFLIGHT];
     uint16_t flush_cid;                      /* the FLUSH in flight, if flush_pending */
     uint16_t flush_pending;
+    uint16_t flush_final;                    /* that FLUSH is flush_start's: poll waits on it */
 };
 
 /* Pages of the state, in this order: page 0 holds the message buffer, the queue, the

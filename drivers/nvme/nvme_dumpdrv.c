@@ -148,6 +148,17 @@ __attribute__((used)) int dump_drv_init(void)
     return 0;
 }
 
+/* The batch's command identifiers as nvme_wait takes them: the writes, then the FLUSH in
+ * flight if any (bit b->count of b->done). Returns how many. */
+static unsigned batch_cids(const struct nvme_dump_batch *b, uint16_t *cids)
+{
+    memcpy(cids, b->cids, b->count * sizeof cids[0]);
+    if (!b->flush_pending)
+        return b->count;
+    cids[b->count] = b->flush_cid;
+    return b->count + 1;
+}
+
 /* Start what is queued, then wait for the writes in flight, and for the FLUSH in flight too
  * if `with_flush` (else it is only noted if it completes meanwhile). The first failure is the
  * result. */
@@ -155,21 +166,18 @@ static int finish_batch(bool with_flush)
 {
     struct nvme_dump_batch *b = batch();
     uint16_t cids[NVME_DUMP_INFLIGHT + 1];
-    unsigned n = b->count;
-    uint64_t need = (1ull << n) - 1, done = 0;
-    memcpy(cids, b->cids, n * sizeof cids[0]);
-    if (b->flush_pending) {
-        cids[n] = b->flush_cid;
-        need |= with_flush ? 1ull << n : 0;
-        n++;
-    }
+    unsigned n = batch_cids(b, cids);
+    uint64_t need = ((1ull << b->count) - 1) | (b->flush_pending && with_flush ? 1ull << b->count : 0);
     if (!n)
         return 0;
     nvme_sq_ring(queue());
-    int rc = nvme_wait(ctrl(), queue(), cids, n, need, &done, NULL);
-    if (b->flush_pending && (done >> b->count & 1))
+    int rc = nvme_wait(ctrl(), queue(), cids, n, need, &b->done, NULL);
+    if (b->flush_pending && (b->done >> b->count & 1)) {
         b->flush_pending = 0;
+        b->flush_final = 0;
+    }
     b->count = 0;
+    b->done = 0;
     return rc;
 }
 
@@ -246,6 +254,43 @@ __attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t se
     int rc = finish_batch(true);
     return rc ? rc : nvme_rw(ctrl(), queue(), prm->unit, log2_u32(prm->sector_size), false, lba,
                              sectors, phys_to_virt(phys));
+}
+
+/* 1 while writes of the last call, or the FLUSH of flush_start, are still in flight; a FLUSH
+ * queued along the way does not hold the next write back, so it does not count. */
+__attribute__((used)) int dump_drv_poll(void)
+{
+    if (!ctrl()->regs)
+        return ERR_BAD_STATE;
+    struct nvme_dump_batch *b = batch();
+    uint16_t cids[NVME_DUMP_INFLIGHT + 1];
+    int rc = nvme_reap(ctrl(), queue(), cids, batch_cids(b, cids), &b->done);
+    if (rc)
+        return rc;
+    uint64_t writes = (1ull << b->count) - 1;
+    bool flushing = b->flush_pending && b->flush_final && !(b->done >> b->count & 1);
+    return (b->done & writes) != writes || flushing;
+}
+
+/* Wait for the writes in flight (and a FLUSH queued along the way), then queue the FLUSH that
+ * covers them and return. */
+__attribute__((used)) int dump_drv_flush_start(void)
+{
+    if (!ctrl()->regs)
+        return ERR_BAD_STATE;
+    struct nvme_dump_batch *b = batch();
+    int rc = finish_batch(true);
+    b->since_flush = 0;
+    if (rc)
+        return rc;
+    int cid = nvme_flush_queue(queue(), dump_drv_params.unit);
+    if (cid < 0)
+        return cid;
+    nvme_sq_ring(queue());
+    b->flush_cid = (uint16_t)cid;
+    b->flush_pending = 1;
+    b->flush_final = 1;
+    return 0;
 }
 
 __attribute__((used)) int dump_drv_flush(void)

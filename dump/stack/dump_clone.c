@@ -23,7 +23,8 @@ static int blob_ok(const struct dump_drv_blob *h, size_t len)
     if (need > len || h->image_size > h->mem_size || h->mem_size == 0 || h->mem_size > (1u << 20))
         return 0;
     const uint32_t offs[] = { h->params_off, h->entry_init, h->entry_write, h->entry_read,
-                              h->entry_flush, h->entry_log };
+                              h->entry_flush, h->entry_log, h->entry_poll,
+                              h->entry_flush_start };
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++)
         if (offs[i] >= h->mem_size)
             return 0;
@@ -93,6 +94,8 @@ int dump_driver_load(const void *blob, size_t len, const struct dump_drv_params 
     out->read = (dump_drv_io_fn)(base + h->entry_read);
     out->flush = (dump_drv_flush_fn)(base + h->entry_flush);
     out->log = (dump_drv_log_fn)(base + h->entry_log);
+    out->poll = (dump_drv_poll_fn)(base + h->entry_poll);
+    out->flush_start = (dump_drv_flush_start_fn)(base + h->entry_flush_start);
     out->image_crc = dump_driver_crc(out);
     return 0;
 }

@@ -25,6 +25,8 @@ struct dump_driver {
     dump_drv_io_fn read;
     dump_drv_flush_fn flush;
     dump_drv_log_fn log;
+    dump_drv_poll_fn poll;
+    dump_drv_flush_start_fn flush_start;
 };
 
 /* Load the packed driver at blob[0, len) with parameters *prm (state_* are filled in here

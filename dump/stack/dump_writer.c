@@ -4,7 +4,9 @@
  * written (the kernel's data, bss and stacks, the clone's state pages) is snapshotted first
  * and written from the snapshot, so each chunk's CRC matches what reaches the disk; the
  * writer's own buffers read as zeros in the dump. Everything else goes to the disk straight
- * from physical memory, in large transfers. */
+ * from physical memory, in large transfers. The disk never waits for a checksum: the data is
+ * written as fast as the driver takes it, and checksummed (in file order, a step at a time)
+ * whenever the driver is busy, the rest beside the final flush. */
 #include <string.h>
 #include "dump/stack/dump_writer.h"
 #include "dump/stack/dump_stack.h"
@@ -27,6 +29,7 @@
 #define SPAN_DEFAULT (1ull << 20)              /* bytes per straight-from-memory write, unless the driver says */
 #define SPAN_MAX (16ull << 20)                 /* ... and at most */
 #define ZERO_BLOCK (256u << 10)                /* zeros the work area is written from, per call */
+#define CRC_STEP (256u << 10)                   /* bytes checksummed between two looks at the driver */
 #define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
 #define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
 #define PROGRESS_VGA_NS (50ull * 1000 * 1000)  /* the screen's percentage: at most 20 redraws a second */
@@ -168,7 +171,9 @@ struct wr {
     uint64_t done, total;         /* data bytes written / to write */
     unsigned pct_vga, pct_serial;
     uint64_t last_progress_ns, last_vga_ns;
-    uint64_t crc_ns, disk_ns, flush_ns;   /* checksumming, waiting for writes, the last flush */
+    uint64_t crc_ns, disk_ns, flush_ns;   /* checksumming; waiting for the disk; the data's flush
+                                             (beside the checksums still to do) */
+    uint64_t flush_t0;                    /* when that flush started */
 };
 
 /* Write `bytes` (a multiple of the sector size) from physical `phys` at file offset `off`. */
@@ -246,26 +251,118 @@ static WRITER uint64_t source(uint64_t pa, uint64_t limit, uint64_t *len)
     return pa;
 }
 
-/* Physical pages [lo, hi) to the file at *off, with their CRCs. */
-static WRITER int write_pages(struct wr *w, uint64_t lo, uint64_t hi, uint64_t *off)
+/* A walk over a dump's data in file order, one source range at a time: the bitmap block
+ * (kernel dumps), then the pages, of the RAM runs (complete dumps) or of the runs of set
+ * bits (kernel dumps). Two walks over the same dump take the same ranges, as source()
+ * depends only on the address and the limit. */
+struct walk {
+    const struct pfn_range *runs;   /* complete dump: the RAM runs ... */
+    unsigned nruns, run;            /* ... how many, and the next one */
+    const uint8_t *bm;              /* kernel dump: the bitmap (NULL for a complete dump) */
+    uint64_t frames, frame;         /* its frames, and the next one to look at */
+    uint64_t block;                 /* bytes of the bitmap block still to come */
+    uint64_t pa, hi;                /* the page range being walked */
+    uint64_t off;                   /* file offset of the next range */
+};
+
+/* The next range: *src (physical) and *len; false at the end of the data. */
+static WRITER bool walk_next(struct walk *k, uint64_t *src, uint64_t *len)
 {
-    while (lo < hi) {
-        uint64_t len, src = source(lo, hi, &len), t0 = timer_ns();
-        int rc = dump_crc_update(&w->acc, phys_to_virt(src), len);
-        uint64_t t1 = timer_ns();
-        if (!rc)
-            rc = write_file(w, *off, src, len);
-        w->crc_ns += t1 - t0;
-        w->disk_ns += timer_ns() - t1;
+    if (k->block) {
+        *src = work.phys + work.bmp_off;
+        *len = k->block;
+        k->block = 0;
+        k->off += *len;
+        return true;
+    }
+    while (k->pa >= k->hi) {
+        if (k->bm) {
+            while (k->frame < k->frames && !dump_bitmap_test(k->bm, k->frame))
+                k->frame++;
+            if (k->frame >= k->frames)
+                return false;
+            uint64_t g = k->frame;
+            while (g < k->frames && dump_bitmap_test(k->bm, g))
+                g++;
+            k->pa = k->frame * PAGE_SIZE;
+            k->hi = g * PAGE_SIZE;
+            k->frame = g;
+        } else {
+            if (k->run >= k->nruns)
+                return false;
+            k->pa = k->runs[k->run].lo;
+            k->hi = k->runs[k->run].hi;
+            k->run++;
+        }
+    }
+    *src = source(k->pa, k->hi, len);
+    k->pa += *len;
+    k->off += *len;
+    return true;
+}
+
+/* The checksums' side: CRC_STEP bytes of the range at hand, taking the next when it is done.
+ * Sets *more to false once all data is checksummed. */
+struct crc_side {
+    struct walk k;
+    uint64_t src, len;    /* what is left of the range at hand */
+    bool more;
+};
+
+static WRITER int crc_step(struct wr *w, struct crc_side *c)
+{
+    uint64_t n = c->len < CRC_STEP ? c->len : CRC_STEP, t0 = timer_ns();
+    int rc = dump_crc_update(&w->acc, phys_to_virt(c->src), n);
+    w->crc_ns += timer_ns() - t0;
+    c->src += n;
+    c->len -= n;
+    if (c->len == 0)
+        c->more = walk_next(&c->k, &c->src, &c->len);
+    return rc;
+}
+
+/* All data from `start` on to the file, with its CRCs: each range is written as soon as the
+ * driver can take it; while the driver is busy, the writer checksums. Then the flush starts,
+ * and what is not checksummed yet is checksummed beside it (the next driver call waits for
+ * that flush to end). */
+static WRITER int write_data(struct wr *w, const struct walk *start)
+{
+    struct crc_side c = { .k = *start };
+    struct walk k = *start;
+    uint64_t src, len;
+    c.more = walk_next(&c.k, &c.src, &c.len);
+    bool more = walk_next(&k, &src, &len);
+    int rc = 0;
+    while (more) {
+        int busy = w->st->driver.poll();
+        if (busy < 0)
+            return busy;
+        if (busy && c.more) {
+            if ((rc = crc_step(w, &c)) != 0)
+                return rc;
+            continue;
+        }
+        uint64_t t0 = timer_ns();
+        rc = write_file(w, k.off - len, src, len);
+        w->disk_ns += timer_ns() - t0;
         if (rc)
             return rc;
         if (timer_ns() - w->last_progress_ns > DEADMAN_NS)
             return ERR_TIMED_OUT;
         progress(w, len);
-        *off += len;
-        lo += len;
+        more = walk_next(&k, &src, &len);
     }
-    return 0;
+    w->flush_t0 = timer_ns();
+    if ((rc = w->st->driver.flush_start()) != 0)
+        return rc;
+    int busy = 1;
+    while (c.more) {
+        if ((rc = crc_step(w, &c)) != 0)
+            return rc;
+        if (busy == 1 && (busy = w->st->driver.poll()) == 0)
+            w->flush_ns = timer_ns() - w->flush_t0;
+    }
+    return busy < 0 ? busy : 0;
 }
 
 /* Freeze what changes while the dump is written (see the top of this file); rebuild the
@@ -392,43 +489,25 @@ static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint3
     if ((rc = write_file(w, 0, work.phys + work.hdr_off, DUMP_HEADER_SIZE)) != 0 ||
         (rc = w->st->driver.flush()) != 0)
         return rc;
-    /* 2. the data */
+    /* 2. the data, flushed */
     uint32_t *table = wv(work.crc_off);
     if ((rc = dump_crc_begin(&w->acc, table, plan.data_end - DUMP_HEADER_SIZE, plan.chunk_size)) != 0)
         return rc;
     w->acc.crc_fn = crc_data;
     w->total = plan.data_end - DUMP_HEADER_SIZE;
-    uint64_t off = DUMP_HEADER_SIZE;
+    struct walk k = { .runs = pr, .nruns = nruns, .off = DUMP_HEADER_SIZE };
     if (type == DUMP_TYPE_BITMAP) {
-        uint64_t block = plan.pages_offset - DUMP_HEADER_SIZE;
-        if (block > work.bmp_size)
+        k.block = plan.pages_offset - DUMP_HEADER_SIZE;
+        if (k.block > work.bmp_size)
             return ERR_NO_SPACE;
         memset(bm + (frames + 7) / 8, 0, work.bmp_size - 0x38 - (frames + 7) / 8);
-        if ((rc = dump_crc_update(&w->acc, wv(work.bmp_off), block)) != 0 ||
-            (rc = write_file(w, off, work.phys + work.bmp_off, block)) != 0)
-            return rc;
-        progress(w, block);
-        off += block;
-        for (uint64_t f = 0; f < frames;) {
-            if (!dump_bitmap_test(bm, f)) {
-                f++;
-                continue;
-            }
-            uint64_t g = f;
-            while (g < frames && dump_bitmap_test(bm, g))
-                g++;
-            if ((rc = write_pages(w, f * PAGE_SIZE, g * PAGE_SIZE, &off)) != 0)
-                return rc;
-            f = g;
-        }
-    } else {
-        for (unsigned i = 0; i < nruns; i++)
-            if ((rc = write_pages(w, pr[i].lo, pr[i].hi, &off)) != 0)
-                return rc;
+        k.bm = bm;
+        k.frames = frames;
     }
-    if ((rc = dump_crc_end(&w->acc)) != 0)
+    if ((rc = write_data(w, &k)) != 0 || (rc = dump_crc_end(&w->acc)) != 0)
         return rc;
-    /* 3. the external CRC table, 4. the sealed header, then flush */
+    /* 3. the external CRC table, flushed, 4. the sealed header, then flush */
+    uint64_t t0 = timer_ns();
     uint32_t table_crc = 0;
     if (!plan.crc_table_offset) {
         memcpy((uint8_t *)wv(work.hdr_off) + DUMP_CRC_INLINE_OFFSET, table, plan.chunk_count * 4);
@@ -438,10 +517,11 @@ static WRITER int write_dump(struct wr *w, const struct bugcheck_data *bd, uint3
         if ((rc = write_file(w, plan.crc_table_offset, work.phys + work.crc_off, ALIGN4K(plan.crc_table_bytes))) != 0)
             return rc;
     }
-    uint64_t f0 = timer_ns();
     if ((rc = w->st->driver.flush()) != 0)
         return rc;
-    w->flush_ns = timer_ns() - f0;
+    w->disk_ns += timer_ns() - t0;
+    if (!w->flush_ns)
+        w->flush_ns = timer_ns() - w->flush_t0;
     if ((rc = dump_header_seal(wv(work.hdr_off), DUMP_BB_VALID | DUMP_BB_COMPLETE, table_crc)) != 0)
         return rc;
     if ((rc = write_file(w, 0, work.phys + work.hdr_off, DUMP_HEADER_SIZE)) != 0)
@@ -619,8 +699,8 @@ WRITER int dump_write(const struct bugcheck_data *bd)
                 (unsigned long)(w.total >> 20),
                 (unsigned long)ms, (unsigned long)(ms ? w.total / 1000u / ms : 0), st->target);
     if (type != DUMP_TYPE_SMALL)
-        bsod_status("Of which: checksums %lu ms (%lu MiB of zero pages), waiting for the disk %lu ms, "
-                    "final flush %lu ms.", (unsigned long)(w.crc_ns / 1000000u),
+        bsod_status("Of which: checksums %lu ms (%lu MiB of zero pages), waiting for the disk %lu ms; "
+                    "the flush took %lu ms, beside the last checksums.", (unsigned long)(w.crc_ns / 1000000u),
                     (unsigned long)(((struct zero_pages *)wv(work.zcrc_off))->count >> 8),
                     (unsigned long)(w.disk_ns / 1000000u), (unsigned long)(w.flush_ns / 1000000u));
     return 0;
