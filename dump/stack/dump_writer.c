@@ -29,7 +29,8 @@
 #define SPAN_DEFAULT (1ull << 20)              /* bytes per straight-from-memory write, unless the driver says */
 #define SPAN_MAX (16ull << 20)                 /* ... and at most */
 #define ZERO_BLOCK (256u << 10)                /* zeros the work area is written from, per call */
-#define CRC_STEP (256u << 10)                   /* bytes checksummed between two looks at the driver */
+#define CRC_STEP (256u << 10)                  /* bytes checksummed between two looks at the driver */
+#define SNAP_RANGES 3                          /* kernel data..end, the clone's state pages, the klog area */
 #define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
 #define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
 #define PROGRESS_VGA_NS (50ull * 1000 * 1000)  /* the screen's percentage: at most 20 redraws a second */
@@ -50,7 +51,7 @@ static struct {
     uint64_t wide_off;            /* crc32c_wide's tables (rebuilt at bugcheck before use) */
     uint64_t zcrc_off;            /* struct zero_pages (rebuilt at bugcheck before use) */
     uint64_t snap_off, snap_size; /* snapshot of the ranges below */
-    uint64_t snap_lo[2], snap_hi[2]; /* kernel data..end, clone state pages (physical) */
+    uint64_t snap_lo[SNAP_RANGES], snap_hi[SNAP_RANGES]; /* physical; see snap_ranges() */
     uint32_t (*crc_fn)(uint32_t, const void *, size_t); /* the fastest CRC32C on this CPU */
     uint64_t span;                /* bytes per data write: the driver's write_span, bounded */
 } work;
@@ -132,6 +133,28 @@ static void pick_crc(const void *probe)
          (unsigned long)us[0], (unsigned long)us[1], n > 2 ? (long)us[2] : -1L);
 }
 
+/* The memory that changes while a dump is written, in page-aligned ranges that do not
+ * overlap: the kernel's data, bss and stacks; the clone's state pages; the klog area, where
+ * the blue screen's lines go. Checksums are computed apart from the writes, so these are
+ * written from the snapshot taken at bugcheck. */
+static void snap_ranges(const struct dump_stack *st)
+{
+    work.snap_lo[0] = (uint64_t)__data_start - KERNEL_VMA;
+    work.snap_hi[0] = (uint64_t)__kernel_end - KERNEL_VMA;
+    work.snap_lo[1] = st->driver.state_phys;
+    work.snap_hi[1] = st->driver.state_phys + st->driver.state_size;
+    uint64_t lo = klog_area_phys() & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t hi = ALIGN4K(klog_area_phys() + KLOG_AREA_SIZE);
+    work.snap_lo[2] = work.snap_hi[2] = 0;
+    for (int i = 0; i < 2 && klog_area_phys(); i++)
+        if (lo < work.snap_hi[i] && hi > work.snap_lo[i])
+            return;
+    if (klog_area_phys()) {
+        work.snap_lo[2] = lo;
+        work.snap_hi[2] = hi;
+    }
+}
+
 int dump_writer_prepare(void)
 {
     const struct dump_stack *st = dump_stack_get();
@@ -141,10 +164,7 @@ int dump_writer_prepare(void)
         return 0;          /* a re-arm: the buffers only depend on RAM and the clone's state */
     uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     uint64_t data_max = DUMP_HEADER_SIZE + 0x38 + frames / 8 + pfn_ram_top();
-    work.snap_lo[0] = (uint64_t)__data_start - KERNEL_VMA;
-    work.snap_hi[0] = (uint64_t)__kernel_end - KERNEL_VMA;
-    work.snap_lo[1] = st->driver.state_phys;
-    work.snap_hi[1] = st->driver.state_phys + st->driver.state_size;
+    snap_ranges(st);
     work.hdr_off = 0;
     work.bmp_off = DUMP_HEADER_SIZE;
     work.bmp_size = ALIGN4K(0x38 + (frames + 7) / 8);
@@ -155,7 +175,9 @@ int dump_writer_prepare(void)
     work.wide_off = work.mini_off + DUMP_SMALL_MAX;
     work.zcrc_off = work.wide_off + CRC32C_WIDE_ENTRIES * sizeof(uint32_t);
     work.snap_off = work.zcrc_off + ALIGN4K(sizeof(struct zero_pages));
-    work.snap_size = (work.snap_hi[0] - work.snap_lo[0]) + (work.snap_hi[1] - work.snap_lo[1]);
+    work.snap_size = 0;
+    for (int i = 0; i < SNAP_RANGES; i++)
+        work.snap_size += work.snap_hi[i] - work.snap_lo[i];
     work.size = ALIGN4K(work.snap_off + work.snap_size);
     int rc = pfn_alloc_contig(work.size / PAGE_SIZE, 1, 1ull << 32, PFN_DMA, &work.phys);
     if (rc == 0)
@@ -238,7 +260,7 @@ static WRITER uint64_t source(uint64_t pa, uint64_t limit, uint64_t *len)
     if (work.phys > pa && work.phys < end)
         end = work.phys;
     uint64_t snap = work.snap_off;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < SNAP_RANGES; i++) {
         if (pa >= work.snap_lo[i] && pa < work.snap_hi[i]) {
             *len = (work.snap_hi[i] < end ? work.snap_hi[i] : end) - pa;
             return work.phys + snap + (pa - work.snap_lo[i]);
@@ -371,7 +393,7 @@ static WRITER int write_data(struct wr *w, const struct walk *start)
 static WRITER void snapshot(void)
 {
     uint8_t *dst = wv(work.snap_off);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < SNAP_RANGES; i++) {
         uint64_t n = work.snap_hi[i] - work.snap_lo[i];
         memcpy(dst, phys_to_virt(work.snap_lo[i]), n);
         dst += n;

@@ -1,5 +1,8 @@
 /* Kernel page tables. Built once at boot from PFN-allocated pages, reached through the direct
- * map (the boot tables map its first GiB, which is where the first page tables come from). */
+ * map (the boot tables map its first GiB, which is where the first page tables come from).
+ * Every entry is made with its accessed bit (and a leaf with its dirty bit) already set, as
+ * Linux does for its kernel: the CPU then never writes to a page table by itself, so the page
+ * tables hold still while a crash dump is written and checksummed. */
 #include <stdbool.h>
 #include <stddef.h>
 #include "mm/paging.h"
@@ -30,7 +33,7 @@ static uint64_t *walk(uint64_t pml4_phys, uint64_t va, int level, uint64_t table
             uint64_t p = pfn_alloc(PFN_PAGETABLE);
             if (!p)
                 return NULL;
-            *e = p | table_flags;
+            *e = p | table_flags | PTE_ACCESSED;
         } else if (*e & PTE_HUGE) {
             return NULL;
         }
@@ -48,7 +51,8 @@ int paging_map_page(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags
     uint64_t *e = &pt[idx(va, 0)];
     if (*e & PTE_PRESENT)
         return ERR_EXISTS;
-    *e = (pa & PTE_ADDR_MASK) | (flags & ~(nx_bit ? 0 : PTE_NX)) | PTE_PRESENT;
+    *e = (pa & PTE_ADDR_MASK) | (flags & ~(nx_bit ? 0 : PTE_NX)) | PTE_PRESENT | PTE_ACCESSED |
+         PTE_DIRTY;
     return 0;
 }
 
@@ -57,7 +61,7 @@ static int map_huge(uint64_t va, uint64_t pa, uint64_t flags)
     uint64_t *pd = walk(kernel_pml4, va, 1, PTE_PRESENT | PTE_WRITE);
     if (!pd)
         return ERR_NO_MEMORY;
-    pd[idx(va, 1)] = pa | flags | PTE_HUGE | PTE_PRESENT;
+    pd[idx(va, 1)] = pa | flags | PTE_HUGE | PTE_PRESENT | PTE_ACCESSED | PTE_DIRTY;
     return 0;
 }
 

@@ -12,6 +12,8 @@
 #define PTE_USER     (1ull << 2)
 #define PTE_PWT      (1ull << 3)   /* write-through */
 #define PTE_PCD      (1ull << 4)   /* cache disable */
+#define PTE_ACCESSED (1ull << 5)   /* set by the CPU on a walk through the entry */
+#define PTE_DIRTY    (1ull << 6)   /* set by the CPU on a write through a leaf entry */
 #define PTE_HUGE     (1ull << 7)   /* 2 MiB page in a PD entry */
 #define PTE_NX       (1ull << 63)  /* no execute (only when EFER.NXE is on) */
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
