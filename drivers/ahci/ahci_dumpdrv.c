@@ -45,12 +45,6 @@ static int settle(bool wait)
     return ahci_wait(port());
 }
 
-/* Finish the command left in flight by an earlier call. */
-static int finish_pending(void)
-{
-    return settle(true);
-}
-
 static void idle_spin(struct ahci_port *p)
 {
     (void)p;
@@ -108,7 +102,7 @@ static int transfer(bool write, uint64_t lba, uint64_t phys, uint64_t sectors)
             uint64_t pa = phys + off;
             prds[nprd++] = (struct ahci_prd){ (uint32_t)pa, (uint32_t)(pa >> 32), 0, (uint32_t)(len - 1) };
         }
-        int rc = finish_pending();
+        int rc = settle(true);
         if (rc)
             return rc;
         if (write) {
@@ -141,13 +135,13 @@ __attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t se
 
 __attribute__((used)) int dump_drv_flush(void)
 {
-    int rc = finish_pending();
+    int rc = settle(true);
     return rc ? rc : ahci_flush(port());
 }
 
 __attribute__((used)) int dump_drv_flush_start(void)
 {
-    int rc = finish_pending();
+    int rc = settle(true);
     if (!rc && (rc = ahci_flush_start(port())) == 0)
         state()->pending = 1;
     return rc;

@@ -312,4 +312,14 @@ static inline void cut_init(struct cutdev *c, struct blockdev *inner, long budge
     c->writes = 0;
 }
 
+/* Mount x's image through a counting cutdev (no write budget), to count device commands. */
+static inline int fx_mount_counted(struct fx *x, struct cutdev *cnt, bool writable)
+{
+    int rc = imgdev_open(&x->dev, x->path, 512, writable);
+    if (rc)
+        return rc;
+    cut_init(cnt, &x->dev.bd, -1);
+    return fat_mount(&cnt->bd, &fx_env, &x->vol);
+}
+
 #endif

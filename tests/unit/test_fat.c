@@ -389,10 +389,8 @@ static void reads_runs_in_one_command(void)
     UT_EQ_INT(put(&c, 0, 1u << 20, 33, 1u << 20), 0);
     UT_EQ_INT(fx_unmount(&m), 0);
 
-    UT_EQ_INT(imgdev_open(&m.dev, m.path, 512, false), 0);
     struct cutdev cnt;
-    cut_init(&cnt, &m.dev.bd, -1);
-    UT_EQ_INT(fat_mount(&cnt.bd, &fx_env, &m.vol), 0);
+    UT_EQ_INT(fx_mount_counted(&m, &cnt, false), 0);
     uint8_t *buf = malloc(1u << 20);
     size_t got;
     UT_EQ_INT(fat_open(m.vol, "/c.bin", &c), 0);
@@ -431,10 +429,8 @@ static void zero_fill_backs_every_cluster(void)
     UT_EQ_INT(fat_create_contiguous(m.vol, "/pagefile.sys", bytes, &pf), 0);
     UT_EQ_INT(fx_unmount(&m), 0);
 
-    UT_EQ_INT(imgdev_open(&m.dev, m.path, 512, true), 0);
     struct cutdev cnt;
-    cut_init(&cnt, &m.dev.bd, -1);
-    UT_EQ_INT(fat_mount(&cnt.bd, &fx_env, &m.vol), 0);
+    UT_EQ_INT(fx_mount_counted(&m, &cnt, true), 0);
     uint8_t *buf = malloc(3u << 20);
     size_t got;
     UT_EQ_INT(fat_open(m.vol, "/pagefile.sys", &pf), 0);
