@@ -25,7 +25,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-
 # dump/recovery/ holds the portable cores of dump recovery (retention, conversion): userland
 # (smss, werfault) and the host tools use them, the kernel does not.
 KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -name '*_dumpdrv.c' -not -path 'dump/drv/*' -not -path 'dump/recovery/*' 2>/dev/null | sort)
-KERNEL_ASM := $(shell find boot kernel dump -name '*.asm' | sort)
+KERNEL_ASM := $(shell find boot kernel drivers dump -name '*.asm' | sort)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
 PORTABLE_C := $(wildcard kernel/lib/*.c kernel/lib/*/*.c kernel/fs/*/*.c dump/*.c dump/recovery/*.c)
 HOSTLIB_C  := $(wildcard tools/lib/*.c)
@@ -33,7 +33,8 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
 # Cloned dump drivers: the live drivers' hardware ops plus the dump-driver run-time, linked
-# alone as position-independent images and packed by mkdrvblob; the kernel embeds the blobs.
+# alone as position-independent images and packed by mkdrvblob; each driver's folder embeds
+# its own (drivers/X/X_dump_image.asm) and hands it over with its disks.
 DRV_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(KERNEL_CFLAGS)) -fpie -fvisibility=hidden
 DRV_RT_C   := dump/drv/drv_rt.c kernel/lib/fmt.c kernel/libc/string.c
 DUMP_AHCI_C := drivers/ahci/ahci_dumpdrv.c drivers/ahci/ahci.c $(DRV_RT_C)
@@ -158,7 +159,8 @@ $(B)/dump_%.blob: $(B)/dump_%.elf $(B)/tools/mkdrvblob
 	@echo "  DRVBLOB $@"
 	@$(B)/tools/mkdrvblob $< dump_$* $@
 
-$(B)/k/dump/stack/dump_images.o: $(B)/dump_ahci.blob $(B)/dump_nvme.blob
+$(B)/k/drivers/ahci/ahci_dump_image.o: $(B)/dump_ahci.blob
+$(B)/k/drivers/nvme/nvme_dump_image.o: $(B)/dump_nvme.blob
 
 $(B)/tools/mkdrvblob: tools/mkdrvblob.c dump/dump_driver.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)

@@ -16,10 +16,8 @@
 #include "mm/paging.h"
 #include "mm/layout.h"
 #include "pci/pci.h"
-#include "drivers/ahci/ahci_pci.h"
-#include "drivers/nvme/nvme_pci.h"
 #include "block/volume.h"
-#include "dump/stack/dump_stack.h"
+#include "initcall.h"
 #include "proc/boot_programs.h"
 #include "bugcheck/bugcheck.h"
 #include "config/registry.h"
@@ -106,19 +104,14 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     check(timer_start(), "timer");
     cpu_sti();
     pci_init();
-    int ahci_rc = ahci_probe();
-    if (ahci_rc < 0)
-        klog(KLOG_ERR, "ahci: probe failed: %s", err_str(ahci_rc));
-    nvme_probe();
+    initcall_run(INIT_STORAGE);
     volume_mount_all();
     registry_init();
     uint32_t auto_reboot;
     if (!cmdline_has(boot_info.cmdline, "autoreboot=0") &&
         reg_get_dword(REG_CRASHCONTROL, "AutoReboot", &auto_reboot) == 0)
         bugcheck_set_auto_reboot(auto_reboot != 0);
-    struct dump_settings ds;
-    dump_settings_load(&ds);
-    dump_stack_init(&ds);
+    initcall_run(INIT_DUMP);
     evlog_log_boot();
     com2_init();
     proc_run_boot_programs();

@@ -3,7 +3,6 @@
  * CACHE EXT. Register access only; memory comes from the caller. */
 #include <string.h>
 #include "drivers/ahci/ahci.h"
-#include "arch/timer.h"
 #include "arch/cpu.h"
 #include "klog.h"
 #include "err.h"
@@ -16,31 +15,40 @@
 static inline uint32_t rd(volatile uint8_t *base, unsigned off) { return *(volatile uint32_t *)(base + off); }
 static inline void wr(volatile uint8_t *base, unsigned off, uint32_t v) { *(volatile uint32_t *)(base + off) = v; }
 
-/* Wait until (reg & mask) == want, or the timeout passes. */
-static int wait_reg(volatile uint8_t *base, unsigned off, uint32_t mask, uint32_t want, uint64_t timeout_ns)
+/* Spin for ms milliseconds of the caller's clock. */
+static void delay_ms(ahci_clock_fn now_ns, uint64_t ms)
 {
-    uint64_t end = timer_ns() + timeout_ns;
+    uint64_t end = now_ns() + ms * 1000000u;
+    while (now_ns() < end)
+        cpu_pause();
+}
+
+/* Wait until (reg & mask) == want, or the timeout passes. */
+static int wait_reg(ahci_clock_fn now_ns, volatile uint8_t *base, unsigned off, uint32_t mask,
+                    uint32_t want, uint64_t timeout_ns)
+{
+    uint64_t end = now_ns() + timeout_ns;
     while ((rd(base, off) & mask) != want) {
-        if (timer_ns() > end)
+        if (now_ns() > end)
             return ERR_TIMED_OUT;
         cpu_pause();
     }
     return 0;
 }
 
-int ahci_hba_reset(volatile uint8_t *abar)
+int ahci_hba_reset(volatile uint8_t *abar, ahci_clock_fn now_ns)
 {
     if (rd(abar, AHCI_CAP2) & AHCI_CAP2_BOH) {
         wr(abar, AHCI_BOHC, rd(abar, AHCI_BOHC) | AHCI_BOHC_OOS);
-        if (wait_reg(abar, AHCI_BOHC, AHCI_BOHC_BOS, 0, BOHC_TIMEOUT_NS))
+        if (wait_reg(now_ns, abar, AHCI_BOHC, AHCI_BOHC_BOS, 0, BOHC_TIMEOUT_NS))
             klog(KLOG_WARN, "ahci: BIOS did not release the HBA; taking it anyway");
-        timer_delay_ms(BOHC_BIOS_BUSY_WAIT_MS);
-        if (wait_reg(abar, AHCI_BOHC, AHCI_BOHC_BB, 0, BOHC_TIMEOUT_NS))
+        delay_ms(now_ns, BOHC_BIOS_BUSY_WAIT_MS);
+        if (wait_reg(now_ns, abar, AHCI_BOHC, AHCI_BOHC_BB, 0, BOHC_TIMEOUT_NS))
             klog(KLOG_WARN, "ahci: BIOS still busy after handoff");
     }
     wr(abar, AHCI_GHC, rd(abar, AHCI_GHC) | AHCI_GHC_AE);
     wr(abar, AHCI_GHC, rd(abar, AHCI_GHC) | AHCI_GHC_HR);
-    int rc = wait_reg(abar, AHCI_GHC, AHCI_GHC_HR, 0, AHCI_TIMEOUT_RESET_NS);
+    int rc = wait_reg(now_ns, abar, AHCI_GHC, AHCI_GHC_HR, 0, AHCI_TIMEOUT_RESET_NS);
     if (rc)
         return rc;
     wr(abar, AHCI_GHC, rd(abar, AHCI_GHC) | AHCI_GHC_AE);
@@ -60,11 +68,11 @@ uint32_t ahci_port_signature(volatile uint8_t *port_regs)
 int ahci_port_stop(struct ahci_port *p)
 {
     wr(p->regs, AHCI_PxCMD, rd(p->regs, AHCI_PxCMD) & ~AHCI_PxCMD_ST);
-    int rc = wait_reg(p->regs, AHCI_PxCMD, AHCI_PxCMD_CR, 0, AHCI_TIMEOUT_PORT_NS);
+    int rc = wait_reg(p->now_ns, p->regs, AHCI_PxCMD, AHCI_PxCMD_CR, 0, AHCI_TIMEOUT_PORT_NS);
     if (rc)
         return rc;
     wr(p->regs, AHCI_PxCMD, rd(p->regs, AHCI_PxCMD) & ~AHCI_PxCMD_FRE);
-    return wait_reg(p->regs, AHCI_PxCMD, AHCI_PxCMD_FR, 0, AHCI_TIMEOUT_PORT_NS);
+    return wait_reg(p->now_ns, p->regs, AHCI_PxCMD, AHCI_PxCMD_FR, 0, AHCI_TIMEOUT_PORT_NS);
 }
 
 /* COMRESET: the last resort when the device stays busy [10.4.2]. */
@@ -72,9 +80,9 @@ static int port_comreset(struct ahci_port *p)
 {
     uint32_t sctl = rd(p->regs, AHCI_PxSCTL) & ~AHCI_PxSCTL_DET_MASK;
     wr(p->regs, AHCI_PxSCTL, sctl | AHCI_PxSCTL_DET_INIT);
-    timer_delay_ms(COMRESET_HOLD_MS);
+    delay_ms(p->now_ns, COMRESET_HOLD_MS);
     wr(p->regs, AHCI_PxSCTL, sctl);
-    int rc = wait_reg(p->regs, AHCI_PxSSTS, AHCI_PxSSTS_DET_MASK, AHCI_PxSSTS_DET_PRESENT,
+    int rc = wait_reg(p->now_ns, p->regs, AHCI_PxSSTS, AHCI_PxSSTS_DET_MASK, AHCI_PxSSTS_DET_PRESENT,
                       AHCI_TIMEOUT_RESET_NS);
     wr(p->regs, AHCI_PxSERR, 0xFFFFFFFFu);
     return rc;
@@ -93,10 +101,10 @@ int ahci_port_start(struct ahci_port *p)
     wr(p->regs, AHCI_PxIS, 0xFFFFFFFFu);
     wr(p->regs, AHCI_PxCMD, rd(p->regs, AHCI_PxCMD) | AHCI_PxCMD_SUD | AHCI_PxCMD_POD | AHCI_PxCMD_FRE);
     uint32_t busy = AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ;
-    if (wait_reg(p->regs, AHCI_PxTFD, busy, 0, AHCI_TIMEOUT_PORT_NS)) {
+    if (wait_reg(p->now_ns, p->regs, AHCI_PxTFD, busy, 0, AHCI_TIMEOUT_PORT_NS)) {
         rc = port_comreset(p);
         if (!rc)
-            rc = wait_reg(p->regs, AHCI_PxTFD, busy, 0, AHCI_TIMEOUT_RESET_NS);
+            rc = wait_reg(p->now_ns, p->regs, AHCI_PxTFD, busy, 0, AHCI_TIMEOUT_RESET_NS);
         if (rc)
             return rc;
     }
@@ -138,7 +146,7 @@ static void kick(struct ahci_port *p, const struct fis_reg_h2d *fis, bool write,
 
 int ahci_wait(struct ahci_port *p)
 {
-    uint64_t end = timer_ns() + AHCI_TIMEOUT_CMD_NS;
+    uint64_t end = p->now_ns() + AHCI_TIMEOUT_CMD_NS;
     for (;;) {
         uint32_t is = rd(p->regs, AHCI_PxIS) | p->irq_is;
         if (is & AHCI_PxIS_ERRORS) {
@@ -147,7 +155,7 @@ int ahci_wait(struct ahci_port *p)
         }
         if (!(rd(p->regs, AHCI_PxCI) & (1u << SLOT)))
             break;
-        if (timer_ns() > end) {
+        if (p->now_ns() > end) {
             klog(KLOG_ERR, "ahci: port %u: command 0x%02x timed out", p->index, p->table->cfis[2]);
             port_recover(p, is, rd(p->regs, AHCI_PxTFD));
             return ERR_TIMED_OUT;

@@ -1,7 +1,7 @@
-/* AHCI hardware operations, over one port's command memory. The live driver (ahci_pci.c) and,
- * later, the crash-dump clone each own a struct ahci_port with their own command list,
- * received-FIS area and command table; nothing here locks, allocates or needs interrupts,
- * so the same code serves the polled dump path. All waits are bounded. */
+/* AHCI hardware operations, over one port's command memory. The live driver (ahci_pci.c) and
+ * the crash-dump clone (ahci_dumpdrv.c) each own a struct ahci_port with their own command
+ * list, received-FIS area, command table and clock; nothing here locks, allocates or needs
+ * interrupts, so the same code serves the polled dump path. All waits are bounded. */
 #ifndef BB_AHCI_H
 #define BB_AHCI_H
 
@@ -12,11 +12,10 @@
 #define AHCI_TIMEOUT_RESET_NS   (1000ull * 1000 * 1000)  /* HBA reset: 1 s (spec) */
 #define AHCI_TIMEOUT_PORT_NS    (500ull * 1000 * 1000)   /* CR/FR to clear: 500 ms (spec) */
 #define AHCI_TIMEOUT_CMD_NS     (5000ull * 1000 * 1000)  /* one command */
-/* Bytes per dump write call (dump_ahci keeps one command in flight): 1 MiB measured best;
- * 16 MiB writes ran 5x slower through the host page cache under QEMU once checksums overlapped them. */
-#define AHCI_DUMP_WRITE_SPAN    (1u << 20)
-
 struct ahci_port;
+/* The caller's monotonic clock, nanoseconds: the kernel's timer for the live driver, the TSC
+ * against the loader's frequency for the clone. */
+typedef uint64_t (*ahci_clock_fn)(void);
 /* How a waiting command passes time between checks: spin (polled, dump path) or sleep
  * until an interrupt (live driver; must not sleep if slot 0 already completed). */
 typedef void (*ahci_idle_fn)(struct ahci_port *p);
@@ -32,6 +31,7 @@ struct ahci_port {
     struct ahci_cmd_table *table;    /* command table for slot 0 [I] */
     uint64_t table_phys;             /* [I] */
     ahci_idle_fn idle;               /* called while waiting (pause, or sti;hlt) */
+    ahci_clock_fn now_ns;            /* the clock every wait is bounded by [I] */
     volatile uint32_t irq_is;        /* PxIS bits an interrupt handler read and cleared;
                                         issue() clears it, handler ORs in (0 when polled) */
     uint32_t sector_size;            /* logical sector size, from IDENTIFY */
@@ -40,8 +40,9 @@ struct ahci_port {
     uint64_t errors;                 /* commands that failed and were recovered */
 };
 
-/* Take the HBA from the BIOS if CAP2.BOH, reset it and enable AHCI mode. 0 or ERR_TIMED_OUT. */
-int ahci_hba_reset(volatile uint8_t *abar);
+/* Take the HBA from the BIOS if CAP2.BOH, reset it and enable AHCI mode, timing the waits
+ * with now_ns. 0 or ERR_TIMED_OUT. */
+int ahci_hba_reset(volatile uint8_t *abar, ahci_clock_fn now_ns);
 /* True if a device is attached and the link is up (PxSSTS.DET = 3). */
 bool ahci_port_link_up(volatile uint8_t *port_regs);
 /* PxSIG: AHCI_SIG_ATA for a disk, AHCI_SIG_ATAPI for a CD; valid once the port has been

@@ -1,20 +1,15 @@
 /* dump_ahci: the polled crash-dump entry points of the AHCI driver. Linked with ahci.c (the
  * same hardware ops as the live driver) and the dump-driver run-time into a standalone
  * image (tools/mkdrvblob); never part of the kernel. One command at a time, in slot 0; a
- * write or a FLUSH CACHE may be left in flight for the next call. State pages: [message
- * buffer | port struct | command list + received FIS page | command table page]. */
+ * write or a FLUSH CACHE may be left in flight for the next call. State pages: ahci_dump.h. */
 #include <string.h>
 #include "drivers/ahci/ahci.h"
+#include "drivers/ahci/ahci_dump.h"
 #include "dump/drv/drv_rt.h"
 #include "arch/cpu.h"
 #include "klog.h"
 #include "err.h"
 
-#define STATE_PORT_OFF   0            /* struct ahci_port, after the message buffer */
-#define STATE_PAGE       4096u
-#define STATE_CMD_PAGE   1            /* command list (1 KiB) + received FIS (256 B) */
-#define STATE_TABLE_PAGE 2            /* command table (1 KiB) */
-#define STATE_PAGES      3
 #define ATA_SECTORS_PER_CMD 65536u
 
 /* The driver's state, at the start of the state pages past the message buffer. */
@@ -22,10 +17,12 @@ struct dump_ahci_state {
     struct ahci_port port;
     uint32_t pending;         /* a write or FLUSH CACHE is in flight in slot 0 */
 };
+_Static_assert(AHCI_DUMP_STATE_OFF + sizeof(struct dump_ahci_state) <= AHCI_DUMP_PAGE - DRV_LOG_SIZE,
+               "dump_ahci's state fits in its first page after the message buffer");
 
 static struct dump_ahci_state *state(void)
 {
-    return (struct dump_ahci_state *)(drv_state() + STATE_PORT_OFF);
+    return (struct dump_ahci_state *)(drv_state() + AHCI_DUMP_STATE_OFF);
 }
 
 static struct ahci_port *port(void)
@@ -54,7 +51,7 @@ static void idle_spin(struct ahci_port *p)
 __attribute__((used)) int dump_drv_init(void)
 {
     const volatile struct dump_drv_params *prm = &dump_drv_params;
-    if (prm->state_size < STATE_PAGES * STATE_PAGE || prm->unit >= 32 || !prm->regs_virt)
+    if (prm->state_size < AHCI_DUMP_STATE_BYTES || prm->unit >= 32 || !prm->regs_virt)
         return ERR_INVALID_ARGS;
     volatile uint8_t *abar = (volatile uint8_t *)(uintptr_t)prm->regs_virt;
     uint8_t *base = (uint8_t *)(uintptr_t)prm->state_virt;
@@ -62,16 +59,17 @@ __attribute__((used)) int dump_drv_init(void)
     memset(state(), 0, sizeof *state());
     p->regs = abar + AHCI_PORT_BASE(prm->unit);
     p->index = prm->unit;
-    p->cmd_list = (struct ahci_cmd_header *)(base + STATE_CMD_PAGE * STATE_PAGE);
-    p->cmd_list_phys = prm->state_phys + STATE_CMD_PAGE * STATE_PAGE;
-    p->rfis = (struct ahci_recv_fis *)(base + STATE_CMD_PAGE * STATE_PAGE + 1024);
-    p->rfis_phys = p->cmd_list_phys + 1024;
-    p->table = (struct ahci_cmd_table *)(base + STATE_TABLE_PAGE * STATE_PAGE);
-    p->table_phys = prm->state_phys + STATE_TABLE_PAGE * STATE_PAGE;
+    p->cmd_list = (struct ahci_cmd_header *)(base + AHCI_DUMP_CMD_PAGE * AHCI_DUMP_PAGE);
+    p->cmd_list_phys = prm->state_phys + AHCI_DUMP_CMD_PAGE * AHCI_DUMP_PAGE;
+    p->rfis = (struct ahci_recv_fis *)(base + AHCI_DUMP_CMD_PAGE * AHCI_DUMP_PAGE + AHCI_DUMP_RFIS_OFF);
+    p->rfis_phys = p->cmd_list_phys + AHCI_DUMP_RFIS_OFF;
+    p->table = (struct ahci_cmd_table *)(base + AHCI_DUMP_TABLE_PAGE * AHCI_DUMP_PAGE);
+    p->table_phys = prm->state_phys + AHCI_DUMP_TABLE_PAGE * AHCI_DUMP_PAGE;
     p->idle = idle_spin;
+    p->now_ns = drv_now_ns;
     p->sector_size = prm->sector_size;
     p->sectors = prm->disk_sectors;
-    memset(p->cmd_list, 0, STATE_PAGE);
+    memset(p->cmd_list, 0, AHCI_DUMP_PAGE);
     /* Polled from here on: no interrupt from the HBA or the port, whatever the live driver
      * had enabled; then take the port over with our own command list and FIS area. */
     *(volatile uint32_t *)(abar + AHCI_GHC) &= ~AHCI_GHC_IE;

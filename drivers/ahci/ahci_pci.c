@@ -1,10 +1,14 @@
-/* AHCI kernel glue: find the controller on PCI, map ABAR, reset it, bring up every port with
- * a SATA disk, IDENTIFY it and register it as a block device ("ahci0", "ahci1", ...).
- * Transfers build PRD lists from the caller's kernel buffer page by page. */
+/* AHCI kernel glue: find the controllers on PCI (a storage boot step, INITCALL), map ABAR,
+ * reset them, bring up every port with a SATA disk, IDENTIFY it and register it as a block
+ * device ("ahci0", "ahci1", ...) with its dump parts (dump_ahci). Transfers build PRD lists
+ * from the caller's kernel buffer page by page. Not for use at bugcheck time. */
 #include <string.h>
 #include "drivers/ahci/ahci.h"
-#include "drivers/ahci/ahci_pci.h"
+#include "drivers/ahci/ahci_dump.h"
 #include "block/disk.h"
+#include "dump/dump_driver.h"
+#include "initcall.h"
+#include "arch/timer.h"
 #include "pci/pci.h"
 #include "pci/pci_msi.h"
 #include "arch/trap.h"
@@ -211,6 +215,8 @@ static int port_memory(struct ahci_disk *d)
     return 0;
 }
 
+static const struct disk_dump ahci_disk_dump;
+
 static void probe_port(volatile uint8_t *abar, unsigned port, const struct pci_device *pd, unsigned hba)
 {
     volatile uint8_t *regs = abar + AHCI_PORT_BASE(port);
@@ -225,6 +231,7 @@ static void probe_port(volatile uint8_t *abar, unsigned port, const struct pci_d
     d->port.regs = regs;
     d->port.index = port;
     d->port.idle = idle_pause;
+    d->port.now_ns = timer_ns;
     d->hba = hba;
     int rc = port_memory(d);
     if (rc) {
@@ -254,11 +261,13 @@ static void probe_port(volatile uint8_t *abar, unsigned port, const struct pci_d
     };
     char where[48];
     fmt_snprintf(where, sizeof where, "ahci%u port %u (%04x:%04x)", hba, port, pd->vendor_id, pd->device_id);
-    if (disk_register(&d->bd, d->port.model, where) >= 0)
+    if (disk_register(&d->bd, d->port.model, where, &ahci_disk_dump) >= 0)
         ndisks++;
 }
 
-int ahci_probe(void)
+/* Probe PCI for AHCI controllers (class 01/06/01) and register each SATA disk found as
+ * "ahciN". Returns the number of disks registered, or ERR_NO_MEMORY. */
+static int ahci_probe(void)
 {
     unsigned hba = 0;
     const struct pci_device *pd;
@@ -278,7 +287,7 @@ int ahci_probe(void)
         volatile uint8_t *abar = paging_map_mmio(bar->base, AHCI_ABAR_SIZE);
         if (!abar)
             return ERR_NO_MEMORY;
-        int rc = ahci_hba_reset(abar);
+        int rc = ahci_hba_reset(abar, timer_ns);
         if (rc) {
             klog(KLOG_ERR, "ahci%u: HBA reset failed: %s", hba, err_str(rc));
             continue;
@@ -308,7 +317,9 @@ static struct ahci_disk *disk_of(const struct blockdev *bd)
     return NULL;
 }
 
-int ahci_dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
+/* The dump parts (struct disk_dump). params: ABAR mapping, port, geometry, largest
+ * transfer, write span. */
+static int dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
 {
     struct ahci_disk *d = disk_of(bd);
     if (!d)
@@ -322,7 +333,9 @@ int ahci_dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
     return 0;
 }
 
-int ahci_dump_release(const struct blockdev *bd)
+/* Hand the port back to the live driver after dump_ahci used it at boot (self-test):
+ * restart it on the live command memory and re-enable its interrupts. */
+static int dump_release(const struct blockdev *bd)
 {
     struct ahci_disk *d = disk_of(bd);
     if (!d)
@@ -337,7 +350,8 @@ int ahci_dump_release(const struct blockdev *bd)
     return 0;
 }
 
-int ahci_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, void *buf)
+/* One READ DMA EXT of up to `count` sectors, left in flight (`crash io`). */
+static int dump_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, void *buf)
 {
     struct ahci_disk *d = disk_of(bd);
     if (!d)
@@ -349,3 +363,15 @@ int ahci_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, voi
         return (int)bytes;
     return ahci_rw_start(&d->port, false, lba, (uint32_t)((uint64_t)bytes / bd->sector_size), prds, nprd);
 }
+
+static const struct disk_dump ahci_disk_dump = {
+    .name = "dump_ahci",
+    .image = ahci_dump_image,
+    .image_end = ahci_dump_image_end,
+    .state_bytes = AHCI_DUMP_STATE_BYTES,
+    .params = dump_params,
+    .release = dump_release,
+    .start_read = dump_start_read,
+};
+
+INITCALL(INIT_STORAGE, 10, ahci_probe);

@@ -1,7 +1,7 @@
-/* The layout of dump_nvme's state pages, known to both sides: the live glue (nvme_pci.c)
- * creates the dump's own I/O queue pair on these pages at boot, and the dump driver
- * (nvme_dumpdrv.c) drives that pair, polled, at bugcheck time. The live queue pair and the
- * admin queue are never touched by the dump driver. */
+/* What the NVMe glue (nvme_pci.c) and its crash-dump clone (nvme_dumpdrv.c, "dump_nvme")
+ * both know: the layout of the clone's state pages (the glue creates the dump's own I/O queue
+ * pair on them at boot; the clone drives that pair, polled, at bugcheck time; the live queue
+ * pair and the admin queue are never touched by the clone) and the embedded clone image. */
 #ifndef BB_NVME_DUMP_H
 #define BB_NVME_DUMP_H
 
@@ -37,6 +37,9 @@ enum { NVME_DUMP_PAGE_MISC, NVME_DUMP_PAGE_SQ, NVME_DUMP_PAGE_CQ, NVME_DUMP_PAGE
        NVME_DUMP_PAGE_ASQ, NVME_DUMP_PAGE_ACQ, NVME_DUMP_PAGE_SCRATCH, NVME_DUMP_PAGE_BATCH_PRP,
        NVME_DUMP_PAGES = NVME_DUMP_PAGE_BATCH_PRP + NVME_DUMP_INFLIGHT };
 #define NVME_DUMP_STATE_BYTES ((uint64_t)NVME_DUMP_PAGES * NVME_DUMP_PAGE)
+
+/* The packed dump_nvme image (tools/mkdrvblob), embedded by nvme_dump_image.asm. */
+extern const unsigned char nvme_dump_image[], nvme_dump_image_end[];
 
 _Static_assert(sizeof(struct nvme_queue) <= NVME_DUMP_CTRL_OFF - NVME_DUMP_QUEUE_OFF,
                "dump queue struct fits before the controller struct");

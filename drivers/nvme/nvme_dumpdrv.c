@@ -9,7 +9,6 @@
 #include "drivers/nvme/nvme_dump.h"
 #include "dump/drv/drv_rt.h"
 #include "arch/cpu.h"
-#include "arch/timer.h"
 #include "mm/layout.h"
 #include "klog.h"
 #include "err.h"
@@ -50,7 +49,7 @@ static uint64_t direct_virt_to_phys(const void *v)
     return (uint64_t)v >= DIRECT_MAP_BASE ? virt_to_phys_direct(v) : UINT64_MAX;
 }
 
-static const struct nvme_env env = { timer_ns, idle_spin, direct_virt_to_phys };
+static const struct nvme_env env = { drv_now_ns, idle_spin, direct_virt_to_phys };
 
 static uint32_t rd_csts(const struct nvme_ctrl *c)
 {

@@ -1,10 +1,10 @@
-/* NVMe kernel glue: PCI probe, BAR0 mapping, DMA pages, the MSI-X handler and the
- * interrupt-driven wait, one struct blockdev per namespace (disk_register), and the boot-time
- * creation of dump_nvme's own queue pair on its state pages. Hardware work is in nvme.c;
- * log lines read "nvme0: ...". */
+/* NVMe kernel glue: PCI probe (a storage boot step, INITCALL), BAR0 mapping, DMA pages, the
+ * MSI-X handler and the interrupt-driven wait, one struct blockdev per namespace registered
+ * with its dump parts (disk_register), and the boot-time creation of dump_nvme's own queue
+ * pair on its state pages. Not for use at bugcheck time: the dump path gets its own polled
+ * instance, dump_nvme. Hardware work is in nvme.c; log lines read "nvme0: ...". */
 #include <stdbool.h>
 #include <string.h>
-#include "drivers/nvme/nvme_pci.h"
 #include "drivers/nvme/nvme.h"
 #include "drivers/nvme/nvme_dump.h"
 #include "pci/pci.h"
@@ -18,6 +18,8 @@
 #include "arch/timer.h"
 #include "arch/cpu.h"
 #include "block/disk.h"
+#include "dump/dump_driver.h"
+#include "initcall.h"
 #include "lib/fmt.h"
 #include "klog.h"
 #include "err.h"
@@ -156,6 +158,8 @@ static uint8_t setup_interrupt(struct nvme_dev *d)
     return (uint8_t)v;
 }
 
+static const struct disk_dump nvme_disk_dump;
+
 static int register_namespaces(struct nvme_dev *d)
 {
     uint32_t ids[NVME_MAX_NS];
@@ -176,7 +180,7 @@ static int register_namespaces(struct nvme_dev *d)
             .name = k->name, .sector_size = 1u << info.lba_shift, .sectors = info.blocks,
             .ctx = k, .read = bd_read, .write = bd_write, .flush = bd_flush,
         };
-        if (disk_register(&k->bd, d->hw.model, d->where) < 0)
+        if (disk_register(&k->bd, d->hw.model, d->where, &nvme_disk_dump) < 0)
             break;
         registered++;
     }
@@ -230,7 +234,10 @@ static int start(struct nvme_dev *d)
     return register_namespaces(d);
 }
 
-int nvme_probe(void)
+/* Probe every PCI function of class 01/08/02 (after PCI enumeration, with interrupts
+ * enabled). Returns the number of disks registered; failures are logged and skip that
+ * controller. */
+static int nvme_probe(void)
 {
     int disks = 0;
     const struct pci_device *p;
@@ -264,7 +271,10 @@ static struct nvme_disk *disk_of(const struct blockdev *bd)
     return NULL;
 }
 
-int nvme_dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
+/* The dump parts (struct disk_dump). params: BAR0 mapping, namespace ID, geometry, the dump
+ * queue's ID and depth, doorbell stride, largest transfer; ERR_NOT_SUPPORTED when the
+ * controller gave no second I/O queue pair. */
+static int dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
 {
     struct nvme_disk *k = disk_of(bd);
     if (!k)
@@ -287,7 +297,12 @@ int nvme_dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
     return 0;
 }
 
-int nvme_dump_attach(const struct blockdev *bd, const struct dump_drv_params *prm)
+/* Create the dump's own I/O queue pair (prm->queue_id, no interrupts) on the loaded clone's
+ * state pages (prm->state_phys, layout in nvme_dump.h), through the live admin queue, and set
+ * up its struct nvme_queue there. From then on the pair belongs to dump_nvme; the live
+ * driver never submits on it. Once per controller: a second call with the same pages
+ * returns 0, with other pages ERR_BUSY. */
+static int dump_attach(const struct blockdev *bd, const struct dump_drv_params *prm)
 {
     struct nvme_disk *k = disk_of(bd);
     if (!k)
@@ -313,7 +328,8 @@ int nvme_dump_attach(const struct blockdev *bd, const struct dump_drv_params *pr
     return 0;
 }
 
-int nvme_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, void *buf)
+/* One read command of up to `count` blocks, left in flight (`crash io`). */
+static int dump_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, void *buf)
 {
     struct nvme_disk *k = disk_of(bd);
     if (!k)
@@ -326,3 +342,15 @@ int nvme_start_read(const struct blockdev *bd, uint64_t lba, uint32_t count, voi
     nvme_sq_ring(&k->dev->io);
     return 0;
 }
+
+static const struct disk_dump nvme_disk_dump = {
+    .name = "dump_nvme",
+    .image = nvme_dump_image,
+    .image_end = nvme_dump_image_end,
+    .state_bytes = NVME_DUMP_STATE_BYTES,
+    .params = dump_params,
+    .attach = dump_attach,
+    .start_read = dump_start_read,
+};
+
+INITCALL(INIT_STORAGE, 20, nvme_probe);

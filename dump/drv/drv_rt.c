@@ -1,11 +1,10 @@
-/* Dump-driver run-time: the clock (TSC against the loader-supplied frequency), delays, and
- * klog() writing into the driver's own message buffer, so that the shared hardware-ops code
- * links without a single kernel symbol. */
+/* Dump-driver run-time: the clock (TSC against the loader-supplied frequency) the driver
+ * hands its hardware ops, and klog() writing into the driver's own message buffer, so that
+ * the shared hardware-ops code links without a single kernel symbol. */
 #include <stdarg.h>
 #include <stddef.h>
 #include "dump/drv/drv_rt.h"
 #include "arch/cpu.h"
-#include "arch/timer.h"
 #include "lib/fmt.h"
 #include "klog.h"
 #include "err.h"
@@ -23,17 +22,10 @@ static struct drv_log *drv_log(void)
     return (struct drv_log *)(uintptr_t)dump_drv_params.state_virt;
 }
 
-uint64_t timer_ns(void)
+uint64_t drv_now_ns(void)
 {
     uint64_t mult = (1000000000ull << 32) / dump_drv_params.tsc_hz;   /* ns per tick, 32.32 */
     return (uint64_t)(((unsigned __int128)rdtsc() * mult) >> 32);
-}
-
-void timer_delay_ms(uint64_t ms)
-{
-    uint64_t end = rdtsc() + ms * (dump_drv_params.tsc_hz / 1000u);
-    while (rdtsc() < end)
-        cpu_pause();
 }
 
 void drv_idle(void)

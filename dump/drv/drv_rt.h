@@ -18,6 +18,10 @@ static inline uint8_t *drv_state(void)
     return (uint8_t *)(uintptr_t)dump_drv_params.state_virt + DRV_LOG_SIZE;
 }
 
+/* Nanoseconds on the TSC at the loader's tsc_hz: the clock the driver gives its hardware
+ * ops (struct ahci_port's now_ns, struct nvme_env's). */
+uint64_t drv_now_ns(void);
+
 /* The block-map check every write goes through: 0 if [lba, lba+sectors) is non-empty and
  * lies inside one extent of the target, else ERR_RANGE with the refusal logged. */
 int drv_check_write(uint64_t lba, uint64_t sectors);

@@ -4,12 +4,9 @@
  * write/read-back at boot. */
 #include <string.h>
 #include "dump/stack/dump_stack.h"
-#include "dump/stack/dump_images.h"
 #include "dump/stack/dump_writer.h"
 #include "dump/dump_validate.h"
-#include "drivers/ahci/ahci_pci.h"
-#include "drivers/nvme/nvme_pci.h"
-#include "drivers/nvme/nvme_dump.h"
+#include "block/disk.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"
 #include "mm/heap.h"
@@ -21,32 +18,11 @@
 
 #define DUMP_HEADER_BYTES 0x2000ull         /* the PAGEDU64 header */
 #define MIB (1ull << 20)
-#define AHCI_STATE_BYTES (3 * PAGE_SIZE)    /* see drivers/ahci/ahci_dumpdrv.c */
 
 extern const char __dump_writer_start[], __dump_writer_end[];
 
-/* A cloned driver and the live glue's hooks for it. params: fill the controller part for a
- * disk, or fail when the disk is not this driver's; attach (optional): give the loaded
- * clone what it needs from the live driver (NVMe: create its queue pair on its state
- * pages); release (optional): hand the hardware back after the boot self-test. */
-struct dump_driver_kind {
-    const char *name;
-    const unsigned char *blob, *blob_end;
-    uint64_t state_bytes;
-    int (*params)(const struct blockdev *bd, struct dump_drv_params *prm);
-    int (*attach)(const struct blockdev *bd, const struct dump_drv_params *prm);
-    int (*release)(const struct blockdev *bd);
-};
-
-static const struct dump_driver_kind kinds[] = {
-    { "dump_ahci", dump_ahci_blob, dump_ahci_blob_end, AHCI_STATE_BYTES, ahci_dump_params,
-      NULL, ahci_dump_release },
-    { "dump_nvme", dump_nvme_blob, dump_nvme_blob_end, NVME_DUMP_STATE_BYTES, nvme_dump_params,
-      nvme_dump_attach, NULL },
-};
-
 static struct dump_stack stack;
-static const struct dump_driver_kind *kind;   /* the clone's kind, once chosen */
+static const struct disk_dump *kind;   /* the dump parts of the loaded clone's disk */
 
 const struct dump_stack *dump_stack_get(void)
 {
@@ -255,7 +231,7 @@ static int self_test(void)
 int dump_stack_init(const struct dump_settings *s)
 {
     struct dump_driver loaded = stack.driver;           /* a clone loaded by an earlier call */
-    const struct dump_driver_kind *loaded_kind = kind;
+    const struct disk_dump *loaded_kind = kind;
     uint64_t last_sequence = stack.sequence;
     memset(&stack, 0, sizeof stack);
     stack.driver = loaded;
@@ -279,12 +255,11 @@ int dump_stack_init(const struct dump_settings *s)
     stack.disk = stack.volume->disk;
     struct dump_drv_params prm;
     memset(&prm, 0, sizeof prm);
-    kind = NULL;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !kind; i++)
-        if (kinds[i].params(stack.disk->bd, &prm) == 0)
-            kind = &kinds[i];
+    kind = stack.disk->dump;
     if (!kind)
         return fail(DUMP_UNARMED, ERR_NOT_SUPPORTED, "no dump driver for disk %s (%s)", stack.disk->bd->name);
+    if ((rc = kind->params(stack.disk->bd, &prm)) != 0)
+        return fail(DUMP_UNARMED, rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
     struct fat_file f;
     rc = prepare_target(&f, inner);
     if (rc)
@@ -309,7 +284,7 @@ int dump_stack_init(const struct dump_settings *s)
         if (rc)
             return fail(DUMP_UNARMED, rc, "new block map for %s: %s", kind->name);
     } else {
-        rc = dump_driver_load(kind->blob, (size_t)(kind->blob_end - kind->blob), &prm,
+        rc = dump_driver_load(kind->image, (size_t)(kind->image_end - kind->image), &prm,
                               kind->state_bytes, &stack.driver);
         if (rc)
             return fail(DUMP_UNARMED, rc, "loading %s: %s", kind->name);

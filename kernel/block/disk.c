@@ -1,4 +1,4 @@
-/* Disk registry: a fixed table filled by the drivers at boot. */
+/* Disk registry: a fixed table filled by the drivers at boot, each disk with its dump parts. */
 #include <string.h>
 #include "block/disk.h"
 #include "klog.h"
@@ -16,12 +16,14 @@ static void copy_trimmed(char *dst, size_t cap, const char *src)
     dst[n] = 0;
 }
 
-int disk_register(struct blockdev *bd, const char *model, const char *controller)
+int disk_register(struct blockdev *bd, const char *model, const char *controller,
+                  const struct disk_dump *dump)
 {
     if (ndisks == DISK_MAX)
         return ERR_NO_SPACE;
     struct disk *d = &disks[ndisks];
     d->bd = bd;
+    d->dump = dump;
     copy_trimmed(d->model, sizeof d->model, model);
     copy_trimmed(d->controller, sizeof d->controller, controller);
     klog(KLOG_INFO, "disk: %s: %s, %lu sectors of %u bytes (%lu MiB) on %s", bd->name, d->model,

@@ -1,17 +1,17 @@
 /* The bugcheck path: recursion guard, context capture, mapping of CPU exceptions to STOP
- * codes, and the sequence screen -> (dump, later) -> reboot. Uses only lock-free, polled
- * output and touches no allocator. */
+ * codes, and the sequence screen -> dump (through the registered dumper) -> reboot. Uses
+ * only lock-free, polled output and touches no allocator. */
 #include <stdbool.h>
 #include <stddef.h>
 #include "bugcheck/bugcheck.h"
 #include "bugcheck/bsod.h"
+#include "bugcheck/dumper.h"
 #include "arch/trap.h"
 #include "arch/cpu.h"
 #include "arch/lapic.h"
 #include "arch/timer.h"
 #include "arch/acpi.h"
 #include "klog.h"
-#include "dump/stack/dump_writer.h"
 
 #define BUGCHECK_REBOOT_DELAY_S 3   /* pause on the blue screen before an automatic reboot */
 
@@ -25,6 +25,7 @@ static struct bugcheck_data data;
 static volatile int depth;                   /* bugchecks in progress (recursion guard) */
 static bool auto_reboot = true;
 static volatile bool nested_fault_armed;     /* crash nested: fault inside the crash path */
+static const struct dumper *dumper;          /* set once at boot by the dump stack */
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
                     struct bugcheck_context *ctx) __attribute__((noreturn));
@@ -64,7 +65,10 @@ static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint6
          (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
          (void *)data.ctx.rip);
     bsod_show(&data);
-    dump_write(&data);
+    if (dumper)
+        dumper->write(&data);
+    else
+        bsod_status("No crash dump: no dump stack was prepared.");
     bugcheck_nested_fault_point();
     if (auto_reboot) {
         bsod_status("Rebooting in %d seconds...", BUGCHECK_REBOOT_DELAY_S);
@@ -161,6 +165,16 @@ void bugcheck_nested_fault_point(void)
 {
     if (nested_fault_armed)
         (void)*(volatile uint64_t *)(uintptr_t)data.ctx.cr2;
+}
+
+void bugcheck_set_dumper(const struct dumper *d)
+{
+    dumper = d;
+}
+
+const struct dumper *bugcheck_dumper(void)
+{
+    return dumper;
 }
 
 void bugcheck_set_auto_reboot(bool on)

@@ -3,7 +3,8 @@
 #include "proc/process.h"
 #include "proc/programs.h"
 #include "config/registry.h"
-#include "dump/stack/dump_stack.h"
+#include "proc/syscall_table.h"
+#include "bugcheck/dumper.h"
 #include "klog.h"
 #include "err.h"
 
@@ -32,9 +33,14 @@ void proc_run_boot_programs(void)
 {
     char *smss[] = { "smss" };
     run("smss", 1, smss);
-    if (dump_stack_get()->state == DUMP_RECOVERING) {
-        klog(KLOG_WARN, "boot: smss left the dump stack protected: re-arming it");
-        dump_stack_rearm();
+    const struct dumper *d = bugcheck_dumper();
+    struct sys_dump_info di;
+    if (d) {
+        d->query(&di);
+        if (di.state == SYS_DUMP_STATE_RECOVERING) {
+            klog(KLOG_WARN, "boot: smss left the dump stack protected: re-arming it");
+            d->rearm();
+        }
     }
     uint32_t temp;
     if (reg_get_dword(MACHINECRASH, "TempDestination", &temp) == 0) {

@@ -10,7 +10,7 @@
 #include "eventlog/eventlog.h"
 #include "arch/rtc.h"
 #include "arch/timer.h"
-#include "dump/stack/dump_stack.h"
+#include "bugcheck/dumper.h"
 #include "mm/heap.h"
 #include "err.h"
 
@@ -403,39 +403,28 @@ static int64_t sys_volinfo(uint64_t path_va, uint64_t out)
     return uaccess_copy_out(out, &vi, sizeof vi);
 }
 
-_Static_assert(sizeof(((struct sys_dump_info *)0)->target) == sizeof(((struct dump_stack *)0)->target) &&
-               sizeof(((struct sys_dump_info *)0)->reason) == sizeof(((struct dump_stack *)0)->reason),
-               "sys_dump_info strings are the dump stack's");
-
+/* The dump stack, through the bugcheck's dumper; ERR_NOT_SUPPORTED when none registered. */
 static int64_t sys_dump_query(uint64_t out)
 {
     int rc = uaccess_check(out, sizeof(struct sys_dump_info), true);
     if (rc)
         return rc;
-    const struct dump_stack *d = dump_stack_get();
-    static const uint32_t states[] = {
-        [DUMP_OFF] = SYS_DUMP_STATE_OFF, [DUMP_UNARMED] = SYS_DUMP_STATE_UNARMED,
-        [DUMP_ARMED] = SYS_DUMP_STATE_ARMED, [DUMP_RECOVERING] = SYS_DUMP_STATE_RECOVERING,
-    };
-    struct sys_dump_info di = {
-        .state = states[d->state],
-        .flags = (d->holds_dump ? SYS_DUMP_HOLDS_DUMP : 0) | (d->dedicated ? SYS_DUMP_DEDICATED : 0) |
-                 (d->settings.overwrite ? SYS_DUMP_OVERWRITE : 0),
-        .configured_type = d->settings.crash_dump_enabled,
-        .planned_type = d->planned_type,
-        .sequence = d->sequence,
-        .target_bytes = d->target_bytes,
-    };
-    memcpy(di.target, d->target, sizeof di.target);
-    memcpy(di.reason, d->reason, sizeof di.reason);
+    const struct dumper *d = bugcheck_dumper();
+    if (!d)
+        return ERR_NOT_SUPPORTED;
+    struct sys_dump_info di;
+    d->query(&di);
     return uaccess_copy_out(out, &di, sizeof di);
 }
 
 static int64_t sys_dump_control(uint64_t op)
 {
+    const struct dumper *d = bugcheck_dumper();
+    if (!d)
+        return ERR_NOT_SUPPORTED;
     switch (op) {
-    case SYS_DUMP_PROTECT: return dump_stack_protect();
-    case SYS_DUMP_REARM: return dump_stack_rearm();
+    case SYS_DUMP_PROTECT: return d->protect();
+    case SYS_DUMP_REARM: return d->rearm();
     default: return ERR_INVALID_ARGS;
     }
 }

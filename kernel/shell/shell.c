@@ -153,6 +153,35 @@ int shell_split(char *line, char **argv, int max)
     }
 }
 
+static const struct shell_cmd *registered[SHELL_MAX_REGISTERED];
+static unsigned nregistered;
+
+const struct shell_cmd *shell_find(const char *name)
+{
+    for (const struct shell_cmd *c = shell_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    for (unsigned i = 0; i < nregistered; i++)
+        if (strcmp(registered[i]->name, name) == 0)
+            return registered[i];
+    return NULL;
+}
+
+int shell_register(const struct shell_cmd *cmd)
+{
+    if (shell_find(cmd->name))
+        return ERR_EXISTS;
+    if (nregistered == SHELL_MAX_REGISTERED)
+        return ERR_NO_SPACE;
+    registered[nregistered++] = cmd;
+    return 0;
+}
+
+const struct shell_cmd *shell_registered_at(unsigned i)
+{
+    return i < nregistered ? registered[i] : NULL;
+}
+
 static void execute(char *line)
 {
     char *argv[SHELL_MAX_ARGS];
@@ -167,17 +196,16 @@ static void execute(char *line)
     }
     if (argc == 0)
         return;
-    for (const struct shell_cmd *c = shell_commands; c->name; c++) {
-        if (strcmp(c->name, argv[0]) == 0) {
-            int rc = c->fn(argc, argv);
-            if (rc == ERR_INVALID_ARGS)
-                kprintf("usage: %s %s\n", c->name, c->usage);
-            else if (rc < 0)
-                kprintf("%s: %s\n", argv[0], err_str(rc));
-            return;
-        }
+    const struct shell_cmd *c = shell_find(argv[0]);
+    if (!c) {
+        kprintf("error: unknown command '%s' (type 'help')\n", argv[0]);
+        return;
     }
-    kprintf("error: unknown command '%s' (type 'help')\n", argv[0]);
+    int rc = c->fn(argc, argv);
+    if (rc == ERR_INVALID_ARGS)
+        kprintf("usage: %s %s\n", c->name, c->usage);
+    else if (rc < 0)
+        kprintf("%s: %s\n", argv[0], err_str(rc));
 }
 
 void shell_run(void)

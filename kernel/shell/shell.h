@@ -18,13 +18,18 @@ struct shell_cmd {
 
 /* Run the shell forever. */
 void shell_run(void) __attribute__((noreturn));
-/* The command table (NULL-terminated), defined in shell_cmds.c. */
+/* The kernel's own command table (NULL-terminated), defined in shell_cmds.c. */
 extern const struct shell_cmd shell_commands[];
-/* `dumpcfg` (shell_dump.c). */
-int shell_cmd_dumpcfg(int argc, char **argv);
-/* `lsmod` (shell_dump.c). */
-int shell_cmd_lsmod(int argc, char **argv);
-/* `mark TEXT` (shell_dump.c). */
+/* Add a command from a part outside the kernel's shell (the dump stack's `dumpcfg`), listed
+ * by `help` after the kernel's own. *cmd must live as long as the kernel. Boot time.
+ * 0, ERR_NO_SPACE (SHELL_MAX_REGISTERED reached) or ERR_EXISTS (the name is taken). */
+#define SHELL_MAX_REGISTERED 8
+int shell_register(const struct shell_cmd *cmd);
+/* The command named `name`, from either table, or NULL. */
+const struct shell_cmd *shell_find(const char *name);
+/* The i-th registered command (registration order), or NULL past the end. */
+const struct shell_cmd *shell_registered_at(unsigned i);
+/* `mark TEXT` (shell_mark.c). */
 int shell_cmd_mark(int argc, char **argv);
 /* `crash KIND` (shell_crash.c). */
 int shell_cmd_crash(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* The system commands of the shell and the command table: help, ver, mem, lspci, log,
  * uptime, reboot, poweroff (both sync every volume first), and the table entries of the
- * crash, disk and file commands defined in the other shell_*.c files. */
+ * crash, disk and file commands defined in the other shell_*.c files; `help` lists the
+ * commands other parts registered (shell_register) after them. */
 #include <stdint.h>
 #include "shell/shell.h"
 #include "console/console.h"
@@ -35,6 +36,9 @@ static int cmd_help(int argc, char **argv)
         return ERR_INVALID_ARGS;
     for (const struct shell_cmd *c = shell_commands; c->name; c++)
         kprintf("  %-9s %-10s %s\n", c->name, c->usage, c->help);
+    const struct shell_cmd *r;
+    for (unsigned i = 0; (r = shell_registered_at(i)); i++)
+        kprintf("  %-9s %-10s %s\n", r->name, r->usage, r->help);
     return 0;
 }
 
@@ -174,10 +178,8 @@ const struct shell_cmd shell_commands[] = {
     { "rmdir", "PATH", "remove an empty directory", shell_cmd_rmdir },
     { "mkfile", "PATH SIZE", "write a file of SIZE bytes (K/M/G) of a test pattern, timed",
       shell_cmd_mkfile },
-    { "dumpcfg", "", "crash-dump configuration: target, sector runs, driver, checksums", shell_cmd_dumpcfg },
     { "reg", "query|add|delete KEY ...", "registry, reg.exe syntax (reg query HKLM\\SYSTEM /s)",
       shell_cmd_reg },
-    { "lsmod", "", "loaded images: the kernel and the cloned dump driver", shell_cmd_lsmod },
     { "run", "[-t SECONDS] PROGRAM [ARGS]", "run a user program (embedded, or an ELF file path) with a time limit (600 s); run alone lists them",
       shell_cmd_run },
     { "mark", "TEXT [PAGES]", "fill kernel pages (default 1) with TEXT and print the first one's physical address",

@@ -1,21 +1,21 @@
 /* `crash KIND`: crash the machine on purpose, each kind through a different real path, so
- * that the bugcheck, the blue screen and (later) the dump can be checked for each. Every
- * kind lives in its own function so the blue screen names it. */
+ * that the bugcheck, the blue screen and the dump can be checked for each. Every kind lives
+ * in its own function so the blue screen names it. The kinds that need the dump stack reach
+ * it through the bugcheck's dumper and the target disk's dump parts. */
 #include <stdint.h>
 #include <string.h>
 #include "shell/shell.h"
 #include "bugcheck/bugcheck.h"
+#include "bugcheck/dumper.h"
+#include "block/disk.h"
 #include "arch/cpu.h"
 #include "arch/timer.h"
 #include "console/console.h"
 #include "klog.h"
-#include "dump/stack/dump_stack.h"
-#include "drivers/ahci/ahci_pci.h"
-#include "drivers/nvme/nvme_pci.h"
 #include "mm/heap.h"
+#include "err.h"
 
 #define CRASH_IO_BYTES (1u << 20)   /* size of the read left in flight by crash io */
-#include "err.h"
 
 static void __attribute__((noinline)) crash_manual(void)
 {
@@ -77,7 +77,8 @@ static void __attribute__((noinline)) crash_nested(void)
 
 static void __attribute__((noinline)) crash_corrupt_dump_stack(void)
 {
-    int rc = dump_stack_damage_driver();
+    const struct dumper *d = bugcheck_dumper();
+    int rc = d ? d->damage() : ERR_NOT_FOUND;
     if (rc)
         kprintf("crash: no dump driver loaded (%s); crashing anyway\n", err_str(rc));
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
@@ -87,14 +88,13 @@ static void __attribute__((noinline)) crash_corrupt_dump_stack(void)
  * take the port over in the middle of the live driver's I/O. */
 static void __attribute__((noinline)) crash_io(void)
 {
-    const struct dump_stack *st = dump_stack_get();
+    const struct dumper *d = bugcheck_dumper();
+    const struct disk *disk = d ? d->target_disk() : NULL;
     uint8_t *buf = kmalloc(CRASH_IO_BYTES);
     int rc = ERR_NOT_FOUND;
-    if (st->disk && buf) {
-        uint32_t count = (uint32_t)(CRASH_IO_BYTES / st->disk->bd->sector_size);
-        rc = ahci_start_read(st->disk->bd, 0, count, buf);
-        if (rc == ERR_NOT_FOUND)
-            rc = nvme_start_read(st->disk->bd, 0, count, buf);
+    if (disk && disk->dump && buf) {
+        uint32_t count = (uint32_t)(CRASH_IO_BYTES / disk->bd->sector_size);
+        rc = disk->dump->start_read(disk->bd, 0, count, buf);
     } else if (!buf) {
         rc = ERR_NO_MEMORY;
     }

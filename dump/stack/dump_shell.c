@@ -1,15 +1,15 @@
-/* `dumpcfg`: what would happen at a crash, before it happens — dump type, target file and its
- * sector runs, disk, cloned driver and checksums, space needed against available, the
- * boot-time self-test, and whether the stack is armed (or why not). */
-#include "shell/shell.h"
+/* The dump stack's shell commands, registered at its boot step: `dumpcfg`, what would happen
+ * at a crash before it happens (dump type, target file and its sector runs, disk, cloned
+ * driver and checksums, space needed against available, the boot-time self-test, and whether
+ * the stack is armed or why not); `lsmod`, the images a dump records (the kernel with its
+ * build-id, and the cloned dump driver). */
+#include "dump/stack/dump_shell.h"
 #include "dump/stack/dump_stack.h"
+#include "shell/shell.h"
 #include "console/console.h"
-#include "mm/pfn.h"
 #include "mm/layout.h"
-#include "klog.h"
 #include "version.h"
 #include "err.h"
-#include <string.h>
 
 static const char *type_name(uint32_t t)
 {
@@ -23,7 +23,7 @@ static const char *type_name(uint32_t t)
     }
 }
 
-int shell_cmd_dumpcfg(int argc, char **argv)
+int dump_shell_dumpcfg(int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)
@@ -73,41 +73,8 @@ int shell_cmd_dumpcfg(int argc, char **argv)
     return 0;
 }
 
-/* `mark TEXT [PAGES]`: fill fresh kernel pages with TEXT repeated and say where the first
- * is, so that the page can be found in a crash dump (bbdump read DUMP PHYS LEN) and its
- * bytes checked; many pages make a machine whose memory is mostly data (bench/dump.py). */
-int shell_cmd_mark(int argc, char **argv)
-{
-    uint64_t pages = 1;
-    if (argc < 2 || argc > 3 || !argv[1][0] ||
-        (argc == 3 && (shell_parse_num(argv[2], UINT32_MAX, &pages) || pages == 0)))
-        return ERR_INVALID_ARGS;
-    uint64_t first = 0;
-    size_t n = strlen(argv[1]);
-    for (uint64_t k = 0; k < pages; k++) {
-        uint64_t phys = pfn_alloc(PFN_KERNEL);
-        if (!phys) {
-            kprintf("mark: out of memory after %lu pages\n", (unsigned long)k);
-            return ERR_NO_MEMORY;
-        }
-        uint8_t *page = phys_to_virt(phys);
-        if (k == 0) {
-            first = phys;
-            for (uint64_t i = 0; i < PAGE_SIZE; i++)
-                page[i] = (uint8_t)argv[1][i % n];
-        } else {
-            memcpy(page, phys_to_virt(first), PAGE_SIZE);
-        }
-    }
-    klog(KLOG_INFO, "mark: %lu bytes of '%s', the first page at phys 0x%lx", (unsigned long)(pages * PAGE_SIZE),
-         argv[1], (unsigned long)first);
-    kprintf("marked %lu bytes in %lu page(s), the first at phys 0x%lx virt %p\n", (unsigned long)(pages * PAGE_SIZE),
-            (unsigned long)pages, (unsigned long)first, phys_to_virt(first));
-    return 0;
-}
-
 /* `lsmod`: the loaded images — the kernel with its build-id, and the cloned dump driver. */
-int shell_cmd_lsmod(int argc, char **argv)
+int dump_shell_lsmod(int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)

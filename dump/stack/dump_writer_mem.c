@@ -1,0 +1,120 @@
+/* The dump writer's complete and kernel dumps: header in progress, the data written as fast
+ * as the driver takes it and checksummed while it is busy, the CRC table, the sealed header;
+ * a flush after each step. */
+#include <string.h>
+#include "dump/stack/dump_writer_priv.h"
+#include "mm/pfn.h"
+#include "arch/timer.h"
+#include "err.h"
+
+/* All data from `start` on to the file, with its CRCs: each range is written as soon as the
+ * driver can take it; while the driver is busy, the writer checksums. Then the flush starts,
+ * and what is not checksummed yet is checksummed beside it (the next driver call waits for
+ * that flush to end). */
+static WRITER int writer_data(struct wr *w, const struct walk *start)
+{
+    struct crc_side c = { .k = *start };
+    struct walk k = *start;
+    uint64_t src, len;
+    c.more = writer_walk_next(&c.k, &c.src, &c.len);
+    bool more = writer_walk_next(&k, &src, &len);
+    int rc = 0;
+    while (more) {
+        int busy = w->st->driver.poll();
+        if (busy < 0)
+            return busy;
+        if (busy && c.more) {
+            if ((rc = writer_crc_step(w, &c)) != 0)
+                return rc;
+            continue;
+        }
+        uint64_t t0 = timer_ns();
+        rc = writer_file(w, k.off - len, src, len);
+        w->disk_ns += timer_ns() - t0;
+        if (rc)
+            return rc;
+        if (timer_ns() - w->last_progress_ns > DEADMAN_NS)
+            return ERR_TIMED_OUT;
+        writer_progress(w, len);
+        more = writer_walk_next(&k, &src, &len);
+    }
+    w->flush_t0 = timer_ns();
+    if ((rc = w->st->driver.flush_start()) != 0)
+        return rc;
+    int busy = 1;
+    while (c.more) {
+        if ((rc = writer_crc_step(w, &c)) != 0)
+            return rc;
+        if (busy == 1 && (busy = w->st->driver.poll()) == 0)
+            w->flush_ns = timer_ns() - w->flush_t0;
+    }
+    return busy < 0 ? busy : 0;
+}
+
+WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t type)
+{
+    const struct pfn_range *pr;
+    unsigned nruns = pfn_ram_runs(&pr);
+    struct dump_run runs[DUMP_MAX_RUNS];
+    struct dump_params p;
+    int rc = writer_common_params(w, bd, type, runs, &p);
+    if (rc)
+        return rc;
+    uint64_t frames = pfn_ram_top() / PAGE_SIZE;
+    uint8_t *bm = (uint8_t *)dump_work_at(dump_work.bmp_off) + 0x38;
+    if (type == DUMP_TYPE_BITMAP) {
+        p.bitmap_pages = frames;
+        p.bitmap_present = writer_build_bitmap(bm, frames);
+    }
+    struct dump_plan plan;
+    rc = dump_header_build(dump_work_at(dump_work.hdr_off), &p, &plan);
+    if (rc)
+        return rc;
+    if (ALIGN4K(plan.total) > w->st->target_bytes || plan.chunk_count * 4 > dump_work.crc_size)
+        return ERR_NO_SPACE;
+    if (type == DUMP_TYPE_BITMAP && (rc = dump_bitmap_header_build(dump_work_at(dump_work.bmp_off), &p)) != 0)
+        return rc;
+    /* 1. the header of a dump being written (flags 0: never taken for a valid one) */
+    if ((rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0 ||
+        (rc = w->st->driver.flush()) != 0)
+        return rc;
+    /* 2. the data, flushed */
+    uint32_t *table = dump_work_at(dump_work.crc_off);
+    if ((rc = dump_crc_begin(&w->acc, table, plan.data_end - DUMP_HEADER_SIZE, plan.chunk_size)) != 0)
+        return rc;
+    w->acc.crc_fn = writer_crc_data;
+    w->total = plan.data_end - DUMP_HEADER_SIZE;
+    struct walk k = { .runs = pr, .nruns = nruns, .off = DUMP_HEADER_SIZE };
+    if (type == DUMP_TYPE_BITMAP) {
+        k.block = plan.pages_offset - DUMP_HEADER_SIZE;
+        if (k.block > dump_work.bmp_size)
+            return ERR_NO_SPACE;
+        memset(bm + (frames + 7) / 8, 0, dump_work.bmp_size - 0x38 - (frames + 7) / 8);
+        k.bm = bm;
+        k.frames = frames;
+    }
+    if ((rc = writer_data(w, &k)) != 0 || (rc = dump_crc_end(&w->acc)) != 0)
+        return rc;
+    /* 3. the external CRC table, flushed, 4. the sealed header, then flush */
+    uint64_t t0 = timer_ns();
+    uint32_t table_crc = 0;
+    if (!plan.crc_table_offset) {
+        memcpy((uint8_t *)dump_work_at(dump_work.hdr_off) + DUMP_CRC_INLINE_OFFSET, table, plan.chunk_count * 4);
+    } else {
+        table_crc = crc32c(0, table, plan.crc_table_bytes);
+        memset((uint8_t *)table + plan.crc_table_bytes, 0, ALIGN4K(plan.crc_table_bytes) - plan.crc_table_bytes);
+        if ((rc = writer_file(w, plan.crc_table_offset, dump_work.phys + dump_work.crc_off, ALIGN4K(plan.crc_table_bytes))) != 0)
+            return rc;
+    }
+    if ((rc = w->st->driver.flush()) != 0)
+        return rc;
+    w->disk_ns += timer_ns() - t0;
+    if (!w->flush_ns)
+        w->flush_ns = timer_ns() - w->flush_t0;
+    if ((rc = dump_header_seal(dump_work_at(dump_work.hdr_off), DUMP_BB_VALID | DUMP_BB_COMPLETE, table_crc)) != 0)
+        return rc;
+    if ((rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0)
+        return rc;
+    return w->st->driver.flush();
+}
+

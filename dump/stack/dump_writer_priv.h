@@ -1,0 +1,118 @@
+/* What the dump writer's files share: the work area reserved at boot, the state of one dump
+ * being written, the walk over a dump's data, and the steps each file provides. Everything
+ * declared WRITER runs at bugcheck time from .text.dumpwriter, which is checksummed at boot
+ * and re-checked before use. Internal to dump/stack/dump_writer*.c. */
+#ifndef BB_DUMP_WRITER_PRIV_H
+#define BB_DUMP_WRITER_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "dump/stack/dump_stack.h"
+#include "dump/dump_format.h"
+#include "lib/crc32c.h"
+#include "mm/layout.h"
+
+#define WRITER __attribute__((section(".text.dumpwriter")))
+#define SPAN_DEFAULT (1ull << 20)              /* bytes per straight-from-memory write, unless the driver says */
+#define SPAN_MAX (16ull << 20)                 /* ... and at most */
+#define ZERO_BLOCK (256u << 10)                /* zeros the work area is written from, per call */
+#define CRC_STEP (256u << 10)                  /* bytes checksummed between two looks at the driver */
+#define SNAP_RANGES 3                          /* kernel data..end, the clone's state pages, the klog area */
+#define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
+#define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
+#define PROGRESS_VGA_NS (50ull * 1000 * 1000)  /* the screen's percentage: at most 20 redraws a second */
+#define FILETIME_UNIX_EPOCH 116444736000000000ull  /* 1970-01-01 in 100 ns since 1601 */
+#define ALIGN4K(x) (((x) + 4095ull) & ~4095ull)
+
+/* Boot-time layout of the work area (physically contiguous, below 4 GiB). [I] after prepare. */
+struct dump_work {
+    uint64_t phys, size;          /* the whole area; written to the dump as zeros */
+    uint64_t hdr_off;             /* 0x2000-byte header */
+    uint64_t bmp_off, bmp_size;   /* bitmap second header + bitmap, padded to 4 KiB */
+    uint64_t crc_off, crc_size;   /* chunk CRC table */
+    uint64_t zero_off;            /* ZERO_BLOCK bytes of zeros */
+    uint64_t mini_off;            /* a whole small dump's data (directory and streams) */
+    uint64_t wide_off;            /* crc32c_wide's tables (rebuilt at bugcheck before use) */
+    uint64_t zcrc_off;            /* struct zero_pages (rebuilt at bugcheck before use) */
+    uint64_t snap_off, snap_size; /* snapshot of the ranges below */
+    uint64_t snap_lo[SNAP_RANGES], snap_hi[SNAP_RANGES]; /* physical; see writer_snap_ranges() */
+    uint32_t (*crc_fn)(uint32_t, const void *, size_t); /* the fastest CRC32C on this CPU */
+    uint64_t span;                /* bytes per data write: the driver's write_span, bounded */
+};
+extern struct dump_work dump_work;
+
+#define CRC_PROBE_BYTES (64u * 1024u)   /* bytes each CRC32C implementation is timed on */
+#define CRC_PROBE_ROUNDS 3u             /* the best of this many runs counts */
+
+static inline void *dump_work_at(uint64_t off) { return phys_to_virt(dump_work.phys + off); }
+
+/* The CRC32C operator over one page of zeros, and how many pages of the dump being written
+ * it served: most of a machine's free memory is zeros, and testing a page for zeros costs a
+ * fraction of checksumming it. */
+struct zero_pages {
+    uint32_t op[CRC32C_ZEROS_ENTRIES];
+    uint64_t count;
+};
+
+/* State of one dump being written (on the stack). */
+struct wr {
+    const struct dump_stack *st;
+    const struct dump_drv_params *prm;
+    struct dump_crc_acc acc;
+    uint64_t done, total;         /* data bytes written / to write */
+    unsigned pct_vga, pct_serial;
+    uint64_t last_progress_ns, last_vga_ns;
+    uint64_t crc_ns, disk_ns, flush_ns;   /* checksumming; waiting for the disk; the data's flush
+                                             (beside the checksums still to do) */
+    uint64_t flush_t0;                    /* when that flush started */
+};
+
+/* A walk over a dump's data in file order, one source range at a time: the bitmap block
+ * (kernel dumps), then the pages, of the RAM runs (complete dumps) or of the runs of set
+ * bits (kernel dumps). Two walks over the same dump take the same ranges, as source()
+ * depends only on the address and the limit. */
+struct walk {
+    const struct pfn_range *runs;   /* complete dump: the RAM runs ... */
+    unsigned nruns, run;            /* ... how many, and the next one */
+    const uint8_t *bm;              /* kernel dump: the bitmap (NULL for a complete dump) */
+    uint64_t frames, frame;         /* its frames, and the next one to look at */
+    uint64_t block;                 /* bytes of the bitmap block still to come */
+    uint64_t pa, hi;                /* the page range being walked */
+    uint64_t off;                   /* file offset of the next range */
+};
+
+/* The checksums' side: CRC_STEP bytes of the range at hand, taking the next when it is done.
+ * Sets *more to false once all data is checksummed. */
+struct crc_side {
+    struct walk k;
+    uint64_t src, len;    /* what is left of the range at hand */
+    bool more;
+};
+
+/* dump_writer_crc.c: CRC32C of dump data (zero pages through the zero operator, the rest
+ * through the fastest implementation), the wide-table CRC, and the boot-time choice. */
+uint32_t writer_crc_data(uint32_t crc, const void *data, size_t len);
+uint32_t writer_crc_wide(uint32_t crc, const void *data, size_t len);
+void writer_pick_crc(const void *probe);
+/* dump_writer_snap.c: the ranges that change while a dump is written (boot), their snapshot
+ * and the CRC tables rebuilt at bugcheck. */
+void writer_snap_ranges(const struct dump_stack *st);
+void writer_snapshot(void);
+/* dump_writer_walk.c: the next source range of a walk (false at the end), one checksum step
+ * of the CRC side, and the kernel dump's page bitmap (returns the pages kept). */
+bool writer_walk_next(struct walk *k, uint64_t *src, uint64_t *len);
+int writer_crc_step(struct wr *w, struct crc_side *c);
+uint64_t writer_build_bitmap(uint8_t *bm, uint64_t frames);
+/* dump_writer.c: a write of `bytes` from physical `phys` at file offset `off` through the
+ * block map; progress accounting; the header inputs every dump type shares. */
+int writer_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t bytes);
+void writer_progress(struct wr *w, uint64_t bytes);
+int writer_common_params(struct wr *w, const struct bugcheck_data *bd, uint32_t type,
+                         struct dump_run *runs, struct dump_params *p);
+/* dump_writer_mem.c: a complete (DUMP_TYPE_FULL) or kernel (DUMP_TYPE_BITMAP) dump. */
+int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t type);
+/* dump_writer_small.c: a small dump, with the fallback reason it records. */
+int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t fallback);
+
+#endif

@@ -1,0 +1,37 @@
+/* The bugcheck's dumper: whatever writes the crash dump registers itself here when it has
+ * been prepared (the dump stack, at its boot step), so that the bugcheck and the kernel's
+ * services reach it without naming it (FreeBSD's set_dumper). Without a dumper a crash shows
+ * its blue screen and writes nothing. */
+#ifndef BB_DUMPER_H
+#define BB_DUMPER_H
+
+#include "bugcheck/bugcheck.h"
+
+struct disk;
+struct sys_dump_info;
+
+struct dumper {
+    /* Bugcheck time: write the dump of the crash in *bd, reporting on the blue screen.
+     * Returns 0 when a valid dump was written, else why not; never hangs. */
+    int (*write)(const struct bugcheck_data *bd);
+    /* What the dumper is prepared to do (SYS_DUMP_QUERY, `dumpcfg`'s summary): fills *out.
+     * Process context. */
+    void (*query)(struct sys_dump_info *out);
+    /* The dump in the target is being recovered: write nothing into it until rearm.
+     * 0 or ERR_BAD_STATE (no dump held). Process context. */
+    int (*protect)(void);
+    /* Prepare a fresh target and arm again. 0 or why it is not armed. Process context. */
+    int (*rearm)(void);
+    /* Damage the loaded clone on purpose so that the next bugcheck finds its checksum broken
+     * (`crash corrupt-dump-stack`). 0 or ERR_BAD_STATE (none loaded). */
+    int (*damage)(void);
+    /* The disk that holds the dump target, or NULL (`crash io`). */
+    const struct disk *(*target_disk)(void);
+};
+
+/* Hand the bugcheck its dumper (replacing any earlier one). Boot time. */
+void bugcheck_set_dumper(const struct dumper *d);
+/* The registered dumper, or NULL when none has registered. */
+const struct dumper *bugcheck_dumper(void);
+
+#endif
