@@ -24,7 +24,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-
 
 # dump/recovery/ holds the portable cores of dump recovery (retention, conversion): userland
 # (smss, werfault) and the host tools use them, the kernel does not.
-KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -name '*_dumpdrv.c' -not -path 'dump/drv/*' -not -path 'dump/recovery/*' 2>/dev/null | sort)
+KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -path 'drivers/*/*_clone.c' -not -path 'dump/clone/*' -not -path 'dump/recovery/*' 2>/dev/null | sort)
 KERNEL_ASM := $(shell find boot kernel drivers dump -name '*.asm' | sort)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
 PORTABLE_C := $(wildcard kernel/lib/*.c kernel/lib/*/*.c kernel/fs/*/*.c dump/*.c dump/recovery/*.c)
@@ -33,12 +33,12 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
 # Cloned dump drivers: the live drivers' hardware ops plus the dump-driver run-time, linked
-# alone as position-independent images and packed by mkdrvblob; each driver's folder embeds
+# alone as position-independent images and packed by mkclone; each driver's folder embeds
 # its own (drivers/X/X_dump_image.asm) and hands it over with its disks.
-DRV_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(KERNEL_CFLAGS)) -fpie -fvisibility=hidden
-DRV_RT_C   := dump/drv/drv_rt.c kernel/lib/fmt.c kernel/libc/string.c
-DUMP_AHCI_C := drivers/ahci/ahci_dumpdrv.c drivers/ahci/ahci.c $(DRV_RT_C)
-DUMP_NVME_C := drivers/nvme/nvme_dumpdrv.c drivers/nvme/nvme.c $(DRV_RT_C)
+CLONE_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(KERNEL_CFLAGS)) -fpie -fvisibility=hidden
+CLONE_RT_C   := dump/clone/clone_rt.c kernel/lib/fmt.c kernel/libc/string.c
+CLONE_AHCI_C := drivers/ahci/ahci_clone.c drivers/ahci/ahci.c $(CLONE_RT_C)
+CLONE_NVME_C := drivers/nvme/nvme_clone.c drivers/nvme/nvme.c $(CLONE_RT_C)
 
 # User programs: userland/libc (syscall stubs, stdio over kernel/lib/fmt.c, the kernel's
 # <string.h> source) and one program per userland/NAME/ folder, linked static at 0x400000 by
@@ -140,29 +140,29 @@ $(B)/k/kernel/proc/program_images.o: $(USER_BINS) $(B)/user/programs.inc
 .PHONY: FORCE
 FORCE:
 
-$(B)/drv/%.o: %.c | $(B)/.deps-ok
+$(B)/clone/%.o: %.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	@echo "  DRVCC   $<"
-	@$(CC) $(DRV_CFLAGS) -c $< -o $@
+	@echo "  CLONECC $<"
+	@$(CC) $(CLONE_CFLAGS) -c $< -o $@
 
-DRVLD = $(LD) -pie --no-dynamic-linker -z noexecstack -z norelro --no-warn-rwx-segments -T dump/drv/drv.ld
+CLONE_LD = $(LD) -pie --no-dynamic-linker -z noexecstack -z norelro --no-warn-rwx-segments -T dump/clone/clone.ld
 
-$(B)/dump_ahci.elf: $(DUMP_AHCI_C:%.c=$(B)/drv/%.o) dump/drv/drv.ld
-	@echo "  DRVLD   $@"
-	@$(DRVLD) -o $@ $(filter %.o,$^)
+$(B)/dump_ahci.elf: $(CLONE_AHCI_C:%.c=$(B)/clone/%.o) dump/clone/clone.ld
+	@echo "  CLONELD $@"
+	@$(CLONE_LD) -o $@ $(filter %.o,$^)
 
-$(B)/dump_nvme.elf: $(DUMP_NVME_C:%.c=$(B)/drv/%.o) dump/drv/drv.ld
-	@echo "  DRVLD   $@"
-	@$(DRVLD) -o $@ $(filter %.o,$^)
+$(B)/dump_nvme.elf: $(CLONE_NVME_C:%.c=$(B)/clone/%.o) dump/clone/clone.ld
+	@echo "  CLONELD $@"
+	@$(CLONE_LD) -o $@ $(filter %.o,$^)
 
-$(B)/dump_%.blob: $(B)/dump_%.elf $(B)/tools/mkdrvblob
-	@echo "  DRVBLOB $@"
-	@$(B)/tools/mkdrvblob $< dump_$* $@
+$(B)/dump_%.clone: $(B)/dump_%.elf $(B)/tools/mkclone
+	@echo "  CLONE   $@"
+	@$(B)/tools/mkclone $< dump_$* $@
 
-$(B)/k/drivers/ahci/ahci_dump_image.o: $(B)/dump_ahci.blob
-$(B)/k/drivers/nvme/nvme_dump_image.o: $(B)/dump_nvme.blob
+$(B)/k/drivers/ahci/ahci_clone_image.o: $(B)/dump_ahci.clone
+$(B)/k/drivers/nvme/nvme_clone_image.o: $(B)/dump_nvme.clone
 
-$(B)/tools/mkdrvblob: tools/mkdrvblob.c dump/dump_driver.h | $(B)/.deps-ok
+$(B)/tools/mkclone: tools/mkclone.c dump/clone/clone_abi.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOST_CFLAGS) $< -o $@

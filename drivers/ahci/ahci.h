@@ -1,5 +1,5 @@
 /* AHCI hardware operations, over one port's command memory. The live driver (ahci_pci.c) and
- * the crash-dump clone (ahci_dumpdrv.c) each own a struct ahci_port with their own command
+ * the crash-dump clone (ahci_clone.c) each own a struct ahci_port with their own command
  * list, received-FIS area, command table and clock; nothing here locks, allocates or needs
  * interrupts, so the same code serves the polled dump path. All waits are bounded. */
 #ifndef BB_AHCI_H

@@ -1,6 +1,6 @@
-/* What the AHCI glue (ahci_pci.c) and its crash-dump clone (ahci_dumpdrv.c, "dump_ahci")
+/* What the AHCI glue (ahci_pci.c) and its crash-dump clone (ahci_clone.c, "dump_ahci")
  * both know: the layout of the clone's state pages, how much it writes per call, and the
- * packed clone image the kernel embeds (ahci_dump_image.asm). */
+ * packed clone image the kernel embeds (ahci_clone_image.asm). */
 #ifndef BB_AHCI_DUMP_H
 #define BB_AHCI_DUMP_H
 
@@ -22,7 +22,7 @@
  * overlapped them. */
 #define AHCI_DUMP_WRITE_SPAN  (1u << 20)
 
-/* The packed dump_ahci image (tools/mkdrvblob), embedded by ahci_dump_image.asm. */
-extern const unsigned char ahci_dump_image[], ahci_dump_image_end[];
+/* The packed dump_ahci image (tools/mkclone), embedded by ahci_clone_image.asm. */
+extern const unsigned char ahci_clone_image[], ahci_clone_image_end[];
 
 #endif

@@ -6,7 +6,7 @@
 #include "drivers/ahci/ahci.h"
 #include "drivers/ahci/ahci_dump.h"
 #include "block/disk.h"
-#include "dump/dump_driver.h"
+#include "dump/clone/clone_abi.h"
 #include "initcall.h"
 #include "arch/timer.h"
 #include "pci/pci.h"
@@ -319,7 +319,7 @@ static struct ahci_disk *disk_of(const struct blockdev *bd)
 
 /* The dump parts (struct disk_dump). params: ABAR mapping, port, geometry, largest
  * transfer, write span. */
-static int dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
+static int dump_params(const struct blockdev *bd, struct clone_params *prm)
 {
     struct ahci_disk *d = disk_of(bd);
     if (!d)
@@ -366,8 +366,8 @@ static int dump_start_read(const struct blockdev *bd, uint64_t lba, uint32_t cou
 
 static const struct disk_dump ahci_disk_dump = {
     .name = "dump_ahci",
-    .image = ahci_dump_image,
-    .image_end = ahci_dump_image_end,
+    .image = ahci_clone_image,
+    .image_end = ahci_clone_image_end,
     .state_bytes = AHCI_DUMP_STATE_BYTES,
     .params = dump_params,
     .release = dump_release,

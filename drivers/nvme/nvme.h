@@ -1,7 +1,7 @@
 /* NVMe hardware operations over a controller and its queues, independent of interrupts and
  * of the kernel's allocators: the caller supplies DMA pages, a clock, a virtual-to-DMA
  * translation and an idle function. The live driver (nvme_pci.c) idles with sti;hlt until
- * its MSI-X handler fires; the polled dump driver (nvme_dumpdrv.c) idles with `pause` on
+ * its MSI-X handler fires; the polled dump driver (nvme_clone.c) idles with `pause` on
  * its own queue pair. Not reentrant: one caller at a time per queue (single CPU, no scheduler). Logs
  * through klog, which is safe at bugcheck time; nothing here allocates or takes a lock. */
 #ifndef BB_NVME_H

@@ -1,4 +1,4 @@
-/* What the NVMe glue (nvme_pci.c) and its crash-dump clone (nvme_dumpdrv.c, "dump_nvme")
+/* What the NVMe glue (nvme_pci.c) and its crash-dump clone (nvme_clone.c, "dump_nvme")
  * both know: the layout of the clone's state pages (the glue creates the dump's own I/O queue
  * pair on them at boot; the clone drives that pair, polled, at bugcheck time; the live queue
  * pair and the admin queue are never touched by the clone) and the embedded clone image. */
@@ -11,8 +11,8 @@
 #define NVME_DUMP_DEPTH      64u       /* its entries (polled) */
 #define NVME_DUMP_INFLIGHT   32u       /* writes the dump keeps in flight at most: its write span */
 #define NVME_DUMP_PAGE       4096u
-#define NVME_DUMP_QUEUE_OFF  2048u     /* struct nvme_queue, after the driver's message buffer */
-#define NVME_DUMP_CTRL_OFF   (NVME_DUMP_QUEUE_OFF + 256u)   /* the driver's struct nvme_ctrl */
+#define NVME_DUMP_QUEUE_OFF  2048u     /* struct nvme_queue, after the clone's message buffer */
+#define NVME_DUMP_CTRL_OFF   (NVME_DUMP_QUEUE_OFF + 256u)   /* the clone's struct nvme_ctrl */
 #define NVME_DUMP_BATCH_OFF  3584u     /* struct nvme_dump_batch, after the controller struct */
 
 /* The commands dump_nvme has in flight: the writes of the last call, in submission order,
@@ -31,15 +31,15 @@ struct nvme_dump_batch {
 /* Pages of the state, in this order: page 0 holds the message buffer, the queue, the
  * controller and the batch structs; then the submission ring, the completion ring, the PRP
  * list of one-at-a-time commands; then an admin queue pair and an Identify page, used only
- * when the dump driver finds the controller failed or disabled and must reset it (the live
+ * when the clone finds the controller failed or disabled and must reset it (the live
  * queues are then gone); then one PRP list page per write in flight. */
 enum { NVME_DUMP_PAGE_MISC, NVME_DUMP_PAGE_SQ, NVME_DUMP_PAGE_CQ, NVME_DUMP_PAGE_PRP,
        NVME_DUMP_PAGE_ASQ, NVME_DUMP_PAGE_ACQ, NVME_DUMP_PAGE_SCRATCH, NVME_DUMP_PAGE_BATCH_PRP,
        NVME_DUMP_PAGES = NVME_DUMP_PAGE_BATCH_PRP + NVME_DUMP_INFLIGHT };
 #define NVME_DUMP_STATE_BYTES ((uint64_t)NVME_DUMP_PAGES * NVME_DUMP_PAGE)
 
-/* The packed dump_nvme image (tools/mkdrvblob), embedded by nvme_dump_image.asm. */
-extern const unsigned char nvme_dump_image[], nvme_dump_image_end[];
+/* The packed dump_nvme image (tools/mkclone), embedded by nvme_clone_image.asm. */
+extern const unsigned char nvme_clone_image[], nvme_clone_image_end[];
 
 _Static_assert(sizeof(struct nvme_queue) <= NVME_DUMP_CTRL_OFF - NVME_DUMP_QUEUE_OFF,
                "dump queue struct fits before the controller struct");

@@ -18,7 +18,7 @@
 #include "arch/timer.h"
 #include "arch/cpu.h"
 #include "block/disk.h"
-#include "dump/dump_driver.h"
+#include "dump/clone/clone_abi.h"
 #include "initcall.h"
 #include "lib/fmt.h"
 #include "klog.h"
@@ -274,7 +274,7 @@ static struct nvme_disk *disk_of(const struct blockdev *bd)
 /* The dump parts (struct disk_dump). params: BAR0 mapping, namespace ID, geometry, the dump
  * queue's ID and depth, doorbell stride, largest transfer; ERR_NOT_SUPPORTED when the
  * controller gave no second I/O queue pair. */
-static int dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
+static int dump_params(const struct blockdev *bd, struct clone_params *prm)
 {
     struct nvme_disk *k = disk_of(bd);
     if (!k)
@@ -302,7 +302,7 @@ static int dump_params(const struct blockdev *bd, struct dump_drv_params *prm)
  * up its struct nvme_queue there. From then on the pair belongs to dump_nvme; the live
  * driver never submits on it. Once per controller: a second call with the same pages
  * returns 0, with other pages ERR_BUSY. */
-static int dump_attach(const struct blockdev *bd, const struct dump_drv_params *prm)
+static int dump_attach(const struct blockdev *bd, const struct clone_params *prm)
 {
     struct nvme_disk *k = disk_of(bd);
     if (!k)
@@ -345,8 +345,8 @@ static int dump_start_read(const struct blockdev *bd, uint64_t lba, uint32_t cou
 
 static const struct disk_dump nvme_disk_dump = {
     .name = "dump_nvme",
-    .image = nvme_dump_image,
-    .image_end = nvme_dump_image_end,
+    .image = nvme_clone_image,
+    .image_end = nvme_clone_image_end,
     .state_bytes = NVME_DUMP_STATE_BYTES,
     .params = dump_params,
     .attach = dump_attach,

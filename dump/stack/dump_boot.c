@@ -44,13 +44,13 @@ static const struct dumper dumper = {
     .query = query,
     .protect = dump_stack_protect,
     .rearm = dump_stack_rearm,
-    .damage = dump_stack_damage_driver,
+    .damage = dump_stack_damage_clone,
     .target_disk = target_disk,
 };
 
 static const struct shell_cmd commands[] = {
     { "dumpcfg", "", "crash-dump configuration: target, sector runs, driver, checksums", dump_shell_dumpcfg },
-    { "lsmod", "", "loaded images: the kernel and the cloned dump driver", dump_shell_lsmod },
+    { "lsmod", "", "loaded images: the kernel and the clone", dump_shell_lsmod },
 };
 
 /* Registers the dumper armed or not (an unarmed stack says why on the blue screen, and

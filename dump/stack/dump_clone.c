@@ -1,4 +1,4 @@
-/* The dump-driver loader. The image runs from a window of its own (DUMP_DRV_WINDOW) mapped
+/* The clone loader. The image runs from a window of its own (DUMP_CLONE_WINDOW) mapped
  * without write permission; the direct map still aliases its pages, so the image CRC, checked
  * again at bugcheck time, is what catches a stray write. */
 #include <string.h>
@@ -9,15 +9,15 @@
 #include "lib/crc32c.h"
 #include "err.h"
 
-#define DUMP_DRV_WINDOW     0xffffc20000000000ull  /* where loaded drivers execute */
-#define DUMP_DRV_WINDOW_END 0xffffc20040000000ull
+#define DUMP_CLONE_WINDOW     0xffffc20000000000ull  /* where loaded clones execute */
+#define DUMP_CLONE_WINDOW_END 0xffffc20040000000ull
 #define DMA_LIMIT           (1ull << 32)
 
-static uint64_t window_next = DUMP_DRV_WINDOW;
+static uint64_t window_next = DUMP_CLONE_WINDOW;
 
-static int blob_ok(const struct dump_drv_blob *h, size_t len)
+static int image_ok(const struct clone_image *h, size_t len)
 {
-    if (len < sizeof *h || memcmp(h->magic, DUMP_DRV_MAGIC, 8) != 0 || h->version != DUMP_DRV_VERSION)
+    if (len < sizeof *h || memcmp(h->magic, CLONE_MAGIC, 8) != 0 || h->version != CLONE_ABI_VERSION)
         return 0;
     uint64_t need = sizeof *h + (uint64_t)h->image_size + (uint64_t)h->reloc_count * 4;
     if (need > len || h->image_size > h->mem_size || h->mem_size == 0 || h->mem_size > (1u << 20))
@@ -28,7 +28,7 @@ static int blob_ok(const struct dump_drv_blob *h, size_t len)
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++)
         if (offs[i] >= h->mem_size)
             return 0;
-    if (h->params_off % 8 || h->params_off + sizeof(struct dump_drv_params) > h->mem_size ||
+    if (h->params_off % 8 || h->params_off + sizeof(struct clone_params) > h->mem_size ||
         strnlen(h->name, sizeof h->name) == sizeof h->name)
         return 0;
     const uint8_t *relocs = (const uint8_t *)(h + 1) + h->image_size;
@@ -41,14 +41,14 @@ static int blob_ok(const struct dump_drv_blob *h, size_t len)
     return 1;
 }
 
-int dump_driver_load(const void *blob, size_t len, const struct dump_drv_params *prm,
-                     uint64_t state_size, struct dump_driver *out)
+int dump_clone_load(const void *image, size_t len, const struct clone_params *prm,
+                     uint64_t state_size, struct dump_clone *out)
 {
-    const struct dump_drv_blob *h = blob;
-    if (!blob_ok(h, len))
+    const struct clone_image *h = image;
+    if (!image_ok(h, len))
         return ERR_CORRUPT;
     uint64_t pages = (h->mem_size + PAGE_SIZE - 1) / PAGE_SIZE;
-    if (window_next + pages * PAGE_SIZE > DUMP_DRV_WINDOW_END)
+    if (window_next + pages * PAGE_SIZE > DUMP_CLONE_WINDOW_END)
         return ERR_NO_SPACE;
     uint64_t img_phys, state_phys, state_pages = (state_size + PAGE_SIZE - 1) / PAGE_SIZE;
     if (pfn_alloc_contig(pages, 1, UINT64_MAX, PFN_KERNEL, &img_phys))
@@ -70,7 +70,7 @@ int dump_driver_load(const void *blob, size_t len, const struct dump_drv_params 
         v += base;
         memcpy(img + off, &v, 8);
     }
-    struct dump_drv_params p = *prm;
+    struct clone_params p = *prm;
     p.state_phys = state_phys;
     p.state_virt = (uint64_t)phys_to_virt(state_phys);
     p.state_size = state_pages * PAGE_SIZE;
@@ -78,7 +78,7 @@ int dump_driver_load(const void *blob, size_t len, const struct dump_drv_params 
     for (uint64_t i = 0; i < pages; i++)
         if (paging_map_page(paging_kernel_pml4(), base + i * PAGE_SIZE, img_phys + i * PAGE_SIZE, 0))
             return ERR_NO_MEMORY;
-    window_next += (pages + 1) * PAGE_SIZE;      /* one unmapped guard page between drivers */
+    window_next += (pages + 1) * PAGE_SIZE;      /* one unmapped guard page between clones */
 
     memset(out, 0, sizeof *out);
     memcpy(out->name, h->name, sizeof out->name);
@@ -88,31 +88,31 @@ int dump_driver_load(const void *blob, size_t len, const struct dump_drv_params 
     out->state_phys = state_phys;
     out->state_virt = phys_to_virt(state_phys);
     out->state_size = p.state_size;
-    out->params = (const struct dump_drv_params *)(base + h->params_off);
-    out->init = (dump_drv_init_fn)(base + h->entry_init);
-    out->write = (dump_drv_io_fn)(base + h->entry_write);
-    out->read = (dump_drv_io_fn)(base + h->entry_read);
-    out->flush = (dump_drv_flush_fn)(base + h->entry_flush);
-    out->log = (dump_drv_log_fn)(base + h->entry_log);
-    out->poll = (dump_drv_poll_fn)(base + h->entry_poll);
-    out->flush_start = (dump_drv_flush_start_fn)(base + h->entry_flush_start);
-    out->image_crc = dump_driver_crc(out);
+    out->params = (const struct clone_params *)(base + h->params_off);
+    out->init = (clone_init_fn)(base + h->entry_init);
+    out->write = (clone_io_fn)(base + h->entry_write);
+    out->read = (clone_io_fn)(base + h->entry_read);
+    out->flush = (clone_flush_fn)(base + h->entry_flush);
+    out->log = (clone_log_fn)(base + h->entry_log);
+    out->poll = (clone_poll_fn)(base + h->entry_poll);
+    out->flush_start = (clone_flush_start_fn)(base + h->entry_flush_start);
+    out->image_crc = dump_clone_crc(out);
     return 0;
 }
 
-int dump_driver_set_extents(struct dump_driver *d, const struct dump_drv_params *prm)
+int dump_clone_set_extents(struct dump_clone *d, const struct clone_params *prm)
 {
-    if (!d->image_size || prm->extent_count > DUMP_DRV_MAX_EXTENTS)
+    if (!d->image_size || prm->extent_count > CLONE_MAX_EXTENTS)
         return ERR_INVALID_ARGS;
     uint64_t off = (uint64_t)d->params - d->image_virt;
-    struct dump_drv_params *alias = (struct dump_drv_params *)((uint8_t *)phys_to_virt(d->image_phys) + off);
+    struct clone_params *alias = (struct clone_params *)((uint8_t *)phys_to_virt(d->image_phys) + off);
     memcpy(alias->extents, prm->extents, sizeof alias->extents);
     alias->extent_count = prm->extent_count;
-    d->image_crc = dump_driver_crc(d);
+    d->image_crc = dump_clone_crc(d);
     return 0;
 }
 
-uint32_t dump_driver_crc(const struct dump_driver *d)
+uint32_t dump_clone_crc(const struct dump_clone *d)
 {
     return crc32c(0, (const void *)d->image_virt, d->image_size);
 }

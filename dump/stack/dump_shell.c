@@ -1,8 +1,8 @@
 /* The dump stack's shell commands, registered at its boot step: `dumpcfg`, what would happen
  * at a crash before it happens (dump type, target file and its sector runs, disk, cloned
- * driver and checksums, space needed against available, the boot-time self-test, and whether
+ * clone and checksums, space needed against available, the boot-time self-test, and whether
  * the stack is armed or why not); `lsmod`, the images a dump records (the kernel with its
- * build-id, and the cloned dump driver). */
+ * build-id, and the clone). */
 #include "dump/stack/dump_shell.h"
 #include "dump/stack/dump_stack.h"
 #include "shell/shell.h"
@@ -53,18 +53,18 @@ int dump_shell_dumpcfg(int argc, char **argv)
     shell_format_size(have, sizeof have, d->target_bytes);
     kprintf("space:        needed %s (%lu bytes), available %s (%lu bytes)\n", need,
             (unsigned long)d->needed_bytes, have, (unsigned long)d->target_bytes);
-    if (!d->driver.params)
+    if (!d->clone.params)
         return 0;
-    const struct dump_drv_params *p = d->driver.params;
+    const struct clone_params *p = d->clone.params;
     kprintf("sector runs:  %u run(s) on %s, %u-byte sectors\n", p->extent_count, d->disk->bd->name, p->sector_size);
     for (uint32_t i = 0; i < p->extent_count; i++)
         kprintf("              LBA %lu..%lu (%lu sectors)\n", (unsigned long)p->extents[i].lba,
                 (unsigned long)(p->extents[i].lba + p->extents[i].sectors - 1), (unsigned long)p->extents[i].sectors);
-    kprintf("driver:       %s, %u bytes at %p (read-only), state %lu KiB at phys 0x%lx\n", d->driver.name,
-            d->driver.image_size, (void *)d->driver.image_virt, (unsigned long)(d->driver.state_size / 1024),
-            (unsigned long)d->driver.state_phys);
+    kprintf("driver:       %s, %u bytes at %p (read-only), state %lu KiB at phys 0x%lx\n", d->clone.name,
+            d->clone.image_size, (void *)d->clone.image_virt, (unsigned long)(d->clone.state_size / 1024),
+            (unsigned long)d->clone.state_phys);
     kprintf("checksums:    driver image 0x%08x, block map 0x%08x, controller parameters 0x%08x, dump writer 0x%08x (CRC32C)\n",
-            d->crc_driver, d->crc_blockmap, d->crc_params, d->crc_writer);
+            d->crc_clone, d->crc_blockmap, d->crc_params, d->crc_writer);
     if (d->selftest_rc)
         kprintf("self-test:    FAILED: %s\n", err_str(d->selftest_rc));
     else
@@ -73,7 +73,7 @@ int dump_shell_dumpcfg(int argc, char **argv)
     return 0;
 }
 
-/* `lsmod`: the loaded images — the kernel with its build-id, and the cloned dump driver. */
+/* `lsmod`: the loaded images — the kernel with its build-id, and the clone. */
 int dump_shell_lsmod(int argc, char **argv)
 {
     (void)argv;
@@ -87,9 +87,9 @@ int dump_shell_lsmod(int argc, char **argv)
     kprintf("%-12s %p %10lu  build-id %s\n", "blackbox", (void *)base,
             (unsigned long)((uint64_t)__kernel_end - base), id);
     const struct dump_stack *d = dump_stack_get();
-    if (d->driver.image_size)
-        kprintf("%-12s %p %10u  crash-dump clone for %s, read-only, CRC32C 0x%08x\n", d->driver.name,
-                (void *)d->driver.image_virt, d->driver.image_size, d->disk ? d->disk->bd->name : "?",
-                d->crc_driver);
+    if (d->clone.image_size)
+        kprintf("%-12s %p %10u  crash-dump clone for %s, read-only, CRC32C 0x%08x\n", d->clone.name,
+                (void *)d->clone.image_virt, d->clone.image_size, d->disk ? d->disk->bd->name : "?",
+                d->crc_clone);
     return 0;
 }

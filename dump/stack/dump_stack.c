@@ -1,5 +1,5 @@
 /* Dump-stack initialisation: size and prepare the target file (never destroying an
- * unrecovered dump), take its block map, clone and load the polled driver for its disk,
+ * unrecovered dump), take its block map, load the clone of its disk's driver,
  * checksum the pieces the bugcheck path will trust, and prove the path works with a one-block
  * write/read-back at boot. */
 #include <string.h>
@@ -175,11 +175,11 @@ static int prepare_target(struct fat_file *f, const char *inner)
     return rc;
 }
 
-static int block_map(struct fat_file *f, struct dump_drv_params *prm)
+static int block_map(struct fat_file *f, struct clone_params *prm)
 {
-    struct fat_extent ext[DUMP_DRV_MAX_EXTENTS];
+    struct fat_extent ext[CLONE_MAX_EXTENTS];
     size_t n = 0;
-    int rc = fat_extents(f, ext, DUMP_DRV_MAX_EXTENTS, &n);
+    int rc = fat_extents(f, ext, CLONE_MAX_EXTENTS, &n);
     if (rc)
         return rc;
     uint64_t per_sector = stack.volume->slice.bd.sector_size / stack.disk->bd->sector_size;
@@ -195,8 +195,8 @@ static int block_map(struct fat_file *f, struct dump_drv_params *prm)
  * original, then give the port back to the live driver. */
 static int self_test(void)
 {
-    const struct dump_drv_params *prm = stack.driver.params;
-    const struct dump_drv_extent *last = &prm->extents[prm->extent_count - 1];
+    const struct clone_params *prm = stack.clone.params;
+    const struct clone_extent *last = &prm->extents[prm->extent_count - 1];
     uint64_t lba = last->lba + last->sectors - 1, ss = prm->sector_size, phys;
     int rc = pfn_alloc_contig(3, 1, 1ull << 32, PFN_DMA, &phys);
     if (rc)
@@ -205,18 +205,18 @@ static int self_test(void)
     for (uint64_t i = 0; i < ss; i++)
         pattern[i] = (uint8_t)(0xA5 ^ i ^ (i >> 8));
     uint64_t t0 = timer_ns();
-    rc = stack.driver.init();
+    rc = stack.clone.init();
     if (!rc)
-        rc = stack.driver.read(lba, phys, 1);
+        rc = stack.clone.read(lba, phys, 1);
     if (!rc)
-        rc = stack.driver.write(lba, phys + PAGE_SIZE, 1);
+        rc = stack.clone.write(lba, phys + PAGE_SIZE, 1);
     if (!rc)
-        rc = stack.driver.read(lba, phys + 2 * PAGE_SIZE, 1);
+        rc = stack.clone.read(lba, phys + 2 * PAGE_SIZE, 1);
     if (!rc && memcmp(pattern, back, ss) != 0)
         rc = ERR_CORRUPT;
-    int restore = stack.driver.write(lba, phys, 1);
+    int restore = stack.clone.write(lba, phys, 1);
     if (!restore)
-        restore = stack.driver.flush();
+        restore = stack.clone.flush();
     if (!rc)
         rc = restore;
     stack.selftest_us = (timer_ns() - t0) / 1000u;
@@ -230,11 +230,11 @@ static int self_test(void)
 
 int dump_stack_init(const struct dump_settings *s)
 {
-    struct dump_driver loaded = stack.driver;           /* a clone loaded by an earlier call */
+    struct dump_clone loaded = stack.clone;           /* a clone loaded by an earlier call */
     const struct disk_dump *loaded_kind = kind;
     uint64_t last_sequence = stack.sequence;
     memset(&stack, 0, sizeof stack);
-    stack.driver = loaded;
+    stack.clone = loaded;
     stack.settings = *s;
     stack.sequence = last_sequence ? last_sequence : 1;
     stack.planned_type = s->crash_dump_enabled;
@@ -253,11 +253,11 @@ int dump_stack_init(const struct dump_settings *s)
     if (rc)
         return fail(DUMP_UNARMED, rc, "target %s: %s", stack.target);
     stack.disk = stack.volume->disk;
-    struct dump_drv_params prm;
+    struct clone_params prm;
     memset(&prm, 0, sizeof prm);
     kind = stack.disk->dump;
     if (!kind)
-        return fail(DUMP_UNARMED, ERR_NOT_SUPPORTED, "no dump driver for disk %s (%s)", stack.disk->bd->name);
+        return fail(DUMP_UNARMED, ERR_NOT_SUPPORTED, "no clone for disk %s (%s)", stack.disk->bd->name);
     if ((rc = kind->params(stack.disk->bd, &prm)) != 0)
         return fail(DUMP_UNARMED, rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
     struct fat_file f;
@@ -280,31 +280,31 @@ int dump_stack_init(const struct dump_settings *s)
         return fail(DUMP_UNARMED, rc, "block map of %s: %s", stack.target);
     prm.tsc_hz = timer_tsc_hz();
     if (loaded.image_size && kind == loaded_kind) {
-        rc = dump_driver_set_extents(&stack.driver, &prm);
+        rc = dump_clone_set_extents(&stack.clone, &prm);
         if (rc)
             return fail(DUMP_UNARMED, rc, "new block map for %s: %s", kind->name);
     } else {
-        rc = dump_driver_load(kind->image, (size_t)(kind->image_end - kind->image), &prm,
-                              kind->state_bytes, &stack.driver);
+        rc = dump_clone_load(kind->image, (size_t)(kind->image_end - kind->image), &prm,
+                              kind->state_bytes, &stack.clone);
         if (rc)
             return fail(DUMP_UNARMED, rc, "loading %s: %s", kind->name);
-        if (kind->attach && (rc = kind->attach(stack.disk->bd, stack.driver.params)) != 0)
+        if (kind->attach && (rc = kind->attach(stack.disk->bd, stack.clone.params)) != 0)
             return fail(DUMP_UNARMED, rc, "%s: live driver could not set it up: %s", kind->name);
     }
-    const struct dump_drv_params *lp = stack.driver.params;
-    stack.crc_driver = stack.driver.image_crc;
+    const struct clone_params *lp = stack.clone.params;
+    stack.crc_clone = stack.clone.image_crc;
     stack.crc_blockmap = crc32c(0, (const void *)lp->extents, sizeof(lp->extents[0]) * lp->extent_count);
-    stack.crc_params = crc32c(0, (const void *)lp, offsetof(struct dump_drv_params, extents));
+    stack.crc_params = crc32c(0, (const void *)lp, offsetof(struct clone_params, extents));
     stack.crc_writer = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
     rc = dump_writer_prepare();
     if (rc)
         return fail(DUMP_UNARMED, rc, "dump writer buffers for %s: %s", stack.target);
     stack.selftest_rc = self_test();
     if (stack.selftest_rc)
-        return fail(DUMP_UNARMED, stack.selftest_rc, "self-test of %s failed: %s", stack.driver.name);
+        return fail(DUMP_UNARMED, stack.selftest_rc, "self-test of %s failed: %s", stack.clone.name);
     stack.state = DUMP_ARMED;
     klog(KLOG_INFO, "dump: armed: %s on %s via %s, %u run(s), self-test %lu us", stack.target,
-         stack.disk->bd->name, stack.driver.name, lp->extent_count, (unsigned long)stack.selftest_us);
+         stack.disk->bd->name, stack.clone.name, lp->extent_count, (unsigned long)stack.selftest_us);
     return 0;
 }
 
@@ -326,11 +326,11 @@ int dump_stack_rearm(void)
     return dump_stack_init(&s);
 }
 
-int dump_stack_damage_driver(void)
+int dump_stack_damage_clone(void)
 {
-    if (!stack.driver.image_size)
+    if (!stack.clone.image_size)
         return ERR_BAD_STATE;
-    uint8_t *alias = phys_to_virt(stack.driver.image_phys);
-    alias[stack.driver.image_size / 2] ^= 0x40;
+    uint8_t *alias = phys_to_virt(stack.clone.image_phys);
+    alias[stack.clone.image_size / 2] ^= 0x40;
     return 0;
 }

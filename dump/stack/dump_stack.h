@@ -1,5 +1,5 @@
 /* The crash-dump stack as configured at boot (phase 3 of the reference): which file receives
- * the dump, its sector runs on which disk, the cloned polled driver that will write it, the
+ * the dump, its sector runs on which disk, the clone (the polled copy of its disk's driver) that will write it, the
  * checksums that must still hold at bugcheck time, and the boot-time self-test. The writer
  * (dump_writer.h) uses what this prepared; `dumpcfg` shows it. */
 #ifndef BB_DUMP_STACK_H
@@ -46,8 +46,8 @@ struct dump_stack {
     uint64_t needed_bytes;         /* size the configured dump type needs */
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
     uint64_t sequence;             /* sequence number the next dump gets */
-    struct dump_driver driver;     /* the clone: dump_ahci or dump_nvme */
-    uint32_t crc_driver;           /* CRC32C of the loaded driver image (incl. parameters
+    struct dump_clone clone;       /* the clone: dump_ahci or dump_nvme */
+    uint32_t crc_clone;           /* CRC32C of the loaded clone image (incl. parameters
                                       and block map) */
     uint32_t crc_writer;           /* CRC32C of the dump writer's code */
     uint32_t crc_blockmap;         /* CRC32C of the extents alone (shown separately) */
@@ -63,7 +63,7 @@ void dump_settings_default(struct dump_settings *s);
  * PagingFiles ("C:\pagefile.sys 0 0": path, then the initial size in MB, 0 =
  * system-managed). Unreadable values keep the default and are logged. */
 void dump_settings_load(struct dump_settings *s);
-/* Set up the target, clone the driver, checksum, self-test. Always leaves a description in
+/* Set up the target, load the clone, checksum, self-test. Always leaves a description in
  * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. */
 int dump_stack_init(const struct dump_settings *s);
 /* smss has started recovering the dump the target holds (the file is about to be renamed
@@ -77,10 +77,10 @@ int dump_stack_protect(void);
 int dump_stack_rearm(void);
 /* The prepared stack (never NULL). */
 const struct dump_stack *dump_stack_get(void);
-/* Flip one byte of the loaded dump driver's image (through its writable direct-map alias),
+/* Flip one byte of the loaded clone's image (through its writable direct-map alias),
  * so that the next bugcheck finds the checksum broken and writes nothing: `crash
- * corrupt-dump-stack`. Returns 0, or ERR_BAD_STATE when no driver is loaded. */
-int dump_stack_damage_driver(void);
+ * corrupt-dump-stack`. Returns 0, or ERR_BAD_STATE when no clone is loaded. */
+int dump_stack_damage_clone(void);
 /* Bytes a dump of `type` needs on this machine (header included). */
 uint64_t dump_bytes_needed(uint32_t type);
 

@@ -5,8 +5,8 @@
  * and written from the snapshot, so each chunk's CRC matches what reaches the disk; the
  * writer's own buffers read as zeros in the dump. Everything else goes to the disk straight
  * from physical memory, in large transfers. The disk never waits for a checksum: the data is
- * written as fast as the driver takes it, and checksummed (in file order, a step at a time)
- * whenever the driver is busy, the rest beside the final flush.
+ * written as fast as the clone takes it, and checksummed (in file order, a step at a time)
+ * whenever the clone is busy, the rest beside the final flush.
  * This file: the work area, the boot-time checks re-run at bugcheck, writes through the block
  * map, progress, and dump_write itself; the CRC choice (_crc), the snapshot (_snap), the walk
  * over the data (_walk) and the dump types (_mem, _small) have files of their own. */
@@ -30,7 +30,7 @@ struct dump_work dump_work;
 int dump_writer_prepare(void)
 {
     const struct dump_stack *st = dump_stack_get();
-    uint64_t span = st->driver.params->write_span & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t span = st->clone.params->write_span & ~(uint64_t)(PAGE_SIZE - 1);
     dump_work.span = span == 0 ? SPAN_DEFAULT : span > SPAN_MAX ? SPAN_MAX : span;
     if (dump_work.phys)
         return 0;          /* a re-arm: the buffers only depend on RAM and the clone's state */
@@ -65,7 +65,7 @@ WRITER int writer_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t bytes
         return ERR_INVALID_ARGS;
     uint64_t sector = off / ss, left = bytes / ss, base = 0;
     for (uint32_t i = 0; i < w->prm->extent_count && left; i++) {
-        const struct dump_drv_extent *e = &w->prm->extents[i];
+        const struct clone_extent *e = &w->prm->extents[i];
         if (sector >= base + e->sectors) {
             base += e->sectors;
             continue;
@@ -73,7 +73,7 @@ WRITER int writer_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t bytes
         uint64_t n = e->sectors - (sector - base);
         if (n > left)
             n = left;
-        int rc = w->st->driver.write(e->lba + (sector - base), phys, n);
+        int rc = w->st->clone.write(e->lba + (sector - base), phys, n);
         if (rc)
             return rc;
         phys += n * ss;
@@ -121,13 +121,13 @@ static WRITER uint64_t writer_filetime_now(void)
 
 static WRITER int writer_verify(const struct dump_stack *st)
 {
-    uint32_t img = dump_driver_crc(&st->driver);
+    uint32_t img = dump_clone_crc(&st->clone);
     uint32_t wrc = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
-    const struct dump_drv_params *p = st->driver.params;
+    const struct clone_params *p = st->clone.params;
     uint32_t map = crc32c(0, (const void *)p->extents, sizeof(p->extents[0]) * p->extent_count);
-    if (img != st->crc_driver)
+    if (img != st->crc_clone)
         bsod_status("Crash dump not written: %s image checksum failed (0x%08x, expected 0x%08x).",
-                    st->driver.name, img, st->crc_driver);
+                    st->clone.name, img, st->crc_clone);
     else if (wrc != st->crc_writer)
         bsod_status("Crash dump not written: dump writer checksum failed (0x%08x, expected 0x%08x).",
                     wrc, st->crc_writer);
@@ -186,13 +186,13 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     writer_snapshot();
     bsod_status("Initializing disk for crash dump...");
     uint64_t t0 = timer_ns();
-    rc = st->driver.init();
+    rc = st->clone.init();
     if (rc) {
-        bsod_status("Crash dump not written: %s could not take the disk: %s.", st->driver.name, err_str(rc));
+        bsod_status("Crash dump not written: %s could not take the disk: %s.", st->clone.name, err_str(rc));
         return rc;
     }
     bsod_status("Beginning dump of physical memory.");
-    struct wr w = { .st = st, .prm = st->driver.params, .pct_vga = ~0u, .last_progress_ns = timer_ns() };
+    struct wr w = { .st = st, .prm = st->clone.params, .pct_vga = ~0u, .last_progress_ns = timer_ns() };
     rc = type == DUMP_TYPE_SMALL ? writer_small(&w, bd, fallback) : writer_full(&w, bd, type);
     if (rc == ERR_NO_SPACE && type != DUMP_TYPE_SMALL && w.done == 0) {
         bsod_status("The %s does not fit in %s: writing a minidump instead.",
@@ -205,7 +205,7 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     else if (rc)
         bsod_status("Crash dump failed: %s. The partial dump is marked incomplete.", err_str(rc));
     if (rc) {
-        bsod_status("%s says: %s", st->driver.name, st->driver.log());
+        bsod_status("%s says: %s", st->clone.name, st->clone.log());
         return rc;
     }
     uint64_t ms = (timer_ns() - t0) / 1000000u;

@@ -1,5 +1,5 @@
 /* The dump writer (phase 4): at bugcheck time, check the checksums taken at boot, take the
- * disk with the cloned polled driver, and write the dump into the target's sectors: old
+ * disk with the clone (the polled copy of its driver), and write the dump into the target's sectors: old
  * header invalidated first, data straight from physical memory with per-chunk CRC32C, the
  * valid header last, then a flush. Its code lives in .text.dumpwriter, which is checksummed. */
 #ifndef BB_DUMP_WRITER_H

@@ -1,5 +1,5 @@
 /* The dump writer's complete and kernel dumps: header in progress, the data written as fast
- * as the driver takes it and checksummed while it is busy, the CRC table, the sealed header;
+ * as the clone takes it and checksummed while it is busy, the CRC table, the sealed header;
  * a flush after each step. */
 #include <string.h>
 #include "dump/stack/dump_writer_priv.h"
@@ -8,8 +8,8 @@
 #include "err.h"
 
 /* All data from `start` on to the file, with its CRCs: each range is written as soon as the
- * driver can take it; while the driver is busy, the writer checksums. Then the flush starts,
- * and what is not checksummed yet is checksummed beside it (the next driver call waits for
+ * clone can take it; while the clone is busy, the writer checksums. Then the flush starts,
+ * and what is not checksummed yet is checksummed beside it (the next clone call waits for
  * that flush to end). */
 static WRITER int writer_data(struct wr *w, const struct walk *start)
 {
@@ -20,7 +20,7 @@ static WRITER int writer_data(struct wr *w, const struct walk *start)
     bool more = writer_walk_next(&k, &src, &len);
     int rc = 0;
     while (more) {
-        int busy = w->st->driver.poll();
+        int busy = w->st->clone.poll();
         if (busy < 0)
             return busy;
         if (busy && c.more) {
@@ -39,13 +39,13 @@ static WRITER int writer_data(struct wr *w, const struct walk *start)
         more = writer_walk_next(&k, &src, &len);
     }
     w->flush_t0 = timer_ns();
-    if ((rc = w->st->driver.flush_start()) != 0)
+    if ((rc = w->st->clone.flush_start()) != 0)
         return rc;
     int busy = 1;
     while (c.more) {
         if ((rc = writer_crc_step(w, &c)) != 0)
             return rc;
-        if (busy == 1 && (busy = w->st->driver.poll()) == 0)
+        if (busy == 1 && (busy = w->st->clone.poll()) == 0)
             w->flush_ns = timer_ns() - w->flush_t0;
     }
     return busy < 0 ? busy : 0;
@@ -76,7 +76,7 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
         return rc;
     /* 1. the header of a dump being written (flags 0: never taken for a valid one) */
     if ((rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0 ||
-        (rc = w->st->driver.flush()) != 0)
+        (rc = w->st->clone.flush()) != 0)
         return rc;
     /* 2. the data, flushed */
     uint32_t *table = dump_work_at(dump_work.crc_off);
@@ -106,7 +106,7 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
         if ((rc = writer_file(w, plan.crc_table_offset, dump_work.phys + dump_work.crc_off, ALIGN4K(plan.crc_table_bytes))) != 0)
             return rc;
     }
-    if ((rc = w->st->driver.flush()) != 0)
+    if ((rc = w->st->clone.flush()) != 0)
         return rc;
     w->disk_ns += timer_ns() - t0;
     if (!w->flush_ns)
@@ -115,6 +115,6 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
         return rc;
     if ((rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0)
         return rc;
-    return w->st->driver.flush();
+    return w->st->clone.flush();
 }
 

@@ -14,10 +14,10 @@
 #include "mm/layout.h"
 
 #define WRITER __attribute__((section(".text.dumpwriter")))
-#define SPAN_DEFAULT (1ull << 20)              /* bytes per straight-from-memory write, unless the driver says */
+#define SPAN_DEFAULT (1ull << 20)              /* bytes per straight-from-memory write, unless the clone says */
 #define SPAN_MAX (16ull << 20)                 /* ... and at most */
 #define ZERO_BLOCK (256u << 10)                /* zeros the work area is written from, per call */
-#define CRC_STEP (256u << 10)                  /* bytes checksummed between two looks at the driver */
+#define CRC_STEP (256u << 10)                  /* bytes checksummed between two looks at the clone */
 #define SNAP_RANGES 3                          /* kernel data..end, the clone's state pages, the klog area */
 #define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
 #define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
@@ -38,7 +38,7 @@ struct dump_work {
     uint64_t snap_off, snap_size; /* snapshot of the ranges below */
     uint64_t snap_lo[SNAP_RANGES], snap_hi[SNAP_RANGES]; /* physical; see writer_snap_ranges() */
     uint32_t (*crc_fn)(uint32_t, const void *, size_t); /* the fastest CRC32C on this CPU */
-    uint64_t span;                /* bytes per data write: the driver's write_span, bounded */
+    uint64_t span;                /* bytes per data write: the clone's write_span, bounded */
 };
 extern struct dump_work dump_work;
 
@@ -58,7 +58,7 @@ struct zero_pages {
 /* State of one dump being written (on the stack). */
 struct wr {
     const struct dump_stack *st;
-    const struct dump_drv_params *prm;
+    const struct clone_params *prm;
     struct dump_crc_acc acc;
     uint64_t done, total;         /* data bytes written / to write */
     unsigned pct_vga, pct_serial;

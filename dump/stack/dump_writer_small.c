@@ -63,7 +63,7 @@ WRITER int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t f
     if (rc)
         return rc;
     uint64_t off;
-    /* modules: the kernel image and the dump driver */
+    /* modules: the kernel image and the clone */
     struct dump_mini_module mods[2];
     memset(mods, 0, sizeof mods);
     const uint8_t *id;
@@ -72,9 +72,9 @@ WRITER int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t f
     memcpy(mods[0].name, "blackbox", 8);
     mods[0].build_id_len = (uint8_t)version_build_id(&id);
     memcpy(mods[0].build_id, id, mods[0].build_id_len);
-    mods[1].base = w->st->driver.image_virt;
-    mods[1].size = w->st->driver.image_size;
-    memcpy(mods[1].name, w->st->driver.name, sizeof w->st->driver.name);
+    mods[1].base = w->st->clone.image_virt;
+    mods[1].size = w->st->clone.image_size;
+    memcpy(mods[1].name, w->st->clone.name, sizeof w->st->clone.name);
     if ((rc = dump_mini_add(&b, DUMP_STREAM_MODULES, 0, 0, DUMP_NO_PADDR, sizeof mods, &off)) != 0)
         return rc;
     memcpy(buf + off - DUMP_HEADER_SIZE, mods, sizeof mods);
@@ -120,18 +120,18 @@ WRITER int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t f
     w->total = padded;
     uint32_t *table = dump_work_at(dump_work.crc_off);
     if ((rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0 ||
-        (rc = w->st->driver.flush()) != 0 ||
+        (rc = w->st->clone.flush()) != 0 ||
         (rc = dump_crc_begin(&w->acc, table, p.data_size, plan.chunk_size)) != 0 ||
         (rc = dump_crc_update(&w->acc, buf, p.data_size)) != 0 ||
         (rc = dump_crc_end(&w->acc)) != 0 ||
         (rc = writer_file(w, DUMP_HEADER_SIZE, dump_work.phys + dump_work.mini_off, padded)) != 0 ||
-        (rc = w->st->driver.flush()) != 0)
+        (rc = w->st->clone.flush()) != 0)
         return rc;
     writer_progress(w, padded);
     memcpy((uint8_t *)dump_work_at(dump_work.hdr_off) + DUMP_CRC_INLINE_OFFSET, table, plan.chunk_count * 4);
     if ((rc = dump_header_seal(dump_work_at(dump_work.hdr_off), DUMP_BB_VALID | DUMP_BB_COMPLETE, 0)) != 0 ||
         (rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0)
         return rc;
-    return w->st->driver.flush();
+    return w->st->clone.flush();
 }
 

@@ -15,8 +15,8 @@ void writer_snap_ranges(const struct dump_stack *st)
 {
     dump_work.snap_lo[0] = (uint64_t)__data_start - KERNEL_VMA;
     dump_work.snap_hi[0] = (uint64_t)__kernel_end - KERNEL_VMA;
-    dump_work.snap_lo[1] = st->driver.state_phys;
-    dump_work.snap_hi[1] = st->driver.state_phys + st->driver.state_size;
+    dump_work.snap_lo[1] = st->clone.state_phys;
+    dump_work.snap_hi[1] = st->clone.state_phys + st->clone.state_size;
     uint64_t lo = klog_area_phys() & ~(uint64_t)(PAGE_SIZE - 1);
     uint64_t hi = ALIGN4K(klog_area_phys() + KLOG_AREA_SIZE);
     dump_work.snap_lo[2] = dump_work.snap_hi[2] = 0;

@@ -9,24 +9,24 @@
 
 #define DISK_MAX 8
 
-struct dump_drv_params;   /* dump/dump_driver.h: the parameter block of a cloned driver */
+struct clone_params;   /* dump/clone/clone_abi.h: the parameter block of a clone */
 
 /* What a disk's driver hands the dump stack so that a dump can be written to this disk: its
- * cloned polled driver and the live glue's hooks for it. The dump stack knows no driver by
+ * clone (the polled copy of its driver) and the live glue's hooks for it. The dump stack knows no driver by
  * name; it takes these from the disk holding the dump target. All calls: boot or process
  * context, never at bugcheck time. [I] */
 struct disk_dump {
     const char *name;                       /* the clone's name: "dump_ahci" */
-    const unsigned char *image, *image_end; /* its packed image (dump/dump_driver.h), embedded
+    const unsigned char *image, *image_end; /* its packed image (dump/clone/clone_abi.h), embedded
                                                from the driver's own folder */
     uint64_t state_bytes;                   /* bytes of state and DMA pages the clone needs */
     /* Fill the controller part of the clone's parameters for bd: register mapping, unit,
      * geometry, largest transfer, write span. 0 or an ERR_* code (the disk cannot take a
      * dump, e.g. ERR_NOT_SUPPORTED). */
-    int (*params)(const struct blockdev *bd, struct dump_drv_params *prm);
+    int (*params)(const struct blockdev *bd, struct clone_params *prm);
     /* Optional: give the loaded clone what it needs from the live driver (NVMe creates the
      * clone's own queue pair on its state pages). 0 or an ERR_* code. */
-    int (*attach)(const struct blockdev *bd, const struct dump_drv_params *prm);
+    int (*attach)(const struct blockdev *bd, const struct clone_params *prm);
     /* Optional: hand the hardware back to the live driver after the clone's boot self-test.
      * 0 or an ERR_* code. */
     int (*release)(const struct blockdev *bd);

@@ -1,28 +1,28 @@
 /* dump_ahci: the polled crash-dump entry points of the AHCI driver. Linked with ahci.c (the
- * same hardware ops as the live driver) and the dump-driver run-time into a standalone
- * image (tools/mkdrvblob); never part of the kernel. One command at a time, in slot 0; a
+ * same hardware ops as the live driver) and the clone run-time into a standalone
+ * image (tools/mkclone); never part of the kernel. One command at a time, in slot 0; a
  * write or a FLUSH CACHE may be left in flight for the next call. State pages: ahci_dump.h. */
 #include <string.h>
 #include "drivers/ahci/ahci.h"
 #include "drivers/ahci/ahci_dump.h"
-#include "dump/drv/drv_rt.h"
+#include "dump/clone/clone_rt.h"
 #include "arch/cpu.h"
 #include "klog.h"
 #include "err.h"
 
 #define ATA_SECTORS_PER_CMD 65536u
 
-/* The driver's state, at the start of the state pages past the message buffer. */
+/* The clone's state, at the start of the state pages past the message buffer. */
 struct dump_ahci_state {
     struct ahci_port port;
     uint32_t pending;         /* a write or FLUSH CACHE is in flight in slot 0 */
 };
-_Static_assert(AHCI_DUMP_STATE_OFF + sizeof(struct dump_ahci_state) <= AHCI_DUMP_PAGE - DRV_LOG_SIZE,
+_Static_assert(AHCI_DUMP_STATE_OFF + sizeof(struct dump_ahci_state) <= AHCI_DUMP_PAGE - CLONE_LOG_SIZE,
                "dump_ahci's state fits in its first page after the message buffer");
 
 static struct dump_ahci_state *state(void)
 {
-    return (struct dump_ahci_state *)(drv_state() + AHCI_DUMP_STATE_OFF);
+    return (struct dump_ahci_state *)(clone_state() + AHCI_DUMP_STATE_OFF);
 }
 
 static struct ahci_port *port(void)
@@ -45,12 +45,12 @@ static int settle(bool wait)
 static void idle_spin(struct ahci_port *p)
 {
     (void)p;
-    drv_idle();
+    clone_idle();
 }
 
-__attribute__((used)) int dump_drv_init(void)
+__attribute__((used)) int clone_init(void)
 {
-    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    const volatile struct clone_params *prm = &clone_params;
     if (prm->state_size < AHCI_DUMP_STATE_BYTES || prm->unit >= 32 || !prm->regs_virt)
         return ERR_INVALID_ARGS;
     volatile uint8_t *abar = (volatile uint8_t *)(uintptr_t)prm->regs_virt;
@@ -66,7 +66,7 @@ __attribute__((used)) int dump_drv_init(void)
     p->table = (struct ahci_cmd_table *)(base + AHCI_DUMP_TABLE_PAGE * AHCI_DUMP_PAGE);
     p->table_phys = prm->state_phys + AHCI_DUMP_TABLE_PAGE * AHCI_DUMP_PAGE;
     p->idle = idle_spin;
-    p->now_ns = drv_now_ns;
+    p->now_ns = clone_now_ns;
     p->sector_size = prm->sector_size;
     p->sectors = prm->disk_sectors;
     memset(p->cmd_list, 0, AHCI_DUMP_PAGE);
@@ -118,26 +118,26 @@ static int transfer(bool write, uint64_t lba, uint64_t phys, uint64_t sectors)
     return 0;
 }
 
-__attribute__((used)) int dump_drv_write(uint64_t lba, uint64_t phys, uint64_t sectors)
+__attribute__((used)) int clone_write(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
-    int rc = drv_check_write(lba, sectors);
+    int rc = clone_check_write(lba, sectors);
     return rc ? rc : transfer(true, lba, phys, sectors);
 }
 
-__attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t sectors)
+__attribute__((used)) int clone_read(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
     if (sectors == 0 || lba >= port()->sectors || sectors > port()->sectors - lba)
         return ERR_RANGE;
     return transfer(false, lba, phys, sectors);
 }
 
-__attribute__((used)) int dump_drv_flush(void)
+__attribute__((used)) int clone_flush(void)
 {
     int rc = settle(true);
     return rc ? rc : ahci_flush(port());
 }
 
-__attribute__((used)) int dump_drv_flush_start(void)
+__attribute__((used)) int clone_flush_start(void)
 {
     int rc = settle(true);
     if (!rc && (rc = ahci_flush_start(port())) == 0)
@@ -145,7 +145,7 @@ __attribute__((used)) int dump_drv_flush_start(void)
     return rc;
 }
 
-__attribute__((used)) int dump_drv_poll(void)
+__attribute__((used)) int clone_poll(void)
 {
     return settle(false);
 }

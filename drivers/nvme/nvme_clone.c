@@ -1,13 +1,13 @@
 /* dump_nvme: the polled crash-dump entry points of the NVMe driver. Linked with nvme.c (the
- * same hardware ops as the live driver) and the dump-driver run-time into a standalone
- * image (tools/mkdrvblob); never part of the kernel. It drives only its own I/O queue pair,
+ * same hardware ops as the live driver) and the clone run-time into a standalone
+ * image (tools/mkclone); never part of the kernel. It drives only its own I/O queue pair,
  * created at boot by the live glue on the state pages (layout: nvme_dump.h), polled. Writes
  * are left in flight, up to NVME_DUMP_INFLIGHT commands, so that the disk works while the
  * dump writer checksums the next range; a FLUSH rides along every FLUSH_EVERY bytes, so
  * that a write-back cache drains during the dump rather than all at its end. */
 #include <string.h>
 #include "drivers/nvme/nvme_dump.h"
-#include "dump/drv/drv_rt.h"
+#include "dump/clone/clone_rt.h"
 #include "arch/cpu.h"
 #include "mm/layout.h"
 #include "klog.h"
@@ -15,11 +15,11 @@
 
 #define FLUSH_EVERY (128u << 20)   /* bytes written between the FLUSHes queued along the way */
 
-_Static_assert(NVME_DUMP_QUEUE_OFF >= DRV_LOG_SIZE, "dump queue struct after the message buffer");
+_Static_assert(NVME_DUMP_QUEUE_OFF >= CLONE_LOG_SIZE, "dump queue struct after the message buffer");
 
 static uint8_t *state(void)
 {
-    return (uint8_t *)(uintptr_t)dump_drv_params.state_virt;
+    return (uint8_t *)(uintptr_t)clone_params.state_virt;
 }
 
 static struct nvme_queue *queue(void)
@@ -40,7 +40,7 @@ static struct nvme_dump_batch *batch(void)
 static void idle_spin(struct nvme_queue *q)
 {
     (void)q;
-    drv_idle();
+    clone_idle();
 }
 
 /* Everything the dump moves is in RAM, which the direct map covers. */
@@ -49,7 +49,7 @@ static uint64_t direct_virt_to_phys(const void *v)
     return (uint64_t)v >= DIRECT_MAP_BASE ? virt_to_phys_direct(v) : UINT64_MAX;
 }
 
-static const struct nvme_env env = { drv_now_ns, idle_spin, direct_virt_to_phys };
+static const struct nvme_env env = { clone_now_ns, idle_spin, direct_virt_to_phys };
 
 static uint32_t rd_csts(const struct nvme_ctrl *c)
 {
@@ -66,7 +66,7 @@ static uint32_t log2_u32(uint32_t v)
 
 static void init_queue(struct nvme_ctrl *c, struct nvme_queue *q)
 {
-    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    const volatile struct clone_params *prm = &clone_params;
     uint64_t base = prm->state_phys;
     nvme_queue_init(c, q, (uint16_t)prm->queue_id, (uint16_t)prm->queue_depth,
                     base + NVME_DUMP_PAGE_SQ * NVME_DUMP_PAGE, base + NVME_DUMP_PAGE_CQ * NVME_DUMP_PAGE,
@@ -78,7 +78,7 @@ static void init_queue(struct nvme_ctrl *c, struct nvme_queue *q)
  * Only ever at bugcheck time: the live driver's queues do not survive this. */
 static int reset_onto_own_queues(struct nvme_ctrl *c)
 {
-    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    const volatile struct clone_params *prm = &clone_params;
     uint64_t base = prm->state_phys;
     klog(KLOG_WARN, "dump_nvme: resetting the controller onto the dump's own queues");
     int rc = nvme_ctrl_start(c, base + NVME_DUMP_PAGE_ASQ * NVME_DUMP_PAGE,
@@ -105,9 +105,9 @@ static int reset_onto_own_queues(struct nvme_ctrl *c)
  * the last call left it: the ring positions live in the state pages, everything else is
  * derived again from the read-only parameters. A controller in fatal status or disabled is
  * reset onto queues of our own. */
-__attribute__((used)) int dump_drv_init(void)
+__attribute__((used)) int clone_init(void)
 {
-    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    const volatile struct clone_params *prm = &clone_params;
     if (prm->state_size < NVME_DUMP_STATE_BYTES || !prm->regs_virt || !prm->unit ||
         prm->queue_id != NVME_DUMP_QID || prm->queue_depth < 4 ||
         prm->queue_depth > NVME_DUMP_DEPTH || prm->max_transfer < prm->sector_size ||
@@ -192,7 +192,7 @@ static bool batch_full(void)
  * previous call's writes are waited for first; this call's are left in flight. */
 static int write_batch(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
-    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    const volatile struct clone_params *prm = &clone_params;
     struct nvme_ctrl *c = ctrl();
     struct nvme_dump_batch *b = batch();
     uint32_t shift = log2_u32(prm->sector_size);
@@ -234,17 +234,17 @@ static int write_batch(uint64_t lba, uint64_t phys, uint64_t sectors)
     return 0;
 }
 
-__attribute__((used)) int dump_drv_write(uint64_t lba, uint64_t phys, uint64_t sectors)
+__attribute__((used)) int clone_write(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
     if (!ctrl()->regs)
         return ERR_BAD_STATE;
-    int rc = drv_check_write(lba, sectors);
+    int rc = clone_check_write(lba, sectors);
     return rc ? rc : write_batch(lba, phys, sectors);
 }
 
-__attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t sectors)
+__attribute__((used)) int clone_read(uint64_t lba, uint64_t phys, uint64_t sectors)
 {
-    const volatile struct dump_drv_params *prm = &dump_drv_params;
+    const volatile struct clone_params *prm = &clone_params;
     uint64_t n = prm->disk_sectors;
     if (sectors == 0 || lba >= n || sectors > n - lba)
         return ERR_RANGE;
@@ -257,7 +257,7 @@ __attribute__((used)) int dump_drv_read(uint64_t lba, uint64_t phys, uint64_t se
 
 /* 1 while writes of the last call, or the FLUSH of flush_start, are still in flight; a FLUSH
  * queued along the way does not hold the next write back, so it does not count. */
-__attribute__((used)) int dump_drv_poll(void)
+__attribute__((used)) int clone_poll(void)
 {
     if (!ctrl()->regs)
         return ERR_BAD_STATE;
@@ -273,7 +273,7 @@ __attribute__((used)) int dump_drv_poll(void)
 
 /* Wait for the writes in flight (and a FLUSH queued along the way), then queue the FLUSH that
  * covers them and return. */
-__attribute__((used)) int dump_drv_flush_start(void)
+__attribute__((used)) int clone_flush_start(void)
 {
     if (!ctrl()->regs)
         return ERR_BAD_STATE;
@@ -282,7 +282,7 @@ __attribute__((used)) int dump_drv_flush_start(void)
     b->since_flush = 0;
     if (rc)
         return rc;
-    int cid = nvme_flush_queue(queue(), dump_drv_params.unit);
+    int cid = nvme_flush_queue(queue(), clone_params.unit);
     if (cid < 0)
         return cid;
     nvme_sq_ring(queue());
@@ -292,11 +292,11 @@ __attribute__((used)) int dump_drv_flush_start(void)
     return 0;
 }
 
-__attribute__((used)) int dump_drv_flush(void)
+__attribute__((used)) int clone_flush(void)
 {
     if (!ctrl()->regs)
         return ERR_BAD_STATE;
     int rc = finish_batch(true);
     batch()->since_flush = 0;
-    return rc ? rc : nvme_flush(ctrl(), queue(), dump_drv_params.unit);
+    return rc ? rc : nvme_flush(ctrl(), queue(), clone_params.unit);
 }

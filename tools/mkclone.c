@@ -1,19 +1,19 @@
-/* mkdrvblob: pack a linked dump-driver ELF (position-independent, linked at 0) into the
- * form the kernel loads (dump/dump_driver.h): header, image, relocation offsets. Refuses
+/* mkclone: pack a linked clone ELF (position-independent, linked at 0) into the
+ * form the kernel loads (dump/clone/clone_abi.h): header, image, relocation offsets. Refuses
  * what would make the clone unsafe: writable .data/.bss (state must live in the state
  * pages), relocations other than R_X86_64_RELATIVE, missing entry points.
- * usage: mkdrvblob DRIVER.elf NAME OUT.blob */
+ * usage: mkclone CLONE.elf NAME OUT.clone */
 #include <elf.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dump/dump_driver.h"
+#include "dump/clone/clone_abi.h"
 
 #define MAX_IMAGE (1u << 20)
 
-static const char *prog = "mkdrvblob";
+static const char *prog = "mkclone";
 
 static void die(const char *fmt, const char *arg)
 {
@@ -64,7 +64,7 @@ static uint32_t symbol(const uint8_t *elf, size_t len, const char *name, uint32_
 {
     const Elf64_Shdr *symtab = section(elf, len, ".symtab"), *strtab = section(elf, len, ".strtab");
     if (!symtab || !strtab)
-        die("%s", "no symbol table (do not strip the driver)");
+        die("%s", "no symbol table (do not strip the clone)");
     const Elf64_Sym *syms = (const Elf64_Sym *)(elf + symtab->sh_offset);
     for (size_t i = 0; i < symtab->sh_size / sizeof *syms; i++) {
         if (strtab->sh_offset + syms[i].st_name >= len)
@@ -83,7 +83,7 @@ static uint32_t symbol(const uint8_t *elf, size_t len, const char *name, uint32_
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: %s DRIVER.elf NAME OUT.blob\n", prog);
+        fprintf(stderr, "usage: %s CLONE.elf NAME OUT.clone\n", prog);
         return 2;
     }
     size_t len;
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     for (const char *w = ".data\0.bss\0"; *w; w += strlen(w) + 1) {
         const Elf64_Shdr *s = section(elf, len, w);
         if (s && s->sh_size)
-            die("writable section %s is not empty: dump drivers keep state in their state pages", w);
+            die("writable section %s is not empty: clones keep state in their state pages", w);
     }
     const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf + eh->e_phoff);
     uint64_t mem_size = 0;
@@ -124,32 +124,32 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nrel; i++) {
         const Elf64_Rela *r = (const Elf64_Rela *)(elf + rela->sh_offset) + i;
         if (ELF64_R_TYPE(r->r_info) != R_X86_64_RELATIVE)
-            die("relocation type %s is not R_X86_64_RELATIVE: the driver imports a symbol", "");
+            die("relocation type %s is not R_X86_64_RELATIVE: the clone imports a symbol", "");
         if (r->r_offset + 8 > mem_size)
             die("%s", "relocation outside the image");
         uint64_t addend = (uint64_t)r->r_addend;
         memcpy(image + r->r_offset, &addend, 8);
         relocs[i] = (uint32_t)r->r_offset;
     }
-    struct dump_drv_blob h;
+    struct clone_image h;
     memset(&h, 0, sizeof h);
-    memcpy(h.magic, DUMP_DRV_MAGIC, 8);
-    h.version = DUMP_DRV_VERSION;
+    memcpy(h.magic, CLONE_MAGIC, 8);
+    h.version = CLONE_ABI_VERSION;
     if (strlen(argv[2]) >= sizeof h.name)
-        die("driver name %s is too long", argv[2]);
+        die("clone name %s is too long", argv[2]);
     strcpy(h.name, argv[2]);
     h.image_size = (uint32_t)mem_size;
     h.mem_size = (uint32_t)mem_size;
     h.reloc_count = (uint32_t)nrel;
-    h.params_off = symbol(elf, len, "dump_drv_params", h.mem_size);
-    h.entry_init = symbol(elf, len, "dump_drv_init", h.mem_size);
-    h.entry_write = symbol(elf, len, "dump_drv_write", h.mem_size);
-    h.entry_read = symbol(elf, len, "dump_drv_read", h.mem_size);
-    h.entry_flush = symbol(elf, len, "dump_drv_flush", h.mem_size);
-    h.entry_log = symbol(elf, len, "dump_drv_log", h.mem_size);
-    h.entry_poll = symbol(elf, len, "dump_drv_poll", h.mem_size);
-    h.entry_flush_start = symbol(elf, len, "dump_drv_flush_start", h.mem_size);
-    if (h.params_off % 8 || h.params_off + sizeof(struct dump_drv_params) > h.mem_size)
+    h.params_off = symbol(elf, len, "clone_params", h.mem_size);
+    h.entry_init = symbol(elf, len, "clone_init", h.mem_size);
+    h.entry_write = symbol(elf, len, "clone_write", h.mem_size);
+    h.entry_read = symbol(elf, len, "clone_read", h.mem_size);
+    h.entry_flush = symbol(elf, len, "clone_flush", h.mem_size);
+    h.entry_log = symbol(elf, len, "clone_log", h.mem_size);
+    h.entry_poll = symbol(elf, len, "clone_poll", h.mem_size);
+    h.entry_flush_start = symbol(elf, len, "clone_flush_start", h.mem_size);
+    if (h.params_off % 8 || h.params_off + sizeof(struct clone_params) > h.mem_size)
         die("%s", "parameter block misplaced");
     FILE *out = fopen(argv[3], "wb");
     if (!out || fwrite(&h, sizeof h, 1, out) != 1 || fwrite(image, mem_size, 1, out) != 1 ||

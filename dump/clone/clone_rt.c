@@ -1,36 +1,36 @@
-/* Dump-driver run-time: the clock (TSC against the loader-supplied frequency) the driver
- * hands its hardware ops, and klog() writing into the driver's own message buffer, so that
+/* The clone run-time: the clock (TSC against the loader-supplied frequency) the clone
+ * hands its hardware ops, and klog() writing into the clone's own message buffer, so that
  * the shared hardware-ops code links without a single kernel symbol. */
 #include <stdarg.h>
 #include <stddef.h>
-#include "dump/drv/drv_rt.h"
+#include "dump/clone/clone_rt.h"
 #include "arch/cpu.h"
 #include "lib/fmt.h"
 #include "klog.h"
 #include "err.h"
 
-__attribute__((section(".drvparams"), used))
-const volatile struct dump_drv_params dump_drv_params = { .tsc_hz = 1 };
+__attribute__((section(".cloneparams"), used))
+const volatile struct clone_params clone_params = { .tsc_hz = 1 };
 
 struct drv_log {
     uint32_t len;                            /* bytes used in text */
-    char text[DRV_LOG_SIZE - sizeof(uint32_t)];
+    char text[CLONE_LOG_SIZE - sizeof(uint32_t)];
 };
 
 static struct drv_log *drv_log(void)
 {
-    return (struct drv_log *)(uintptr_t)dump_drv_params.state_virt;
+    return (struct drv_log *)(uintptr_t)clone_params.state_virt;
 }
 
-uint64_t drv_now_ns(void)
+uint64_t clone_now_ns(void)
 {
-    uint64_t mult = (1000000000ull << 32) / dump_drv_params.tsc_hz;   /* ns per tick, 32.32 */
+    uint64_t mult = (1000000000ull << 32) / clone_params.tsc_hz;   /* ns per tick, 32.32 */
     return (uint64_t)(((unsigned __int128)rdtsc() * mult) >> 32);
 }
 
-void drv_idle(void)
+void clone_idle(void)
 {
-    uint64_t end = rdtsc() + DRV_IDLE_NS * dump_drv_params.tsc_hz / 1000000000u;
+    uint64_t end = rdtsc() + CLONE_IDLE_NS * clone_params.tsc_hz / 1000000000u;
     while (rdtsc() < end)
         ;
 }
@@ -53,15 +53,15 @@ void klog(unsigned level, const char *fmt, ...)
     l->text[l->len] = 0;
 }
 
-__attribute__((used)) const char *dump_drv_log(void)
+__attribute__((used)) const char *clone_log(void)
 {
     return drv_log()->text;
 }
 
-int drv_check_write(uint64_t lba, uint64_t sectors)
+int clone_check_write(uint64_t lba, uint64_t sectors)
 {
-    for (uint32_t i = 0; sectors && i < dump_drv_params.extent_count && i < DUMP_DRV_MAX_EXTENTS; i++) {
-        uint64_t lo = dump_drv_params.extents[i].lba, n = dump_drv_params.extents[i].sectors;
+    for (uint32_t i = 0; sectors && i < clone_params.extent_count && i < CLONE_MAX_EXTENTS; i++) {
+        uint64_t lo = clone_params.extents[i].lba, n = clone_params.extents[i].sectors;
         if (lba >= lo && sectors <= n && lba - lo <= n - sectors)
             return 0;
     }
