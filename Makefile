@@ -27,7 +27,10 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-
 KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -name '*_dumpdrv.c' -not -path 'dump/drv/*' -not -path 'dump/recovery/*' 2>/dev/null | sort)
 KERNEL_ASM := $(shell find boot kernel dump -name '*.asm' | sort)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
-PORTABLE_C := $(wildcard kernel/lib/*.c kernel/lib/*/*.c kernel/fs/*/*.c dump/*.c dump/recovery/*.c)
+# The portable cores: plain C built freestanding (kernel, userland) and hosted (tools, tests).
+# kernel/lib is the bottom layer; reg_hive and evlog_fat (on FAT32) live with their services.
+PORTABLE_C := $(wildcard kernel/lib/*.c kernel/lib/*/*.c kernel/fs/*/*.c dump/*.c dump/recovery/*.c) \
+    kernel/config/reg_hive.c kernel/eventlog/evlog_fat.c
 HOSTLIB_C  := $(wildcard tools/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
@@ -175,7 +178,7 @@ $(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
 DUMPTOOL_C := tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_sym.c tools/bbdump_stack.c
 BBDUMP_C := tools/bbdump.c tools/bbdump_analyze.c tools/bbdump_elf.c tools/bbdump_mini.c \
     tools/bbdump_events.c tools/bbdump_report.c tools/bbdump_copy.c tools/bbdump_disk.c \
-    tools/bbdump_extract.c kernel/arch/crc32c_hw.c $(DUMPTOOL_C)
+    tools/bbdump_extract.c $(DUMPTOOL_C)
 $(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h tools/bbdump_extract.h $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
@@ -193,7 +196,7 @@ $(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.d
 	@echo "  UNIT    $@"
 	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) $(HOSTLIB_C) -o $@
 
-$(B)/unit/test_bbdump_copy: tools/bbdump_copy.c tools/bbdump_extract.h kernel/arch/crc32c_hw.c
+$(B)/unit/test_bbdump_copy: tools/bbdump_copy.c tools/bbdump_extract.h
 
 unit: $(UNIT_BIN) $(B)/tools/bbdump $(B)/tools/ocad
 
@@ -202,8 +205,7 @@ unit: $(UNIT_BIN) $(B)/tools/bbdump $(B)/tools/ocad
 FUZZ_CC     := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I. -Ikernel
-FUZZ_C := tests/fuzz/fuzz_dump.c tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_copy.c \
-    kernel/arch/crc32c_hw.c
+FUZZ_C := tests/fuzz/fuzz_dump.c tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_copy.c
 $(B)/fuzz/fuzz_dump: $(FUZZ_C) tools/bbdump.h tools/bbdump_extract.h $(PORTABLE_C) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"

@@ -19,7 +19,7 @@
 #include "arch/timer.h"
 #include "arch/rtc.h"
 #include "lib/crc32c.h"
-#include "arch/crc32c_hw.h"
+#include "lib/crc32c_hw.h"
 #include "klog.h"
 #include "arch/gdt.h"
 #include "version.h"

@@ -1,10 +1,10 @@
 /* The kernel's registry: one tree in kernel heap memory, loaded from C:'s hive at boot with
- * the defaults filled in, and saved through lib/reg/reg_hive.c after every persistent change. */
+ * the defaults filled in, and saved through config/reg_hive.c after every persistent change. */
 #include <stdbool.h>
 #include <string.h>
 #include "config/registry.h"
 #include "lib/reg/reg_cmd.h"
-#include "lib/reg/reg_hive.h"
+#include "config/reg_hive.h"
 #include "block/volume.h"
 #include "mm/heap.h"
 #include "klog.h"

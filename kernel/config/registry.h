@@ -1,7 +1,7 @@
 /* The kernel's registry: the SYSTEM hive loaded from C:\CONFIG\SYSTEM.REG at boot (after the
  * volumes are mounted), Windows' defaults filled in for anything it lacks, and the API the
  * rest of the kernel reads its configuration through. Persistent changes are saved at once by
- * the crash-safe protocol of lib/reg/reg_hive.h; volatile keys live in memory only.
+ * the crash-safe protocol of config/reg_hive.h; volatile keys live in memory only.
  * %SystemRoot% is C: (so %SystemRoot%\MEMORY.DMP is C:\MEMORY.DMP). Keys are full paths
  * ("HKLM\SYSTEM\CurrentControlSet\Control\CrashControl", REG_CRASHCONTROL). Callers
  * serialize (today everything runs on the boot thread); nothing here is for interrupt or
