@@ -22,9 +22,12 @@ HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Ikernel -MMD -MP
 UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
     -I. -Ikernel -MMD -MP
 
-# dump/recovery/ holds the portable cores of dump recovery (retention, conversion): userland
-# (smss, werfault) and the host tools use them, the kernel does not.
-KERNEL_C   := $(shell find kernel drivers dump -name '*.c' -not -name '*_dumpdrv.c' -not -path 'dump/drv/*' -not -path 'dump/recovery/*' 2>/dev/null | sort)
+# The kernel links only the dump format's portable cores it writes and checks a dump with;
+# dump_read and dump_verify (reading a dump back) and dump/recovery/ (retention, conversion) are
+# for userland (smss, werfault) and the host tools.
+KERNEL_DUMP_C := dump/dump_format.c dump/dump_chunks.c dump/dump_mini.c dump/dump_validate.c
+KERNEL_C   := $(shell find kernel drivers dump/stack -name '*.c' -not -name '*_dumpdrv.c' 2>/dev/null | sort) \
+    $(KERNEL_DUMP_C)
 KERNEL_ASM := $(shell find boot kernel dump -name '*.asm' | sort)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
 # The portable cores: plain C built freestanding (kernel, userland) and hosted (tools, tests).
