@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arch/crc32c_hw.h"
+#include "lib/crc32c_hw.h"
 #include "dump/dump_format.h"
 #include "lib/crc32c.h"
 #include "tools/bbdump_extract.h"

@@ -13,7 +13,7 @@
 
 #include "lib/gpt.h"
 #include "lib/reg/reg.h"
-#include "lib/reg/reg_hive.h"
+#include "config/reg_hive.h"
 #include "tools/bbdump_extract.h"
 #include "tools/lib/hostenv.h"
 #include "err.h"

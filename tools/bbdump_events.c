@@ -8,7 +8,7 @@
 #include <string.h>
 #include "tools/bbdump.h"
 #include "tools/lib/imgvol.h"
-#include "lib/evlog/evlog_fat.h"
+#include "eventlog/evlog_fat.h"
 #include "err.h"
 
 #define FILE_MAX (256ull << 20)   /* largest SYSTEM.EVT copy read into memory */

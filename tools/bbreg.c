@@ -1,7 +1,7 @@
 /* bbreg: the registry of a Blackbox disk image, offline. Finds the first Microsoft basic-data
  * partition of the image's GPT (the guest's C:), mounts its FAT32 and runs one reg.exe
  * command on the SYSTEM hive there, with the kernel's own cores: the same load and fallbacks,
- * the same defaults, and the same crash-safe save (lib/reg/reg_hive.h). */
+ * the same defaults, and the same crash-safe save (config/reg_hive.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "tools/lib/imgvol.h"
 #include "tools/lib/hostenv.h"
 #include "lib/reg/reg_cmd.h"
-#include "lib/reg/reg_hive.h"
+#include "config/reg_hive.h"
 #include "fs/fat/fat.h"
 #include "err.h"
 

@@ -2,7 +2,7 @@
  * through the fastest implementation on this CPU, chosen at boot by timing each. */
 #include "dump/stack/dump_writer_priv.h"
 #include "lib/crc32c.h"
-#include "arch/crc32c_hw.h"
+#include "lib/crc32c_hw.h"
 #include "arch/timer.h"
 #include "klog.h"
 

@@ -1,10 +1,10 @@
 /* The kernel's registry: one tree in kernel heap memory, loaded from C:'s hive at boot with
- * the defaults filled in, and saved through lib/reg/reg_hive.c after every persistent change. */
+ * the defaults filled in, and saved through config/reg_hive.c after every persistent change. */
 #include <stdbool.h>
 #include <string.h>
 #include "config/registry.h"
 #include "lib/reg/reg_cmd.h"
-#include "lib/reg/reg_hive.h"
+#include "config/reg_hive.h"
 #include "block/volume.h"
 #include "mm/heap.h"
 #include "klog.h"
@@ -79,8 +79,7 @@ static int find(const char *key, const char *name, uint32_t type, const struct r
     const struct reg_value *v = reg_value_find(k, name);
     if (!v)
         return ERR_NOT_FOUND;
-    if (v->type != type && !(type == REG_SZ && v->type == REG_EXPAND_SZ) &&
-        !(type == REG_QWORD && v->type == REG_DWORD))
+    if (v->type != type && !(type == REG_SZ && v->type == REG_EXPAND_SZ))
         return ERR_BAD_STATE;
     *out = v;
     return 0;
@@ -92,17 +91,6 @@ int reg_get_dword(const char *key, const char *name, uint32_t *out)
     int rc = find(key, name, REG_DWORD, &v);
     if (rc == 0)
         memcpy(out, v->data, 4);
-    return rc;
-}
-
-int reg_get_qword(const char *key, const char *name, uint64_t *out)
-{
-    const struct reg_value *v;
-    int rc = find(key, name, REG_QWORD, &v);
-    if (rc == 0) {
-        *out = 0;
-        memcpy(out, v->data, v->len);
-    }
     return rc;
 }
 
@@ -185,11 +173,6 @@ int reg_set_value(const char *key, const char *name, uint32_t type, const void *
 int reg_set_dword(const char *key, const char *name, uint32_t value)
 {
     return reg_set_value(key, name, REG_DWORD, &value, 4);
-}
-
-int reg_set_qword(const char *key, const char *name, uint64_t value)
-{
-    return reg_set_value(key, name, REG_QWORD, &value, 8);
 }
 
 int reg_set_string(const char *key, const char *name, uint32_t type, const char *value)

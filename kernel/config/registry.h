@@ -1,7 +1,7 @@
 /* The kernel's registry: the SYSTEM hive loaded from C:\CONFIG\SYSTEM.REG at boot (after the
  * volumes are mounted), Windows' defaults filled in for anything it lacks, and the API the
  * rest of the kernel reads its configuration through. Persistent changes are saved at once by
- * the crash-safe protocol of lib/reg/reg_hive.h; volatile keys live in memory only.
+ * the crash-safe protocol of config/reg_hive.h; volatile keys live in memory only.
  * %SystemRoot% is C: (so %SystemRoot%\MEMORY.DMP is C:\MEMORY.DMP). Keys are full paths
  * ("HKLM\SYSTEM\CurrentControlSet\Control\CrashControl", REG_CRASHCONTROL). Callers
  * serialize (today everything runs on the boot thread); nothing here is for interrupt or
@@ -22,8 +22,6 @@ void registry_init(void);
 
 /* A REG_DWORD: 0, ERR_NOT_FOUND (no such key or value), ERR_BAD_STATE (another type). */
 int reg_get_dword(const char *key, const char *name, uint32_t *out);
-/* A REG_QWORD (or a REG_DWORD, widened): as reg_get_dword. */
-int reg_get_qword(const char *key, const char *name, uint64_t *out);
 /* A REG_SZ or REG_EXPAND_SZ into buf (NUL-terminated); an EXPAND_SZ has %SystemRoot%
  * expanded (any case; other %VARS% are left as they are). ERR_TOO_BIG when cap is short,
  * ERR_NOT_FOUND, ERR_BAD_STATE. */
@@ -36,7 +34,6 @@ int reg_get_multi_sz(const char *key, const char *name, unsigned index, char *bu
  * a persistent key is saved to the hive before returning: 0, or the save's ERR_* (the new
  * value is then in memory only). ERR_INVALID_ARGS for a bad key, ERR_TOO_BIG. */
 int reg_set_dword(const char *key, const char *name, uint32_t value);
-int reg_set_qword(const char *key, const char *name, uint64_t value);
 /* type REG_SZ or REG_EXPAND_SZ. */
 int reg_set_string(const char *key, const char *name, uint32_t type, const char *value);
 /* Any type, data in the form of reg.h. */

@@ -2,7 +2,7 @@
  * records stamped by the RTC, walks the newest records for the shell, logs the boot event. */
 #include <string.h>
 #include "eventlog/eventlog.h"
-#include "lib/evlog/evlog_fat.h"
+#include "eventlog/evlog_fat.h"
 #include "lib/fmt.h"
 #include "block/volume.h"
 #include "arch/rtc.h"

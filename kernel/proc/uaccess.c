@@ -27,14 +27,6 @@ int uaccess_check(uint64_t va, size_t len, bool write)
     return 0;
 }
 
-int uaccess_copy_in(void *dst, uint64_t va, size_t len)
-{
-    int rc = uaccess_check(va, len, false);
-    if (rc == 0)
-        memcpy(dst, (const void *)va, len);
-    return rc;
-}
-
 int uaccess_copy_out(uint64_t va, const void *src, size_t len)
 {
     int rc = uaccess_check(va, len, true);

@@ -12,8 +12,7 @@
 /* 0 if [va, va + len) may be read (or written, when write) by the kernel for the program;
  * else ERR_ACCESS. len 0 is always fine. */
 int uaccess_check(uint64_t va, size_t len, bool write);
-/* Copy len bytes in from / out to user address va after uaccess_check: 0 or ERR_ACCESS. */
-int uaccess_copy_in(void *dst, uint64_t va, size_t len);
+/* Copy len bytes out to user address va after uaccess_check: 0 or ERR_ACCESS. */
 int uaccess_copy_out(uint64_t va, const void *src, size_t len);
 /* Copy the NUL-terminated user string at va into dst (cap bytes with the NUL): its length,
  * ERR_ACCESS (a byte before the NUL is not readable), ERR_TOO_BIG (no NUL within cap). */

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "tools/bbdump_copy.c"
-#include "kernel/arch/crc32c_hw.c"
 #include "dump_util.h"
 #include "ut.h"
 

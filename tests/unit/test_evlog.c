@@ -9,7 +9,7 @@
 #include "tests/unit/fat_util.h"
 #include "tests/unit/ut.h"
 #include "lib/evlog/evlog.h"
-#include "lib/evlog/evlog_fat.h"
+#include "eventlog/evlog_fat.h"
 #include "lib/crc32c.h"
 
 static const struct evlog_time t0 = { 2026, 11, 22, 1, 2, 3, 0 };

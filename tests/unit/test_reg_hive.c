@@ -1,4 +1,4 @@
-/* Unit tests of the hive files (lib/reg/reg_hive.c) on mkfs.fat images: the load order and
+/* Unit tests of the hive files (config/reg_hive.c) on mkfs.fat images: the load order and
  * its fallbacks, the corrupt hive set aside as SYSTEM.BAD, and a power cut after every single
  * sector write of a save (a block device that fails all writes past a budget): the volume
  * always loads a hive holding either the old or the new tree, and fsck.fat finds no damage
@@ -6,7 +6,7 @@
 #include "tests/unit/fat_util.h"
 #include "tests/unit/ut.h"
 #include "tests/unit/reg_util.h"
-#include "lib/reg/reg_hive.h"
+#include "config/reg_hive.h"
 #include "lib/crc32c.h"
 
 /* A tree whose HKLM\SOFTWARE\T holds Gen = gen (and a long value so the file spans clusters). */

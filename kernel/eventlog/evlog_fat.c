@@ -3,7 +3,7 @@
  * read-modify-write of one sector when it is larger than a log slot. */
 #include <stddef.h>
 #include <string.h>
-#include "lib/evlog/evlog_fat.h"
+#include "eventlog/evlog_fat.h"
 #include "err.h"
 
 /* The device sector holding file sector fsec: ERR_CORRUPT when the map does not reach it. */

@@ -15,8 +15,8 @@
  * SYSTEM.BAD (replacing an older one), then SYSTEM.REG is written directly and flushed; the
  * copy that was loaded (SYSTEM.NEW or .OLD) is untouched until then, and a torn SYSTEM.REG
  * fails its integrity line. Not thread-safe; not for bugcheck time. */
-#ifndef BB_LIB_REG_HIVE_H
-#define BB_LIB_REG_HIVE_H
+#ifndef BB_CONFIG_REG_HIVE_H
+#define BB_CONFIG_REG_HIVE_H
 
 #include <stdbool.h>
 #include "fs/fat/fat.h"

@@ -1,7 +1,7 @@
 /* The hive files on FAT32: reading with the integrity check and the fallbacks, and the
  * crash-safe save whose every step is explained in reg_hive.h. */
 #include <string.h>
-#include "lib/reg/reg_hive.h"
+#include "config/reg_hive.h"
 #include "err.h"
 
 static const char *const paths[REG_HIVE_FILES] = {

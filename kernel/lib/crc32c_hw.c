@@ -1,15 +1,13 @@
 /* CRC32C on the SSE4.2 instruction: byte steps to 8-byte alignment, then 8 bytes a step. */
 #include <string.h>
-#include "arch/crc32c_hw.h"
-#include "arch/cpu.h"
-
-#define CPUID1_ECX_SSE42 (1u << 20)
+#include <cpuid.h>
+#include "lib/crc32c_hw.h"
 
 bool crc32c_hw_available(void)
 {
-    uint32_t r[4];
-    cpuid(1, 0, r);
-    return r[2] & CPUID1_ECX_SSE42;
+    unsigned a, b, c, d;
+    __cpuid(1, a, b, c, d);
+    return c & bit_SSE4_2;
 }
 
 uint32_t crc32c_hw(uint32_t crc, const void *data, size_t len)

@@ -1,8 +1,8 @@
 /* CRC32C with the SSE4.2 `crc32` instruction (a general-register instruction, usable in a
  * kernel built with -mgeneral-regs-only), for the dump writer's hot loop. Same contract and
  * results as kernel/lib/crc32c.h's crc32c(). */
-#ifndef BB_CRC32C_HW_H
-#define BB_CRC32C_HW_H
+#ifndef BB_LIB_CRC32C_HW_H
+#define BB_LIB_CRC32C_HW_H
 
 #include <stdbool.h>
 #include <stddef.h>

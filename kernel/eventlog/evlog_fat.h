@@ -6,8 +6,8 @@
  * clusters (ERR_BAD_STATE if the file was deleted or replaced: open it again). Not
  * thread-safe (the caller serializes with every other user of the volume); not for bugcheck
  * time. */
-#ifndef BB_LIB_EVLOG_EVLOG_FAT_H
-#define BB_LIB_EVLOG_EVLOG_FAT_H
+#ifndef BB_EVENTLOG_EVLOG_FAT_H
+#define BB_EVENTLOG_EVLOG_FAT_H
 
 #include <stdbool.h>
 #include "lib/evlog/evlog.h"
