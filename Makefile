@@ -174,10 +174,45 @@ $(B)/tools/mkclone: tools/mkclone.c dump/clone/clone_abi.h | $(B)/.deps-ok
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOST_CFLAGS) $< -o $@
 
-$(B)/tools/mkksyms: tools/mkksyms.c kernel/lib/ksym.c | $(B)/.deps-ok
+# The host side compiles each portable core and tools/lib file once per flavour into build/h
+# (HOST_CFLAGS: tools), build/ut (UNIT_CFLAGS: unit tests, sanitizers) and build/fz (FUZZ_CFLAGS,
+# clang: the fuzz target), and archives them: a binary links only the members it uses, and
+# editing a source rebuilds its object (the -MMD .d files), its archive, then each binary.
+HOST_PORTABLE_A := $(B)/h/libportable.a
+HOST_LIB_A      := $(B)/h/libhostlib.a
+UNIT_PORTABLE_A := $(B)/ut/libportable.a
+UNIT_LIB_A      := $(B)/ut/libhostlib.a
+FUZZ_PORTABLE_A := $(B)/fz/libportable.a
+
+$(B)/h/%.o: %.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/ut/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  UNITCC  $<"
+	@$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(B)/fz/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HOST_PORTABLE_A): $(PORTABLE_C:%.c=$(B)/h/%.o)
+$(HOST_LIB_A): $(HOSTLIB_C:%.c=$(B)/h/%.o)
+$(UNIT_PORTABLE_A): $(PORTABLE_C:%.c=$(B)/ut/%.o)
+$(UNIT_LIB_A): $(HOSTLIB_C:%.c=$(B)/ut/%.o)
+$(FUZZ_PORTABLE_A): $(PORTABLE_C:%.c=$(B)/fz/%.o)
+$(HOST_PORTABLE_A) $(HOST_LIB_A) $(UNIT_PORTABLE_A) $(UNIT_LIB_A) $(FUZZ_PORTABLE_A):
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
+
+# mkksyms takes the one core it needs as an object, so the kernel's link waits on no archive.
+$(B)/tools/mkksyms: $(B)/h/tools/mkksyms.o $(B)/h/kernel/lib/ksym.o
+	@mkdir -p $(dir $@)
+	@echo "  HOSTLD  $@"
+	@$(HOSTCC) $^ -o $@
 
 # bbdump: links the portable cores (dump format, CRC32C, bug codes, klog ring) and elfutils'
 # libdw for symbols and DWARF lines; tools/bbdump builds it.
@@ -185,22 +220,22 @@ DUMPTOOL_C := tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_sym.c tools/bb
 BBDUMP_C := tools/bbdump.c tools/bbdump_analyze.c tools/bbdump_elf.c tools/bbdump_mini.c \
     tools/bbdump_events.c tools/bbdump_report.c tools/bbdump_copy.c tools/bbdump_disk.c \
     tools/bbdump_extract.c $(DUMPTOOL_C)
-$(B)/tools/bbdump: $(BBDUMP_C) tools/bbdump.h tools/bbdump_extract.h $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
+$(B)/tools/bbdump: $(BBDUMP_C:%.c=$(B)/h/%.o) $(HOST_LIB_A) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOST_CFLAGS) $(BBDUMP_C) $(PORTABLE_C) $(HOSTLIB_C) -ldw -lelf -o $@
+	@echo "  HOSTLD  $@"
+	@$(HOSTCC) $^ -ldw -lelf -o $@
 
 # ocad: the crash-report collector; the dump tools' files for symbols and buckets, SQLite.
 OCAD_C := tools/ocad.c tools/ocad_db.c $(DUMPTOOL_C)
-$(B)/tools/ocad: $(OCAD_C) tools/ocad.h tools/bbdump.h $(PORTABLE_C) | $(B)/.deps-ok
+$(B)/tools/ocad: $(OCAD_C:%.c=$(B)/h/%.o) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOST_CFLAGS) $(OCAD_C) $(PORTABLE_C) -lsqlite3 -ldw -lelf -o $@
+	@echo "  HOSTLD  $@"
+	@$(HOSTCC) $^ -lsqlite3 -ldw -lelf -o $@
 
-$(B)/unit/%: tests/unit/%.c $(PORTABLE_C) $(HOSTLIB_C) tests/unit/ut.h | $(B)/.deps-ok
+$(B)/unit/%: tests/unit/%.c tests/unit/ut.h $(UNIT_LIB_A) $(UNIT_PORTABLE_A) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  UNIT    $@"
-	@$(HOSTCC) $(UNIT_CFLAGS) $< $(PORTABLE_C) $(HOSTLIB_C) -o $@
+	@$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_LIB_A) $(UNIT_PORTABLE_A) -o $@
 
 $(B)/unit/test_bbdump_copy: tools/bbdump_copy.c tools/bbdump_extract.h
 
@@ -212,23 +247,27 @@ FUZZ_CC     := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I. -Ikernel
 FUZZ_C := tests/fuzz/fuzz_dump.c tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_copy.c
-$(B)/fuzz/fuzz_dump: $(FUZZ_C) tools/bbdump.h tools/bbdump_extract.h $(PORTABLE_C) | $(B)/.deps-ok
+$(B)/fuzz/fuzz_dump: $(FUZZ_C:%.c=$(B)/fz/%.o) $(FUZZ_PORTABLE_A)
 	@mkdir -p $(dir $@)
-	@echo "  FUZZCC  $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_C) $(PORTABLE_C) -o $@
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
 
-$(B)/fuzz/seeds/.made: tests/fuzz/mkseeds.c tests/unit/dump_util.h $(PORTABLE_C) | $(B)/.deps-ok
+$(B)/fuzz/mkseeds: $(B)/h/tests/fuzz/mkseeds.o $(HOST_PORTABLE_A)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTLD  $@"
+	@$(HOSTCC) $^ -o $@
+
+$(B)/fuzz/seeds/.made: $(B)/fuzz/mkseeds
 	@mkdir -p $(dir $@)
 	@echo "  SEEDS   $(dir $@)"
-	@$(HOSTCC) $(HOST_CFLAGS) tests/fuzz/mkseeds.c $(PORTABLE_C) -o $(B)/fuzz/mkseeds
 	@$(B)/fuzz/mkseeds $(dir $@) && touch $@
 
 fuzz: $(B)/fuzz/fuzz_dump $(B)/fuzz/seeds/.made
 
-$(B)/tools/bbreg: tools/bbreg.c $(PORTABLE_C) $(HOSTLIB_C) | $(B)/.deps-ok
+$(B)/tools/bbreg: $(B)/h/tools/bbreg.o $(HOST_LIB_A) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
+	@echo "  HOSTLD  $@"
+	@$(HOSTCC) $^ -o $@
 
 # The guest's disks, made once: an image holds the guest's state (dumps, registry), so it is
 # only ever created when missing, never remade or wiped. `rm` one to start it afresh.
