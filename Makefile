@@ -123,7 +123,7 @@ $(B)/u/%.o: %.asm | $(B)/.deps-ok
 
 $(USER_PORTABLE_A): $(patsubst %.c,$(B)/u/%.o,$(filter-out kernel/lib/fmt.c,$(PORTABLE_C)))
 	@echo "  AR      $@"
-	@rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 define USER_PROG
 $(B)/user/$(1).elf: $(patsubst %.c,$(B)/u/%.o,$(wildcard userland/$(1)/*.c)) $(USER_LIBC_OBJ) $(USER_PORTABLE_A) userland/user.ld
@@ -206,13 +206,13 @@ $(UNIT_LIB_A): $(HOSTLIB_C:%.c=$(B)/ut/%.o)
 $(FUZZ_PORTABLE_A): $(PORTABLE_C:%.c=$(B)/fz/%.o)
 $(HOST_PORTABLE_A) $(HOST_LIB_A) $(UNIT_PORTABLE_A) $(UNIT_LIB_A) $(FUZZ_PORTABLE_A):
 	@echo "  AR      $@"
-	@rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 # mkksyms takes the one core it needs as an object, so the kernel's link waits on no archive.
 $(B)/tools/mkksyms: $(B)/h/tools/mkksyms.o $(B)/h/kernel/lib/ksym.o
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD  $@"
-	@$(HOSTCC) $^ -o $@
+	@$(HOSTCC) $(filter %.o %.a,$^) -o $@
 
 # bbdump: links the portable cores (dump format, CRC32C, bug codes, klog ring) and elfutils'
 # libdw for symbols and DWARF lines; tools/bbdump builds it.
@@ -223,14 +223,14 @@ BBDUMP_C := tools/bbdump.c tools/bbdump_analyze.c tools/bbdump_elf.c tools/bbdum
 $(B)/tools/bbdump: $(BBDUMP_C:%.c=$(B)/h/%.o) $(HOST_LIB_A) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD  $@"
-	@$(HOSTCC) $^ -ldw -lelf -o $@
+	@$(HOSTCC) $(filter %.o %.a,$^) -ldw -lelf -o $@
 
 # ocad: the crash-report collector; the dump tools' files for symbols and buckets, SQLite.
 OCAD_C := tools/ocad.c tools/ocad_db.c $(DUMPTOOL_C)
 $(B)/tools/ocad: $(OCAD_C:%.c=$(B)/h/%.o) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD  $@"
-	@$(HOSTCC) $^ -lsqlite3 -ldw -lelf -o $@
+	@$(HOSTCC) $(filter %.o %.a,$^) -lsqlite3 -ldw -lelf -o $@
 
 $(B)/unit/%: tests/unit/%.c tests/unit/ut.h $(UNIT_LIB_A) $(UNIT_PORTABLE_A) | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
@@ -250,12 +250,12 @@ FUZZ_C := tests/fuzz/fuzz_dump.c tools/bbdump_file.c tools/bbdump_mem.c tools/bb
 $(B)/fuzz/fuzz_dump: $(FUZZ_C:%.c=$(B)/fz/%.o) $(FUZZ_PORTABLE_A)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZLD  $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.o %.a,$^) -o $@
 
 $(B)/fuzz/mkseeds: $(B)/h/tests/fuzz/mkseeds.o $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD  $@"
-	@$(HOSTCC) $^ -o $@
+	@$(HOSTCC) $(filter %.o %.a,$^) -o $@
 
 $(B)/fuzz/seeds/.made: $(B)/fuzz/mkseeds
 	@mkdir -p $(dir $@)
@@ -267,7 +267,7 @@ fuzz: $(B)/fuzz/fuzz_dump $(B)/fuzz/seeds/.made
 $(B)/tools/bbreg: $(B)/h/tools/bbreg.o $(HOST_LIB_A) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD  $@"
-	@$(HOSTCC) $^ -o $@
+	@$(HOSTCC) $(filter %.o %.a,$^) -o $@
 
 # The guest's disks, made once: an image holds the guest's state (dumps, registry), so it is
 # only ever created when missing, never remade or wiped. `rm` one to start it afresh.
