@@ -1,5 +1,5 @@
 /* Whether the WerFault stage keeps or deletes MEMORY.DMP after a crash: Windows 7's retention
- * algorithm (reference/dump-retention-windows7.txt) as a pure decision over plain inputs,
+ * algorithm (the rules below, as the WerFault stage applies them) as a pure decision over plain inputs,
  * with the rule that decided and a short reason for the event log (event 1018 on delete).
  * Portable core (userland and host tools); no allocation, no I/O. */
 #ifndef BB_DUMP_RETENTION_H

@@ -1,7 +1,8 @@
-/* The crash-dump stack as configured at boot (phase 3 of the reference): which file receives
- * the dump, its sector runs on which disk, the clone (the polled copy of its disk's driver) that will write it, the
- * checksums that must still hold at bugcheck time, and the boot-time self-test. The writer
- * (dump_writer.h) uses what this prepared; `dumpcfg` shows it. */
+/* The crash-dump stack as prepared at boot, after the volumes and the registry: which file
+ * receives the dump, its sector runs on which disk, the clone (the polled copy of its disk's
+ * driver) that will write it, the checksums that must still hold at bugcheck time, and the
+ * boot-time self-test. The writer (dump_writer.h) uses what this prepared; `dumpcfg` shows it.
+ * dump_boot.c runs it as a boot step and hands the bugcheck its dumper. */
 #ifndef BB_DUMP_STACK_H
 #define BB_DUMP_STACK_H
 

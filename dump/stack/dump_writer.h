@@ -1,7 +1,8 @@
-/* The dump writer (phase 4): at bugcheck time, check the checksums taken at boot, take the
- * disk with the clone (the polled copy of its driver), and write the dump into the target's sectors: old
- * header invalidated first, data straight from physical memory with per-chunk CRC32C, the
- * valid header last, then a flush. Its code lives in .text.dumpwriter, which is checksummed. */
+/* The dump writer, the bugcheck's dumper: at bugcheck time, check the checksums taken at
+ * boot, take the disk with the clone (the polled copy of its driver), and write the dump into
+ * the target's sectors: old header invalidated first, data straight from physical memory with
+ * per-chunk CRC32C, the valid header last, then a flush. Its code lives in .text.dumpwriter,
+ * which is checksummed. */
 #ifndef BB_DUMP_WRITER_H
 #define BB_DUMP_WRITER_H
 

@@ -1,4 +1,4 @@
-"""Dump recovery at boot (phase 5): smss finds the dump the last crash left in the pagefile,
+"""Dump recovery at the boot after a crash: smss finds the dump the last crash left in the pagefile,
 checks it, moves it to C:\\MEMORY.DMP (or to DUMPxxxx.TMP when the final place is on another
 volume), leaves MachineCrash for werfault, and re-arms the dump stack on a fresh pagefile;
 werfault puts the dump at its final place and clears MachineCrash. Checked on the host with
