@@ -2,13 +2,11 @@
 #include "proc/boot_programs.h"
 #include "proc/process.h"
 #include "proc/programs.h"
-#include "config/registry.h"
 #include "dump/stack/dump_stack.h"
 #include "klog.h"
 #include "err.h"
 
 #define BOOT_TIME_LIMIT_S 600u   /* recovery of a big dump under TCG takes a while */
-#define MACHINECRASH REG_CRASHCONTROL "\\MachineCrash"
 
 static void run(const char *name, int argc, char **argv)
 {
@@ -36,11 +34,9 @@ void proc_run_boot_programs(void)
         klog(KLOG_WARN, "boot: smss left the dump stack protected: re-arming it");
         dump_stack_rearm();
     }
-    uint32_t temp;
-    if (reg_get_dword(MACHINECRASH, "TempDestination", &temp) == 0) {
-        char *werfault[] = { "werfault", "-k", "-c" };
-        run("werfault", 3, werfault);
-    }
+    /* werfault decides from MachineCrash whether there is a crash to handle */
+    char *werfault[] = { "werfault", "-k", "-c" };
+    run("werfault", 3, werfault);
     char *wersend[] = { "wersend" };
     run("wersend", 1, wersend);
 }
