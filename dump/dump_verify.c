@@ -144,9 +144,12 @@ int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf
     if ((rc = dump_verify_begin(out, b, &l, (uint32_t *)(void *)(b + crc_at),
                                 l.chunk_count)) != 0)
         return rc;
-    dump_verify_feed(out, b, have);
-    for (uint64_t off = have; off < l.total; ) {
-        size_t n = l.total - off < cap - win ? (size_t)(l.total - off) : (size_t)(cap - win);
+    /* the prefix's bytes up to a page boundary are fed from buf; from there every read
+     * starts on a page boundary of the file, a multiple of 4 KiB long */
+    size_t start = have & ~(size_t)4095, room = (size_t)(cap - win) & ~(size_t)4095;
+    dump_verify_feed(out, b, start);
+    for (uint64_t off = start; off < l.total; ) {
+        size_t n = l.total - off < room ? (size_t)(l.total - off) : room;
         if ((rc = read_rc(read(ctx, off, b + win, n))) != 0)
             return rc;
         dump_verify_feed(out, b + win, n);

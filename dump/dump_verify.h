@@ -59,8 +59,9 @@ void dump_verify_feed(struct dump_verify *v, const void *p, size_t len);
  * many chunks were compared). */
 int dump_verify_end(struct dump_verify *v);
 
-/* Checks the dump in a file of file_size bytes: dump_verify_prefix, then every byte up to
- * RequiredDumpSpace read once, in file order, and fed to the stream check. `buf` (cap bytes)
+/* Checks the dump in a file of file_size bytes: dump_verify_prefix, then the bytes after it
+ * up to RequiredDumpSpace read once (from the prefix's last 4 KiB boundary, in pieces that
+ * are multiples of 4 KiB), in file order, and fed to the stream check. `buf` (cap bytes)
  * is the caller's scratch: the prefix, then one CRC per chunk, then at least 4 KiB (from a
  * page boundary) for reading the data; ERR_TOO_BIG when they do not fit. On return buf holds
  * the file's first layout.prefix bytes (the header first). Returns 0 when the dump is valid
