@@ -175,6 +175,8 @@ static int cmd_check(struct dumpfile *d)
     int rc = dumpfile_check_data(d, &bad, &first_bad);
     if (rc == ERR_CHECKSUM)
         return die(d, "CRC table at 0x%" PRIx64 " is damaged", d->l.crc_table_offset);
+    if (rc == ERR_NO_MEMORY)
+        return die(d, "%s", err_str(rc));
     if (rc) {
         uint64_t off = 0, len = 0;
         dump_chunk_range(d->map, first_bad, &off, &len);

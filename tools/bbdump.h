@@ -31,9 +31,10 @@ int dumpfile_open(struct dumpfile *d, const char *path);
 void dumpfile_mem(struct dumpfile *d, const char *name, const void *buf, uint64_t size);
 void dumpfile_close(struct dumpfile *d);
 
-/* Checks every data chunk's CRC32C of a dump that validated (d->rc == 0). Returns 0 when all
- * match, ERR_CHECKSUM when the external CRC table's own CRC is wrong, ERR_CORRUPT with *bad
- * chunks wrong, the first one *first_bad; ERR_INVALID_ARGS for a dump that did not validate. */
+/* Checks every data chunk's CRC32C of a dump that validated (d->rc == 0), with the stream
+ * check of dump/dump_verify.h. Returns 0 when all match, ERR_CHECKSUM when the external CRC
+ * table's own CRC is wrong, ERR_CORRUPT with *bad chunks wrong, the first one *first_bad;
+ * ERR_INVALID_ARGS for a dump that did not validate; ERR_NO_MEMORY. */
 int dumpfile_check_data(const struct dumpfile *d, uint64_t *bad, uint64_t *first_bad);
 
 /* Prints "TOOL: PATH: message" on stderr and returns 1. */

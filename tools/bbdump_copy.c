@@ -1,8 +1,9 @@
 /* bbdump extract's copy: validates a dump while streaming its RequiredDumpSpace bytes out in
- * large pieces — the header and layout with dump_validate, every data chunk's CRC32C with the
- * format core's accumulator (on the SSE4.2 instruction when the CPU has it), the external
- * CRC table against its own CRC — and says valid, incomplete or corrupt, and why. The next
- * piece is read by a thread while one is checked and written. */
+ * large pieces, with the dump core's one check (dump/dump_verify.h: the header and layout,
+ * then every data chunk's CRC32C, on the SSE4.2 instruction when the CPU has it, and the
+ * external CRC table against its own CRC, fed the pieces being copied), and says valid,
+ * incomplete or corrupt, and why. The next piece is read by a thread while one is checked
+ * and written. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -13,8 +14,7 @@
 #include <unistd.h>
 
 #include "lib/crc32c_hw.h"
-#include "dump/dump_format.h"
-#include "lib/crc32c.h"
+#include "dump/dump_verify.h"
 #include "tools/bbdump_extract.h"
 #include "err.h"
 
@@ -32,36 +32,29 @@ static enum copy_status set(struct copy_result *r, enum copy_status s, const cha
     return r->status = s;
 }
 
-/* The prefix dump_validate needs (header, bitmap or directory), read and checked. */
+/* The prefix dump_validate needs (header, bitmap or directory), read and checked by the
+ * dump core; the buffer grows to what it asks for. */
 static int validate(const struct copy_src *src, uint8_t **pre, struct dump_layout *l)
 {
-    size_t len = src->size < DUMP_HEADER_SIZE ? (size_t)src->size : DUMP_HEADER_SIZE;
-    uint8_t *b = calloc(1, DUMP_HEADER_SIZE);
-    int rc;
+    size_t cap = DUMP_HEADER_SIZE;
+    uint8_t *b = calloc(1, cap);
+    int rc = ERR_NO_MEMORY;
 
+    while (b && (rc = dump_verify_prefix(src->read, src->ctx, src->size, b, cap, NULL, l)) ==
+                ERR_TOO_BIG) {
+        uint8_t *more = l->prefix > SIZE_MAX ? NULL : realloc(b, (size_t)l->prefix);
+        if (!more)
+            free(b);
+        b = more;
+        cap = (size_t)l->prefix;
+    }
     if (!b)
         return ERR_NO_MEMORY;
-    if (len && (rc = src->read(src->ctx, 0, b, len)) != 0)
-        goto fail;
-    rc = dump_validate(b, len, src->size, l);
-    /* each call may ask for more (a minidump's directory header, then its entries) */
-    while (l->problem == DUMP_P_NEED_MORE && l->prefix > len) {
-        uint8_t *more = l->prefix > SIZE_MAX ? NULL : realloc(b, (size_t)l->prefix);
-        if (!more) {
-            rc = ERR_NO_MEMORY;
-            goto fail;
-        }
-        b = more;
-        len = (size_t)l->prefix;
-        if ((rc = src->read(src->ctx, 0, b, len)) != 0)
-            goto fail;
-        rc = dump_validate(b, len, src->size, l);
+    if (rc != 0 && l->problem == DUMP_OK) {    /* the read failed */
+        free(b);
+        b = NULL;
     }
     *pre = b;
-    return rc;
-fail:
-    free(b);
-    *pre = NULL;
     return rc;
 }
 
@@ -123,44 +116,21 @@ static int write_all(int fd, const uint8_t *p, size_t len)
     return 0;
 }
 
-/* Bytes of [a, a+alen) that overlap [b, b+blen): start offset in the first, count. */
-static uint64_t overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen, uint64_t *at)
+/* The stream check's verdict on a dump that validated, as a status. */
+static enum copy_status verdict(const struct dump_verify *v, int rc, struct copy_result *r)
 {
-    uint64_t lo = a > b ? a : b, hi = a + alen < b + blen ? a + alen : b + blen;
-    *at = lo;
-    return hi > lo ? hi - lo : 0;
-}
-
-/* Compares the computed chunk CRCs with the dump's table. */
-static enum copy_status check_table(const uint8_t *pre, const struct dump_layout *l,
-                                    const uint32_t *got, const uint8_t *ext,
-                                    struct copy_result *r)
-{
-    const struct dump_header *h = (const struct dump_header *)pre;
-    uint64_t bad = 0, first = 0;
-
-    if (ext && crc32c(0, ext, l->chunk_count * 4) != h->bb.crc_table_crc)
-        return set(r, COPY_CORRUPT, "corrupt: CRC table at 0x%" PRIx64 " is damaged",
-                   l->crc_table_offset);
-    for (uint64_t i = 0; i < l->chunk_count; i++) {
-        uint32_t want = 0;
-        uint64_t toff = 0;
-        int ref = dump_chunk_crc_ref(pre, i, &want, &toff);
-        if (ref == 0 && ext && toff >= l->crc_table_offset &&
-            toff - l->crc_table_offset <= l->chunk_count * 4 - 4)
-            want = dump_le32(ext + (toff - l->crc_table_offset));
-        else if (ref != 1)
-            want = ~got[i];
-        if (want != got[i] && bad++ == 0)
-            first = i;
-    }
-    if (!bad)
+    if (rc == 0)
         return r->status = COPY_VALID;
+    if (!v->table_ok)
+        return set(r, COPY_CORRUPT, "corrupt: CRC table at 0x%" PRIx64 " is damaged",
+                   v->layout.crc_table_offset);
+    if (!v->bad_chunks)
+        return set(r, COPY_CORRUPT, "corrupt: data shorter than its size");
     uint64_t off = 0, len = 0;
-    dump_chunk_range(pre, first, &off, &len);
+    dump_chunk_range(v->hdr, v->first_bad, &off, &len);
     return set(r, COPY_CORRUPT, "corrupt: data CRC mismatch in chunk %" PRIu64 " (file bytes "
-               "0x%" PRIx64 "..0x%" PRIx64 ")%s", first, off, off + len,
-               bad > 1 ? " and other chunks" : "");
+               "0x%" PRIx64 "..0x%" PRIx64 ")%s", v->first_bad, off, off + len,
+               v->bad_chunks > 1 ? " and other chunks" : "");
 }
 
 /* Reading ahead: piece k+1 is read by a thread while piece k is checked and written. */
@@ -235,11 +205,9 @@ static int pump(const struct copy_src *src, uint64_t total, uint64_t *at,
     return rc;
 }
 
-/* What a dump's pieces go through: chunk CRCs, the external table kept, the copy written. */
+/* What a dump's pieces go through: the stream check, then the copy. */
 struct sink {
-    struct dump_crc_acc acc;
-    uint64_t data_size, table_off, table_bytes;
-    uint8_t *ext;
+    struct dump_verify v;
     int fd;
     int write_errno;         /* errno of a failed write */
 };
@@ -247,11 +215,8 @@ struct sink {
 static int consume_dump(void *ctx, uint64_t off, const uint8_t *p, size_t n)
 {
     struct sink *k = ctx;
-    uint64_t at, len;
-    if ((len = overlap(off, n, DUMP_HEADER_SIZE, k->data_size, &at)) != 0)
-        dump_crc_update(&k->acc, p + (at - off), (size_t)len);
-    if (k->ext && (len = overlap(off, n, k->table_off, k->table_bytes, &at)) != 0)
-        memcpy(k->ext + (at - k->table_off), p + (at - off), (size_t)len);
+    (void)off;
+    dump_verify_feed(&k->v, p, n);
     if (k->fd >= 0 && write_all(k->fd, p, n) != 0) {
         k->write_errno = errno;
         return 1;
@@ -259,47 +224,34 @@ static int consume_dump(void *ctx, uint64_t off, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Streams [0, l->total) to out_fd, computing the chunk CRCs and keeping the external table. */
+/* Streams [0, l->total) to out_fd, checking it on the way (each byte read once). */
 static enum copy_status stream(const struct copy_src *src, const uint8_t *pre,
                                const struct dump_layout *l, int out_fd, struct copy_result *r)
 {
-    struct sink k = { .data_size = l->data_end - DUMP_HEADER_SIZE, .fd = out_fd,
-                      .table_off = l->crc_table_offset, .table_bytes = l->chunk_count * 4 };
-    uint32_t *got = calloc(l->chunk_count ? l->chunk_count : 1, 4);
-    enum copy_status st;
+    struct sink k = { .fd = out_fd };
+    uint32_t *crcs = calloc(l->chunk_count ? l->chunk_count : 1, 4);
     uint64_t at;
+    int rc;
 
-    k.ext = l->crc_table_offset ? malloc(k.table_bytes) : NULL;
-    if (!got || (l->crc_table_offset && !k.ext)) {
-        st = set(r, COPY_ERROR, "out of memory");
-        goto out;
-    }
-    if (dump_crc_begin(&k.acc, got, k.data_size, l->chunk_size) != 0 ||
-        k.acc.chunk_count != l->chunk_count) {
-        st = set(r, COPY_CORRUPT, "corrupt: chunk layout inconsistent");
-        goto out;
+    if (!crcs)
+        return set(r, COPY_ERROR, "out of memory");
+    if (dump_verify_begin(&k.v, pre, l, crcs, l->chunk_count) != 0) {
+        free(crcs);
+        return set(r, COPY_CORRUPT, "corrupt: chunk layout inconsistent");
     }
     if (crc32c_hw_available())
-        k.acc.crc_fn = crc32c_hw;
-    int rc = pump(src, l->total, &at, consume_dump, &k);
-    if (rc == 1) {
+        k.v.acc.crc_fn = crc32c_hw;
+    rc = pump(src, l->total, &at, consume_dump, &k);
+    enum copy_status st;
+    if (rc == 1)
         st = set(r, COPY_ERROR, "write error: %s", strerror(k.write_errno));
-        goto out;
-    }
-    if (rc) {
+    else if (rc)
         st = set(r, COPY_ERROR, "read error at byte 0x%" PRIx64 ": %s", at, err_str(rc));
-        goto out;
-    }
-    if (dump_crc_end(&k.acc) != 0) {
-        st = set(r, COPY_CORRUPT, "corrupt: data shorter than its size");
-        goto out;
-    }
-    st = check_table(pre, l, got, k.ext, r);
+    else
+        st = verdict(&k.v, dump_verify_end(&k.v), r);
     if (st == COPY_VALID && !l->complete)
         st = set(r, COPY_INCOMPLETE, "incomplete: valid but not marked complete");
-out:
-    free(k.ext);
-    free(got);
+    free(crcs);
     return st;
 }
 

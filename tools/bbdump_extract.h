@@ -50,7 +50,7 @@ struct copy_result {
  * out_fd (-1: validate only). `may_be_empty`: a missing signature is COPY_NO_DUMP (a pagefile
  * or dedicated file without a dump), not COPY_CORRUPT. Returns r->status; on anything but
  * COPY_VALID, what was written to out_fd is not a good dump (the caller removes it). Memory:
- * one 8 MiB buffer, the validated prefix and the CRC table. */
+ * one 8 MiB buffer, the validated prefix and one CRC per chunk. */
 enum copy_status dump_copy(const struct copy_src *src, int out_fd, bool may_be_empty,
                            struct copy_result *r);
 

@@ -6,13 +6,14 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "tools/bbdump.h"
-#include "lib/crc32c.h"
+#include "dump/dump_verify.h"
 #include "err.h"
 
 int die(const struct dumpfile *d, const char *fmt, ...)
@@ -85,27 +86,24 @@ int problem(const struct dumpfile *d)
 
 int dumpfile_check_data(const struct dumpfile *d, uint64_t *bad, uint64_t *first_bad)
 {
-    const struct dump_header *h = (const struct dump_header *)d->map;
+    struct dump_verify v;
 
+    memset(&v, 0, sizeof v);
     *bad = *first_bad = 0;
     if (d->rc != 0)
         return ERR_INVALID_ARGS;
-    if (d->l.crc_table_offset &&
-        crc32c(0, d->map + d->l.crc_table_offset, d->l.chunk_count * 4) != h->bb.crc_table_crc)
-        return ERR_CHECKSUM;
-    for (uint64_t i = 0; i < d->l.chunk_count; i++) {
-        uint64_t off, len, toff = 0;
-        uint32_t want = 0;
-        if (dump_chunk_range(d->map, i, &off, &len) != 0) {
-            if ((*bad)++ == 0)
-                *first_bad = i;
-            continue;
-        }
-        int ref = dump_chunk_crc_ref(d->map, i, &want, &toff);
-        if (ref == 0)
-            want = dump_le32(d->map + toff);
-        if ((ref < 0 || crc32c(0, d->map + off, len) != want) && (*bad)++ == 0)
-            *first_bad = i;
+    uint32_t *crcs = malloc(d->l.chunk_count ? d->l.chunk_count * 4 : 1);
+    if (!crcs)
+        return ERR_NO_MEMORY;
+    int rc = dump_verify_begin(&v, d->map, &d->l, crcs, d->l.chunk_count);
+    if (rc == 0) {
+        dump_verify_feed(&v, d->map, d->l.total);
+        rc = dump_verify_end(&v);
     }
-    return *bad ? ERR_CORRUPT : 0;
+    free(crcs);
+    *bad = v.bad_chunks;
+    *first_bad = v.first_bad;
+    if (rc == ERR_CHECKSUM && v.table_ok)
+        return ERR_CORRUPT;
+    return rc;
 }

@@ -5,12 +5,12 @@
 #include <string.h>
 #include "dump/recovery/dump_convert.h"
 #include "dump/dump_mini.h"
+#include "dump/dump_verify.h"
 #include "err.h"
 
 #define REG_VALUES   18u   /* RAX..R15, RIP, CR2: the DUMP_REG_* bit order */
 #define MAX_PAGES    (DUMP_CONVERT_CAPACITY - 4u)
 #define MAX_CHUNKS   (DUMP_SMALL_MAX / DUMP_CHUNK_SMALL)
-#define VALIDATE_TRIES 4   /* header, then the bitmap: two rounds suffice; a bound anyway */
 
 /* One conversion in progress (on the caller's stack). */
 struct conv {
@@ -135,33 +135,18 @@ static int too_small(const struct dump_convert_io *io, struct dump_convert_resul
     return ERR_TOO_BIG;
 }
 
-/* Reads the source's prefix into io->work and validates it. */
+/* Reads the source's prefix into io->work and validates it (dump_verify_prefix). */
 static int load_source(const struct dump_convert_io *io, struct dump_convert_result *res,
                        size_t *prefix_len)
 {
-    uint64_t want = io->file_size < DUMP_HEADER_SIZE ? io->file_size : DUMP_HEADER_SIZE;
-    for (int i = 0; i < VALIDATE_TRIES; i++) {
-        int rc = want ? cb_rc(io->read(io->read_ctx, 0, io->work, (size_t)want)) : 0;
-        if (rc)
-            return rc;
-        rc = dump_validate(io->work, (size_t)want, io->file_size, &res->src);
-        res->prefix_needed = res->src.prefix > DUMP_HEADER_SIZE ? res->src.prefix
-                                                                 : DUMP_HEADER_SIZE;
-        if (rc == 0) {
-            *prefix_len = (size_t)want;
-            return 0;
-        }
-        if (rc != ERR_RANGE || res->src.problem != DUMP_P_NEED_MORE)
-            return rc;
-        if (res->src.prefix <= want || res->src.prefix > io->file_size)
-            return ERR_CORRUPT;
-        if (res->src.prefix > io->work_len && res->src.dump_type == DUMP_TYPE_SMALL)
-            return ERR_NOT_SUPPORTED;   /* its header is good: nothing to convert */
-        if (res->src.prefix > io->work_len)
-            return too_small(io, res);
-        want = res->src.prefix;
-    }
-    return ERR_CORRUPT;
+    int rc = dump_verify_prefix(io->read, io->read_ctx, io->file_size, io->work, io->work_len,
+                                prefix_len, &res->src);
+    res->prefix_needed = res->src.prefix > DUMP_HEADER_SIZE ? res->src.prefix : DUMP_HEADER_SIZE;
+    if (rc != ERR_TOO_BIG)
+        return rc;
+    if (res->src.dump_type == DUMP_TYPE_SMALL)
+        return ERR_NOT_SUPPORTED;   /* its header is good: nothing to convert */
+    return too_small(io, res);
 }
 
 /* Adds the page holding `v` (register bit `reg`) unless untranslatable, absent or known. */

@@ -2,14 +2,12 @@
 #include "proc/boot_programs.h"
 #include "proc/process.h"
 #include "proc/programs.h"
-#include "config/registry.h"
 #include "proc/syscall_table.h"
 #include "bugcheck/dumper.h"
 #include "klog.h"
 #include "err.h"
 
 #define BOOT_TIME_LIMIT_S 600u   /* recovery of a big dump under TCG takes a while */
-#define MACHINECRASH REG_CRASHCONTROL "\\MachineCrash"
 
 static void run(const char *name, int argc, char **argv)
 {
@@ -42,11 +40,9 @@ void proc_run_boot_programs(void)
             d->rearm();
         }
     }
-    uint32_t temp;
-    if (reg_get_dword(MACHINECRASH, "TempDestination", &temp) == 0) {
-        char *werfault[] = { "werfault", "-k", "-c" };
-        run("werfault", 3, werfault);
-    }
+    /* werfault decides from MachineCrash whether there is a crash to handle */
+    char *werfault[] = { "werfault", "-k", "-c" };
+    run("werfault", 3, werfault);
     char *wersend[] = { "wersend" };
     run("wersend", 1, wersend);
 }

@@ -1,6 +1,7 @@
 /* The user programs the kernel starts at every boot, before the shell (Windows' smss and
- * wininit): smss recovers a dump left by the last crash; werfault -k -c finishes the job when
- * smss left the volatile key MachineCrash; wersend delivers queued crash reports. */
+ * wininit): smss recovers a dump left by the last crash; werfault -k -c finishes the job (it
+ * reads the volatile key MachineCrash smss leaves, and exits 0 without it); wersend delivers
+ * queued crash reports. */
 #ifndef BB_PROC_BOOT_PROGRAMS_H
 #define BB_PROC_BOOT_PROGRAMS_H
 

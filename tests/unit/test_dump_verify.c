@@ -1,6 +1,7 @@
-/* Unit tests of the streaming dump check (dump/dump_verify.c): good full, bitmap and small
- * dumps pass through a small scratch buffer; a flipped data byte, a damaged external CRC
- * table, a cut-short file and a lying header are each caught and named. */
+/* Unit tests of the one dump check (dump/dump_verify.c): good full, bitmap and small dumps
+ * pass through a small scratch buffer; a flipped data byte, a damaged external CRC table, a
+ * cut-short file and a lying header are each caught and named; the stream check fed in odd
+ * pieces agrees with the file check; the prefix reader asks for a larger buffer. */
 #include "tests/unit/ut.h"
 #include "tests/unit/dump_util.h"
 #include "dump/dump_verify.h"
@@ -84,19 +85,101 @@ static void external_table(void)
     size_t size;
     uint8_t *f = dump_test_full(runs, 2, 4096, 0, &size);     /* 3160 chunks: table outside */
     UT_ASSERT(f);
-    UT_EQ_INT(check(f, size, 16384, &v), 0);                  /* entries read one by one */
+    UT_EQ_INT(check(f, size, 16384, &v), ERR_TOO_BIG);        /* no room for 3160 CRCs */
+    UT_EQ_INT(check(f, size, 32768, &v), 0);                  /* header, CRCs, 4 KiB window */
     UT_ASSERT(v.layout.crc_table_offset != 0);
     UT_EQ_U64(v.chunks_checked, 3160);
     struct mem m = { f, size, 0 };
     UT_EQ_INT(dump_verify_file(mem_read, &m, size, scratch, sizeof scratch, &v), 0);
-    UT_ASSERT(m.reads <= 3160 + 8);          /* one read per chunk: the table read only once */
-    f[DUMP_HEADER_SIZE + 7 * 4096 + 5] ^= 2;                   /* chunk 7, table in memory */
+    UT_ASSERT(m.reads <= (int)(size / (128 * 1024)) + 2);     /* every byte read once */
+    f[DUMP_HEADER_SIZE + 7 * 4096 + 5] ^= 2;                   /* chunk 7 */
     UT_EQ_INT(check(f, size, sizeof scratch, &v), ERR_CHECKSUM);
     UT_EQ_U64(v.first_bad, 7);
+    UT_EQ_INT(v.table_ok, 1);
     f[DUMP_HEADER_SIZE + 7 * 4096 + 5] ^= 2;
     f[v.layout.crc_table_offset + 4 * 100] ^= 0xFF;
-    UT_EQ_INT(check(f, size, 16384, &v), ERR_CHECKSUM);
+    UT_EQ_INT(check(f, size, 32768, &v), ERR_CHECKSUM);
     UT_EQ_INT(v.table_ok, 0);
+    free(f);
+}
+
+/* Feeds f to the stream check in pieces of `piece` bytes (the last shorter), up to `upto`. */
+static int stream(const uint8_t *f, size_t size, size_t piece, size_t upto, struct dump_verify *v)
+{
+    static uint32_t crcs[4096];
+    struct dump_layout l;
+    int rc = dump_validate(f, size, size, &l);
+    if (rc)
+        return rc;
+    if ((rc = dump_verify_begin(v, f, &l, crcs, sizeof crcs / sizeof crcs[0])) != 0)
+        return rc;
+    for (size_t off = 0; off < upto; off += piece)
+        dump_verify_feed(v, f + off, upto - off < piece ? upto - off : piece);
+    return dump_verify_end(v);
+}
+
+static void stream_in_odd_pieces(void)
+{
+    static const size_t pieces[] = { 1, 4095, 4097, 65537, 1u << 30 };
+    struct dump_verify v, w;
+    size_t size;
+    uint8_t *f = dump_test_full(runs, 2, 4096, 0, &size);     /* external table */
+    UT_ASSERT(f);
+    f[DUMP_HEADER_SIZE + 1000 * 4096 + 4095] ^= 4;             /* last byte of chunk 1000 */
+    f[DUMP_HEADER_SIZE + 3000 * 4096] ^= 4;                    /* first byte of chunk 3000 */
+    UT_EQ_INT(check(f, size, sizeof scratch, &w), ERR_CHECKSUM);
+    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+        UT_EQ_INT(stream(f, size, pieces[i], size, &v), ERR_CHECKSUM);
+        UT_EQ_U64(v.chunks_checked, w.chunks_checked);
+        UT_EQ_U64(v.bad_chunks, 2);
+        UT_EQ_U64(v.first_bad, 1000);
+        UT_EQ_INT(v.table_ok, 1);
+    }
+    free(f);
+    f = dump_test_full(runs, 2, 64 * 1024, 0, &size);         /* inline table */
+    UT_ASSERT(f);
+    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++)
+        UT_EQ_INT(stream(f, size, pieces[i], size, &v), 0);
+    f[size - 1] ^= 1;                                          /* the last chunk */
+    UT_EQ_INT(stream(f, size, 7777, size, &v), ERR_CHECKSUM);
+    UT_EQ_U64(v.first_bad, v.layout.chunk_count - 1);
+    free(f);
+}
+
+static void truncated_is_an_error(void)
+{
+    struct dump_verify v;
+    size_t size;
+    uint8_t *f = dump_test_full(runs, 2, 4096, 0, &size);
+    UT_ASSERT(f);
+    UT_EQ_INT(stream(f, size, 65536, size - 1, &v), ERR_CORRUPT);   /* the table's last byte */
+    UT_EQ_INT(stream(f, size, 65536, DUMP_HEADER_SIZE + 4096, &v), ERR_CORRUPT);
+    UT_EQ_U64(v.chunks_checked, 0);
+    UT_EQ_INT(check(f, size - 1, sizeof scratch, &v), ERR_CORRUPT);    /* the file is short */
+    free(f);
+}
+
+static void prefix_asks_for_more(void)
+{
+    struct dump_layout l;
+    size_t size, got;
+    uint8_t *f = dump_test_bitmap(runs, 2, keep_odd, &size);
+    UT_ASSERT(f);
+    struct mem m = { f, size, 0 };
+    UT_EQ_INT(dump_verify_prefix(mem_read, &m, size, scratch, DUMP_HEADER_SIZE, &got, &l),
+              ERR_TOO_BIG);
+    UT_EQ_INT(l.problem, DUMP_P_NEED_MORE);
+    int rc, rounds = 0;
+    do {                             /* the bitmap's header, then the bitmap: grow each time */
+        UT_ASSERT(l.prefix > DUMP_HEADER_SIZE && l.prefix <= sizeof scratch && rounds++ < 4);
+        rc = dump_verify_prefix(mem_read, &m, size, scratch, (size_t)l.prefix, &got, &l);
+    } while (rc == ERR_TOO_BIG);
+    UT_EQ_INT(rc, 0);
+    UT_EQ_U64(got, l.prefix);
+    UT_EQ_INT(memcmp(scratch, f, got), 0);
+    m.len = 100;                                               /* the read fails */
+    UT_EQ_INT(dump_verify_prefix(mem_read, &m, size, scratch, sizeof scratch, &got, &l), ERR_IO);
+    UT_EQ_INT(l.problem, DUMP_OK);
     free(f);
 }
 
@@ -104,6 +187,9 @@ static const struct ut_case cases[] = {
     { "good_dumps_pass", good_dumps_pass },
     { "damage_is_named", damage_is_named },
     { "external_table", external_table },
+    { "stream_in_odd_pieces", stream_in_odd_pieces },
+    { "truncated_is_an_error", truncated_is_an_error },
+    { "prefix_asks_for_more", prefix_asks_for_more },
 };
 
 UT_MAIN(cases)

@@ -1,8 +1,6 @@
 /* Crash-dump helpers shared by smss and werfault (crashdump.h). */
 #include "crashdump.h"
 
-uint8_t crash_scratch[CRASH_SCRATCH_BYTES];
-
 static bool starts_nocase(const char *s, const char *prefix)
 {
     for (; *prefix; s++, prefix++) {
@@ -58,7 +56,7 @@ char crash_drive(const char *path)
     return 'C';
 }
 
-static int fd_read(void *ctx, uint64_t off, void *buf, size_t len)
+int crash_fd_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
     int fd = *(int *)ctx;
     long rc = seek(fd, (int64_t)off, SYS_SEEK_SET);
@@ -75,7 +73,7 @@ static int fd_read(void *ctx, uint64_t off, void *buf, size_t len)
     return 0;
 }
 
-int crash_verify(const char *path, struct dump_verify *v)
+int crash_verify(const char *path, void *buf, size_t cap, struct dump_verify *v)
 {
     struct sys_stat st;
     int rc = stat(path, &st);
@@ -84,12 +82,12 @@ int crash_verify(const char *path, struct dump_verify *v)
     int fd = open(path, SYS_O_READ);
     if (fd < 0)
         return fd;
-    rc = dump_verify_file(fd_read, &fd, st.size, crash_scratch, sizeof crash_scratch, v);
+    rc = dump_verify_file(crash_fd_read, &fd, st.size, buf, cap, v);
     close(fd);
     return rc;
 }
 
-int crash_header(const char *path, struct dump_layout *l)
+int crash_header(const char *path, void *buf, size_t cap, struct dump_layout *l)
 {
     struct sys_stat st;
     int rc = stat(path, &st);
@@ -100,30 +98,20 @@ int crash_header(const char *path, struct dump_layout *l)
     int fd = open(path, SYS_O_READ);
     if (fd < 0)
         return fd;
-    size_t have = DUMP_HEADER_SIZE;
-    rc = fd_read(&fd, 0, crash_scratch, have);
-    while (rc == 0) {
-        rc = dump_validate(crash_scratch, have, st.size, l);
-        if (rc != ERR_RANGE || l->problem != DUMP_P_NEED_MORE)
-            break;
-        if (l->prefix > sizeof crash_scratch || l->prefix <= have) {
-            rc = ERR_TOO_BIG;
-            break;
-        }
-        rc = fd_read(&fd, have, crash_scratch + have, (size_t)(l->prefix - have));
-        have = (size_t)l->prefix;
-    }
+    rc = dump_verify_prefix(crash_fd_read, &fd, st.size, buf, cap, NULL, l);
     close(fd);
     return rc;
 }
 
-int crash_mark_cleared(const char *path)
+int crash_mark_cleared(const char *path, void *buf, size_t cap)
 {
+    if (cap < DUMP_HEADER_SIZE)
+        return ERR_INVALID_ARGS;
     int fd = open(path, SYS_O_READ | SYS_O_WRITE);
     if (fd < 0)
         return fd;
-    uint8_t *h = crash_scratch;
-    int rc = fd_read(&fd, 0, h, DUMP_HEADER_SIZE);
+    uint8_t *h = buf;
+    int rc = crash_fd_read(&fd, 0, h, DUMP_HEADER_SIZE);
     const struct dump_bb_fields *bb = (const void *)(h + DUMP_BB_OFFSET);
     if (rc == 0)
         rc = dump_header_seal(h, bb->flags | DUMP_BB_CLEARED, bb->crc_table_crc);

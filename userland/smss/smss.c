@@ -97,7 +97,8 @@ static int recover(const struct sys_dump_info *di, const struct dump_layout *l, 
 
 /* The target's dump failed its check: never recovered, its header marked CLEARED so that the
  * kernel reuses the file. */
-static void discard(const struct sys_dump_info *di, int rc, const struct dump_verify *v)
+static void discard(const struct sys_dump_info *di, int rc, const struct dump_verify *v,
+                    uint8_t *buf, size_t cap)
 {
     char why[120];
     crash_verify_text(rc, v, why, sizeof why);
@@ -107,17 +108,18 @@ static void discard(const struct sys_dump_info *di, int rc, const struct dump_ve
              di->target, why);
     if ((rc = event_write("smss", SMSS_EVENT_DISCARDED, SYS_EVENT_ERROR, msg)) != 0)
         note("event not logged: %s", err_str(rc));
-    if (dump_control(SYS_DUMP_PROTECT) == 0 && (rc = crash_mark_cleared(di->target)) != 0)
+    if (dump_control(SYS_DUMP_PROTECT) == 0 && (rc = crash_mark_cleared(di->target, buf, cap)) != 0)
         note("cannot clear %s: %s", di->target, err_str(rc));
 }
 
-/* Is `path` a valid dump not yet CLEARED, newer than *best_seq? Then it becomes the best. */
-static void consider(const char *path, char *best, uint64_t *best_seq)
+/* Is `path` a valid dump not yet CLEARED, newer than *best_seq? Then it becomes the best.
+ * buf (cap bytes) is the scratch its header is read into. */
+static void consider(const char *path, char *best, uint64_t *best_seq, uint8_t *buf, size_t cap)
 {
     struct dump_layout l;
-    if (crash_header(path, &l) != 0 || (l.flags & DUMP_BB_CLEARED))
+    if (crash_header(path, buf, cap, &l) != 0 || (l.flags & DUMP_BB_CLEARED))
         return;
-    uint64_t seq = ((const struct dump_header *)crash_scratch)->bb.sequence;
+    uint64_t seq = ((const struct dump_header *)buf)->bb.sequence;
     if (!best[0] || seq > *best_seq) {
         snprintf(best, SYS_PATH_MAX, "%s", path);
         *best_seq = seq;
@@ -126,11 +128,11 @@ static void consider(const char *path, char *best, uint64_t *best_seq)
 
 /* A recovery cut short by a reset: the dump already sits under its final or temporary name,
  * not yet CLEARED by the WerFault stage. The newest such file gets MachineCrash again. */
-static void resume(const struct sys_dump_info *di)
+static void resume(const struct sys_dump_info *di, uint8_t *buf, size_t cap)
 {
     char best[SYS_PATH_MAX] = "", path[SYS_PATH_MAX];
     uint64_t best_seq = 0;
-    consider(final_path, best, &best_seq);
+    consider(final_path, best, &best_seq, buf, cap);
     const char drives[2] = { crash_drive(di->target), crash_drive(final_path) };
     for (int i = 0; i < 2 && (i == 0 || drives[1] != drives[0]); i++) {
         char dir[4] = { drives[i], ':', '\\', 0 };
@@ -141,7 +143,7 @@ static void resume(const struct sys_dump_info *di)
         while (readdir(fd, &de) == 1) {
             if (!(de.attr & SYS_ATTR_DIR) && dump_tmp_name_parse(de.name, &(uint16_t){ 0 }) == 0) {
                 snprintf(path, sizeof path, "%s%s", dir, de.name);
-                consider(path, best, &best_seq);
+                consider(path, best, &best_seq, buf, cap);
             }
         }
         close(fd);
@@ -154,6 +156,7 @@ static void resume(const struct sys_dump_info *di)
 
 int main(void)
 {
+    static uint8_t scratch[CRASH_SCRATCH_BYTES];   /* every dump read goes through it */
     struct sys_dump_info di;
     int rc = dump_query(&di);
     if (rc) {
@@ -164,18 +167,18 @@ int main(void)
     if (di.flags & SYS_DUMP_HOLDS_DUMP) {
         struct dump_verify v;
         uint64_t t0 = clock_ns();
-        rc = crash_verify(di.target, &v);
+        rc = crash_verify(di.target, scratch, sizeof scratch, &v);
         uint64_t us = (clock_ns() - t0) / 1000u;
         note("checked %s: %lu chunks in %lu ms (%lu MB/s)", di.target,
              (unsigned long)v.chunks_checked, (unsigned long)(us / 1000u),
              (unsigned long)(us ? v.layout.total / us : 0));
-        uint64_t seq = ((const struct dump_header *)crash_scratch)->bb.sequence;
+        uint64_t seq = ((const struct dump_header *)scratch)->bb.sequence;
         if (rc == 0)
             recover(&di, &v.layout, seq);
         else
-            discard(&di, rc, &v);
+            discard(&di, rc, &v, scratch, sizeof scratch);
     } else {
-        resume(&di);
+        resume(&di, scratch, sizeof scratch);
     }
     if (dump_query(&di) == 0 && di.state == SYS_DUMP_STATE_RECOVERING) {
         rc = dump_control(SYS_DUMP_REARM);

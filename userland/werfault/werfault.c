@@ -1,5 +1,6 @@
 /* werfault -k -c: the WerFault stage of crash recovery (kernel report, convert to minidump),
- * run by the kernel at boot when smss left the volatile key MachineCrash. It puts the dump at
+ * run by the kernel at every boot after smss; without the volatile key MachineCrash it says
+ * there is nothing to do and exits 0. Otherwise it puts the dump at
  * its final place (rename on the same volume, copy to another), records
  * FinalDumpFileLocation, writes the minidump, applies the retention policy and
  * MinidumpsCount, marks the dump recovered and deletes MachineCrash. Every step can be redone
@@ -9,86 +10,22 @@
 #include "werfault.h"
 #include "dump/recovery/dump_names.h"
 
-#define COPY_CHUNK SYS_IO_MAX
-
-void wer_note(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("werfault: ");
-    vdprintf(SYS_FD_CONSOLE_OUT, fmt, ap);
-    printf("\n");
-    va_end(ap);
-}
-
 static bool exists(const char *path)
 {
     struct sys_stat st;
     return stat(path, &st) == 0;
 }
 
-/* Copy [from, to) of src to dst at the same offsets. */
-static int copy_range(int in, int out, uint64_t from, uint64_t to)
-{
-    uint8_t *buf = crash_scratch;
-    _Static_assert(COPY_CHUNK <= CRASH_SCRATCH_BYTES, "copy buffer");
-    for (uint64_t off = from; off < to; ) {
-        size_t n = to - off < COPY_CHUNK ? (size_t)(to - off) : COPY_CHUNK;
-        if (seek(in, (int64_t)off, SYS_SEEK_SET) < 0 || seek(out, (int64_t)off, SYS_SEEK_SET) < 0)
-            return ERR_IO;
-        long got = read(in, buf, n);
-        if (got != (long)n)
-            return got < 0 ? (int)got : ERR_IO;
-        long put = write_all(out, buf, n);
-        if (put != (long)n)
-            return put < 0 ? (int)put : ERR_IO;
-        off += n;
-    }
-    return 0;
-}
-
-/* Copy the dump to another volume: the data first, the header last (as the kernel writes
- * it), so a copy cut short is never a valid dump. Then check the copy completely. */
-int wer_copy_dump(const char *src, const char *dst, uint64_t total)
-{
-    int in = open(src, SYS_O_READ);
-    if (in < 0)
-        return in;
-    int out = open(dst, SYS_O_WRITE | SYS_O_CREATE | SYS_O_TRUNC);
-    if (out < 0) {
-        close(in);
-        return out;
-    }
-    uint64_t t0 = clock_ns();
-    int rc = copy_range(in, out, DUMP_HEADER_SIZE, total);
-    if (rc == 0)
-        rc = copy_range(in, out, 0, DUMP_HEADER_SIZE);
-    close(in);
-    int crc = close(out);
-    if (rc == 0)
-        rc = crc;
-    uint64_t t1 = clock_ns();
-    struct dump_verify v;
-    if (rc == 0 && (rc = crash_verify(dst, &v)) != 0)
-        wer_note("the copy %s does not check: %s", dst, err_str(rc));
-    uint64_t copy_us = (t1 - t0) / 1000u, check_us = (clock_ns() - t1) / 1000u;
-    if (rc == 0)
-        wer_note("copied %lu KiB in %lu ms (%lu MB/s), checked in %lu ms", (unsigned long)(total >> 10),
-                 (unsigned long)(copy_us / 1000u), (unsigned long)(copy_us ? total / copy_us : 0),
-                 (unsigned long)(check_us / 1000u));
-    return rc;
-}
-
 /* Step 1: the dump at its final location (or the reason it is not kept there). */
-static void place_dump(struct crash *c)
+static void place_dump(struct crash *c, uint8_t *buf, size_t cap)
 {
     struct dump_layout l;
     if (!c->temp) {
         snprintf(c->saved, sizeof c->saved, "%s", c->src);
         return;
     }
-    bool final_valid = crash_header(c->final, &l) == 0;
-    if (final_valid && ((const struct dump_header *)crash_scratch)->bb.sequence == c->seq) {
+    bool final_valid = crash_header(c->final, buf, cap, &l) == 0;
+    if (final_valid && ((const struct dump_header *)buf)->bb.sequence == c->seq) {
         snprintf(c->saved, sizeof c->saved, "%s", c->final);   /* copied before a reset */
         return;
     }
@@ -104,7 +41,7 @@ static void place_dump(struct crash *c)
         rc = rename(c->src, c->final);
     else if (rc == 0) {
         wer_note("copying %s to %s (%lu MiB)", c->src, c->final, (unsigned long)(c->total >> 20));
-        rc = wer_copy_dump(c->src, c->final, c->total);
+        rc = wer_copy_dump(c->src, c->final, c->total, buf, cap);
     }
     if (rc) {
         snprintf(c->why_not, sizeof c->why_not, "cannot write %s: %s", c->final, err_str(rc));
@@ -115,28 +52,19 @@ static void place_dump(struct crash *c)
 
 /* A DUMPxxxx.TMP of this dump left by a run cut short after the copy (the next boot found
  * the final file first): deleted, on any volume it may be on. */
-static void drop_stale_temp(const struct crash *c)
+static void drop_stale_temp(const struct crash *c, uint8_t *buf, size_t cap)
 {
     char name[DUMP_TMP_NAME_LEN + 1], path[SYS_PATH_MAX];
     const char drives[3] = { crash_drive(c->src), crash_drive(c->final), 'C' };
     dump_tmp_name_format((uint16_t)c->seq, name, sizeof name);
     for (int i = 0; i < 3; i++) {
-        struct dump_layout l;
         snprintf(path, sizeof path, "%c:\\%s", drives[i], name);
-        if (strcmp(path, c->saved) == 0 || crash_header(path, &l) != 0 ||
-            ((const struct dump_header *)crash_scratch)->bb.sequence != c->seq)
+        if (strcmp(path, c->saved) == 0 || !wer_holds_dump(path, c->seq, buf, cap))
             continue;
         int rc = unlink(path);
         wer_note("%s: a copy of dump #%lu left by an earlier run: %s", path,
                  (unsigned long)c->seq, rc ? err_str(rc) : "deleted");
     }
-}
-
-void wer_event(uint32_t id, uint32_t level, const char *msg)
-{
-    int rc = event_write("BugCheck", id, level, msg);
-    if (rc)
-        wer_note("event %u not logged: %s", id, err_str(rc));
 }
 
 /* Event 1001, source BugCheck, as Windows words it. */
@@ -162,6 +90,7 @@ int main(int argc, char **argv)
         return 2;
     }
     static struct crash c;
+    static uint8_t scratch[CRASH_SCRATCH_BYTES];   /* every dump read and copy goes through it */
     if (reg_get_sz(MACHINECRASH, "DumpFile", c.src, sizeof c.src) != 0 ||
         reg_get_dword(MACHINECRASH, "TempDestination", &c.temp) != 0) {
         wer_note("no MachineCrash: nothing to do");
@@ -171,13 +100,13 @@ int main(int argc, char **argv)
     crash_reg_path("DumpFile", "%SystemRoot%\\MEMORY.DMP", c.final, sizeof c.final);
     c.overwrite = crash_reg_dword("Overwrite", 1) != 0;
     struct dump_layout l;
-    int rc = crash_header(c.src, &l);
+    int rc = crash_header(c.src, scratch, sizeof scratch, &l);
     if (rc) {
         wer_note("%s no longer holds a valid dump: %s", c.src, err_str(rc));
         reg_delete_key(MACHINECRASH);
         return 1;
     }
-    const struct dump_header *h = (const void *)crash_scratch;
+    const struct dump_header *h = (const void *)scratch;
     c.seq = h->bb.sequence;
     c.code = h->bug_check_code;
     memcpy(c.param, h->bug_check_parameter, sizeof c.param);
@@ -188,7 +117,7 @@ int main(int argc, char **argv)
     if (small)
         snprintf(c.why_not, sizeof c.why_not, "a small memory dump is kept as the minidump");
     else
-        place_dump(&c);
+        place_dump(&c, scratch, sizeof scratch);
     if (c.saved[0]) {
         reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.saved);
         wer_note("dump #%lu saved as %s", (unsigned long)c.seq, c.saved);
@@ -196,7 +125,7 @@ int main(int argc, char **argv)
         wer_note("dump #%lu not saved: %s", (unsigned long)c.seq, c.why_not);
     }
     /* 2. the minidump, converted from wherever the dump is now (or the small dump itself) */
-    if ((rc = wer_write_minidump(&c, c.saved[0] ? c.saved : c.src)) != 0)
+    if ((rc = wer_write_minidump(&c, c.saved[0] ? c.saved : c.src, scratch, sizeof scratch)) != 0)
         wer_note("no minidump: %s", err_str(rc));
     else if (small)
         reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.minidump);
@@ -223,12 +152,12 @@ int main(int argc, char **argv)
     /* 5. event 1001: what happened and where the dump is */
     log_bugcheck(&c);
     /* done: the dump recovered, the temporary file and MachineCrash gone */
-    if (c.saved[0] && (rc = crash_mark_cleared(c.saved)) != 0)
+    if (c.saved[0] && (rc = crash_mark_cleared(c.saved, scratch, sizeof scratch)) != 0)
         wer_note("cannot mark %s recovered: %s", c.saved, err_str(rc));
     if ((c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
         (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND)
         wer_note("cannot delete %s: %s", c.src, err_str(rc));
-    drop_stale_temp(&c);
+    drop_stale_temp(&c, scratch, sizeof scratch);
     if ((rc = reg_delete_key(MACHINECRASH)) != 0)
         wer_note("cannot delete MachineCrash: %s", err_str(rc));
     return 0;

@@ -6,15 +6,6 @@
 
 #define MINI_DIRS_MAX 512            /* names considered when pruning */
 
-static int fd_read(void *ctx, uint64_t off, void *buf, size_t len)
-{
-    int fd = *(int *)ctx;
-    if (seek(fd, (int64_t)off, SYS_SEEK_SET) < 0)
-        return ERR_IO;
-    long n = read(fd, buf, len);
-    return n == (long)len ? 0 : n < 0 ? (int)n : ERR_IO;
-}
-
 static int fd_write(void *ctx, uint64_t off, const void *buf, size_t len)
 {
     int fd = *(int *)ctx;
@@ -33,8 +24,10 @@ static int exists(void *ctx, const char *name)
     return rc == 0 ? 1 : rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
-/* A minidump of this crash already in dir (a run cut short): its name into out. */
-static bool find_own(const struct crash *c, const char *dir, char *out, size_t cap)
+/* A minidump of this crash already in dir (a run cut short): its name into out. Headers are
+ * read through buf (buf_len bytes). */
+static bool find_own(const struct crash *c, const char *dir, char *out, size_t cap,
+                     uint8_t *buf, size_t buf_len)
 {
     struct sys_dirent de;
     struct dump_mini_name n;
@@ -47,15 +40,13 @@ static bool find_own(const struct crash *c, const char *dir, char *out, size_t c
             n.number != dump_mini_name_number(c->seq))
             continue;
         snprintf(out, cap, "%s\\%s", dir, de.name);
-        struct dump_layout l;
-        found = crash_header(out, &l) == 0 &&
-                ((const struct dump_header *)crash_scratch)->bb.sequence == c->seq;
+        found = wer_holds_dump(out, c->seq, buf, buf_len);
     }
     close(fd);
     return found;
 }
 
-int wer_write_minidump(struct crash *c, const char *from)
+int wer_write_minidump(struct crash *c, const char *from, uint8_t *buf, size_t cap)
 {
     static uint8_t work[512 * 1024];   /* the source's prefix: bitmap of up to 16 GiB of RAM */
     char dir[SYS_PATH_MAX], name[DUMP_MINI_NAME_LEN + 1];
@@ -63,7 +54,7 @@ int wer_write_minidump(struct crash *c, const char *from)
     int rc = mkdir(dir);
     if (rc && rc != ERR_EXISTS)
         return rc;
-    if (!find_own(c, dir, c->minidump, sizeof c->minidump)) {
+    if (!find_own(c, dir, c->minidump, sizeof c->minidump, buf, cap)) {
         struct dump_mini_name n = { c->now.year, c->now.month, c->now.day,
                                     dump_mini_name_number(c->seq), 1 };
         if ((rc = dump_mini_name_pick(&n, exists, dir, name, sizeof name)) < 0)
@@ -71,10 +62,10 @@ int wer_write_minidump(struct crash *c, const char *from)
         snprintf(c->minidump, sizeof c->minidump, "%s\\%s", dir, name);
     }
     struct dump_layout l;
-    if ((rc = crash_header(from, &l)) != 0)
+    if ((rc = crash_header(from, buf, cap, &l)) != 0)
         return rc;
     if (l.dump_type == DUMP_TYPE_SMALL) {
-        if ((rc = wer_copy_dump(from, c->minidump, l.total)) == 0)
+        if ((rc = wer_copy_dump(from, c->minidump, l.total, buf, cap)) == 0)
             wer_note("minidump %s: the small dump itself, %lu bytes", c->minidump,
                      (unsigned long)l.total);
         else
@@ -92,7 +83,7 @@ int wer_write_minidump(struct crash *c, const char *from)
         close(in);
         return out;
     }
-    struct dump_convert_io io = { fd_read, &in, st.size, fd_write, &out, work, sizeof work };
+    struct dump_convert_io io = { crash_fd_read, &in, st.size, fd_write, &out, work, sizeof work };
     struct dump_convert_result res;
     rc = dump_convert_to_mini(&io, &res);
     close(in);

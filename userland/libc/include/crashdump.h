@@ -23,22 +23,26 @@ uint32_t crash_reg_dword(const char *name, uint32_t def);
 /* The drive letter of a path ("D:\X" -> 'D', no drive -> 'C'), upper case. */
 char crash_drive(const char *path);
 
-/* Scratch big enough for dump_verify_file on machines up to 16 GiB (bitmap prefix) plus a
- * 1 MiB streaming window. */
+/* Scratch big enough for crash_verify on machines up to 16 GiB (bitmap prefix, one CRC per
+ * chunk) plus a 1 MiB streaming window. Each program owns its buffer and passes it. */
 #define CRASH_SCRATCH_BYTES (2u << 20)
-extern uint8_t crash_scratch[CRASH_SCRATCH_BYTES];
 
-/* Check the dump in file `path` completely (header, CRC table, every chunk): 0 when valid;
- * else the error with *v saying what (see dump_verify.h). The header is left in
- * crash_scratch. ERR_NOT_FOUND when the file is missing. */
-int crash_verify(const char *path, struct dump_verify *v);
-/* Read the header of `path` (and the bitmap or minidump directory after it) into
- * crash_scratch and validate them (no data CRCs): 0 when they describe a valid dump that fits
- * the file, with *l filled. */
-int crash_header(const char *path, struct dump_layout *l);
+/* A dump_read_fn over the descriptor *(int *)ctx: seeks to off and reads len bytes (0, the
+ * kernel's error, or ERR_IO when the file ends first). */
+int crash_fd_read(void *ctx, uint64_t off, void *buf, size_t len);
+/* Check the dump in file `path` completely (header, CRC table, every chunk) with
+ * dump_verify_file through the caller's buf (cap bytes, CRASH_SCRATCH_BYTES suits): 0 when
+ * valid; else the error with *v saying what (see dump_verify.h). The header is left at the
+ * start of buf. ERR_NOT_FOUND when the file is missing. */
+int crash_verify(const char *path, void *buf, size_t cap, struct dump_verify *v);
+/* Read the header of `path` (and the bitmap or minidump directory after it) into buf (cap
+ * bytes) and validate them with dump_verify_prefix (no data CRCs): 0 when they describe a
+ * valid dump that fits the file, with *l filled and the header at the start of buf. */
+int crash_header(const char *path, void *buf, size_t cap, struct dump_layout *l);
 /* Set DUMP_BB_CLEARED in the dump at path (one sector rewritten in place: a reset leaves
- * the old or the new flags). 0 or ERR_*. */
-int crash_mark_cleared(const char *path);
+ * the old or the new flags); buf (cap >= DUMP_HEADER_SIZE bytes) holds the header meanwhile.
+ * 0 or ERR_*. */
+int crash_mark_cleared(const char *path, void *buf, size_t cap);
 /* Text for a dump_verify outcome ("data CRC mismatch in chunk 12", "incomplete dump ..."). */
 void crash_verify_text(int rc, const struct dump_verify *v, char *out, size_t cap);
 
