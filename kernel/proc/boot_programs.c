@@ -3,12 +3,12 @@
 #include "proc/process.h"
 #include "proc/programs.h"
 #include "config/registry.h"
+#include "dump/crash_control.h"
 #include "dump/stack/dump_stack.h"
 #include "klog.h"
 #include "err.h"
 
 #define BOOT_TIME_LIMIT_S 600u   /* recovery of a big dump under TCG takes a while */
-#define MACHINECRASH REG_CRASHCONTROL "\\MachineCrash"
 
 static void run(const char *name, int argc, char **argv)
 {
@@ -37,7 +37,7 @@ void proc_run_boot_programs(void)
         dump_stack_rearm();
     }
     uint32_t temp;
-    if (reg_get_dword(MACHINECRASH, "TempDestination", &temp) == 0) {
+    if (reg_get_dword(CC_KEY_MACHINECRASH, "TempDestination", &temp) == 0) {
         char *werfault[] = { "werfault", "-k", "-c" };
         run("werfault", 3, werfault);
     }

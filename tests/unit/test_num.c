@@ -1,5 +1,6 @@
 /* Unit tests for kernel/lib/num.c (num_parse): decimal and 0x hexadecimal, the maximum and
- * the 64-bit limit without overflow, and empty or garbage strings left with *out untouched. */
+ * the 64-bit limit without overflow, empty or garbage strings left with *out untouched, and
+ * tokens inside longer strings. */
 #include <stdint.h>
 
 #include "lib/num.h"
@@ -65,12 +66,30 @@ static void test_garbage(void)
     UT_EQ_U64(v, 42);
 }
 
+/* A token inside a longer string: only its len bytes count. */
+static void test_len(void)
+{
+    uint64_t v = 42;
+    UT_EQ_INT(num_parse_len("512 1024", 3, UINT64_MAX, &v), 0);
+    UT_EQ_U64(v, 512);
+    UT_EQ_INT(num_parse_len("0x10zz", 4, UINT64_MAX, &v), 0);
+    UT_EQ_U64(v, 16);
+    UT_EQ_INT(num_parse_len("0x10", 2, UINT64_MAX, &v), ERR_INVALID_ARGS);
+    UT_EQ_INT(num_parse_len("12", 0, UINT64_MAX, &v), ERR_INVALID_ARGS);
+    UT_EQ_INT(num_parse_len("0", 1, UINT64_MAX, &v), 0);
+    UT_EQ_U64(v, 0);
+    UT_EQ_INT(num_parse_len("1\0002", 3, UINT64_MAX, &v), ERR_INVALID_ARGS);
+    UT_EQ_INT(num_parse_len("4294967296 0", 10, UINT32_MAX, &v), ERR_RANGE);
+    UT_EQ_U64(v, 0);
+}
+
 static const struct ut_case cases[] = {
     { "decimal", test_decimal },
     { "hex", test_hex },
     { "max", test_max },
     { "overflow", test_overflow },
     { "garbage", test_garbage },
+    { "len", test_len },
 };
 
 UT_MAIN(cases)
