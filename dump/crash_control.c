@@ -123,7 +123,8 @@ int cc_get_string(const struct cc_source *src, enum cc_value v, char *out, size_
         rc = ERR_BAD_STATE;
     if (rc == 0)
         rc = cc_expand(type, out, out, cap);
-    if (rc && cc_expand(cc_settings[v].type, cc_settings[v].text, out, cap) && cap)
+    const char *def = cc_settings[v].text ? cc_settings[v].text : "";   /* "" for a DWORD */
+    if (rc && cc_expand(cc_settings[v].type, def, out, cap) && cap)
         out[0] = 0;
     return rc;
 }

@@ -170,6 +170,8 @@ static void test_unusable_values(void)
     UT_EQ_INT(cc_get_string(&src, CC_MINIDUMP_DIR, tiny, sizeof tiny), ERR_TOO_BIG);
     UT_EQ_STR(tiny, "");                         /* not even the default fits */
     UT_EQ_INT(cc_get_string(&src, CC_DUMP_FILE, s, 0), ERR_TOO_BIG);
+    UT_EQ_INT(cc_get_string(&src, CC_LOG_EVENT, s, sizeof s), ERR_NOT_FOUND);   /* a DWORD */
+    UT_EQ_STR(s, "");
     char list[600];
     memset(list, 'y', sizeof list - 1);
     list[sizeof list - 1] = 0;
