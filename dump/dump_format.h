@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "bugcheck/bugcheck.h"
+#include "lib/reg/crash_control.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dump fields are little-endian");
 
@@ -193,12 +194,8 @@ _Static_assert(sizeof(struct dump_exception_record) == 0x98, "EXCEPTION_RECORD64
 #define DUMP_FALLBACK_TOO_MANY_RUNS 2u /* RAM has more runs than the header holds */
 #define DUMP_FALLBACK_NO_BITMAP  3u  /* no memory for the bitmap of a kernel dump */
 
-/* bb.config_type: CrashDumpEnabled as the registry says (0 none, 1 complete, 2 kernel,
- * 3 small, 7 automatic). bb.written_type is the header's DumpType. */
-#define DUMP_CONFIG_COMPLETE  1u
-#define DUMP_CONFIG_KERNEL    2u
-#define DUMP_CONFIG_SMALL     3u
-#define DUMP_CONFIG_AUTOMATIC 7u
+/* bb.config_type: CrashDumpEnabled as the registry says (DUMP_CONFIG_*, lib/reg/crash_control.h).
+ * bb.written_type is the header's DumpType. */
 
 struct dump_bb_fields {
     uint8_t magic[8];            /* DUMP_BB_MAGIC */

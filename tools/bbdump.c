@@ -16,6 +16,7 @@
 #include "dump/dump_mini.h"
 #include "dump/dump_validate.h"
 #include "lib/bugcodes.h"
+#include "lib/num.h"
 #include "tools/bbdump.h"
 #include "tools/bbdump_extract.h"
 #include "err.h"
@@ -191,17 +192,6 @@ static int cmd_check(struct dumpfile *d)
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 0);
-    if (errno || end == s || *end || s[0] == '-')
-        return -1;
-    *v = x;
-    return 0;
-}
-
 static int cmd_read(struct dumpfile *d, uint64_t phys, uint64_t len, const char *out)
 {
     if (d->rc != 0)
@@ -258,7 +248,7 @@ int main(int argc, char **argv)
         return cmd_extract(argc - 2, argv + 2);
     if (!strcmp(cmd, "events")) {
         uint64_t n = 0;
-        if (argc > 4 || (argc == 4 && (parse_u64(argv[3], &n) || n == 0 || n > UINT32_MAX))) {
+        if (argc > 4 || (argc == 4 && (num_parse(argv[3], UINT32_MAX, &n) || n == 0))) {
             if (argc == 4)
                 fprintf(stderr, "%s: '%s' is not a record count\n", tool_name, argv[3]);
             usage(stderr);
@@ -283,7 +273,7 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        if (parse_u64(argv[3], &phys) || parse_u64(argv[4], &len)) {
+        if (num_parse(argv[3], UINT64_MAX, &phys) || num_parse(argv[4], UINT64_MAX, &len)) {
             fprintf(stderr, "%s: bad number in \"%s %s\"\n", tool_name, argv[3], argv[4]);
             return 2;
         }

@@ -2,25 +2,22 @@
  * read-only as a block device (writes the FAT core would make — access dates, FSInfo — are
  * dropped), its GPT read and every basic-data partition's FAT32 mounted with the kernel's
  * cores and lettered as kernel/block/volume.c does; the crash settings from the SYSTEM hive
- * on C: (lib/reg, with its defaults); a file's clusters as a copy source read in large runs. */
+ * on C: (dump/crash_control.h, with its defaults); a file's clusters as a copy source read
+ * in large runs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/reg/crash_control.h"
 #include "lib/gpt.h"
 #include "lib/reg/reg.h"
 #include "config/reg_hive.h"
 #include "tools/bbdump_extract.h"
 #include "tools/lib/hostenv.h"
 #include "err.h"
-
-#define MEMORY_MANAGEMENT REG_HKLM "\\SYSTEM\\CurrentControlSet\\Control\\Session Manager" \
-    "\\Memory Management"
-
 
 static int drop_write(struct blockdev *bd, uint64_t lba, uint64_t count, const void *buf)
 {
@@ -150,56 +147,15 @@ int disks_resolve(struct disks *d, const char *winpath, struct disk_volume **v,
 
 /* ---- The crash settings ---- */
 
-/* `in` with every %SystemRoot% (any case) replaced by "C:", into out. */
-static void expand(const char *in, char *out, size_t cap)
+/* PagingFiles' paths. An unusable first entry gives the default, as the kernel takes it. */
+static void paging_files(const struct cc_source *src, struct crash_settings *s)
 {
-    static const char var[] = "%SystemRoot%";
-    size_t n = 0;
-
-    while (*in && n + 1 < cap) {
-        if (strncasecmp(in, var, sizeof var - 1) == 0) {
-            n += (size_t)snprintf(out + n, cap - n, "C:");
-            in += sizeof var - 1;
-        } else {
-            out[n++] = *in++;
-        }
-    }
-    out[n < cap ? n : cap - 1] = 0;
-}
-
-static const struct reg_value *value(struct reg_tree *t, const char *key, const char *name)
-{
-    struct reg_key *k;
-    if (reg_key_open(t, key, &k) != 0)
-        return NULL;
-    return reg_value_find(k, name);
-}
-
-/* A REG_SZ or REG_EXPAND_SZ value, expanded; "" when absent or of another type. */
-static void string_value(struct reg_tree *t, const char *key, const char *name, char *out,
-                         size_t cap)
-{
-    const struct reg_value *v = value(t, key, name);
-    out[0] = 0;
-    if (v && (v->type == REG_SZ || v->type == REG_EXPAND_SZ) && v->len)
-        expand((const char *)v->data, out, cap);
-}
-
-/* PagingFiles: each string "C:\pagefile.sys 0 0" gives the path before the first blank. */
-static void paging_files(struct reg_tree *t, struct crash_settings *s)
-{
-    const struct reg_value *v = value(t, MEMORY_MANAGEMENT, "PagingFiles");
-    if (!v || v->type != REG_MULTI_SZ)
-        return;
-    for (const char *p = (const char *)v->data; *p && s->npaging < SETTINGS_PAGING_MAX;
-         p += strlen(p) + 1) {
-        char path[SETTINGS_PATH_MAX];
-        size_t n = strcspn(p, " ");
-        if (n == 0 || n >= sizeof path)
-            continue;
-        memcpy(path, p, n);
-        path[n] = 0;
-        expand(path, s->paging[s->npaging++], SETTINGS_PATH_MAX);
+    for (unsigned i = 0; s->npaging < SETTINGS_PAGING_MAX; i++) {
+        int rc = cc_get_paging_file(src, i, s->paging[s->npaging], SETTINGS_PATH_MAX, NULL);
+        if (rc == 0 || i == 0)
+            s->npaging++;
+        else if (rc == ERR_NOT_FOUND)
+            break;
     }
 }
 
@@ -225,17 +181,13 @@ int crash_settings_read(struct disks *d, struct crash_settings *s)
             snprintf(s->hive_note, sizeof s->hive_note, "loaded the fallback hive C:\\%s",
                      reg_hive_path(rc));
     }
-    int rc = reg_defaults_apply(&tree);
-    if (rc == 0) {
-        string_value(&tree, REG_CRASHCONTROL, "DumpFile", s->dump_file, sizeof s->dump_file);
-        string_value(&tree, REG_CRASHCONTROL, "MinidumpDir", s->minidump_dir,
-                     sizeof s->minidump_dir);
-        string_value(&tree, REG_CRASHCONTROL, "DedicatedDumpFile", s->dedicated,
-                     sizeof s->dedicated);
-        paging_files(&tree, s);
-    }
+    const struct cc_source src = { cc_tree_get, &tree };
+    cc_get_string(&src, CC_DUMP_FILE, s->dump_file, sizeof s->dump_file);
+    cc_get_string(&src, CC_MINIDUMP_DIR, s->minidump_dir, sizeof s->minidump_dir);
+    cc_get_string(&src, CC_DEDICATED_DUMP_FILE, s->dedicated, sizeof s->dedicated);
+    paging_files(&src, s);
     reg_tree_clear(&tree);
-    return rc;
+    return 0;
 }
 
 /* ---- A file as a copy source ---- */

@@ -99,15 +99,17 @@ void disks_close(struct disks *d);
 int disks_resolve(struct disks *d, const char *winpath, struct disk_volume **v,
                   const char **inner);
 
-/* The crash settings in C:\CONFIG\SYSTEM.REG, with Windows' defaults for what is missing
- * (lib/reg's defaults), %SystemRoot% expanded to C:. */
+/* The crash settings in C:\CONFIG\SYSTEM.REG, read as the kernel reads them
+ * (dump/crash_control.h): Windows' defaults for what is missing or unusable, %SystemRoot%
+ * expanded to C: in a REG_EXPAND_SZ. */
 #define SETTINGS_PATH_MAX 256
 #define SETTINGS_PAGING_MAX 4
 struct crash_settings {
     char dump_file[SETTINGS_PATH_MAX];        /* "C:\MEMORY.DMP" */
     char minidump_dir[SETTINGS_PATH_MAX];     /* "C:\Minidump" */
     char dedicated[SETTINGS_PATH_MAX];        /* DedicatedDumpFile, "" when unset */
-    char paging[SETTINGS_PAGING_MAX][SETTINGS_PATH_MAX];  /* PagingFiles' paths */
+    char paging[SETTINGS_PAGING_MAX][SETTINGS_PATH_MAX];  /* PagingFiles' paths (the
+                                                             default for an unusable first) */
     unsigned npaging;
     char hive_note[160];                      /* why defaults were used, "" if the hive loaded */
 };

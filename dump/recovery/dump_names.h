@@ -26,7 +26,6 @@
 #define DUMP_MINI_NAME_LEN   19u       /* characters, without the NUL */
 #define DUMP_MINI_NUMBER_MOD 100000u   /* NNNNN */
 #define DUMP_MINI_DUP_MAX    99u       /* NN */
-#define DUMP_MINIDUMPS_COUNT_DEFAULT 50u  /* CrashControl MinidumpsCount default */
 
 struct dump_mini_name {
     unsigned year;       /* full year, 1..9999 (only year % 100 is in the name) */

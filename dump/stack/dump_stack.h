@@ -12,7 +12,6 @@
 #include "dump/stack/dump_clone.h"
 #include "block/volume.h"
 
-#define DUMP_CONFIG_NONE 0u              /* CrashDumpEnabled = 0; the others: dump_format.h */
 #define DUMP_SMALL_BYTES DUMP_SMALL_MAX   /* a minidump never exceeds this */
 
 /* What the registry says (CrashControl and Memory Management); defaults are Windows'. */

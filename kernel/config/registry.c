@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include "config/registry.h"
+#include "lib/reg/crash_control.h"
 #include "lib/reg/reg_cmd.h"
 #include "config/reg_hive.h"
 #include "block/volume.h"
@@ -94,68 +95,17 @@ int reg_get_dword(const char *key, const char *name, uint32_t *out)
     return rc;
 }
 
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* True if s starts with word, ignoring case. */
-static bool starts_with(const char *s, const char *word)
-{
-    for (; *word; s++, word++)
-        if (lower(*s) != lower(*word))
-            return false;
-    return true;
-}
-
 int reg_get_string(const char *key, const char *name, char *buf, size_t cap)
 {
     const struct reg_value *v;
     int rc = find(key, name, REG_SZ, &v);
-    if (rc)
-        return rc;
-    static const char var[] = "%SystemRoot%";
-    const char *s = (const char *)v->data;
-    size_t o = 0;
-    while (*s) {
-        const char *piece = s;
-        size_t n = 1;
-        if (v->type == REG_EXPAND_SZ && starts_with(s, var)) {
-            piece = REGISTRY_SYSTEMROOT;
-            n = strlen(piece);
-            s += sizeof var - 1;
-        } else {
-            s++;
-        }
-        if (o + n >= cap)
-            return ERR_TOO_BIG;
-        memcpy(buf + o, piece, n);
-        o += n;
-    }
-    if (o >= cap)
-        return ERR_TOO_BIG;
-    buf[o] = 0;
-    return 0;
+    return rc ? rc : cc_expand(v->type, (const char *)v->data, buf, cap);
 }
 
-int reg_get_multi_sz(const char *key, const char *name, unsigned index, char *buf, size_t cap)
+int reg_get_raw(const char *key, const char *name, uint32_t *type, void *buf, size_t cap,
+                size_t *len)
 {
-    const struct reg_value *v;
-    int rc = find(key, name, REG_MULTI_SZ, &v);
-    if (rc)
-        return rc;
-    const char *s = (const char *)v->data, *end = s + v->len;
-    for (; s < end && *s; s += strnlen(s, (size_t)(end - s)) + 1) {
-        if (index-- > 0)
-            continue;
-        size_t n = strnlen(s, (size_t)(end - s));
-        if (n >= cap)
-            return ERR_TOO_BIG;
-        memcpy(buf, s, n);
-        buf[n] = 0;
-        return 0;
-    }
-    return ERR_NOT_FOUND;
+    return cc_tree_get(&tree, key, name, 0, type, buf, cap, len);
 }
 
 int reg_set_value(const char *key, const char *name, uint32_t type, const void *data,

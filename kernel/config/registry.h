@@ -14,8 +14,6 @@
 #include "lib/fmt.h"
 #include "lib/reg/reg.h"
 
-#define REGISTRY_SYSTEMROOT "C:"   /* what %SystemRoot% expands to */
-
 /* Load the hive (C: must be mounted for it to be found; otherwise, or when no hive file is
  * good, the defaults alone, with a klog warning saying why). Never fails the boot. */
 void registry_init(void);
@@ -23,12 +21,14 @@ void registry_init(void);
 /* A REG_DWORD: 0, ERR_NOT_FOUND (no such key or value), ERR_BAD_STATE (another type). */
 int reg_get_dword(const char *key, const char *name, uint32_t *out);
 /* A REG_SZ or REG_EXPAND_SZ into buf (NUL-terminated); an EXPAND_SZ has %SystemRoot%
- * expanded (any case; other %VARS% are left as they are). ERR_TOO_BIG when cap is short,
- * ERR_NOT_FOUND, ERR_BAD_STATE. */
+ * expanded (cc_expand, dump/crash_control.h: any case; other %VARS% are left as they are).
+ * ERR_TOO_BIG when cap is short, ERR_NOT_FOUND, ERR_BAD_STATE. */
 int reg_get_string(const char *key, const char *name, char *buf, size_t cap);
-/* String number `index` (from 0) of a REG_MULTI_SZ into buf. ERR_NOT_FOUND past the last
- * one, ERR_TOO_BIG, ERR_BAD_STATE (not a REG_MULTI_SZ). */
-int reg_get_multi_sz(const char *key, const char *name, unsigned index, char *buf, size_t cap);
+/* Any value as it is stored: its REG_* type and its len bytes of data (lib/reg/reg.h's
+ * forms) into buf (cc_tree_get). 0, ERR_NOT_FOUND, ERR_INVALID_ARGS or ERR_NOT_SUPPORTED
+ * (a bad key path), ERR_TOO_BIG when the data needs more than cap bytes. */
+int reg_get_raw(const char *key, const char *name, uint32_t *type, void *buf, size_t cap,
+                size_t *len);
 
 /* Set a value, creating the key (persistent, unless it exists as a volatile key). A change to
  * a persistent key is saved to the hive before returning: 0, or the save's ERR_* (the new

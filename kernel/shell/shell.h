@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/num.h"     /* num_parse: every command's numeric arguments */
 
 #define SHELL_MAX_ARGS 16
 
@@ -36,8 +37,6 @@ int shell_cmd_crash(int argc, char **argv);
 /* `disks` and `blk DISK read|fill ...` (shell_disk.c). */
 int shell_cmd_disks(int argc, char **argv);
 int shell_cmd_blk(int argc, char **argv);
-/* Decimal or 0x-prefixed hexadecimal, at most max. 0, ERR_INVALID_ARGS or ERR_RANGE. */
-int shell_parse_num(const char *s, uint64_t max, uint64_t *out);
 /* "256 MiB" below 1 GiB, else "1.5 GiB". */
 void shell_format_size(char *buf, size_t cap, uint64_t bytes);
 /* File commands (shell_fs.c: reading and listing; shell_fs_write.c: changing files). */

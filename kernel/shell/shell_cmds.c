@@ -15,20 +15,6 @@
 #include "version.h"
 #include "err.h"
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (!*s)
-        return ERR_INVALID_ARGS;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-            return ERR_INVALID_ARGS;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 static int cmd_help(int argc, char **argv)
 {
     (void)argv;
@@ -97,7 +83,7 @@ static int cmd_lspci(int argc, char **argv)
 static int cmd_log(int argc, char **argv)
 {
     uint64_t n = 0;
-    if (argc > 2 || (argc == 2 && parse_u64(argv[1], &n)))
+    if (argc > 2 || (argc == 2 && num_parse(argv[1], UINT64_MAX, &n)))
         return ERR_INVALID_ARGS;
     klog_print(n);
     return 0;

@@ -15,40 +15,10 @@
 #define BLK_FILL_CHUNK      (1024u * 1024u)   /* bytes written per call by `blk fill` */
 #define DUMP_WIDTH          16                /* bytes per hex dump line */
 
-int shell_parse_num(const char *s, uint64_t max, uint64_t *out)
-{
-    unsigned base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (!*s)
-        return ERR_INVALID_ARGS;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        unsigned d;
-        if (*s >= '0' && *s <= '9')
-            d = (unsigned)(*s - '0');
-        else if (base == 16 && *s >= 'a' && *s <= 'f')
-            d = (unsigned)(*s - 'a' + 10);
-        else if (base == 16 && *s >= 'A' && *s <= 'F')
-            d = (unsigned)(*s - 'A' + 10);
-        else
-            return ERR_INVALID_ARGS;
-        if (v > (UINT64_MAX - d) / base)
-            return ERR_RANGE;
-        v = v * base + d;
-    }
-    if (v > max)
-        return ERR_RANGE;
-    *out = v;
-    return 0;
-}
-
 /* Parse argument `what` into *out, printing a one-line error on failure. */
 static int arg_num(const char *what, const char *s, uint64_t max, uint64_t *out)
 {
-    int rc = shell_parse_num(s, max, out);
+    int rc = num_parse(s, max, out);
     if (rc == ERR_INVALID_ARGS)
         kprintf("blk: %s '%s' is not a number\n", what, s);
     else if (rc)

@@ -13,7 +13,7 @@ int shell_cmd_eventlog(int argc, char **argv)
     uint64_t n = DEFAULT_COUNT;
     if (argc > 2)
         return ERR_INVALID_ARGS;
-    if (argc == 2 && (shell_parse_num(argv[1], MAX_COUNT, &n) || n == 0)) {
+    if (argc == 2 && (num_parse(argv[1], MAX_COUNT, &n) || n == 0)) {
         kprintf("eventlog: '%s' is not a record count (1..%u)\n", argv[1], MAX_COUNT);
         return ERR_INVALID_ARGS;
     }

@@ -186,8 +186,8 @@ int shell_cmd_hexdump(int argc, char **argv)
     uint64_t off = 0, len = HEXDUMP_DEFAULT;
     if (argc < 2 || argc > 4)
         return ERR_INVALID_ARGS;
-    if ((argc >= 3 && shell_parse_num(argv[2], UINT32_MAX, &off)) ||
-        (argc == 4 && shell_parse_num(argv[3], HEXDUMP_MAX, &len))) {
+    if ((argc >= 3 && num_parse(argv[2], UINT32_MAX, &off)) ||
+        (argc == 4 && num_parse(argv[3], HEXDUMP_MAX, &len))) {
         kprintf("hexdump: offset is a number below 4 GiB, length at most %u\n", HEXDUMP_MAX);
         return 0;
     }

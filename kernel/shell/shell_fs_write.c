@@ -228,7 +228,7 @@ static int parse_size(const char *s, uint64_t *out)
     if (shift)
         num[n - 1] = 0;
     uint64_t v;
-    int rc = shell_parse_num(num, MKFILE_MAX >> shift, &v);
+    int rc = num_parse(num, MKFILE_MAX >> shift, &v);
     if (rc == 0)
         *out = v << shift;
     return rc;

@@ -14,7 +14,7 @@ int shell_cmd_mark(int argc, char **argv)
 {
     uint64_t pages = 1;
     if (argc < 2 || argc > 3 || !argv[1][0] ||
-        (argc == 3 && (shell_parse_num(argv[2], UINT32_MAX, &pages) || pages == 0)))
+        (argc == 3 && (num_parse(argv[2], UINT32_MAX, &pages) || pages == 0)))
         return ERR_INVALID_ARGS;
     uint64_t first = 0;
     size_t n = strlen(argv[1]);

@@ -57,7 +57,7 @@ int shell_cmd_run(int argc, char **argv)
     uint32_t limit = RUN_TIME_LIMIT_S;
     if (!strcmp(argv[1], "-t")) {
         uint64_t v;
-        if (argc < 4 || shell_parse_num(argv[2], 86400, &v) != 0 || v == 0) {
+        if (argc < 4 || num_parse(argv[2], 86400, &v) != 0 || v == 0) {
             kprintf("run: -t needs a time limit in seconds, 1..86400, and a program\n");
             return 0;
         }

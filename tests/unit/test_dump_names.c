@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/reg/crash_control.h"
 #include "dump/recovery/dump_names.h"
 #include "err.h"
 #include "ut.h"
@@ -210,8 +211,8 @@ static void test_prune_many(void)
         snprintf(buf[N + i], sizeof buf[N + i], "OTHER%u.DMP", i);
         names[N + i] = buf[N + i];
     }
-    UT_EQ_INT(dump_mini_names_prune(names, N + OTHER, DUMP_MINIDUMPS_COUNT_DEFAULT, 2026, order,
-                                    &del, &kept), 0);
+    UT_EQ_INT(dump_mini_names_prune(names, N + OTHER, cc_settings[CC_MINIDUMPS_COUNT].dword,
+                                    2026, order, &del, &kept), 0);
     UT_EQ_U64(del, N - 50);
     UT_EQ_U64(kept, 50);
     for (unsigned j = 0; j < N; j++)

@@ -1,52 +1,45 @@
 /* Crash-dump helpers shared by smss and werfault (crashdump.h). */
 #include "crashdump.h"
 
-static bool starts_nocase(const char *s, const char *prefix)
+/* CrashControl through the registry system calls: a string comes back already expanded by
+ * the kernel (reg_get_string, by the same cc_expand), so it is handed on as a REG_SZ. */
+static int get(void *ctx, const char *key, const char *name, uint32_t want, uint32_t *type,
+               void *buf, size_t cap, size_t *len)
 {
-    for (; *prefix; s++, prefix++) {
-        char a = *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
-        char b = *prefix >= 'a' && *prefix <= 'z' ? (char)(*prefix - 32) : *prefix;
-        if (a != b)
-            return false;
-    }
-    return true;
-}
-
-int crash_expand(const char *in, char *out, size_t cap)
-{
-    static const char var[] = "%SystemRoot%";
-    size_t n = 0, vl = sizeof var - 1;
-    for (const char *p = in; *p; ) {
-        const char *piece = p;
-        size_t len = 1;
-        if (starts_nocase(p, var)) {
-            piece = SYSTEM_ROOT;
-            len = sizeof SYSTEM_ROOT - 1;
-            p += vl;
-        } else {
-            p++;
-        }
-        if (n + len >= cap)
+    (void)ctx;
+    int rc;
+    if (want == REG_DWORD) {
+        uint32_t v;
+        if (cap < sizeof v)
             return ERR_TOO_BIG;
-        memcpy(out + n, piece, len);
-        n += len;
+        if ((rc = reg_get_dword(key, name, &v)) != 0)
+            return rc;
+        memcpy(buf, &v, sizeof v);
+        *type = REG_DWORD;
+        *len = sizeof v;
+        return 0;
     }
-    out[n] = 0;
+    if (want != REG_SZ)
+        return ERR_NOT_SUPPORTED;
+    if ((rc = reg_get_sz(key, name, buf, cap)) != 0)
+        return rc;
+    *type = REG_SZ;
+    *len = strlen(buf) + 1;
     return 0;
 }
 
-int crash_reg_path(const char *name, const char *def, char *out, size_t cap)
+static const struct cc_source registry = { get, NULL };
+
+int crash_reg_path(enum cc_value v, char *out, size_t cap)
 {
-    char raw[SYS_PATH_MAX];
-    if (reg_get_sz(CRASHCONTROL, name, raw, sizeof raw) != 0)
-        snprintf(raw, sizeof raw, "%s", def);
-    return crash_expand(raw, out, cap);
+    return cc_get_string(&registry, v, out, cap);
 }
 
-uint32_t crash_reg_dword(const char *name, uint32_t def)
+uint32_t crash_reg_dword(enum cc_value v)
 {
-    uint32_t v;
-    return reg_get_dword(CRASHCONTROL, name, &v) == 0 ? v : def;
+    uint32_t x;
+    cc_get_dword(&registry, v, &x);
+    return x;
 }
 
 char crash_drive(const char *path)

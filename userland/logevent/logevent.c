@@ -3,20 +3,18 @@
  * warning/information; the MESSAGE words are joined by blanks; with -n, COUNT records end
  * in " (i/COUNT)" and each is reported as it is written). Exit 0 when all are on disk. */
 #include "bb.h"
+#include "lib/num.h"
 
 static const char *const levels[] = { "critical", "error", "warning", "information" };
 
+/* A whole decimal or 0x number up to UINT32_MAX: 0, ERR_INVALID_ARGS or ERR_RANGE. */
 static int parse_u32(const char *s, uint32_t *out)
 {
-    uint64_t v = 0;
-    if (!*s)
-        return ERR_INVALID_ARGS;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || (v = v * 10 + (uint64_t)(*s - '0')) > UINT32_MAX)
-            return ERR_INVALID_ARGS;
-    }
-    *out = (uint32_t)v;
-    return 0;
+    uint64_t v;
+    int rc = num_parse(s, UINT32_MAX, &v);
+    if (rc == 0)
+        *out = (uint32_t)v;
+    return rc;
 }
 
 static int parse_level(const char *s, uint32_t *out)

@@ -163,7 +163,7 @@ int main(void)
         note("cannot query the dump stack: %s", err_str(rc));
         return 1;
     }
-    crash_reg_path("DumpFile", "%SystemRoot%\\MEMORY.DMP", final_path, sizeof final_path);
+    crash_reg_path(CC_DUMP_FILE, final_path, sizeof final_path);
     if (di.flags & SYS_DUMP_HOLDS_DUMP) {
         struct dump_verify v;
         uint64_t t0 = clock_ns();

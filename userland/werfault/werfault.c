@@ -97,8 +97,8 @@ int main(int argc, char **argv)
         return 0;
     }
     time_now(&c.now);
-    crash_reg_path("DumpFile", "%SystemRoot%\\MEMORY.DMP", c.final, sizeof c.final);
-    c.overwrite = crash_reg_dword("Overwrite", 1) != 0;
+    crash_reg_path(CC_DUMP_FILE, c.final, sizeof c.final);
+    c.overwrite = crash_reg_dword(CC_OVERWRITE) != 0;
     struct dump_layout l;
     int rc = crash_header(c.src, scratch, sizeof scratch, &l);
     if (rc) {

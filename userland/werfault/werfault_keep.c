@@ -17,7 +17,7 @@ int wer_keep_or_delete(struct crash *c, bool reported, bool report_ok, unsigned 
     reg_get_sz(PRODUCT_OPTIONS, "ProductType", product, sizeof product);
     reg_get_sz(TCPIP_PARAMS, "Domain", domain, sizeof domain);
     struct dump_retention_in in = {
-        .always_keep = crash_reg_dword("AlwaysKeepMemoryDump", 0),
+        .always_keep = crash_reg_dword(CC_ALWAYS_KEEP_MEMORY_DUMP),
         .product_type = product,
         .domain_joined = domain[0] != 0,
         .free_bytes = vi.free_bytes,

@@ -50,7 +50,7 @@ int wer_write_minidump(struct crash *c, const char *from, uint8_t *buf, size_t c
 {
     static uint8_t work[512 * 1024];   /* the source's prefix: bitmap of up to 16 GiB of RAM */
     char dir[SYS_PATH_MAX], name[DUMP_MINI_NAME_LEN + 1];
-    crash_reg_path("MinidumpDir", "%SystemRoot%\\Minidump", dir, sizeof dir);
+    crash_reg_path(CC_MINIDUMP_DIR, dir, sizeof dir);
     int rc = mkdir(dir);
     if (rc && rc != ERR_EXISTS)
         return rc;
@@ -104,8 +104,8 @@ int wer_prune_minidumps(const struct crash *c)
     static const char *ptrs[MINI_DIRS_MAX];
     static size_t order[MINI_DIRS_MAX];
     char dir[SYS_PATH_MAX], path[SYS_PATH_MAX];
-    crash_reg_path("MinidumpDir", "%SystemRoot%\\Minidump", dir, sizeof dir);
-    uint32_t keep = crash_reg_dword("MinidumpsCount", DUMP_MINIDUMPS_COUNT_DEFAULT);
+    crash_reg_path(CC_MINIDUMP_DIR, dir, sizeof dir);
+    uint32_t keep = crash_reg_dword(CC_MINIDUMPS_COUNT);
     struct sys_dirent de;
     struct dump_mini_name n;
     size_t count = 0, del = 0, kept = 0;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "lib/hex.h"
+#include "lib/num.h"
 #include "lib/reg/reg_cmd.h"
 #include "err.h"
 
@@ -163,28 +164,6 @@ static int query(const struct io *io, struct reg_key *k, const struct args *a, c
     return 0;
 }
 
-/* Decimal or 0x hexadecimal, at most max. */
-static int parse_num(const char *s, uint64_t max, uint64_t *v)
-{
-    unsigned base = 10;
-    *v = 0;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (!*s)
-        return ERR_INVALID_ARGS;
-    for (; *s; s++) {
-        int d = hex_digit_value(*s);
-        if (d < 0 || (unsigned)d >= base)
-            return ERR_INVALID_ARGS;
-        if (*v > (max - (uint64_t)d) / base)
-            return ERR_RANGE;
-        *v = *v * base + (uint64_t)d;
-    }
-    return 0;
-}
-
 /* /d DATA in the form of `type` into buf (REG_DATA_MAX bytes); *len bytes. */
 static int convert(const struct args *a, uint32_t type, uint8_t *buf, uint32_t *len)
 {
@@ -195,7 +174,7 @@ static int convert(const struct args *a, uint32_t type, uint8_t *buf, uint32_t *
     case REG_DWORD:
     case REG_QWORD: {
         unsigned bytes = type == REG_DWORD ? 4 : 8;
-        if (a->data && parse_num(d, type == REG_DWORD ? 0xFFFFFFFFull : UINT64_MAX, &x))
+        if (a->data && num_parse(d, type == REG_DWORD ? 0xFFFFFFFFull : UINT64_MAX, &x))
             return ERR_INVALID_ARGS;
         for (unsigned b = 0; b < bytes; b++)
             buf[b] = (uint8_t)(x >> (8 * b));

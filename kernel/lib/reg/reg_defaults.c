@@ -1,39 +1,25 @@
-/* The values every Blackbox hive has, with Windows' names and defaults: CrashControl
- * (DESIGN.md, "Configuration"), the paging file, the product type and the domain the machine
- * belongs to (an empty TCP/IP Domain: a workgroup machine), for the retention policy. */
+/* The values every Blackbox hive has, with Windows' names and defaults: CrashControl and the
+ * paging file (from dump/crash_control.h, the one table of them), the product type and the
+ * domain the machine belongs to (an empty TCP/IP Domain: a workgroup machine), for the
+ * retention policy. */
 #include <string.h>
 #include "lib/reg/reg.h"
+#include "lib/reg/crash_control.h"
 #include "err.h"
 
-#define CONTROL REG_HKLM "\\SYSTEM\\CurrentControlSet\\Control"
-
-struct reg_default {
-    const char *key;
-    const char *name;
-    uint32_t type;
-    uint32_t dword;        /* REG_DWORD */
-    const char *text;      /* REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ (one string) */
-};
-
-static const struct reg_default defaults[] = {
-    { REG_CRASHCONTROL, "CrashDumpEnabled", REG_DWORD, 7, NULL },
-    { REG_CRASHCONTROL, "AutoReboot", REG_DWORD, 1, NULL },
-    { REG_CRASHCONTROL, "LogEvent", REG_DWORD, 1, NULL },
-    { REG_CRASHCONTROL, "Overwrite", REG_DWORD, 1, NULL },
-    { REG_CRASHCONTROL, "MinidumpsCount", REG_DWORD, 50, NULL },
-    { REG_CRASHCONTROL, "DumpFile", REG_EXPAND_SZ, 0, "%SystemRoot%\\MEMORY.DMP" },
-    { REG_CRASHCONTROL, "MinidumpDir", REG_EXPAND_SZ, 0, "%SystemRoot%\\Minidump" },
-    { REG_CRASHCONTROL, "AlwaysKeepMemoryDump", REG_DWORD, 0, NULL },
-    { CONTROL "\\Session Manager\\Memory Management", "PagingFiles", REG_MULTI_SZ, 0,
-      "C:\\pagefile.sys 0 0" },
-    { CONTROL "\\ProductOptions", "ProductType", REG_SZ, 0, "WinNT" },
+/* The values besides CrashControl's, in cc_settings' form. */
+static const struct cc_setting others[] = {
+    { REG_HKLM "\\SYSTEM\\CurrentControlSet\\Control\\ProductOptions", "ProductType", REG_SZ, 0,
+      "WinNT", true },
     { REG_HKLM "\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters", "Domain", REG_SZ, 0,
-      "" },
+      "", true },
 };
 
-static int apply(struct reg_tree *t, const struct reg_default *d)
+static int apply(struct reg_tree *t, const struct cc_setting *d)
 {
     struct reg_key *k;
+    if (!d->in_hive)
+        return 0;
     int rc = reg_key_create(t, d->key, false, &k);
     if (rc || reg_value_find(k, d->name))
         return rc;
@@ -45,6 +31,8 @@ static int apply(struct reg_tree *t, const struct reg_default *d)
     /* one string and its NUL, plus the list's closing NUL for REG_MULTI_SZ */
     char buf[64];
     size_t n = strlen(d->text);
+    if (n + 2 > sizeof buf)
+        return ERR_TOO_BIG;
     memcpy(buf, d->text, n + 1);
     if (d->type == REG_MULTI_SZ)
         buf[++n] = 0;
@@ -53,8 +41,13 @@ static int apply(struct reg_tree *t, const struct reg_default *d)
 
 int reg_defaults_apply(struct reg_tree *t)
 {
-    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
-        int rc = apply(t, &defaults[i]);
+    for (size_t i = 0; i < CC_VALUES; i++) {
+        int rc = apply(t, &cc_settings[i]);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        int rc = apply(t, &others[i]);
         if (rc)
             return rc;
     }

@@ -1,25 +1,25 @@
-/* Crash-dump helpers shared by smss and werfault: CrashControl's registry names, path
- * expansion (%SystemRoot% = C:), and dump files read through descriptors: a full check
- * (dump/dump_verify.h), the header alone, and marking a recovered dump CLEARED. */
+/* Crash-dump helpers shared by smss and werfault: CrashControl read through the registry
+ * system calls by dump/crash_control.h (its names, defaults and %SystemRoot% expansion), and
+ * dump files read through descriptors: a full check (dump/dump_verify.h), the header alone,
+ * and marking a recovered dump CLEARED. */
 #ifndef BB_USER_CRASHDUMP_H
 #define BB_USER_CRASHDUMP_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "bb.h"
+#include "lib/reg/crash_control.h"
 #include "dump/dump_format.h"
 #include "dump/dump_verify.h"
 
-#define CRASHCONTROL "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
-#define MACHINECRASH CRASHCONTROL "\\MachineCrash"
-#define SYSTEM_ROOT  "C:"                /* %SystemRoot%: the root of C: */
+#define MACHINECRASH CC_KEY_MACHINECRASH   /* smss's volatile key for the dump it recovers */
 
-/* Expand %SystemRoot% in `in` into out (cap bytes): 0 or ERR_TOO_BIG. */
-int crash_expand(const char *in, char *out, size_t cap);
-/* A REG_SZ/REG_EXPAND_SZ value of CrashControl, expanded, or `def` when missing. */
-int crash_reg_path(const char *name, const char *def, char *out, size_t cap);
-/* A REG_DWORD of CrashControl, or `def` when missing. */
-uint32_t crash_reg_dword(const char *name, uint32_t def);
+/* A CrashControl string (dump/crash_control.h: DumpFile, MinidumpDir...) into out, expanded
+ * when it is a REG_EXPAND_SZ, else its default: 0 when the value was read, else why the
+ * default is in out (out is "" only when even the default does not fit). */
+int crash_reg_path(enum cc_value v, char *out, size_t cap);
+/* A CrashControl REG_DWORD, or its default when it is missing or unreadable. */
+uint32_t crash_reg_dword(enum cc_value v);
 /* The drive letter of a path ("D:\X" -> 'D', no drive -> 'C'), upper case. */
 char crash_drive(const char *path);
 
