@@ -214,12 +214,14 @@ $(B)/tools/mkksyms: $(B)/h/tools/mkksyms.o $(B)/h/kernel/lib/ksym.o
 	@echo "  HOSTLD  $@"
 	@$(HOSTCC) $(filter %.o %.a,$^) -o $@
 
-# bbdump: links the portable cores (dump format, CRC32C, bug codes, klog ring) and elfutils'
-# libdw for symbols and DWARF lines; tools/bbdump builds it.
-DUMPTOOL_C := tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_sym.c tools/bbdump_stack.c
-BBDUMP_C := tools/bbdump.c tools/bbdump_analyze.c tools/bbdump_elf.c tools/bbdump_mini.c \
-    tools/bbdump_events.c tools/bbdump_report.c tools/bbdump_copy.c tools/bbdump_disk.c \
-    tools/bbdump_extract.c $(DUMPTOOL_C)
+# bbdump: its sources are in tools/dumptool/ (tools/bbdump builds and runs it); it links the
+# portable cores (dump format, CRC32C, bug codes, klog ring) and elfutils' libdw for symbols
+# and DWARF lines. DUMPTOOL_C, the dump reading and symbolizing, ocad links too.
+DT := tools/dumptool
+DUMPTOOL_C := $(DT)/bbdump_file.c $(DT)/bbdump_mem.c $(DT)/bbdump_sym.c $(DT)/bbdump_stack.c
+BBDUMP_C := $(DT)/bbdump.c $(DT)/bbdump_analyze.c $(DT)/bbdump_elf.c $(DT)/bbdump_mini.c \
+    $(DT)/bbdump_events.c $(DT)/bbdump_report.c $(DT)/bbdump_copy.c $(DT)/bbdump_disk.c \
+    $(DT)/bbdump_extract.c $(DUMPTOOL_C)
 $(B)/tools/bbdump: $(BBDUMP_C:%.c=$(B)/h/%.o) $(HOST_LIB_A) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD  $@"
@@ -237,7 +239,7 @@ $(B)/unit/%: tests/unit/%.c tests/unit/ut.h $(UNIT_LIB_A) $(UNIT_PORTABLE_A) | $
 	@echo "  UNIT    $@"
 	@$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_LIB_A) $(UNIT_PORTABLE_A) -o $@
 
-$(B)/unit/test_bbdump_copy: tools/bbdump_copy.c tools/bbdump_extract.h
+$(B)/unit/test_bbdump_copy: $(DT)/bbdump_copy.c $(DT)/bbdump_extract.h
 
 unit: $(UNIT_BIN) $(B)/tools/bbdump $(B)/tools/ocad
 
@@ -246,7 +248,7 @@ unit: $(UNIT_BIN) $(B)/tools/bbdump $(B)/tools/ocad
 FUZZ_CC     := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I. -Ikernel
-FUZZ_C := tests/fuzz/fuzz_dump.c tools/bbdump_file.c tools/bbdump_mem.c tools/bbdump_copy.c
+FUZZ_C := tests/fuzz/fuzz_dump.c $(DT)/bbdump_file.c $(DT)/bbdump_mem.c $(DT)/bbdump_copy.c
 $(B)/fuzz/fuzz_dump: $(FUZZ_C:%.c=$(B)/fz/%.o) $(FUZZ_PORTABLE_A)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZLD  $@"

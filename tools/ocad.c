@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 #include "tools/ocad.h"
 #include "err.h"
 

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "dump/dump_mini.h"
-#include "tools/bbdump.h"
-#include "tools/bbdump_extract.h"
+#include "tools/dumptool/bbdump.h"
+#include "tools/dumptool/bbdump_extract.h"
 #include "err.h"
 
 const char *tool_name = "fuzz_dump";

@@ -1,4 +1,4 @@
-/* Tests of bbdump extract's copy (tools/bbdump_copy.c) on dumps built with the dump core:
+/* Tests of bbdump extract's copy (tools/dumptool/bbdump_copy.c) on dumps built with the dump core:
  * valid dumps of every kind copied byte for byte (only RequiredDumpSpace of a longer file),
  * reads always at aligned offsets, and each way a dump can be bad named — truncated, not
  * marked valid, not complete, a damaged data chunk, a damaged external CRC table, no dump
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "tools/bbdump_copy.c"
+#include "tools/dumptool/bbdump_copy.c"
 #include "dump_util.h"
 #include "ut.h"
 

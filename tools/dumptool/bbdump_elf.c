@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 
 #define PRSTATUS_SIZE   336u   /* struct elf_prstatus on x86_64 */
 #define PRSTATUS_CURSIG 12u

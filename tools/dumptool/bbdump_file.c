@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 #include "dump/dump_verify.h"
 #include "err.h"
 

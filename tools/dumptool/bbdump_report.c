@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "dump/recovery/dump_report.h"
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 #include "err.h"
 
 int cmd_report(struct dumpfile *d, const char *out)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 #include "tools/lib/imgvol.h"
 #include "eventlog/evlog_fat.h"
 #include "err.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 
 void stack_walk(const struct dumpmem *m, const struct dump_context *c, struct stack *s)
 {

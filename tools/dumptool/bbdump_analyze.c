@@ -12,7 +12,7 @@
 #include "dump/dump_mini.h"
 #include "lib/bugcodes.h"
 #include "lib/klog_ring.h"
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 
 #define KLOG_TAIL    20
 #define KLOG_MAX     (64ull << 20)   /* a klog area bigger than this is not believed */

@@ -17,8 +17,8 @@
 #include "dump/dump_validate.h"
 #include "lib/bugcodes.h"
 #include "lib/num.h"
-#include "tools/bbdump.h"
-#include "tools/bbdump_extract.h"
+#include "tools/dumptool/bbdump.h"
+#include "tools/dumptool/bbdump_extract.h"
 #include "err.h"
 
 const char *tool_name = "bbdump";

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "dump/recovery/dump_convert.h"
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 #include "err.h"
 
 static int map_read(void *ctx, uint64_t off, void *buf, size_t len)

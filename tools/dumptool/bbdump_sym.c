@@ -7,7 +7,7 @@
 #include <string.h>
 #include <elfutils/libdwfl.h>
 
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 
 struct symtab {
     Dwfl *dwfl;

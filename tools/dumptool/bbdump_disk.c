@@ -15,7 +15,7 @@
 #include "lib/gpt.h"
 #include "lib/reg/reg.h"
 #include "config/reg_hive.h"
-#include "tools/bbdump_extract.h"
+#include "tools/dumptool/bbdump_extract.h"
 #include "tools/lib/hostenv.h"
 #include "err.h"
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "dump/recovery/dump_names.h"
-#include "tools/bbdump_extract.h"
+#include "tools/dumptool/bbdump_extract.h"
 #include "err.h"
 
 #define EVENT_LOG "C:\\EVENTS\\SYSTEM.EVT"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "dump/dump_mini.h"
-#include "tools/bbdump.h"
+#include "tools/dumptool/bbdump.h"
 
 #define PTE_PRESENT   0x1ull
 #define PTE_HUGE      0x80ull

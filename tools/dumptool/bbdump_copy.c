@@ -15,7 +15,7 @@
 
 #include "lib/crc32c_hw.h"
 #include "dump/dump_verify.h"
-#include "tools/bbdump_extract.h"
+#include "tools/dumptool/bbdump_extract.h"
 #include "err.h"
 
 #define BUF_BYTES (8u << 20)
