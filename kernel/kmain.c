@@ -109,7 +109,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     registry_init();
     uint32_t auto_reboot;
     if (!cmdline_has(boot_info.cmdline, "autoreboot=0") &&
-        reg_get_dword(REG_CRASHCONTROL, "AutoReboot", &auto_reboot) == 0)
+        cc_get_dword(&registry_cc, CC_AUTO_REBOOT, &auto_reboot) == 0)
         bugcheck_set_auto_reboot(auto_reboot != 0);
     initcall_run(INIT_DUMP);
     evlog_log_boot();

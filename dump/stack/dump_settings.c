@@ -1,4 +1,4 @@
-/* The dump stack's settings from the kernel registry, read through dump/crash_control.h (its
+/* The dump stack's settings from the kernel registry, read through lib/reg/crash_control.h (its
  * names and Windows' defaults for anything missing). */
 #include <string.h>
 #include "dump/stack/dump_stack.h"
@@ -6,15 +6,6 @@
 #include "config/registry.h"
 #include "klog.h"
 #include "err.h"
-
-static int get(void *ctx, const char *key, const char *name, uint32_t want, uint32_t *type,
-               void *buf, size_t cap, size_t *len)
-{
-    (void)ctx, (void)want;
-    return reg_get_raw(key, name, type, buf, cap, len);
-}
-
-static const struct cc_source registry = { get, NULL };
 
 /* A source that holds nothing: every value is its default. */
 static int get_none(void *ctx, const char *key, const char *name, uint32_t want,
@@ -55,5 +46,5 @@ void dump_settings_default(struct dump_settings *s)
 
 void dump_settings_load(struct dump_settings *s)
 {
-    load(s, &registry);
+    load(s, &registry_cc);
 }

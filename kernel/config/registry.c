@@ -108,6 +108,15 @@ int reg_get_raw(const char *key, const char *name, uint32_t *type, void *buf, si
     return cc_tree_get(&tree, key, name, 0, type, buf, cap, len);
 }
 
+static int cc_get(void *ctx, const char *key, const char *name, uint32_t want, uint32_t *type,
+                  void *buf, size_t cap, size_t *len)
+{
+    (void)ctx, (void)want;
+    return reg_get_raw(key, name, type, buf, cap, len);
+}
+
+const struct cc_source registry_cc = { cc_get, NULL };
+
 int reg_set_value(const char *key, const char *name, uint32_t type, const void *data,
                   uint32_t len)
 {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "lib/fmt.h"
 #include "lib/reg/reg.h"
+#include "lib/reg/crash_control.h"
 
 /* Load the hive (C: must be mounted for it to be found; otherwise, or when no hive file is
  * good, the defaults alone, with a klog warning saying why). Never fails the boot. */
@@ -21,7 +22,7 @@ void registry_init(void);
 /* A REG_DWORD: 0, ERR_NOT_FOUND (no such key or value), ERR_BAD_STATE (another type). */
 int reg_get_dword(const char *key, const char *name, uint32_t *out);
 /* A REG_SZ or REG_EXPAND_SZ into buf (NUL-terminated); an EXPAND_SZ has %SystemRoot%
- * expanded (cc_expand, dump/crash_control.h: any case; other %VARS% are left as they are).
+ * expanded (cc_expand, lib/reg/crash_control.h: any case; other %VARS% are left as they are).
  * ERR_TOO_BIG when cap is short, ERR_NOT_FOUND, ERR_BAD_STATE. */
 int reg_get_string(const char *key, const char *name, char *buf, size_t cap);
 /* Any value as it is stored: its REG_* type and its len bytes of data (lib/reg/reg.h's
@@ -29,6 +30,9 @@ int reg_get_string(const char *key, const char *name, char *buf, size_t cap);
  * (a bad key path), ERR_TOO_BIG when the data needs more than cap bytes. */
 int reg_get_raw(const char *key, const char *name, uint32_t *type, void *buf, size_t cap,
                 size_t *len);
+/* The kernel registry as a source of CrashControl settings (lib/reg/crash_control.h): read
+ * them with cc_get_dword(&registry_cc, ...) and the like. */
+extern const struct cc_source registry_cc;
 
 /* Set a value, creating the key (persistent, unless it exists as a volatile key). A change to
  * a persistent key is saved to the hive before returning: 0, or the save's ERR_* (the new

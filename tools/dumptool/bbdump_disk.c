@@ -2,7 +2,7 @@
  * read-only as a block device (writes the FAT core would make — access dates, FSInfo — are
  * dropped), its GPT read and every basic-data partition's FAT32 mounted with the kernel's
  * cores and lettered as kernel/block/volume.c does; the crash settings from the SYSTEM hive
- * on C: (dump/crash_control.h, with its defaults); a file's clusters as a copy source read
+ * on C: (lib/reg/crash_control.h, with its defaults); a file's clusters as a copy source read
  * in large runs. */
 #include <errno.h>
 #include <stdio.h>

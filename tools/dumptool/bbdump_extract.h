@@ -100,7 +100,7 @@ int disks_resolve(struct disks *d, const char *winpath, struct disk_volume **v,
                   const char **inner);
 
 /* The crash settings in C:\CONFIG\SYSTEM.REG, read as the kernel reads them
- * (dump/crash_control.h): Windows' defaults for what is missing or unusable, %SystemRoot%
+ * (lib/reg/crash_control.h): Windows' defaults for what is missing or unusable, %SystemRoot%
  * expanded to C: in a REG_EXPAND_SZ. */
 #define SETTINGS_PATH_MAX 256
 #define SETTINGS_PAGING_MAX 4

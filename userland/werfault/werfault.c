@@ -91,8 +91,8 @@ int main(int argc, char **argv)
     }
     static struct crash c;
     static uint8_t scratch[CRASH_SCRATCH_BYTES];   /* every dump read and copy goes through it */
-    if (reg_get_sz(MACHINECRASH, "DumpFile", c.src, sizeof c.src) != 0 ||
-        reg_get_dword(MACHINECRASH, "TempDestination", &c.temp) != 0) {
+    if (reg_get_sz(MACHINECRASH, CC_MC_DUMP_FILE, c.src, sizeof c.src) != 0 ||
+        reg_get_dword(MACHINECRASH, CC_MC_TEMP_DESTINATION, &c.temp) != 0) {
         wer_note("no MachineCrash: nothing to do");
         return 0;
     }
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
     else
         place_dump(&c, scratch, sizeof scratch);
     if (c.saved[0]) {
-        reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.saved);
+        reg_set_sz(MACHINECRASH, CC_MC_FINAL_LOCATION, c.saved);
         wer_note("dump #%lu saved as %s", (unsigned long)c.seq, c.saved);
     } else {
         wer_note("dump #%lu not saved: %s", (unsigned long)c.seq, c.why_not);
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     if ((rc = wer_write_minidump(&c, c.saved[0] ? c.saved : c.src, scratch, sizeof scratch)) != 0)
         wer_note("no minidump: %s", err_str(rc));
     else if (small)
-        reg_set_sz(MACHINECRASH, "FinalDumpFileLocation", c.minidump);
+        reg_set_sz(MACHINECRASH, CC_MC_FINAL_LOCATION, c.minidump);
     /* 3. retention: report the fault first, then keep or delete MEMORY.DMP */
     int report_rc = wer_queue_report(&c);
     if (report_rc)

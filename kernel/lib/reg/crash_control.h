@@ -14,6 +14,10 @@
 /* The keys. CrashControl itself is REG_CRASHCONTROL (lib/reg/reg.h); MachineCrash is the
  * volatile key smss creates for the dump it is recovering. */
 #define CC_KEY_MACHINECRASH      REG_CRASHCONTROL "\\MachineCrash"
+/* MachineCrash's values: smss writes the first two, werfault the last. */
+#define CC_MC_DUMP_FILE          "DumpFile"          /* REG_SZ: where the dump is now */
+#define CC_MC_TEMP_DESTINATION   "TempDestination"   /* REG_DWORD: 1 = a DUMPxxxx.TMP to move */
+#define CC_MC_FINAL_LOCATION     "FinalDumpFileLocation" /* REG_SZ: where werfault put it */
 #define CC_KEY_MEMORY_MANAGEMENT REG_HKLM "\\SYSTEM\\CurrentControlSet\\Control\\Session Manager" \
                                  "\\Memory Management"
 

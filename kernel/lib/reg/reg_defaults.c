@@ -1,5 +1,5 @@
 /* The values every Blackbox hive has, with Windows' names and defaults: CrashControl and the
- * paging file (from dump/crash_control.h, the one table of them), the product type and the
+ * paging file (from lib/reg/crash_control.h, the one table of them), the product type and the
  * domain the machine belongs to (an empty TCP/IP Domain: a workgroup machine), for the
  * retention policy. */
 #include <string.h>

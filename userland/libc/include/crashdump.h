@@ -1,5 +1,5 @@
 /* Crash-dump helpers shared by smss and werfault: CrashControl read through the registry
- * system calls by dump/crash_control.h (its names, defaults and %SystemRoot% expansion), and
+ * system calls by lib/reg/crash_control.h (its names, defaults and %SystemRoot% expansion), and
  * dump files read through descriptors: a full check (dump/dump_verify.h), the header alone,
  * and marking a recovered dump CLEARED. */
 #ifndef BB_USER_CRASHDUMP_H
@@ -14,7 +14,7 @@
 
 #define MACHINECRASH CC_KEY_MACHINECRASH   /* smss's volatile key for the dump it recovers */
 
-/* A CrashControl string (dump/crash_control.h: DumpFile, MinidumpDir...) into out, expanded
+/* A CrashControl string (lib/reg/crash_control.h: DumpFile, MinidumpDir...) into out, expanded
  * when it is a REG_EXPAND_SZ, else its default: 0 when the value was read, else why the
  * default is in out (out is "" only when even the default does not fit). */
 int crash_reg_path(enum cc_value v, char *out, size_t cap);
