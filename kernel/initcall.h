@@ -4,7 +4,7 @@
 #ifndef BB_INITCALL_H
 #define BB_INITCALL_H
 
-/* The steps, in boot order (DESIGN.md, "Boot flow"). */
+/* The steps, in boot order (kmain.c). */
 #define INIT_STORAGE 1   /* after PCI enumeration, interrupts on: probe storage controllers
                             and register their disks (disk.h) */
 #define INIT_DUMP    2   /* after the volumes and the registry: prepare the dump stack and

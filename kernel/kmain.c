@@ -1,5 +1,8 @@
-/* kmain: the boot sequence from the first C instruction to the shell (DESIGN.md, "Boot
- * flow"). Each step logs what it found; a step the system cannot live without bugchecks. */
+/* kmain: the boot sequence from the first C instruction to the shell: console and klog,
+ * GDT/IDT, PFN database and paging, ACPI, LAPIC and timer, PCI, the storage drivers
+ * (INIT_STORAGE boot steps), volumes, registry, the dump stack (INIT_DUMP), the event log,
+ * COM2, the recovery programs, the shell. Each step logs what it found; a step the system
+ * cannot live without bugchecks. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>

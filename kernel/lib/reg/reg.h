@@ -143,8 +143,8 @@ int reg_serialize(const struct reg_tree *t, char **out, size_t *len);
 #define REG_CRASHCONTROL REG_HKLM "\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
 
 /* Add every default value Blackbox needs that t lacks (existing values are kept): Windows'
- * CrashControl values, PagingFiles, ProductType and the TCP/IP Domain (DESIGN.md,
- * "Configuration"). 0 or ERR_NO_MEMORY. */
+ * CrashControl values and PagingFiles (crash_control.h), ProductType and the TCP/IP Domain
+ * (what the dump retention reads). 0 or ERR_NO_MEMORY. */
 int reg_defaults_apply(struct reg_tree *t);
 
 #endif
