@@ -39,9 +39,9 @@ HOSTLIB_C  := $(wildcard tools/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
-# Cloned dump drivers: the live drivers' hardware ops plus the dump-driver run-time, linked
+# The clones: each live driver's hardware ops plus the clone run-time (dump/clone/), linked
 # alone as position-independent images and packed by mkclone; each driver's folder embeds
-# its own (drivers/X/X_dump_image.asm) and hands it over with its disks.
+# its own (drivers/X/X_clone_image.asm) and hands it over with its disks.
 CLONE_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(KERNEL_CFLAGS)) -fpie -fvisibility=hidden
 CLONE_RT_C   := dump/clone/clone_rt.c kernel/lib/fmt.c kernel/libc/string.c
 CLONE_AHCI_C := drivers/ahci/ahci_clone.c drivers/ahci/ahci.c $(CLONE_RT_C)

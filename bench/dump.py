@@ -135,7 +135,7 @@ def load_syms(lines, bias=0, prefix=""):
 
 
 def symbolize(rips, drv_name=None, drv_base=None, drv_size=0):
-    """Counts by function: the kernel's from build/blackbox.sym, the dump driver clone's
+    """Counts by function: the kernel's from build/blackbox.sym, the clone's
     (which runs from its own window) from nm of build/<driver>.elf, linked at 0."""
     with open(SYMS) as f:
         syms = [s for s in load_syms(f) if s[0] >= KERNEL_VMA]

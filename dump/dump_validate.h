@@ -2,7 +2,8 @@
  * minidump directory after it) against the file's size and names the first problem found;
  * dump_phys_to_offset maps a physical address to its file offset for every dump type.
  * Portable core: robust against any input (never reads outside the bytes it is given,
- * allocates nothing), usable by the kernel at boot (smss) and by the host tools. */
+ * allocates nothing), used by the kernel (the dump stack checks what its target holds at
+ * boot), userland (smss, werfault) and the host tools. */
 #ifndef BB_DUMP_VALIDATE_H
 #define BB_DUMP_VALIDATE_H
 

@@ -30,7 +30,7 @@ struct ahci_port {
     uint64_t rfis_phys;              /* [I] */
     struct ahci_cmd_table *table;    /* command table for slot 0 [I] */
     uint64_t table_phys;             /* [I] */
-    ahci_idle_fn idle;               /* called while waiting (pause, or sti;hlt) */
+    ahci_idle_fn idle;               /* called while waiting (spin, or sti;hlt) */
     ahci_clock_fn now_ns;            /* the clock every wait is bounded by [I] */
     volatile uint32_t irq_is;        /* PxIS bits an interrupt handler read and cleared;
                                         issue() clears it, handler ORs in (0 when polled) */

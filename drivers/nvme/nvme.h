@@ -1,8 +1,8 @@
 /* NVMe hardware operations over a controller and its queues, independent of interrupts and
  * of the kernel's allocators: the caller supplies DMA pages, a clock, a virtual-to-DMA
  * translation and an idle function. The live driver (nvme_pci.c) idles with sti;hlt until
- * its MSI-X handler fires; the polled dump driver (nvme_clone.c) idles with `pause` on
- * its own queue pair. Not reentrant: one caller at a time per queue (single CPU, no scheduler). Logs
+ * its MSI-X handler fires; its polled clone (nvme_clone.c) spins on the TSC on its own queue
+ * pair. Not reentrant: one caller at a time per queue (single CPU, no scheduler). Logs
  * through klog, which is safe at bugcheck time; nothing here allocates or takes a lock. */
 #ifndef BB_NVME_H
 #define BB_NVME_H
@@ -81,7 +81,7 @@ int nvme_ctrl_start(struct nvme_ctrl *c, uint64_t asq_phys, uint64_t acq_phys,
 /* Take a controller someone else started, as it is: read CAP/VS (and the ready timeout)
  * without resetting it, then check CSTS: 0 when enabled and ready, ERR_IO when it does not
  * respond or reports a fatal status (CFS), ERR_BAD_STATE when not enabled. Touches no
- * queue. Safe at bugcheck time (the dump driver's init). */
+ * queue. Safe at bugcheck time (the clone's init). */
 int nvme_ctrl_attach(struct nvme_ctrl *c);
 /* Set Features / Number of Queues: ask for `pairs` I/O queue pairs (once, before creating
  * any). *granted = pairs the controller allocated. 0 or ERR_*. */

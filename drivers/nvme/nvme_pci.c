@@ -30,7 +30,7 @@
 #define NVME_MAX_CTRL       2
 #define NVME_MAX_NS         4      /* namespaces registered per controller */
 #define NVME_IO_QID         1      /* the live driver's I/O queue pair */
-#define NVME_IO_PAIRS       2      /* asked for: the live pair and the dump driver's */
+#define NVME_IO_PAIRS       2      /* asked for: the live pair and the clone's */
 #define HUGE_PAGE_SIZE      (2ull << 20)
 
 /* DMA pages of one controller, in this order. */

@@ -1,6 +1,6 @@
 /* NVMe registers and data structures, named as in the NVM Express Base Specification 1.4
  * (sections cited per block). Only what Blackbox uses; sizes and offsets pinned with
- * _Static_assert. Shared by the live driver and the polled dump driver. */
+ * _Static_assert. Shared by the live driver and its polled clone. */
 #ifndef BB_NVME_REG_H
 #define BB_NVME_REG_H
 

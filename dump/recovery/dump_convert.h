@@ -14,7 +14,7 @@
  * What the small dump holds (the streams of dump/stack/dump_writer.c, in the same order):
  *   MODULES  one entry: "blackbox" at kernel_vma + kernel_phys_base with the dump's build-id.
  *            Its size is 0 (unknown): a big dump does not record where the image ends, nor
- *            where the dump driver clone was loaded, so no dump_ahci/dump_nvme entry.
+ *            where the clone was loaded, so no dump_ahci/dump_nvme entry.
  *   STACK    DUMP_CONVERT_STACK_BYTES from RSP rounded down to 16, cut at the first byte that
  *            cannot be translated or is not in the source dump.
  *   MEMORY   the page each of RAX..R15, RIP and CR2 points at (one stream per page, flags =

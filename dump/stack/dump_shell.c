@@ -1,6 +1,6 @@
 /* The dump stack's shell commands, registered at its boot step: `dumpcfg`, what would happen
- * at a crash before it happens (dump type, target file and its sector runs, disk, cloned
- * clone and checksums, space needed against available, the boot-time self-test, and whether
+ * at a crash before it happens (dump type, target file and its sector runs, disk, clone and
+ * checksums, space needed against available, the boot-time self-test, and whether
  * the stack is armed or why not); `lsmod`, the images a dump records (the kernel with its
  * build-id, and the clone). */
 #include "dump/stack/dump_shell.h"

@@ -201,7 +201,7 @@ WRITER int dump_write(const struct bugcheck_data *bd)
         rc = writer_small(&w, bd, DUMP_FALLBACK_TOO_SMALL);
     }
     if (rc == ERR_TIMED_OUT && timer_ns() - w.last_progress_ns > DEADMAN_NS)
-        bsod_status("Crash dump abandoned: no writer_progress for 10 seconds.");
+        bsod_status("Crash dump abandoned: no progress for 10 seconds.");
     else if (rc)
         bsod_status("Crash dump failed: %s. The partial dump is marked incomplete.", err_str(rc));
     if (rc) {

@@ -1,4 +1,4 @@
-/* CRC-32C (Castagnoli), the checksum Blackbox uses for the dump driver image, the block map,
+/* CRC-32C (Castagnoli), the checksum Blackbox uses for the clone image, the block map,
  * dump headers and memory dumps. Same parameters as iSCSI (RFC 3720), ext4 and SSE4.2's
  * crc32 instruction: reflected polynomial 0x82F63B78, initial value ~0, final xor ~0. */
 #ifndef BB_LIB_CRC32C_H

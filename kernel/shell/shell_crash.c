@@ -80,11 +80,11 @@ static void __attribute__((noinline)) crash_corrupt_dump_stack(void)
     const struct dumper *d = bugcheck_dumper();
     int rc = d ? d->damage() : ERR_NOT_FOUND;
     if (rc)
-        kprintf("crash: no dump driver loaded (%s); crashing anyway\n", err_str(rc));
+        kprintf("crash: no clone loaded (%s); crashing anyway\n", err_str(rc));
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
 }
 
-/* Leave a large read outstanding on the dump disk, then crash at once: the dump driver must
+/* Leave a large read outstanding on the dump disk, then crash at once: the clone must
  * take the port over in the middle of the live driver's I/O. */
 static void __attribute__((noinline)) crash_io(void)
 {
@@ -124,7 +124,7 @@ static const struct crash_kind kinds[] = {
     { "assert", "failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED", crash_assert },
     { "hang", "spin with interrupts off; only an NMI (0x80) gets out", crash_hang },
     { "io", "0xE2 while a read is still in flight on the dump disk", crash_io },
-    { "corrupt-dump-stack", "flip a byte of the dump driver, then 0xE2: no dump is written", crash_corrupt_dump_stack },
+    { "corrupt-dump-stack", "flip a byte of the clone, then 0xE2: no dump is written", crash_corrupt_dump_stack },
     { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };
 

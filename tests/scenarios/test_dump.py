@@ -2,7 +2,7 @@ r"""The crash-dump stack end to end on AHCI (pagefile on C:): crash, let it rebo
 werfault move the dump to C:\MEMORY.DMP), power off, copy it off the image with mtools and
 check it on the host with tools/bbdump —
 valid header, the right bugcheck, every chunk CRC, and the machine's own memory (a page
-planted with `mark` is found at its physical address). A damaged dump driver writes
+planted with `mark` is found at its physical address). A damaged clone writes
 nothing; a machine killed in the middle of a dump leaves no valid dump."""
 import os
 import re

@@ -1,4 +1,4 @@
-/* smss: the session manager's crash-dump part (phase 5 of the reference), run by the kernel
+/* smss: the session manager's crash-dump part (the recovery at the next boot), run by the kernel
  * as the first user process at every boot. It finds a dump the last crash left in the dump
  * target (the pagefile or the dedicated dump file), checks it completely, has the kernel stop
  * writing there, moves it to the final name (same volume) or to DUMPxxxx.TMP (another
