@@ -26,11 +26,11 @@ static void note(const char *fmt, ...)
 
 static int machine_crash(const char *dump_file, uint32_t temp)
 {
-    int rc = reg_create_volatile_key(MACHINECRASH);
+    int rc = reg_create_volatile_key(CC_KEY_MACHINECRASH);
     if (rc == 0)
-        rc = reg_set_sz(MACHINECRASH, CC_MC_DUMP_FILE, dump_file);
+        rc = reg_set_sz(CC_KEY_MACHINECRASH, CC_MC_DUMP_FILE, dump_file);
     if (rc == 0)
-        rc = reg_set_dword(MACHINECRASH, CC_MC_TEMP_DESTINATION, temp);
+        rc = reg_set_dword(CC_KEY_MACHINECRASH, CC_MC_TEMP_DESTINATION, temp);
     if (rc)
         note("cannot create MachineCrash: %s", err_str(rc));
     else

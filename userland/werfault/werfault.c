@@ -91,8 +91,8 @@ int main(int argc, char **argv)
     }
     static struct crash c;
     static uint8_t scratch[CRASH_SCRATCH_BYTES];   /* every dump read and copy goes through it */
-    if (reg_get_sz(MACHINECRASH, CC_MC_DUMP_FILE, c.src, sizeof c.src) != 0 ||
-        reg_get_dword(MACHINECRASH, CC_MC_TEMP_DESTINATION, &c.temp) != 0) {
+    if (reg_get_sz(CC_KEY_MACHINECRASH, CC_MC_DUMP_FILE, c.src, sizeof c.src) != 0 ||
+        reg_get_dword(CC_KEY_MACHINECRASH, CC_MC_TEMP_DESTINATION, &c.temp) != 0) {
         wer_note("no MachineCrash: nothing to do");
         return 0;
     }
@@ -103,7 +103,7 @@ int main(int argc, char **argv)
     int rc = crash_header(c.src, scratch, sizeof scratch, &l);
     if (rc) {
         wer_note("%s no longer holds a valid dump: %s", c.src, err_str(rc));
-        reg_delete_key(MACHINECRASH);
+        reg_delete_key(CC_KEY_MACHINECRASH);
         return 1;
     }
     const struct dump_header *h = (const void *)scratch;
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
     else
         place_dump(&c, scratch, sizeof scratch);
     if (c.saved[0]) {
-        reg_set_sz(MACHINECRASH, CC_MC_FINAL_LOCATION, c.saved);
+        reg_set_sz(CC_KEY_MACHINECRASH, CC_MC_FINAL_LOCATION, c.saved);
         wer_note("dump #%lu saved as %s", (unsigned long)c.seq, c.saved);
     } else {
         wer_note("dump #%lu not saved: %s", (unsigned long)c.seq, c.why_not);
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     if ((rc = wer_write_minidump(&c, c.saved[0] ? c.saved : c.src, scratch, sizeof scratch)) != 0)
         wer_note("no minidump: %s", err_str(rc));
     else if (small)
-        reg_set_sz(MACHINECRASH, CC_MC_FINAL_LOCATION, c.minidump);
+        reg_set_sz(CC_KEY_MACHINECRASH, CC_MC_FINAL_LOCATION, c.minidump);
     /* 3. retention: report the fault first, then keep or delete MEMORY.DMP */
     int report_rc = wer_queue_report(&c);
     if (report_rc)
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
         (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND)
         wer_note("cannot delete %s: %s", c.src, err_str(rc));
     drop_stale_temp(&c, scratch, sizeof scratch);
-    if ((rc = reg_delete_key(MACHINECRASH)) != 0)
+    if ((rc = reg_delete_key(CC_KEY_MACHINECRASH)) != 0)
         wer_note("cannot delete MachineCrash: %s", err_str(rc));
     return 0;
 }

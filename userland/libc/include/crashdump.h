@@ -12,7 +12,6 @@
 #include "dump/dump_format.h"
 #include "dump/dump_verify.h"
 
-#define MACHINECRASH CC_KEY_MACHINECRASH   /* smss's volatile key for the dump it recovers */
 
 /* A CrashControl string (lib/reg/crash_control.h: DumpFile, MinidumpDir...) into out, expanded
  * when it is a REG_EXPAND_SZ, else its default: 0 when the value was read, else why the
