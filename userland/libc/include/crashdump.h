@@ -12,7 +12,6 @@
 #include "dump/dump_format.h"
 #include "dump/dump_verify.h"
 
-
 /* A CrashControl string (lib/reg/crash_control.h: DumpFile, MinidumpDir...) into out, expanded
  * when it is a REG_EXPAND_SZ, else its default: 0 when the value was read, else why the
  * default is in out (out is "" only when even the default does not fit). */
