@@ -39,13 +39,13 @@ HOSTLIB_C  := $(wildcard tools/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
-# The clones: each live driver's hardware ops plus the clone run-time (dump/clone/), linked
-# alone as position-independent images and packed by mkclone; each driver's folder embeds
-# its own (drivers/X/X_clone_image.asm) and hands it over with its disks.
+# The clones: for every driver folder drivers/X/ with an X_clone.c, that file and the live
+# driver's hardware ops (X.c) plus the clone run-time (dump/clone/), linked alone as the
+# position-independent image dump_X and packed by mkclone; the folder embeds it
+# (X_clone_image.asm) and hands it over with its disks. A new driver needs no line here.
 CLONE_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(KERNEL_CFLAGS)) -fpie -fvisibility=hidden
 CLONE_RT_C   := dump/clone/clone_rt.c kernel/lib/fmt.c kernel/libc/string.c
-CLONE_AHCI_C := drivers/ahci/ahci_clone.c drivers/ahci/ahci.c $(CLONE_RT_C)
-CLONE_NVME_C := drivers/nvme/nvme_clone.c drivers/nvme/nvme.c $(CLONE_RT_C)
+CLONES       := $(sort $(patsubst drivers/%/,%,$(dir $(wildcard drivers/*/*_clone.c))))
 
 # User programs: userland/libc (syscall stubs, stdio over kernel/lib/fmt.c, the kernel's
 # <string.h> source) and one program per userland/NAME/ folder, linked static at 0x400000 by
@@ -154,20 +154,19 @@ $(B)/clone/%.o: %.c | $(B)/.deps-ok
 
 CLONE_LD = $(LD) -pie --no-dynamic-linker -z noexecstack -z norelro --no-warn-rwx-segments -T dump/clone/clone.ld
 
-$(B)/dump_ahci.elf: $(CLONE_AHCI_C:%.c=$(B)/clone/%.o) dump/clone/clone.ld
-	@echo "  CLONELD $@"
-	@$(CLONE_LD) -o $@ $(filter %.o,$^)
+define CLONE
+$(B)/dump_$(1).elf: $(patsubst %.c,$(B)/clone/%.o,drivers/$(1)/$(1)_clone.c drivers/$(1)/$(1).c $(CLONE_RT_C)) dump/clone/clone.ld
+	@echo "  CLONELD $$@"
+	@$(CLONE_LD) -o $$@ $$(filter %.o,$$^)
 
-$(B)/dump_nvme.elf: $(CLONE_NVME_C:%.c=$(B)/clone/%.o) dump/clone/clone.ld
-	@echo "  CLONELD $@"
-	@$(CLONE_LD) -o $@ $(filter %.o,$^)
+$(B)/k/drivers/$(1)/$(1)_clone_image.o: $(B)/dump_$(1).clone
+endef
+$(foreach c,$(CLONES),$(eval $(call CLONE,$(c))))
 
 $(B)/dump_%.clone: $(B)/dump_%.elf $(B)/tools/mkclone
 	@echo "  CLONE   $@"
 	@$(B)/tools/mkclone $< dump_$* $@
 
-$(B)/k/drivers/ahci/ahci_clone_image.o: $(B)/dump_ahci.clone
-$(B)/k/drivers/nvme/nvme_clone_image.o: $(B)/dump_nvme.clone
 
 $(B)/tools/mkclone: tools/mkclone.c dump/clone/clone_abi.h | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
