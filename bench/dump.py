@@ -134,22 +134,22 @@ def load_syms(lines, bias=0, prefix=""):
     return syms
 
 
-def symbolize(rips, drv_name=None, drv_base=None, drv_size=0):
+def symbolize(rips, clone_name=None, clone_base=None, clone_size=0):
     """Counts by function: the kernel's from build/blackbox.sym, the clone's
-    (which runs from its own window) from nm of build/<driver>.elf, linked at 0."""
+    (which runs from its own window) from nm of build/<clone>.elf, linked at 0."""
     with open(SYMS) as f:
         syms = [s for s in load_syms(f) if s[0] >= KERNEL_VMA]
-    drv_elf = os.path.join(ROOT, "build", f"{drv_name}.elf") if drv_name else None
-    if drv_base is not None and os.path.exists(drv_elf):
-        out = subprocess.run(["nm", drv_elf], capture_output=True, text=True, timeout=60).stdout
-        syms += load_syms(out.splitlines(), drv_base, drv_name + ":")
+    clone_elf = os.path.join(ROOT, "build", f"{clone_name}.elf") if clone_name else None
+    if clone_base is not None and os.path.exists(clone_elf):
+        out = subprocess.run(["nm", clone_elf], capture_output=True, text=True, timeout=60).stdout
+        syms += load_syms(out.splitlines(), clone_base, clone_name + ":")
     syms.sort()
     addrs = [a for a, _ in syms]
     counts = {}
     for rip in rips:
         i = bisect.bisect_right(addrs, rip) - 1
-        if drv_base is not None and drv_base <= rip < drv_base + drv_size:
-            name = syms[i][1] if i >= 0 and syms[i][0] >= drv_base else drv_name
+        if clone_base is not None and clone_base <= rip < clone_base + clone_size:
+            name = syms[i][1] if i >= 0 and syms[i][0] >= clone_base else clone_name
         elif rip >= KERNEL_VMA and i >= 0:
             name = syms[i][1]
         else:
@@ -158,7 +158,7 @@ def symbolize(rips, drv_name=None, drv_base=None, drv_size=0):
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
-def crash_dump(d, system, data=None, want_driver=None, profile=False, log_name="bench-dump.log",
+def crash_dump(d, system, data=None, want_clone=None, profile=False, log_name="bench-dump.log",
                busy_mib=0):
     """Boot a MEM_MIB guest, check `dumpcfg`, fill busy_mib MiB of its memory with data
     (`mark`), `crash manual`, time the phases on the host, wait for the reboot and power
@@ -169,7 +169,7 @@ def crash_dump(d, system, data=None, want_driver=None, profile=False, log_name="
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
         res["dumpcfg"] = cfg
-        if "ARMED" not in cfg or (want_driver and want_driver not in cfg):
+        if "ARMED" not in cfg or (want_clone and want_clone not in cfg):
             m.send("poweroff\r")
             m.wait_exit(timeout=60)
             return {"unavailable": cfg}
@@ -374,7 +374,7 @@ def main():
                 img = make_disk(d, "system.img", "SYSTEM")
                 try:
                     reg_add(img, CRASHCONTROL, "CrashDumpEnabled", "REG_DWORD", 1)
-                    r = crash_dump(d, img, want_driver="dump_ahci", log_name=f"bench-dump-ahci-{i}.log")
+                    r = crash_dump(d, img, want_clone="dump_ahci", log_name=f"bench-dump-ahci-{i}.log")
                     if "unavailable" in r:
                         raise RuntimeError("dump stack not armed on AHCI:\n" + r["unavailable"])
                     check_dump(d, img, "MEMORY.DMP", r)
@@ -396,14 +396,14 @@ def main():
                 reg_add(img, CRASHCONTROL, "CrashDumpEnabled", "REG_DWORD", 1)
                 reg_add(img, CRASHCONTROL, "DedicatedDumpFile", "REG_SZ", "D:\\DEDICATED.DMP")
                 reg_add(img, CRASHCONTROL, "DumpFileSize", "REG_DWORD", DEDICATED_MB)
-                r = crash_dump(d, img, data=data, want_driver="dump_nvme", log_name="bench-dump-nvme.log")
+                r = crash_dump(d, img, data=data, want_clone="dump_nvme", log_name="bench-dump-nvme.log")
                 if "unavailable" in r:
                     cfg = r["unavailable"]
-                    drv = re.search(r"driver:\s+(\S+?),", cfg)
+                    clone = re.search(r"clone:\s+(\S+?),", cfg)
                     tgt = re.search(r"target:\s+(.+)", cfg)
                     print("  NVMe: dumps to NVMe are not available in this build (with DedicatedDumpFile="
                           f"D:\\DEDICATED.DMP set, dumpcfg shows target {tgt.group(1).strip() if tgt else '?'}, "
-                          f"driver {drv.group(1) if drv else '?'})")
+                          f"clone {clone.group(1) if clone else '?'})")
                     return None
                 check_dump(d, img, "MEMORY.DMP", r)   # recovered across volumes: D: -> C:
             finally:
@@ -423,7 +423,7 @@ def main():
                 if data:
                     reg_add(img, CRASHCONTROL, "DedicatedDumpFile", "REG_SZ", "D:\\DEDICATED.DMP")
                     reg_add(img, CRASHCONTROL, "DumpFileSize", "REG_DWORD", DEDICATED_MB)
-                r = crash_dump(d, img, data=data, want_driver="dump_" + key, busy_mib=BUSY_MIB,
+                r = crash_dump(d, img, data=data, want_clone="dump_" + key, busy_mib=BUSY_MIB,
                                log_name=f"bench-dump-busy-{key}.log")
                 if "unavailable" in r:
                     raise RuntimeError("dump stack not armed:\n" + r["unavailable"])
@@ -451,7 +451,7 @@ def main():
                 img = make_disk(d, "system.img", "SYSTEM")
                 try:
                     reg_add(img, CRASHCONTROL, "CrashDumpEnabled", "REG_DWORD", typ)
-                    r = crash_dump(d, img, want_driver="dump_ahci", log_name=f"bench-dump-{typ}.log")
+                    r = crash_dump(d, img, want_clone="dump_ahci", log_name=f"bench-dump-{typ}.log")
                     if "unavailable" in r:
                         raise RuntimeError("dump stack not armed:\n" + r["unavailable"])
                     check_dump(d, img, "MEMORY.DMP" if typ != 3 else minidump_path(img), r)
@@ -475,8 +475,8 @@ def main():
                 rips = r.get("samples", [])
                 print(f"  profile: {len(rips)} RIP samples over a complete AHCI dump "
                       f"({r['kernel_ms']} ms under sampling):")
-                drv = re.search(r"driver:\s+(\S+?), (\d+) bytes at 0x([0-9a-f]+)", r["dumpcfg"])
-                prof = symbolize(rips, drv.group(1), int(drv.group(3), 16), int(drv.group(2))) if drv \
+                clone = re.search(r"clone:\s+(\S+?), (\d+) bytes at 0x([0-9a-f]+)", r["dumpcfg"])
+                prof = symbolize(rips, clone.group(1), int(clone.group(3), 16), int(clone.group(2))) if clone \
                     else symbolize(rips)
                 for name, n in prof[:12]:
                     print(f"    {100.0 * n / max(1, len(rips)):5.1f} %  {name}")

@@ -12,14 +12,14 @@
 __attribute__((section(".cloneparams"), used))
 const volatile struct clone_params clone_params = { .tsc_hz = 1 };
 
-struct drv_log {
+struct log_buf {
     uint32_t len;                            /* bytes used in text */
     char text[CLONE_LOG_SIZE - sizeof(uint32_t)];
 };
 
-static struct drv_log *drv_log(void)
+static struct log_buf *log_buf(void)
 {
-    return (struct drv_log *)(uintptr_t)clone_params.state_virt;
+    return (struct log_buf *)(uintptr_t)clone_params.state_virt;
 }
 
 uint64_t clone_now_ns(void)
@@ -38,7 +38,7 @@ void clone_idle(void)
 void klog(unsigned level, const char *fmt, ...)
 {
     (void)level;
-    struct drv_log *l = drv_log();
+    struct log_buf *l = log_buf();
     const uint32_t cap = sizeof l->text - 2;   /* room for the newline and the NUL */
     if (l->len >= cap)
         return;
@@ -55,7 +55,7 @@ void klog(unsigned level, const char *fmt, ...)
 
 __attribute__((used)) const char *clone_log(void)
 {
-    return drv_log()->text;
+    return log_buf()->text;
 }
 
 int clone_check_write(uint64_t lba, uint64_t sectors)

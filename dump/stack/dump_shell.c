@@ -60,10 +60,10 @@ int dump_shell_dumpcfg(int argc, char **argv)
     for (uint32_t i = 0; i < p->extent_count; i++)
         kprintf("              LBA %lu..%lu (%lu sectors)\n", (unsigned long)p->extents[i].lba,
                 (unsigned long)(p->extents[i].lba + p->extents[i].sectors - 1), (unsigned long)p->extents[i].sectors);
-    kprintf("driver:       %s, %u bytes at %p (read-only), state %lu KiB at phys 0x%lx\n", d->clone.name,
+    kprintf("clone:        %s, %u bytes at %p (read-only), state %lu KiB at phys 0x%lx\n", d->clone.name,
             d->clone.image_size, (void *)d->clone.image_virt, (unsigned long)(d->clone.state_size / 1024),
             (unsigned long)d->clone.state_phys);
-    kprintf("checksums:    driver image 0x%08x, block map 0x%08x, controller parameters 0x%08x, dump writer 0x%08x (CRC32C)\n",
+    kprintf("checksums:    clone image 0x%08x, block map 0x%08x, controller parameters 0x%08x, dump writer 0x%08x (CRC32C)\n",
             d->crc_clone, d->crc_blockmap, d->crc_params, d->crc_writer);
     if (d->selftest_rc)
         kprintf("self-test:    FAILED: %s\n", err_str(d->selftest_rc));

@@ -142,7 +142,7 @@ def test_marked_page_is_in_the_dump(tmp_path):
     check_marker(memory_dmp(c, tmp_path), phys, "The quick brown fox. ")
 
 
-def test_damaged_dump_driver_writes_nothing(tmp_path):
+def test_damaged_clone_writes_nothing(tmp_path):
     c = system_disk(tmp_path)
     m = Machine(tmp_path, system=c.path)
     try:

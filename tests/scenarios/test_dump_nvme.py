@@ -36,7 +36,7 @@ def check_armed(m, sector):
     assert "state:        ARMED" in cfg, cfg
     assert "target:       D:\\DEDICATED.DMP" in cfg, cfg
     assert "dedicated:    DedicatedDumpFile" in cfg, cfg
-    assert re.search(r"driver:\s+dump_nvme,", cfg), cfg
+    assert re.search(r"clone:\s+dump_nvme,", cfg), cfg
     assert f"{sector}-byte sectors" in cfg, cfg
     assert "self-test:    passed" in cfg, cfg
     return cfg
