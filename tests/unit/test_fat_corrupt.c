@@ -255,6 +255,81 @@ static void directory_outside_volume(void)
     UT_EQ_INT(fx_unmount(&x), 0);
 }
 
+static uint32_t stat_cluster(struct fx *x, const char *path)
+{
+    struct fat_dirent de;
+    return fat_stat(x->vol, path, &de) == 0 ? de.first_cluster : 0;
+}
+
+/* Rename the 8.3 entry `sfn` of directory cluster dir to `to` and point it at cluster c. */
+static bool alias_entry(struct fx *x, uint32_t dir, const char *sfn, const char *to, uint32_t c)
+{
+    uint64_t at = find_entry(x, dir, sfn);
+    uint8_t lo[2] = { (uint8_t)c, (uint8_t)(c >> 8) }, hi[2] = { (uint8_t)(c >> 16),
+                                                                 (uint8_t)(c >> 24) };
+    if (!at)
+        return false;
+    fx_raw(x->path, at, (void *)to, 11, true);
+    fx_raw(x->path, at + 20, hi, 2, true);
+    fx_raw(x->path, at + 26, lo, 2, true);
+    return true;
+}
+
+/* rmdir of an entry whose cluster is the root, the directory holding it or an ancestor (and
+ * whose name starts with '.', so the aliased directory looks empty): freeing it would free a
+ * directory in use. ERR_CORRUPT, and not one byte of the image changes. */
+static void rmdir_of_an_alias(void)
+{
+    static const struct {
+        const char *dirs[3], *sfn, *in, *target, *path;
+    } cases[] = {
+        { { "/b" }, "B          ", "/", "/", "/.B" },                          /* the root */
+        { { "/a", "/a/b" }, "B          ", "/a", "/a", "/a/.B" },             /* itself */
+        { { "/a", "/a/x", "/a/x/b" }, "B          ", "/a/x", "/a", "/a/.X/.B" }, /* ancestor */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fx x;
+        UT_ASSERT(fx_make(&x, "alias.img", 64, 512, NULL));
+        UT_EQ_INT(fx_mount(&x), 0);
+        for (int d = 0; d < 3 && cases[i].dirs[d]; d++)
+            UT_EQ_INT(fat_mkdir(x.vol, cases[i].dirs[d]), 0);
+        uint32_t a = stat_cluster(&x, "/a"), in = stat_cluster(&x, cases[i].in);
+        uint32_t target = stat_cluster(&x, cases[i].target);
+        UT_EQ_INT(fx_unmount(&x), 0);
+        struct fx_geo g = fx_geo(x.path);
+        if (!in)
+            in = g.root;
+        if (!target)
+            target = g.root;
+        if (i == 2)
+            UT_ASSERT(alias_entry(&x, a, "X          ", ".X         ", in));
+        UT_ASSERT(alias_entry(&x, in, cases[i].sfn, ".B         ", target));
+        UT_EQ_INT(fx_sh("cp '%s' '%s'", x.path, fx_path("alias-before.img")), 0);
+        UT_EQ_INT(fx_mount(&x), 0);
+        struct fat_dirent de;
+        UT_EQ_INT(fat_stat(x.vol, cases[i].path, &de), 0);
+        UT_EQ_INT(de.first_cluster, target);
+        int rc = fat_rmdir(x.vol, cases[i].path);
+        if (rc != ERR_CORRUPT)
+            printf("  case %zu: %s\n", i, cases[i].path);
+        UT_EQ_INT(rc, ERR_CORRUPT);
+        UT_EQ_INT(fx_unmount(&x), 0);
+        UT_EQ_INT(fx_sh("cmp -s '%s' '%s'", x.path, fx_path("alias-before.img")), 0);
+    }
+    /* an honest empty directory still goes, including through "." and ".." */
+    struct fx x;
+    UT_ASSERT(fx_make(&x, "alias-ok.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(fat_mkdir(x.vol, "/a"), 0);
+    UT_EQ_INT(fat_mkdir(x.vol, "/a/b"), 0);
+    UT_EQ_INT(fat_mkdir(x.vol, "/a/c"), 0);
+    UT_EQ_INT(fat_rmdir(x.vol, "/a/b/../c"), 0);
+    UT_EQ_INT(fat_rmdir(x.vol, "/a/./b"), 0);
+    UT_EQ_INT(fat_rmdir(x.vol, "/a"), 0);
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+}
+
 /* The operations whose every prefix of writes must leave an fsck-clean volume. */
 static int torn_sequence(struct fat_vol *v)
 {
@@ -349,6 +424,7 @@ static const struct ut_case cases[] = {
     { "fat_loop", fat_loop },
     { "out_of_range_clusters", out_of_range_clusters },
     { "directory_outside_volume", directory_outside_volume },
+    { "rmdir_of_an_alias", rmdir_of_an_alias },
     { "reset_at_every_write", reset_at_every_write },
 };
 

@@ -95,6 +95,10 @@ int fat_rmdir(struct fat_vol *v, const char *path)
     if (node.is_root)
         return ERR_ACCESS;
     rc = fat_dir_cluster(v, &node, &c);
+    /* A crafted entry whose cluster is the root, an ancestor or the directory holding it
+     * would free a directory still in use: refuse before anything changes. */
+    if (rc == 0)
+        rc = fat_lookup_avoiding(v, path, c);
     if (rc)
         return rc;
     rc = fat_dir_is_empty(v, c);

@@ -24,8 +24,10 @@ int fat_dir_cluster(struct fat_vol *v, const struct fat_node *node, uint32_t *c)
     return fat_cluster_ok(v, *c) ? 0 : ERR_CORRUPT;
 }
 
-/* Walk path[0..len) from the root. */
-static int lookup_n(struct fat_vol *v, const char *path, size_t len, struct fat_node *node)
+/* Walk path[0..len) from the root. ERR_CORRUPT if a directory searched on the way has the
+ * first cluster `avoid` (0: none). */
+static int lookup_n(struct fat_vol *v, const char *path, size_t len, uint32_t avoid,
+                    struct fat_node *node)
 {
     root_node(v, node);
     size_t i = 0;
@@ -45,6 +47,8 @@ static int lookup_n(struct fat_vol *v, const char *path, size_t len, struct fat_
             return rc;
         if (n == 1 && comp[0] == '.')
             continue;
+        if (dir == avoid)
+            return ERR_CORRUPT;
         if (n == 2 && comp[0] == '.' && comp[1] == '.') {
             if (node->is_root)
                 continue;
@@ -68,7 +72,13 @@ int fat_lookup(struct fat_vol *v, const char *path, struct fat_node *node)
 {
     if (!v || !path)
         return ERR_INVALID_ARGS;
-    return lookup_n(v, path, strlen(path), node);
+    return lookup_n(v, path, strlen(path), 0, node);
+}
+
+int fat_lookup_avoiding(struct fat_vol *v, const char *path, uint32_t dir)
+{
+    struct fat_node node;
+    return lookup_n(v, path, strlen(path), dir, &node);
 }
 
 int fat_lookup_parent(struct fat_vol *v, const char *path, uint32_t *dir, const char **leaf,
@@ -88,6 +98,6 @@ int fat_lookup_parent(struct fat_vol *v, const char *path, uint32_t *dir, const 
     if (rc)
         return rc;
     struct fat_node parent;
-    rc = lookup_n(v, path, start, &parent);
+    rc = lookup_n(v, path, start, 0, &parent);
     return rc ? rc : fat_dir_cluster(v, &parent, dir);
 }

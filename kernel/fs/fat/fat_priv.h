@@ -231,6 +231,9 @@ void fat_dirent_fill(const struct fat_node *node, struct fat_dirent *out);
 /* fat_path.c: lookup. fat_dir_cluster gives the first cluster of the directory a node
  * names (ERR_NOT_DIR, or ERR_CORRUPT if it lies outside the volume). */
 int fat_lookup(struct fat_vol *v, const char *path, struct fat_node *node);
+/* Look path up again: ERR_CORRUPT if a directory searched on the way (the root, each
+ * ancestor, the directory holding the last entry) starts at cluster dir. */
+int fat_lookup_avoiding(struct fat_vol *v, const char *path, uint32_t dir);
 /* Resolve all but the last component: *dir = that directory's cluster, *leaf its name. */
 int fat_dir_cluster(struct fat_vol *v, const struct fat_node *node, uint32_t *c);
 int fat_lookup_parent(struct fat_vol *v, const char *path, uint32_t *dir, const char **leaf,
