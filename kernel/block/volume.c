@@ -60,6 +60,9 @@ static void mount_partition(const struct disk *d, const struct gpt_partition *p)
     klog(KLOG_INFO, "volume: %c: is %s, FAT32 \"%s\", %lu MiB, %lu MiB free", v->letter, v->name,
          fi.label, (unsigned long)((uint64_t)fi.clusters * fi.cluster_size >> 20),
          (unsigned long)((uint64_t)fi.free_clusters * fi.cluster_size >> 20));
+    if (fi.fsinfo_fixed)
+        klog(KLOG_WARN, "volume: %c: FSInfo's free count was wrong; counted from the FAT, "
+             "rewritten at the next change", v->letter);
 }
 
 static void scan_disk(const struct disk *d)

@@ -330,6 +330,85 @@ static void rmdir_of_an_alias(void)
     UT_ASSERT(fx_fsck(&x));
 }
 
+/* Write the FSInfo free count and next-free hint of image x. */
+static void set_fsinfo(struct fx *x, uint32_t free_count, uint32_t next_free)
+{
+    uint8_t b[8];
+    uint8_t bs[512];
+    fx_raw(x->path, 0, bs, sizeof(bs), false);
+    uint64_t at = (uint64_t)(bs[48] | bs[49] << 8) * 512 + 488;
+    for (int i = 0; i < 4; i++) {
+        b[i] = (uint8_t)(free_count >> (8 * i));
+        b[4 + i] = (uint8_t)(next_free >> (8 * i));
+    }
+    fx_raw(x->path, at, b, sizeof(b), true);
+}
+
+/* A free count of 0 (or past the cluster count) is counted from the FAT at mount; a
+ * plausible but wrong one is recounted when an allocation it refuses (too low) or promises
+ * (too high) fails; an implausible next-free hint is ignored. The pagefile can be made, the
+ * true count reaches FSInfo, and fsck.fat -n finds nothing. */
+static void fsinfo_free_count_wrong(void)
+{
+    struct fx x;
+    struct fat_file f;
+    struct fat_info fi;
+    UT_ASSERT(fx_make(&x, "fsinfo.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(fat_create_contiguous(x.vol, "/used.bin", 1 << 20, &f), 0);
+    fat_info(x.vol, &fi);
+    uint32_t truth = fi.free_clusters;
+    UT_ASSERT(!fi.fsinfo_fixed);
+    UT_EQ_INT(fx_unmount(&x), 0);
+    char base[160];
+    snprintf(base, sizeof(base), "%s", x.path);
+    snprintf(x.path, sizeof(x.path), "%s", fx_path("fsinfo-bad.img"));
+    static const struct {
+        uint32_t free_count, next_free;
+        bool at_mount;
+    } cases[] = {
+        { 0, 0x0FFFFFFF, true },     /* none free: every allocation would fail */
+        { 0x7FFFFFF0, 1, true },     /* more than the volume holds */
+        { 3, 2, false },             /* too low: the pagefile would not fit */
+        { 0, 0, true },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        restore(&x, base);
+        set_fsinfo(&x, cases[i].free_count, cases[i].next_free);
+        UT_EQ_INT(fx_mount(&x), 0);
+        fat_info(x.vol, &fi);
+        UT_EQ_INT(fi.fsinfo_fixed, cases[i].at_mount);
+        UT_EQ_INT(fi.free_clusters, cases[i].at_mount ? truth : cases[i].free_count);
+        UT_EQ_INT(fat_create_contiguous(x.vol, "/pagefile.sys", 8 << 20, &f), 0);
+        UT_EQ_INT(fat_create(x.vol, "/small.txt", &f), 0);
+        size_t got;
+        UT_EQ_INT(fat_write(&f, 0, "hello", 5, &got), 0);
+        fat_info(x.vol, &fi);
+        UT_ASSERT(fi.fsinfo_fixed);
+        UT_EQ_INT(fx_unmount(&x), 0);
+        if (!fx_fsck(&x))
+            printf("  case %zu\n", i);
+        UT_ASSERT(fx_fsck(&x));
+    }
+    /* too high: the allocation it promised fails once the FAT is counted; nothing is
+     * allocated and the true count is written back */
+    restore(&x, base);
+    UT_EQ_INT(fx_mount(&x), 0);
+    fat_info(x.vol, &fi);
+    uint32_t all = fi.clusters;
+    UT_EQ_INT(fx_unmount(&x), 0);
+    set_fsinfo(&x, all, 2);
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(fat_create_contiguous(x.vol, "/pagefile.sys", (truth + 1) * 512u, &f),
+              ERR_NO_SPACE);
+    fat_info(x.vol, &fi);
+    UT_ASSERT(fi.fsinfo_fixed);
+    UT_EQ_INT(fi.free_clusters, truth);
+    UT_EQ_INT(fat_stat(x.vol, "/pagefile.sys", &(struct fat_dirent){ 0 }), ERR_NOT_FOUND);
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+}
+
 /* The operations whose every prefix of writes must leave an fsck-clean volume. */
 static int torn_sequence(struct fat_vol *v)
 {
@@ -425,6 +504,7 @@ static const struct ut_case cases[] = {
     { "out_of_range_clusters", out_of_range_clusters },
     { "directory_outside_volume", directory_outside_volume },
     { "rmdir_of_an_alias", rmdir_of_an_alias },
+    { "fsinfo_free_count_wrong", fsinfo_free_count_wrong },
     { "reset_at_every_write", reset_at_every_write },
 };
 

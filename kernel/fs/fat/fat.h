@@ -93,12 +93,15 @@ struct fat_info {
     uint32_t cluster_size;    /* bytes per cluster */
     uint32_t clusters;        /* data clusters, numbered 2..clusters+1 */
     uint32_t free_clusters;
+    bool fsinfo_fixed;        /* FSInfo's free count was wrong: counted from the FAT instead
+                                 (at mount, or when an allocation it promised failed) */
     char label[12];           /* boot-sector volume label, blanks trimmed ("" if none) */
 };
 
 /* Mount the FAT32 volume on bd. Validates the boot sector (ERR_CORRUPT), refuses FAT12/16
  * and unknown versions (ERR_NOT_SUPPORTED), reads FSInfo (its free count and next-free hint
- * are used only when plausible; otherwise the FAT is scanned). ERR_NO_MEMORY, ERR_IO. */
+ * are used only when plausible; otherwise the FAT is scanned, and FSInfo rewritten at the next
+ * write; fat_info says so). ERR_NO_MEMORY, ERR_IO. */
 int fat_mount(struct blockdev *bd, const struct fat_env *env, struct fat_vol **out);
 /* Write back FSInfo, flush the device, free the volume. Returns the first error met; the
  * volume is freed in any case. */

@@ -157,10 +157,13 @@ static int parse_bpb(struct fat_vol *v, const uint8_t *b)
     return 0;
 }
 
-/* Read FSInfo: drop it if its signatures are wrong; take its hints only if plausible. */
+/* Read FSInfo: drop it if its signatures are wrong; take its hints only if plausible. A free
+ * count of 0 or past the cluster count ("unknown" among them) is counted from the FAT and
+ * rewritten; a plausible one that proves wrong is recounted at the first allocation it fails
+ * (fat_alloc_chain). */
 static int read_fsinfo(struct fat_vol *v)
 {
-    bool have_count = false;
+    uint32_t fc = FSI_UNKNOWN;
     v->next_free = 2;
     if (v->fsinfo_lba) {
         int rc = fat_dsec_load(v, v->fsinfo_lba);
@@ -171,18 +174,22 @@ static int read_fsinfo(struct fat_vol *v)
             fat_le32(s + FSI_TRAILSIG) != FSI_TRAIL) {
             v->fsinfo_lba = 0;
         } else {
-            uint32_t fc = fat_le32(s + FSI_FREECOUNT), nf = fat_le32(s + FSI_NXTFREE);
-            if (fc <= v->clusters) {
-                v->free_count = fc;
-                have_count = true;
-            } else {
-                v->fsinfo_unknown = true;   /* rewritten with the counted value */
-            }
+            uint32_t nf = fat_le32(s + FSI_NXTFREE);
+            fc = fat_le32(s + FSI_FREECOUNT);
             if (fat_cluster_ok(v, nf))
                 v->next_free = nf;
         }
     }
-    return have_count ? 0 : fat_count_free(v, &v->free_count);
+    if (v->fsinfo_lba && fc != 0 && fc <= v->clusters) {
+        v->free_count = fc;
+        return 0;
+    }
+    v->free_count = fc;
+    int rc = fat_count_free(v);
+    if (v->free_count != fc)
+        v->fsinfo_unknown = true;   /* rewritten with the counted value */
+    v->fsinfo_fixed = fc != FSI_UNKNOWN && v->free_count != fc;
+    return rc;
 }
 
 static void vol_free(struct fat_vol *v)
@@ -249,5 +256,6 @@ void fat_info(const struct fat_vol *v, struct fat_info *out)
     out->cluster_size = v->cluster_size;
     out->clusters = v->clusters;
     out->free_clusters = v->free_count;
+    out->fsinfo_fixed = v->fsinfo_fixed;
     memcpy(out->label, v->label, sizeof out->label);
 }

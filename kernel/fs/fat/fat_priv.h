@@ -114,7 +114,9 @@ struct fat_vol {
     uint32_t clusters;         /* data clusters: valid numbers are 2..clusters+1 */
     uint32_t root;             /* root directory's first cluster, in range */
     uint32_t fsinfo_lba;       /* FSInfo sector, 0 if the volume has no valid one */
-    uint32_t free_count;       /* [M] free clusters, exact */
+    uint32_t free_count;       /* [M] free clusters: exact once free_counted, else FSInfo's */
+    bool free_counted;         /* [M] free_count comes from a scan of the FAT */
+    bool fsinfo_fixed;         /* [M] FSInfo's free count proved wrong (rewritten) */
     uint32_t next_free;        /* [M] where the next allocation search starts, in range */
     bool fsinfo_unknown;       /* [M] FSInfo on disk currently says "free count unknown" */
     uint8_t *fat_buf;          /* [M] one cached FAT sector (of the active copy) */
@@ -195,7 +197,8 @@ int fat_chain_len(struct fat_vol *v, uint32_t first, uint32_t *len);
 /* Allocate n clusters as a new terminated chain (one run if contiguous), flushed. */
 int fat_alloc_chain(struct fat_vol *v, uint32_t n, bool contiguous, uint32_t *first);
 int fat_free_chain(struct fat_vol *v, uint32_t first);   /* frees and flushes */
-int fat_count_free(struct fat_vol *v, uint32_t *count);
+/* Set free_count by scanning the FAT (free_counted); fsinfo_fixed if it differed. */
+int fat_count_free(struct fat_vol *v);
 int fat_zero_cluster(struct fat_vol *v, uint32_t c);
 
 /* fat_name.c: names. */

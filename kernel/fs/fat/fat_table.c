@@ -95,7 +95,7 @@ int fat_chain_len(struct fat_vol *v, uint32_t first, uint32_t *len)
     return 0;
 }
 
-int fat_count_free(struct fat_vol *v, uint32_t *count)
+int fat_count_free(struct fat_vol *v)
 {
     uint32_t n = 0;
     for (uint32_t c = 2; c - 2 < v->clusters; c++) {
@@ -105,7 +105,10 @@ int fat_count_free(struct fat_vol *v, uint32_t *count)
             return rc;
         n += val == 0;
     }
-    *count = n;
+    if (n != v->free_count)
+        v->fsinfo_fixed = true;
+    v->free_count = n;
+    v->free_counted = true;
     return 0;
 }
 
@@ -186,13 +189,27 @@ static int alloc_contiguous(struct fat_vol *v, uint32_t n, uint32_t *head, uint3
     return 0;
 }
 
+static int alloc_once(struct fat_vol *v, uint32_t n, bool contiguous, uint32_t *head,
+                      uint32_t *last)
+{
+    if (n > v->free_count)
+        return ERR_NO_SPACE;
+    return contiguous ? alloc_contiguous(v, n, head, last) : alloc_scattered(v, n, head, last);
+}
+
 int fat_alloc_chain(struct fat_vol *v, uint32_t n, bool contiguous, uint32_t *first)
 {
-    if (n == 0 || n > v->free_count)
+    if (n == 0)
         return ERR_NO_SPACE;
     uint32_t head, last;
-    int rc = contiguous ? alloc_contiguous(v, n, &head, &last)
-                        : alloc_scattered(v, n, &head, &last);
+    int rc = alloc_once(v, n, contiguous, &head, &last);
+    if (rc == ERR_NO_SPACE && !v->free_counted) {
+        /* The count came from FSInfo, which a crafted or stale volume may get wrong either
+         * way: count the FAT once and try again with the truth. */
+        rc = fat_count_free(v);
+        if (rc == 0)
+            rc = alloc_once(v, n, contiguous, &head, &last);
+    }
     if (rc)
         return rc;
     v->next_free = fat_cluster_ok(v, last + 1) ? last + 1 : 2;
