@@ -409,6 +409,38 @@ static void fsinfo_free_count_wrong(void)
     UT_ASSERT(fx_fsck(&x));
 }
 
+/* A directory holding the aliases ~1..~N of a long name: creating one more long name of that
+ * basis scans the directory a fixed number of times (counted in device reads), not N. */
+static void alias_flood(void)
+{
+    struct fx x;
+    struct cutdev cnt;
+    struct fat_file f;
+    enum { N = 3000 };
+    UT_ASSERT(fx_make(&x, "flood.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(fat_mkdir(x.vol, "/d"), 0);
+    for (uint32_t n = 1; n <= N; n++) {
+        char tail[12], path[32];
+        int tl = snprintf(tail, sizeof(tail), "~%u", n);
+        snprintf(path, sizeof(path), "/d/%.*s%s.TXT", 8 - tl, "LONGNAME", tail);
+        UT_EQ_INT(fat_create(x.vol, path, &f), 0);
+    }
+    struct fat_dirent de;
+    UT_EQ_INT(fx_unmount(&x), 0);
+    uint32_t dir_sectors = (N + 2) * 32 / 512 + 1;
+    UT_EQ_INT(fx_mount_counted(&x, &cnt, true), 0);
+    UT_EQ_INT(fat_create(x.vol, "/d/Long name.txt", &f), 0);
+    printf("  %ld reads to add a long name next to %d aliases (%u directory sectors)\n",
+           cnt.reads, N, dir_sectors);
+    UT_ASSERT(cnt.reads < 6 * (long)dir_sectors);
+    UT_EQ_INT(fat_stat(x.vol, "/d/Long name.txt", &de), 0);
+    UT_EQ_STR(de.short_name, "LON~3001.TXT");
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+    UT_EQ_INT(fx_sh("mdir -i '%s' ::/d | grep -q 'LON~3001 TXT .*Long name.txt'", x.path), 0);
+}
+
 /* The operations whose every prefix of writes must leave an fsck-clean volume. */
 static int torn_sequence(struct fat_vol *v)
 {
@@ -505,6 +537,7 @@ static const struct ut_case cases[] = {
     { "directory_outside_volume", directory_outside_volume },
     { "rmdir_of_an_alias", rmdir_of_an_alias },
     { "fsinfo_free_count_wrong", fsinfo_free_count_wrong },
+    { "alias_flood", alias_flood },
     { "reset_at_every_write", reset_at_every_write },
 };
 

@@ -156,20 +156,27 @@ int fat_dir_find(struct fat_vol *v, uint32_t dir, const char *name, size_t len,
     return rc ? rc : ERR_NOT_FOUND;
 }
 
-/* 1 if some entry of dir has the short name sfn, 0 if none, or ERR_*. */
-static int sfn_taken(struct fat_vol *v, uint32_t dir, const uint8_t sfn[11])
+/* The numeric tail of a stored 8.3 name "BASE~N  EXT": N (1..9999999), or 0 if none. */
+static uint32_t alias_tail(const uint8_t sfn[11])
 {
-    struct fat_slot pos = { dir, 0 };
-    uint32_t steps = 0;
-    struct fat_node node;
-    int rc;
-    while ((rc = fat_dir_next(v, dir, &pos, &steps, &node)) == 1)
-        if (memcmp(node.ent + DE_NAME, sfn, 11) == 0)
-            return 1;
-    return rc;
+    uint32_t end = 8, n = 0;
+    while (end && sfn[end - 1] == ' ')
+        end--;
+    uint32_t i = end;
+    while (i && sfn[i - 1] >= '0' && sfn[i - 1] <= '9')
+        i--;
+    if (i == end || i == 0 || sfn[i - 1] != '~' || sfn[i] == '0')
+        return 0;
+    for (; i < end; i++)
+        n = n * 10 + (sfn[i] - '0');
+    return n;
 }
 
-/* Choose the short name: the name itself if it fits 8.3, else the first free NAME~N.EXT. */
+/* Choose the short name: the name itself if it fits 8.3, else NAME~N.EXT with the smallest
+ * N no entry uses. One scan of the directory marks the tails in use in a bitmap: a directory
+ * holds at most DIR_MAX_ENTRIES entries, so some N up to that is free whenever it has room
+ * (ERR_NO_SPACE when all are taken), and creating a name costs one scan however many
+ * aliases the directory already holds. */
 static int pick_sfn(struct fat_vol *v, uint32_t dir, const char *name, size_t len,
                     uint8_t sfn[11], uint8_t *nt, bool *need_lfn)
 {
@@ -177,13 +184,32 @@ static int pick_sfn(struct fat_vol *v, uint32_t dir, const char *name, size_t le
     if (!*need_lfn)
         return 0;
     *nt = 0;
-    for (uint32_t n = 1; n <= 999999; n++) {
+    uint8_t *used = v->env.alloc(v->env.ctx, DIR_MAX_ENTRIES / 8);
+    if (!used)
+        return ERR_NO_MEMORY;
+    memset(used, 0, DIR_MAX_ENTRIES / 8);
+    struct fat_slot pos = { dir, 0 };
+    uint32_t steps = 0;
+    struct fat_node node;
+    int rc;
+    while ((rc = fat_dir_next(v, dir, &pos, &steps, &node)) == 1) {
+        uint32_t n = alias_tail(node.ent + DE_NAME);
+        if (n == 0 || n > DIR_MAX_ENTRIES)
+            continue;
         fat_name_alias(name, len, n, sfn);
-        int rc = sfn_taken(v, dir, sfn);
-        if (rc <= 0)
-            return rc;
+        if (memcmp(node.ent + DE_NAME, sfn, 11) == 0)
+            used[(n - 1) / 8] |= (uint8_t)(1u << ((n - 1) % 8));
     }
-    return ERR_EXISTS;
+    uint32_t n = 1;
+    while (rc == 0 && n <= DIR_MAX_ENTRIES && (used[(n - 1) / 8] >> ((n - 1) % 8) & 1))
+        n++;
+    v->env.free(v->env.ctx, used);
+    if (rc)
+        return rc;
+    if (n > DIR_MAX_ENTRIES)
+        return ERR_NO_SPACE;
+    fat_name_alias(name, len, n, sfn);
+    return 0;
 }
 
 /* Append a zeroed cluster to the directory whose last cluster is `last`. */
