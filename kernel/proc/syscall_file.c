@@ -174,16 +174,19 @@ int64_t sys_seek(uint64_t fd, int64_t off, uint64_t whence)
     struct proc_fd *d = fd_get(fd, PROC_FD_FILE);
     if (!d)
         return ERR_INVALID_ARGS;
-    int64_t base;
+    uint64_t base;
     switch (whence) {
     case SYS_SEEK_SET: base = 0; break;
-    case SYS_SEEK_CUR: base = (int64_t)d->pos; break;
+    case SYS_SEEK_CUR: base = d->pos; break;
     case SYS_SEEK_END: base = fat_file_size(&d->u.file); break;
     default: return ERR_INVALID_ARGS;
     }
-    if ((off < 0 && -off > base) || (off > 0 && (uint64_t)off > FILE_POS_MAX - (uint64_t)base))
+    /* In unsigned arithmetic: the magnitude of INT64_MIN has no int64_t, and base is at most
+     * FILE_POS_MAX, so neither sum nor difference can wrap once checked. */
+    uint64_t mag = off < 0 ? 0 - (uint64_t)off : (uint64_t)off;
+    if (off < 0 ? mag > base : mag > FILE_POS_MAX - base)
         return ERR_RANGE;
-    d->pos = (uint64_t)(base + off);
+    d->pos = off < 0 ? base - mag : base + mag;
     return (int64_t)d->pos;
 }
 

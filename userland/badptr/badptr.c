@@ -114,6 +114,11 @@ int main(int argc, char **argv)
     expect("readdir on a file", readdir(fd, (struct sys_dirent *)buf), ERR_INVALID_ARGS);
     expect("seek with a bad whence", seek(fd, 0, 7), ERR_INVALID_ARGS);
     expect("seek before the start", seek(fd, -1, SYS_SEEK_SET), ERR_RANGE);
+    expect("seek by INT64_MIN from the end", seek(fd, INT64_MIN, SYS_SEEK_END), ERR_RANGE);
+    expect("seek by INT64_MIN from here", seek(fd, INT64_MIN, SYS_SEEK_CUR), ERR_RANGE);
+    expect("seek to INT64_MAX", seek(fd, INT64_MAX, SYS_SEEK_SET), ERR_RANGE);
+    expect("seek past 4 GiB - 1", seek(fd, 0xFFFFFFFFll - 9, SYS_SEEK_END), ERR_RANGE);
+    expect("seek back to the start from the end", seek(fd, -10, SYS_SEEK_END), 0);
     expect("open with unknown flags", open("C:\\BADPTR.TMP", 0x100), ERR_INVALID_ARGS);
     expect("open with no access", open("C:\\BADPTR.TMP", 0), ERR_INVALID_ARGS);
     expect("unknown system call", bb_syscall(999, 0, 0, 0, 0), ERR_NOT_SUPPORTED);
