@@ -44,22 +44,28 @@ static int load_one(struct fat_vol *vol, const char *path, struct reg_tree *t,
 
 int reg_hive_load(struct reg_hive *h, struct fat_vol *vol, struct reg_tree *t)
 {
+    bool no_memory = false;
     memset(h, 0, sizeof *h);
     h->vol = vol;
     h->source = -1;
     for (int i = 0; i < REG_HIVE_FILES; i++)
         h->status[i].rc = ERR_NOT_FOUND;
+    /* A file too large for this build or for the memory left is not corrupt: go on to the
+     * next one, which may be smaller, and leave the file alone (reg_bad stays false). */
     for (int i = 0; i < REG_HIVE_FILES && h->source < 0; i++) {
         int rc = load_one(vol, paths[i], t, &h->status[i]);
         h->status[i].rc = rc;
-        if (rc == ERR_NO_MEMORY)
-            return rc;
+        no_memory |= rc == ERR_NO_MEMORY;
         if (rc == 0)
             h->source = i;
     }
-    h->reg_exists = h->status[REG_HIVE_REG].rc != ERR_NOT_FOUND;
+    int reg = h->status[REG_HIVE_REG].rc;
+    h->reg_exists = reg != ERR_NOT_FOUND;
     h->reg_valid = h->source == REG_HIVE_REG;
-    return h->source >= 0 ? h->source : ERR_NOT_FOUND;
+    h->reg_bad = reg == ERR_CHECKSUM || reg == ERR_CORRUPT;
+    if (h->source >= 0)
+        return h->source;
+    return no_memory ? ERR_NO_MEMORY : ERR_NOT_FOUND;
 }
 
 static int unlink_if_there(struct fat_vol *vol, const char *path)
@@ -86,10 +92,14 @@ static int write_file(struct fat_vol *vol, const char *path, const char *text, s
     return rc ? rc : sync;
 }
 
-/* SYSTEM.REG was not loaded: set a corrupt one aside, write it directly. */
+/* SYSTEM.REG was not loaded: set a corrupt one aside, write it directly. One that was not
+ * loaded for another reason (out of memory, too big, a read error) may be good: it is kept,
+ * and nothing is saved. */
 static int save_direct(struct reg_hive *h, const char *text, size_t len)
 {
     int rc = 0;
+    if (h->reg_exists && !h->reg_bad)
+        return ERR_BAD_STATE;
     if (h->reg_exists) {
         rc = unlink_if_there(h->vol, PATH_BAD);
         if (rc == 0)
@@ -98,6 +108,7 @@ static int save_direct(struct reg_hive *h, const char *text, size_t len)
             return rc;
     }
     h->reg_exists = true;
+    h->reg_bad = false;
     rc = write_file(h->vol, paths[REG_HIVE_REG], text, len);
     h->reg_valid = rc == 0;
     return rc;

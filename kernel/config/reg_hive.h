@@ -11,10 +11,13 @@
  * the new one, so each rename has an instant where its file has no name: during the first the
  * complete SYSTEM.NEW is there, during the second SYSTEM.OLD is, so a reset at any instant
  * leaves one complete hive that load finds (holding the old or the new contents). Save when
- * SYSTEM.REG was not loaded (missing, torn or corrupt): a corrupt SYSTEM.REG is renamed to
- * SYSTEM.BAD (replacing an older one), then SYSTEM.REG is written directly and flushed; the
- * copy that was loaded (SYSTEM.NEW or .OLD) is untouched until then, and a torn SYSTEM.REG
- * fails its integrity line. Not thread-safe; not for bugcheck time. */
+ * SYSTEM.REG was not loaded (missing, torn or corrupt): a SYSTEM.REG that failed its integrity
+ * line or its parse is renamed to SYSTEM.BAD (replacing an older one), then SYSTEM.REG is
+ * written directly and flushed; the copy that was loaded (SYSTEM.NEW or .OLD) is untouched
+ * until then, and a torn SYSTEM.REG fails its integrity line. A SYSTEM.REG that could not be
+ * loaded for any other reason (out of memory, larger than REG_HIVE_MAX or a limit, a read
+ * error) is not proof of damage: it is kept as it is and save refuses (ERR_BAD_STATE).
+ * Not thread-safe; not for bugcheck time. */
 #ifndef BB_CONFIG_REG_HIVE_H
 #define BB_CONFIG_REG_HIVE_H
 
@@ -37,17 +40,21 @@ struct reg_hive {
     int source;                                     /* file loaded, or -1 (none: defaults) */
     bool reg_exists;                                /* a SYSTEM.REG file is there */
     bool reg_valid;                                 /* ... and it holds the saved tree */
+    bool reg_bad;                                   /* ... and failed its integrity line
+                                                       or parse: save sets it aside */
     struct reg_hive_status status[REG_HIVE_FILES];  /* what load found, file by file */
 };
 
 /* Path of a hive file inside the volume ("CONFIG\SYSTEM.REG"). */
 const char *reg_hive_path(enum reg_hive_file f);
 
-/* Load the first good file into t (which must be empty) and fill h. Returns the file loaded
- * (REG_HIVE_REG...) or ERR_NOT_FOUND when none is good (t is left empty: the caller starts
- * from defaults; h->status says why), ERR_NO_MEMORY. */
+/* Load the first good file into t (which must be empty) and fill h; a file that runs out of
+ * memory or is too big does not stop the others being tried. Returns the file loaded
+ * (REG_HIVE_REG...) or, when none is good (t is left empty: the caller starts from defaults;
+ * h->status says why), ERR_NO_MEMORY if one ran out of memory, else ERR_NOT_FOUND. */
 int reg_hive_load(struct reg_hive *h, struct fat_vol *vol, struct reg_tree *t);
-/* Save t by the protocol above. 0, or the ERR_* of the step that failed (the previous hive
+/* Save t by the protocol above. 0, ERR_BAD_STATE (a SYSTEM.REG that was not loaded but may
+ * be good is kept: nothing written), or the ERR_* of the step that failed (the previous hive
  * is then still loadable). */
 int reg_hive_save(struct reg_hive *h, const struct reg_tree *t);
 

@@ -47,11 +47,17 @@ void registry_init(void)
             klog(KLOG_WARN, "registry: loaded the fallback C:\\%s", reg_hive_path(rc));
         else if (rc >= 0)
             klog(KLOG_INFO, "registry: loaded C:\\%s", reg_hive_path(rc));
-        else if (hive.reg_exists)
+        else if (hive.reg_bad)
             klog(KLOG_WARN, "registry: no usable hive; booting with defaults (the corrupt "
                  "C:\\%s becomes SYSTEM.BAD at the next change)", reg_hive_path(REG_HIVE_REG));
+        else if (hive.reg_exists)
+            klog(KLOG_WARN, "registry: no usable hive; booting with defaults");
         else
             klog(KLOG_NOTICE, "registry: no hive yet; using defaults");
+        if (hive.reg_exists && !hive.reg_valid && !hive.reg_bad)
+            klog(KLOG_WARN, "registry: C:\\%s is kept as it is (not loaded: %s); changes will "
+                 "not be saved this boot", reg_hive_path(REG_HIVE_REG),
+                 err_str(hive.status[REG_HIVE_REG].rc));
     }
     if (reg_defaults_apply(&tree))
         klog(KLOG_ERR, "registry: out of memory setting the defaults");

@@ -1,8 +1,8 @@
 /* Unit tests of the hive files (config/reg_hive.c) on mkfs.fat images: the load order and
- * its fallbacks, the corrupt hive set aside as SYSTEM.BAD, and a power cut after every single
- * sector write of a save (a block device that fails all writes past a budget): the volume
- * always loads a hive holding either the old or the new tree, and fsck.fat finds no damage
- * beyond what a reset may leave. */
+ * its fallbacks, the corrupt hive set aside as SYSTEM.BAD (and a good one too big to load
+ * kept as it is), and a power cut after every single sector write of a save (a block device
+ * that fails all writes past a budget): the volume always loads a hive holding either the old
+ * or the new tree, and fsck.fat finds no damage beyond what a reset may leave. */
 #include "tests/unit/fat_util.h"
 #include "tests/unit/ut.h"
 #include "tests/unit/reg_util.h"
@@ -135,6 +135,91 @@ static void fallbacks_and_bad(void)
     UT_EQ_INT(ru_live, 0);
 }
 
+/* An environment whose allocations above cap bytes fail: a machine short of memory. */
+static size_t cap_bytes;
+static void *cap_alloc(void *ctx, size_t n)
+{
+    return n > cap_bytes ? NULL : ru_alloc(ctx, n);
+}
+static const struct reg_env cap_env = { NULL, cap_alloc, ru_free };
+
+/* Load x's hive with allocations capped at cap, then try to save gen from it. Returns the
+ * load's result; *save gets the save's. */
+static int capped_load_save(struct fx *x, size_t cap, struct reg_hive *h, uint32_t gen,
+                            int *save)
+{
+    struct reg_tree t, next;
+    cap_bytes = cap;
+    reg_tree_init(&t, &cap_env);
+    if (fx_mount(x))
+        return -1000;
+    int rc = reg_hive_load(h, x->vol, &t);
+    make_tree(&next, gen);
+    *save = reg_hive_save(h, &next);
+    reg_tree_clear(&next);
+    reg_tree_clear(&t);
+    fx_unmount(x);
+    return rc;
+}
+
+/* A good SYSTEM.REG that cannot be loaded for want of memory, or because it is larger than
+ * the parser takes, is not corrupt: load goes on to SYSTEM.OLD, and save keeps SYSTEM.REG as
+ * it is (ERR_BAD_STATE) instead of renaming it to SYSTEM.BAD. */
+static void too_big_is_not_bad(void)
+{
+    struct fx x;
+    struct reg_hive h;
+    int save;
+    UT_ASSERT(fx_make(&x, "big.img", 64, 512, NULL));
+    UT_EQ_INT(save_gen(&x, 1), 0);
+    {   /* REG = gen 2 with a 30000-byte value: its text is far over the memory cap below */
+        struct reg_tree t, old;
+        struct reg_key *k;
+        static uint8_t big[30000];
+        memset(big, 0x33, sizeof big);
+        reg_tree_init(&old, &ru_env);
+        UT_EQ_INT(fx_mount(&x), 0);
+        reg_hive_load(&h, x.vol, &old);
+        make_tree(&t, 2);
+        reg_key_create(&t, "HKLM\\SOFTWARE\\T", false, &k);
+        reg_value_set(&t, k, "Big", REG_BINARY, big, sizeof big);
+        UT_EQ_INT(reg_hive_save(&h, &t), 0);
+        reg_tree_clear(&t);
+        reg_tree_clear(&old);
+        UT_EQ_INT(fx_unmount(&x), 0);
+    }
+    UT_EQ_INT(fx_sh("mtype -i '%s' ::/CONFIG/SYSTEM.REG > '%s'", x.path, fx_path("reg.before")),
+              0);
+    /* out of memory for SYSTEM.REG only: SYSTEM.OLD (gen 1) is loaded */
+    UT_EQ_INT(capped_load_save(&x, 80 * 1024, &h, 3, &save), REG_HIVE_OLD);
+    UT_EQ_INT(h.status[REG_HIVE_REG].rc, ERR_NO_MEMORY);
+    UT_ASSERT(h.reg_exists && !h.reg_valid && !h.reg_bad);
+    UT_EQ_INT(save, ERR_BAD_STATE);
+    /* out of memory for every file */
+    UT_EQ_INT(capped_load_save(&x, 100, &h, 3, &save), ERR_NO_MEMORY);
+    UT_EQ_INT(h.status[REG_HIVE_OLD].rc, ERR_NO_MEMORY);
+    UT_EQ_INT(save, ERR_BAD_STATE);
+    UT_ASSERT(!exists(&x, "CONFIG\\SYSTEM.BAD") && !exists(&x, "CONFIG\\SYSTEM.NEW"));
+    UT_EQ_INT(fx_sh("mtype -i '%s' ::/CONFIG/SYSTEM.REG | cmp -s - '%s'", x.path,
+                    fx_path("reg.before")), 0);
+    UT_EQ_INT(load_gen(&x, &h), 2);   /* with memory enough, the same hive loads */
+    UT_EQ_INT(h.source, REG_HIVE_REG);
+    /* a SYSTEM.REG past REG_HIVE_MAX: ERR_TOO_BIG, kept the same way */
+    UT_EQ_INT(fx_sh("head -c %u /dev/zero | tr '\\0' 'x' > '%s' && mcopy -o -i '%s' '%s' "
+                    "::/CONFIG/SYSTEM.REG", REG_HIVE_MAX + 1, fx_path("huge"), x.path,
+                    fx_path("huge")), 0);
+    UT_EQ_INT(capped_load_save(&x, ~(size_t)0, &h, 3, &save), REG_HIVE_OLD);
+    UT_EQ_INT(h.status[REG_HIVE_REG].rc, ERR_TOO_BIG);
+    UT_ASSERT(h.reg_exists && !h.reg_bad);
+    UT_EQ_INT(save, ERR_BAD_STATE);
+    UT_ASSERT(!exists(&x, "CONFIG\\SYSTEM.BAD"));
+    UT_EQ_INT(fx_sh("mtype -i '%s' ::/CONFIG/SYSTEM.REG | cmp -s - '%s'", x.path,
+                    fx_path("huge")), 0);
+    UT_EQ_INT(load_gen(&x, &h), 1);
+    UT_ASSERT(fx_fsck(&x));
+    UT_EQ_INT(ru_live, 0);
+}
+
 /* Copy master to x, load its hive and save gen with the power cut after `budget` writes;
  * *done when the save completed first. Returns the Gen the next load finds. */
 static long cut_save(struct fx *x, const char *master, long budget, uint32_t gen, bool *done)
@@ -215,6 +300,7 @@ static void power_cut_at_every_write(void)
 static const struct ut_case cases[] = {
     { "first_save_and_swap", first_save_and_swap },
     { "fallbacks_and_bad", fallbacks_and_bad },
+    { "too_big_is_not_bad", too_big_is_not_bad },
     { "power_cut_at_every_write", power_cut_at_every_write },
 };
 
