@@ -220,7 +220,7 @@ DT := tools/dumptool
 DUMPTOOL_C := $(DT)/bbdump_file.c $(DT)/bbdump_mem.c $(DT)/bbdump_sym.c $(DT)/bbdump_stack.c
 BBDUMP_C := $(DT)/bbdump.c $(DT)/bbdump_analyze.c $(DT)/bbdump_elf.c $(DT)/bbdump_mini.c \
     $(DT)/bbdump_events.c $(DT)/bbdump_report.c $(DT)/bbdump_copy.c $(DT)/bbdump_disk.c \
-    $(DT)/bbdump_extract.c $(DUMPTOOL_C)
+    $(DT)/bbdump_extract.c $(DT)/bbdump_name.c $(DUMPTOOL_C)
 $(B)/tools/bbdump: $(BBDUMP_C:%.c=$(B)/h/%.o) $(HOST_LIB_A) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTLD  $@"
@@ -239,6 +239,7 @@ $(B)/unit/%: tests/unit/%.c tests/unit/ut.h $(UNIT_LIB_A) $(UNIT_PORTABLE_A) | $
 	@$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_LIB_A) $(UNIT_PORTABLE_A) -o $@
 
 $(B)/unit/test_bbdump_copy: $(DT)/bbdump_copy.c $(DT)/bbdump_extract.h
+$(B)/unit/test_bbdump_name: $(DT)/bbdump_name.c $(DT)/bbdump_extract.h
 
 unit: $(UNIT_BIN) $(B)/tools/bbdump $(B)/tools/ocad
 

@@ -47,11 +47,12 @@ static void usage(FILE *to)
             "                                 crash-report file of a small dump (for\n"
             "                                 C:\\REPORTS\\QUEUE\\ or the collector ocad)\n"
 
-            "       bbdump extract IMAGE [IMAGE...] [-o DIR]\n"
+            "       bbdump extract IMAGE [IMAGE...] [-o DIR] [--force]\n"
             "                                 copy MEMORY.DMP, minidumps, the event log and any\n"
             "                                 unrecovered dump (pagefile, DUMPxxxx.TMP, dedicated\n"
             "                                 file) out of disk images, validating each (exit 0 =\n"
-            "                                 a valid dump was copied)\n");
+            "                                 a valid dump was copied); names made safe, only\n"
+            "                                 inside DIR, no file replaced without --force\n");
 }
 
 static void print_hex(const char *label, const uint8_t *b, size_t n)

@@ -3,7 +3,10 @@
  * (C:\EVENTS\SYSTEM.EVT, raw), and a dump not yet recovered: in the paging file(s), in a
  * DUMPxxxx.TMP in a volume's root, or in the DedicatedDumpFile. Each dump is validated while
  * it is copied (bbdump_copy.c); a table says what each source held. Only valid dumps are
- * written; an incomplete or corrupt one is reported with its reason and not copied. */
+ * written; an incomplete or corrupt one is reported with its reason and not copied. A name
+ * from the image is made safe (bbdump_name.c) and every copy is created new inside the -o
+ * folder, through no symbolic link, never over an existing file without --force. */
+#define _GNU_SOURCE   /* renameat2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,6 +24,7 @@
 #define EVENT_LOG "C:\\EVENTS\\SYSTEM.EVT"
 #define NAME_MAX_LEN 300
 #define SEEN_MAX 512
+#define MINIDUMP_DIR "Minidump"   /* the output subfolder of the minidumps */
 
 enum job_kind {
     JOB_DUMP,        /* must be a dump (MEMORY.DMP, a minidump) */
@@ -31,22 +35,26 @@ enum job_kind {
 struct extract {
     struct disks disks;
     const char *dir;
+    int dirfd;                           /* the -o folder: every copy is made relative to it */
+    bool force;                          /* --force: a copy may replace an existing file */
     struct { const struct disk_volume *v; uint32_t cluster; } seen[SEEN_MAX];
     unsigned nseen;
-    char used[SEEN_MAX][NAME_MAX_LEN];   /* output names taken */
+    char used[SEEN_MAX][NAME_MAX_LEN];   /* output names taken, "Minidump/NAME" in the folder */
     unsigned nused;
-    unsigned valid, bad;
+    unsigned valid, bad, kept;           /* kept: not copied, a file of that name exists */
 };
 
+/* One line of the table; the source (a path from the image) printed escaped. */
 static void row(const char *source, const char *out, const char *type, uint64_t size,
                 const char *code, const char *seq, const char *status)
 {
-    char sz[24] = "SIZE";
+    char sz[24] = "SIZE", src[NAME_MAX_LEN];
     if (size != UINT64_MAX)
         snprintf(sz, sizeof sz, "%" PRIu64, size);
     else if (strcmp(source, "SOURCE") != 0)
         snprintf(sz, sizeof sz, "-");
-    printf("%-26s %-28s %-9s %12s %-10s %4s  %s\n", source, out, type, sz, code, seq, status);
+    out_name_escape(source, src, sizeof src);
+    printf("%-26s %-28s %-9s %12s %-10s %4s  %s\n", src, out, type, sz, code, seq, status);
 }
 
 /* True the first time a file (volume, first cluster) is met: one file is reported once. */
@@ -63,39 +71,119 @@ static bool first_sight(struct extract *x, const struct disk_volume *v, const ch
     return true;
 }
 
-/* `name`, or "L-name" when a file of another volume already took it. */
-static void claim(struct extract *x, const char *name, char letter, char *out, size_t cap)
+/* True if no copy took sub/name yet (case-insensitively: the copies may go to Windows). */
+static bool name_free(const struct extract *x, const char *sub, const char *name)
 {
-    snprintf(out, cap, "%s", name);
+    char key[NAME_MAX_LEN];
+    snprintf(key, sizeof key, "%s%s%s", sub ? sub : "", sub ? "/" : "", name);
     for (unsigned i = 0; i < x->nused; i++)
-        if (strcasecmp(x->used[i], out) == 0) {
-            snprintf(out, cap, "%c-%s", letter, name);
-            break;
-        }
-    if (x->nused < SEEN_MAX)
-        snprintf(x->used[x->nused++], NAME_MAX_LEN, "%s", out);
+        if (strcasecmp(x->used[i], key) == 0)
+            return false;
+    return true;
 }
 
-static int open_out(const struct extract *x, const char *name, char *tmp, size_t cap)
+/* The copy's name in sub (NULL: the folder itself): `name`, "L-name" when a file of another
+ * volume took it, else the first free "name~N.ext", so no two sources share one. */
+static void claim(struct extract *x, const char *sub, const char *name, char letter, char *out,
+                  size_t cap)
 {
-    if (strchr(name, '/')) {   /* Minidump/NAME: its folder */
-        char sub[NAME_MAX_LEN * 2];
-        snprintf(sub, sizeof sub, "%s/%.*s", x->dir, (int)(strchr(name, '/') - name), name);
-        if (mkdir(sub, 0755) != 0 && errno != EEXIST)
-            return -1;
-    }
-    snprintf(tmp, cap, "%s/%s.part", x->dir, name);
-    return open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const char *dot = strrchr(name, '.');
+    int base = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
+    snprintf(out, cap, "%s", name);
+    if (!name_free(x, sub, out))
+        snprintf(out, cap, "%c-%s", letter, name);
+    for (unsigned n = 2; !name_free(x, sub, out) && n < SEEN_MAX + 2; n++)
+        snprintf(out, cap, "%.*s~%u%s", base, name, n, name + base);
+    if (x->nused < SEEN_MAX)
+        snprintf(x->used[x->nused++], NAME_MAX_LEN, "%s%s%s", sub ? sub : "", sub ? "/" : "",
+                 out);
 }
 
-/* Copies one source; prints its row. */
-static void job(struct extract *x, const char *source, enum job_kind kind, const char *outname,
-                const char *type_hint)
+/* The folder a copy goes in: the -o folder, or its subfolder sub (made if missing; a
+ * symbolic link there is not followed). A descriptor, or -1 with errno set. */
+static int out_folder(const struct extract *x, const char *sub)
+{
+    if (!sub)
+        return dup(x->dirfd);
+    if (mkdirat(x->dirfd, sub, 0755) != 0 && errno != EEXIST)
+        return -1;
+    return openat(x->dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Gives the finished copy tmp its name in dfd: never over an existing file without --force.
+ * 0, or -1 with errno set. */
+static int place(const struct extract *x, int dfd, const char *tmp, const char *name)
+{
+    if (x->force)
+        return renameat(dfd, tmp, dfd, name);
+    if (renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* a file system without RENAME_NOREPLACE: a hard link fails alike on an existing name */
+    if (linkat(dfd, tmp, dfd, name, 0) != 0)
+        return -1;
+    unlinkat(dfd, tmp, 0);
+    return 0;
+}
+
+/* A copy being made: tmp in the folder dfd, renamed to name once it is good. */
+struct out_file {
+    int dfd, fd;
+    char name[OUT_NAME_MAX + 16];   /* a sanitised name with claim's "L-" or "~N" */
+    char tmp[OUT_NAME_MAX + 48];    /* name.PID.part */
+    char shown[OUT_NAME_MAX + 32];  /* Minidump/name */
+    char note[NAME_MAX_LEN + 32];   /* "; renamed from ..." when name is not the source's */
+};
+
+/* Opens the copy of the file the image calls `want` in sub: its name sanitised and made
+ * unique, created new (O_EXCL, never through a symbolic link). Returns 0; 1 when a file of
+ * that name exists (and no --force); -1 with errno set. */
+static int out_open(struct extract *x, const char *sub, const char *want, char letter,
+                    struct out_file *o)
+{
+    char safe[OUT_NAME_MAX + 1], from[NAME_MAX_LEN];
+    struct stat st;
+
+    out_name_sanitise(want, safe);
+    claim(x, sub, safe, letter, o->name, sizeof o->name);
+    snprintf(o->shown, sizeof o->shown, "%s%s%s", sub ? sub : "", sub ? "/" : "", o->name);
+    out_name_escape(want, from, sizeof from);
+    o->note[0] = 0;
+    if (strcmp(o->name, want) != 0)
+        snprintf(o->note, sizeof o->note, "; renamed from %s", from);
+    snprintf(o->tmp, sizeof o->tmp, "%s.%ld.part", o->name, (long)getpid());
+    o->fd = -1;
+    if ((o->dfd = out_folder(x, sub)) < 0)
+        return -1;
+    if (!x->force && fstatat(o->dfd, o->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return 1;
+    o->fd = openat(o->dfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    return o->fd < 0 ? -1 : 0;
+}
+
+/* Closes the copy and names it if good; else removes it. 0, or -1 with errno set. */
+static int out_close(const struct extract *x, struct out_file *o, bool good)
+{
+    int rc = close(o->fd);
+    if (good && rc == 0)
+        rc = place(x, o->dfd, o->tmp, o->name);
+    int e = errno;
+    if (!good || rc != 0)
+        unlinkat(o->dfd, o->tmp, 0);
+    close(o->dfd);
+    errno = e;
+    return rc;
+}
+
+/* Copies one source to sub/want (sub NULL: the -o folder); prints its row. */
+static void job(struct extract *x, const char *source, enum job_kind kind, const char *sub,
+                const char *want, const char *type_hint)
 {
     struct disk_volume *v;
     const char *inner;
     struct fat_src f;
-    char out[NAME_MAX_LEN], tmp[NAME_MAX_LEN * 2], final[NAME_MAX_LEN * 2];
+    struct out_file o;
     int rc;
 
     if (disks_resolve(&x->disks, source, &v, &inner) != 0) {
@@ -111,49 +199,50 @@ static void job(struct extract *x, const char *source, enum job_kind kind, const
         fat_src_close(&f);
         return;
     }
-    claim(x, outname, v->letter, out, sizeof out);
-    int fd = open_out(x, out, tmp, sizeof tmp);
-    if (fd < 0) {
-        fprintf(stderr, "bbdump: %s: %s\n", tmp, strerror(errno));
-        row(source, "-", type_hint, f.src.size, "-", "-", "cannot create the copy");
-        x->bad++;
+    rc = out_open(x, sub, want, v->letter, &o);
+    if (rc != 0) {
+        char status[NAME_MAX_LEN + 64];
+        if (rc > 0)
+            snprintf(status, sizeof status, "not copied: %s exists (--force replaces it)",
+                     o.shown);
+        else
+            snprintf(status, sizeof status, "cannot create %s: %s", o.shown, strerror(errno));
+        row(source, "-", type_hint, f.src.size, "-", "-", status);
+        if (o.dfd >= 0)
+            close(o.dfd);
+        if (rc > 0)
+            x->kept++;
+        else
+            x->bad++;
         fat_src_close(&f);
         return;
     }
-    snprintf(final, sizeof final, "%s/%s", x->dir, out);
     if (kind == JOB_RAW) {
-        rc = raw_copy(&f.src, fd);
-        if (close(fd) != 0 && rc == 0)
-            rc = ERR_IO;
-        if (rc == 0 && rename(tmp, final) == 0) {
-            row(source, out, type_hint, f.src.size, "-", "-", "copied (raw)");
+        char status[sizeof o.note + 16];
+        rc = raw_copy(&f.src, o.fd);
+        if (out_close(x, &o, rc == 0) == 0 && rc == 0) {
+            snprintf(status, sizeof status, "copied (raw)%s", o.note);
+            row(source, o.shown, type_hint, f.src.size, "-", "-", status);
         } else {
-            unlink(tmp);
             row(source, "-", type_hint, f.src.size, "-", "-", "copy failed");
         }
         fat_src_close(&f);
         return;
     }
     struct copy_result r;
-    enum copy_status st = dump_copy(&f.src, fd, kind == JOB_MAYBE_DUMP, &r);
-    if (close(fd) != 0 && st == COPY_VALID) {
+    enum copy_status st = dump_copy(&f.src, o.fd, kind == JOB_MAYBE_DUMP, &r);
+    if (out_close(x, &o, st == COPY_VALID) != 0 && st == COPY_VALID) {
         st = COPY_ERROR;
-        snprintf(r.reason, sizeof r.reason, "write error: %s", strerror(errno));
+        snprintf(r.reason, sizeof r.reason, "writing %s: %s", o.shown, strerror(errno));
     }
-    if (st == COPY_VALID && rename(tmp, final) != 0) {
-        st = COPY_ERROR;
-        snprintf(r.reason, sizeof r.reason, "rename: %s", strerror(errno));
-    }
-    if (st != COPY_VALID)
-        unlink(tmp);
-    char code[16] = "-", seq[24] = "-", status[sizeof r.reason + 32];
+    char code[16] = "-", seq[24] = "-", status[sizeof r.reason + sizeof o.note + 32];
     if (r.have_header) {
         snprintf(code, sizeof code, "0x%08X", r.bugcheck);
         snprintf(seq, sizeof seq, "%" PRIu64, r.sequence);
     }
     if (st == COPY_VALID) {
-        snprintf(status, sizeof status, "valid%s", r.cleared && kind == JOB_MAYBE_DUMP ?
-                 " (cleared: already recovered)" : "");
+        snprintf(status, sizeof status, "valid%s%s", r.cleared && kind == JOB_MAYBE_DUMP ?
+                 " (cleared: already recovered)" : "", o.note);
         x->valid++;
     } else {
         snprintf(status, sizeof status, "%s%s", r.reason,
@@ -161,7 +250,7 @@ static void job(struct extract *x, const char *source, enum job_kind kind, const
         if (st != COPY_NO_DUMP)
             x->bad++;
     }
-    row(source, st == COPY_VALID ? out : "-", strcmp(r.kind, "-") ? r.kind : type_hint,
+    row(source, st == COPY_VALID ? o.shown : "-", strcmp(r.kind, "-") ? r.kind : type_hint,
         st == COPY_VALID ? r.bytes : f.src.size, code, seq, status);
     fat_src_close(&f);
 }
@@ -216,11 +305,14 @@ static bool is_minidump(const char *name)
     return ends_with(name, ".dmp");
 }
 
+/* The file name of a path as the FAT core reads it: after the last '\\' or '/'. */
 static const char *base_name(const char *winpath)
 {
-    const char *b = strrchr(winpath, '\\');
-    b = b ? b + 1 : winpath;
-    return b[0] && b[1] == ':' ? b + 2 : b;
+    const char *b = winpath[0] && winpath[1] == ':' ? winpath + 2 : winpath;
+    for (const char *p = b; *p; p++)
+        if (*p == '\\' || *p == '/')
+            b = p + 1;
+    return b;
 }
 
 static void minidumps(struct extract *x, const char *dir)
@@ -231,10 +323,9 @@ static void minidumps(struct extract *x, const char *dir)
         return;
     char **names = list_dir(v, inner, is_minidump);
     for (size_t i = 0; names && names[i]; i++) {
-        char src[NAME_MAX_LEN * 2], out[NAME_MAX_LEN];
+        char src[NAME_MAX_LEN * 2];
         snprintf(src, sizeof src, "%s\\%s", dir, names[i]);
-        snprintf(out, sizeof out, "Minidump/%s", names[i]);
-        job(x, src, JOB_DUMP, out, "small");
+        job(x, src, JOB_DUMP, MINIDUMP_DIR, names[i], "small");
     }
     free_list(names);
 }
@@ -250,7 +341,7 @@ static void dump_tmps(struct extract *x)
             char src[NAME_MAX_LEN], out[NAME_MAX_LEN];
             snprintf(src, sizeof src, "%c:\\%s", v->letter, names[j]);
             snprintf(out, sizeof out, "%.8s.dmp", names[j]);
-            job(x, src, JOB_MAYBE_DUMP, out, "-");
+            job(x, src, JOB_MAYBE_DUMP, NULL, out, "-");
         }
         free_list(names);
     }
@@ -258,7 +349,7 @@ static void dump_tmps(struct extract *x)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bbdump extract IMAGE [IMAGE...] [-o DIR]\n");
+    fprintf(stderr, "usage: bbdump extract IMAGE [IMAGE...] [-o DIR] [--force]\n");
     return 2;
 }
 
@@ -272,6 +363,8 @@ int cmd_extract(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc)
             x.dir = argv[++i];
+        else if (!strcmp(argv[i], "--force"))
+            x.force = true;
         else if (argv[i][0] == '-' || n == DISK_IMAGES_MAX)
             return usage();
         else
@@ -281,7 +374,8 @@ int cmd_extract(int argc, char **argv)
         return usage();
     if (disks_open(&x.disks, images, n) != 0)
         return 1;
-    if (mkdir(x.dir, 0755) != 0 && errno != EEXIST) {
+    if ((mkdir(x.dir, 0755) != 0 && errno != EEXIST) ||
+        (x.dirfd = open(x.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         fprintf(stderr, "bbdump: %s: %s\n", x.dir, strerror(errno));
         disks_close(&x.disks);
         return 1;
@@ -289,6 +383,7 @@ int cmd_extract(int argc, char **argv)
     static struct crash_settings s;
     if (crash_settings_read(&x.disks, &s) != 0) {
         fprintf(stderr, "bbdump: out of memory reading the registry\n");
+        close(x.dirfd);
         disks_close(&x.disks);
         return 1;
     }
@@ -299,21 +394,24 @@ int cmd_extract(int argc, char **argv)
                x.disks.vol[i].partition, x.disks.vol[i].fat ? "" : " (not mounted)");
     printf("\n");
     row("SOURCE", "OUTPUT", "TYPE", UINT64_MAX, "BUGCHECK", "SEQ", "STATUS");
-    job(&x, s.dump_file, JOB_DUMP, base_name(s.dump_file), "memory");
+    job(&x, s.dump_file, JOB_DUMP, NULL, base_name(s.dump_file), "memory");
     minidumps(&x, s.minidump_dir);
-    job(&x, EVENT_LOG, JOB_RAW, "SYSTEM.EVT", "event log");
+    job(&x, EVENT_LOG, JOB_RAW, NULL, "SYSTEM.EVT", "event log");
     for (unsigned i = 0; i < s.npaging; i++) {
         char out[64];
         snprintf(out, sizeof out, i ? "pagefile%u-dump.dmp" : "pagefile-dump.dmp", i + 1);
-        job(&x, s.paging[i], JOB_MAYBE_DUMP, out, "-");
+        job(&x, s.paging[i], JOB_MAYBE_DUMP, NULL, out, "-");
     }
     dump_tmps(&x);
     if (s.dedicated[0])
-        job(&x, s.dedicated, JOB_MAYBE_DUMP, "dedicated-dump.dmp", "-");
+        job(&x, s.dedicated, JOB_MAYBE_DUMP, NULL, "dedicated-dump.dmp", "-");
     printf("\n%u valid dump%s copied to %s", x.valid, x.valid == 1 ? "" : "s", x.dir);
     if (x.bad)
         printf("; %u incomplete or corrupt, not copied", x.bad);
+    if (x.kept)
+        printf("; %u not copied over an existing file (--force replaces it)", x.kept);
     printf("\n");
+    close(x.dirfd);
     disks_close(&x.disks);
     return x.valid ? 0 : 1;
 }

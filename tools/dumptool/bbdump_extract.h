@@ -1,7 +1,8 @@
 /* bbdump extract's parts: the copy that validates a dump while it streams it out
  * (bbdump_copy.c, no file-system knowledge, also driven by the fuzz target), the disk images
  * seen as the kernel sees them (bbdump_disk.c: GPT, FAT32 volumes lettered C:, D:..., the
- * SYSTEM hive's crash settings), and the command (bbdump_extract.c). */
+ * SYSTEM hive's crash settings), the output names made safe (bbdump_name.c), and the
+ * command (bbdump_extract.c). */
 #ifndef BB_TOOLS_BBDUMP_EXTRACT_H
 #define BB_TOOLS_BBDUMP_EXTRACT_H
 
@@ -128,6 +129,22 @@ struct fat_src {
 };
 int fat_src_open(struct fat_src *f, struct disk_volume *v, const char *path);
 void fat_src_close(struct fat_src *f);
+
+/* ---- Output names (bbdump_name.c) ---- */
+
+#define OUT_NAME_MAX 100   /* a sanitised name is shorter, its NUL not counted */
+
+/* The name to give a copy of the file whose name (from the image) is `in`: one component,
+ * printable ASCII, with '_' for each of " * / : < > ? \ | and every byte below 0x20 or above
+ * 0x7E, a run of dots made one dot, leading dots and spaces and trailing dots and spaces
+ * dropped, "_" for an empty name, a '_' put before a Windows device name (CON, PRN, AUX, NUL,
+ * COM0-9, LPT0-9, CONIN$, CONOUT$, with any extension), cut to OUT_NAME_MAX - 1 bytes keeping
+ * an extension of up to 16 characters. Never "." or "..". Returns true if out differs from in. */
+bool out_name_sanitise(const char *in, char out[OUT_NAME_MAX + 1]);
+
+/* `in` for the table: printable ASCII as it is, other bytes as \xHH, cut with "..." to fit
+ * cap bytes (at least 4) with its NUL. */
+void out_name_escape(const char *in, char *out, size_t cap);
 
 int cmd_extract(int argc, char **argv);
 

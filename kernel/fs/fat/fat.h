@@ -59,8 +59,9 @@ struct fat_file {
 
 /* One directory entry as listed. */
 struct fat_dirent {
-    char name[FAT_NAME_MAX + 1]; /* long name if any, else the 8.3 name with its NT case
-                                    flags applied; ASCII, '?' for any other character */
+    char name[FAT_NAME_MAX + 1]; /* long name if any (one FAT allows, in ASCII: any other
+                                    is ignored), else the 8.3 name with its NT case flags
+                                    applied, '?' for a byte beyond ASCII */
     char short_name[13];         /* the 8.3 name as stored, "NAME.EXT" */
     bool has_long_name;
     uint8_t attr;                /* FAT_ATTR_* */

@@ -1,5 +1,6 @@
 /* FAT32 directories: walking 32-byte slots along a directory's cluster chain, assembling
- * VFAT long names (checksum verified; orphaned or broken sequences are ignored), finding
+ * VFAT long names (checksum verified; orphaned or broken sequences, and names FAT forbids or
+ * beyond ASCII, are ignored: the entry shows its 8.3 name), finding
  * names, adding entries (alias generation, growing the directory) and removing them, in the
  * write order described in fat_priv.h. */
 #include <string.h>
@@ -82,18 +83,6 @@ static void lfn_take(struct lfn_state *st, const uint8_t *e, const struct fat_sl
         u[11 + k] = fat_le16(e + LFN_NAME3 + 2 * k);
 }
 
-/* Turn a complete sequence into ASCII ('?' for anything else); false if it is empty. */
-static bool lfn_decode(const struct lfn_state *st, char *out)
-{
-    size_t n = 0;
-    for (; n < st->slots * LFN_CHARS && n < FAT_NAME_MAX && st->units[n]; n++) {
-        uint16_t u = st->units[n];
-        out[n] = u >= 0x20 && u < 0x7F ? (char)u : '?';
-    }
-    out[n] = 0;
-    return n > 0;
-}
-
 int fat_dir_next(struct fat_vol *v, uint32_t dir, struct fat_slot *pos, uint32_t *steps,
                  struct fat_node *node)
 {
@@ -121,10 +110,12 @@ int fat_dir_next(struct fat_vol *v, uint32_t dir, struct fat_slot *pos, uint32_t
             node->dir = dir;
             node->is_root = false;
             slot_where(v, &here, &node->lba, &node->off);
-            node->has_lfn = st.slots && st.next_ord == 0 &&
-                            st.sum == fat_lfn_checksum(e + DE_NAME) && lfn_decode(&st, node->name);
-            node->first = node->has_lfn ? st.first : here;
-            node->nslots = node->has_lfn ? st.slots + 1 : 1;
+            /* a whole sequence belongs to the entry (removed with it) even when its name
+               is refused and the 8.3 name is shown */
+            bool seq = st.slots && st.next_ord == 0 && st.sum == fat_lfn_checksum(e + DE_NAME);
+            node->has_lfn = seq && fat_lfn_decode(st.units, st.slots * LFN_CHARS, node->name) > 0;
+            node->first = seq ? st.first : here;
+            node->nslots = seq ? st.slots + 1 : 1;
             if (!node->has_lfn)
                 fat_sfn_format(e + DE_NAME, e[DE_NTRES], node->name);
             st.slots = 0;

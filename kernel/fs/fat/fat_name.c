@@ -1,6 +1,7 @@
-/* FAT32 names: validating long names, deciding whether a name fits 8.3 exactly (with the NT
- * lowercase flags), generating NAME~N.EXT aliases, the long-name checksum, formatting stored
- * 8.3 names, and filling VFAT long-name slots. ASCII only; other bytes are refused. */
+/* FAT32 names: validating long names, decoding stored ones (refusing what FAT forbids),
+ * deciding whether a name fits 8.3 exactly (with the NT lowercase flags), generating
+ * NAME~N.EXT aliases, the long-name checksum, formatting stored 8.3 names, and filling VFAT
+ * long-name slots. ASCII only; other bytes are refused. */
 #include <string.h>
 #include "fs/fat/fat_priv.h"
 #include "err.h"
@@ -21,21 +22,46 @@ static bool sfn_char(char c)
     return false;
 }
 
+/* A character FAT forbids in a long name: below 0x20, or one of " * / : < > ? \ |. */
+static bool forbidden(unsigned c)
+{
+    if (c < 0x20)
+        return true;
+    for (const char *p = "\"*/:<>?\\|"; *p; p++)
+        if ((unsigned char)*p == c)
+            return true;
+    return false;
+}
+
 int fat_name_check(const char *name, size_t len)
 {
     if (len == 0 || len > FAT_NAME_MAX)
         return ERR_INVALID_ARGS;
-    for (size_t i = 0; i < len; i++) {
-        char c = name[i];
-        if (c < 0x20 || c > 0x7E)
+    for (size_t i = 0; i < len; i++)
+        if (forbidden((unsigned char)name[i]) || (unsigned char)name[i] > 0x7E)
             return ERR_INVALID_ARGS;
-        for (const char *p = "\"*/:<>?\\|"; *p; p++)
-            if (*p == c)
-                return ERR_INVALID_ARGS;
-    }
     if (name[len - 1] == '.' || name[len - 1] == ' ')
         return ERR_INVALID_ARGS;
     return 0;
+}
+
+int fat_lfn_decode(const uint16_t *units, size_t n, char *out)
+{
+    size_t len = 0;
+    int rc = 0;
+    for (; len < n && units[len]; len++) {
+        if (len == FAT_NAME_MAX || forbidden(units[len])) {
+            rc = ERR_CORRUPT;
+            break;
+        }
+        if (units[len] > 0x7E)
+            rc = ERR_NOT_SUPPORTED;
+        out[len] = (char)units[len];
+    }
+    if (rc == 0 && (len == 0 || out[len - 1] == '.' || out[len - 1] == ' '))
+        rc = ERR_CORRUPT;
+    out[rc == 0 ? len : 0] = 0;
+    return rc ? rc : (int)len;
 }
 
 /* One part (base or extension) of an exact 8.3 name: valid characters, a single case. */

@@ -189,7 +189,7 @@ int fat_rename(struct fat_vol *v, const char *from, const char *to)
     if (rc && rc != ERR_NOT_FOUND)
         return rc;
     uint8_t sfn[11], nt;
-    if (dir == node.dir && !node.has_lfn && fat_name_fits_83(leaf, n, sfn, &nt))
+    if (dir == node.dir && node.nslots == 1 && fat_name_fits_83(leaf, n, sfn, &nt))
         return rename_in_place(v, &node, sfn, nt);
     rc = is_dir ? check_not_below(v, dir, c) : 0;
     if (rc == 0)

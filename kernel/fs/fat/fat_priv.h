@@ -203,6 +203,11 @@ int fat_zero_cluster(struct fat_vol *v, uint32_t c);
 
 /* fat_name.c: names. */
 int fat_name_check(const char *name, size_t len);   /* 0 or ERR_INVALID_ARGS */
+/* Decodes a stored long name, units[0..n) up to the first 0, into out (FAT_NAME_MAX + 1
+ * bytes). Returns its length; ERR_CORRUPT for a name FAT cannot hold (empty, longer than
+ * FAT_NAME_MAX, a character below 0x20 or one of " * / : < > ? \ |, a trailing '.' or
+ * space: damaged or hostile), ERR_NOT_SUPPORTED for one beyond ASCII. out is "" then. */
+int fat_lfn_decode(const uint16_t *units, size_t n, char *out);
 /* Fill sfn with the 8.3 form if name fits it exactly; *nt gets the NT case flags. */
 bool fat_name_fits_83(const char *name, size_t len, uint8_t sfn[11], uint8_t *nt);
 /* Basis for an alias with numeric tail n (1..999999): "BASE~N  EXT". */
