@@ -3,7 +3,9 @@
  * wersend sends (dump/recovery/dump_report.h), validates each report and its minidump,
  * buckets it by STOP code + faulting function (the minidump's stack symbolized with the
  * kernel ELF of the same build-id, as `bbdump analyze` does), stores it in SQLite, and only
- * after the commit answers "ACK <id>". `ocad report DB` prints the buckets. */
+ * after the commit answers "ACK <id>". `ocad report DB` prints the buckets. Garbage costs
+ * linear time: the buffer is scanned forward once, consumed by moving an offset, and a frame
+ * header whose report header is already wrong is dropped without waiting for its body. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +29,7 @@ const char *tool_name = "ocad";
 #define MAX_KERNELS    16
 #define RX_CAP         (DUMP_FRAME_HEADER_SIZE + DUMP_REPORT_MAX)
 #define STALL_MS       10000   /* a frame that stops arriving this long is given up */
+#define DROPS_SHOWN    16      /* dropped frames described one by one per connection */
 #define DEFAULT_KERNEL "build/blackbox.elf"
 
 struct kernel {
@@ -41,8 +44,10 @@ struct server {
     struct kernel k[MAX_KERNELS];
     int nk;
     int conn;                /* the connection (QEMU), or -1 */
-    uint8_t *rx;             /* received bytes not consumed yet */
-    size_t rx_len;
+    uint8_t *rx;             /* RX_CAP bytes: received ones not consumed yet are rx_head.. */
+    size_t rx_head, rx_len;  /* ..rx_len (rx_head <= rx_len <= RX_CAP) */
+    size_t noise;            /* bytes skipped since the last frame handled */
+    unsigned conn_drops;     /* frames dropped on this connection */
     unsigned stored, dups, dropped;
 };
 
@@ -109,18 +114,35 @@ static void send_line(struct server *s, uint64_t id, bool ok, const char *reason
     }
 }
 
+/* A frame given up (its bytes are resynchronized in): counted, described while few. */
+static void drop(struct server *s, size_t len, const char *why)
+{
+    s->dropped++;
+    if (++s->conn_drops <= DROPS_SHOWN)
+        printf("ocad: frame of %zu bytes dropped: %s%s\n", len, why,
+               s->conn_drops == DROPS_SHOWN ? " (further drops only counted)" : "");
+}
+
+/* Say how much garbage preceded the frame about to be handled. */
+static void report_noise(struct server *s)
+{
+    if (s->noise)
+        printf("ocad: %zu bytes of noise skipped\n", s->noise);
+    s->noise = 0;
+}
+
 /* One complete frame's report: check, bucket, store, commit, then answer. Returns false
  * when the bytes are not a report whose CRC holds (the caller resynchronizes inside them). */
 static bool handle_report(struct server *s, const uint8_t *buf, size_t len)
 {
     struct dump_report_info in;
     if (dump_report_decode(buf, len, &in) != 0) {
-        s->dropped++;
         if (in.problem < DUMP_REPORT_P_DUMP) {    /* id not trustworthy: no answer */
-            printf("ocad: frame of %zu bytes dropped: %s\n", len,
-                   dump_report_problem_str(in.problem));
+            drop(s, len, dump_report_problem_str(in.problem));
             return false;
         }
+        s->dropped++;
+        report_noise(s);
         struct dump_report_header h;
         memcpy(&h, buf, sizeof h);
         const char *why = dump_report_problem_str(in.problem);
@@ -134,6 +156,7 @@ static bool handle_report(struct server *s, const uint8_t *buf, size_t len)
         send_line(s, h.report_id, false, reason);
         return true;
     }
+    report_noise(s);
     const struct kernel *k = kernel_for(s, &in);
     uint64_t addr = 0;
     const char *fn = k ? fault_function(k, &in, &addr) : NULL;
@@ -164,38 +187,67 @@ static bool handle_report(struct server *s, const uint8_t *buf, size_t len)
 
 static void consume(struct server *s, size_t n)
 {
-    memmove(s->rx, s->rx + n, s->rx_len - n);
-    s->rx_len -= n;
+    s->rx_head += n;
+    s->noise += n;
 }
 
-/* Takes every complete frame out of the receive buffer; garbage before a frame is dropped.
- * With `stalled`, a frame that stopped arriving is given up (its sync byte dropped). */
+/* Takes every complete frame out of the receive buffer, scanning each byte for a frame
+ * header once: garbage and failed frames are skipped by moving rx_head (a failed frame only
+ * by one byte: a real frame may start inside it). A frame header whose report header is
+ * wrong is dropped as soon as that header is in, without waiting for the rest. With
+ * `stalled`, a frame that stopped arriving is given up. */
 static void process_rx(struct server *s, bool stalled)
 {
     for (;;) {
         size_t skip;
         uint32_t rl;
-        int found = dump_frame_find(s->rx, s->rx_len, &skip, &rl);
-        if (skip) {
-            if (found)
-                printf("ocad: %zu bytes of noise skipped\n", skip);
-            consume(s, skip);
-        }
+        int found = dump_frame_find(s->rx + s->rx_head, s->rx_len - s->rx_head, &skip, &rl);
+        consume(s, skip);
         if (!found)
             return;
-        if (s->rx_len < DUMP_FRAME_HEADER_SIZE + rl) {
+        const uint8_t *body = s->rx + s->rx_head + DUMP_FRAME_HEADER_SIZE;
+        size_t have = s->rx_len - s->rx_head - DUMP_FRAME_HEADER_SIZE;
+        enum dump_report_problem p = dump_report_header_check(body, have, rl);
+        if (p != DUMP_REPORT_OK && p != DUMP_REPORT_P_TRUNCATED) {
+            drop(s, rl, dump_report_problem_str(p));
+            consume(s, 1);
+            continue;
+        }
+        if (have < rl) {
             if (!stalled)
                 return;
-            printf("ocad: frame of %u bytes cut short at %zu: dropped\n", rl,
-                   s->rx_len - DUMP_FRAME_HEADER_SIZE);
-            s->dropped++;
+            char why[64];
+            snprintf(why, sizeof why, "cut short at %zu", have);
+            drop(s, rl, why);
             consume(s, 1);
             stalled = false;
             continue;
         }
-        bool whole = handle_report(s, s->rx + DUMP_FRAME_HEADER_SIZE, rl);
-        consume(s, whole ? DUMP_FRAME_HEADER_SIZE + rl : 1);
+        bool whole = handle_report(s, body, rl);
+        if (whole) {
+            s->rx_head += DUMP_FRAME_HEADER_SIZE + rl;
+            continue;
+        }
+        consume(s, 1);
     }
+}
+
+/* Room to receive into: the unconsumed bytes move to the front once the consumed ones are
+ * half the buffer or the buffer is full (each byte moves O(1) times on average). */
+static void make_room(struct server *s)
+{
+    if (s->rx_head && (s->rx_head >= RX_CAP / 2 || s->rx_len == RX_CAP)) {
+        memmove(s->rx, s->rx + s->rx_head, s->rx_len - s->rx_head);
+        s->rx_len -= s->rx_head;
+        s->rx_head = 0;
+    }
+}
+
+/* A new or closed connection starts from an empty buffer. */
+static void reset_rx(struct server *s)
+{
+    s->rx_head = s->rx_len = s->noise = 0;
+    s->conn_drops = 0;
 }
 
 static int listen_on(const char *path)
@@ -244,7 +296,7 @@ static int serve_loop(struct server *s, int lfd)
     int64_t last_rx = now_ms();
     while (!stop_signal) {
         struct pollfd p[2] = { { lfd, POLLIN, 0 }, { s->conn, POLLIN, 0 } };
-        bool pending = s->rx_len > 0;
+        bool pending = s->rx_len > s->rx_head;
         int r = poll(p, s->conn >= 0 ? 2 : 1, pending ? 1000 : -1);
         if (r < 0 && errno == EINTR)
             continue;
@@ -260,12 +312,13 @@ static int serve_loop(struct server *s, int lfd)
                     close(s->conn);
                 }
                 s->conn = c;
-                s->rx_len = 0;
+                reset_rx(s);
                 printf("ocad: guest connected\n");
                 continue;
             }
         }
         if (s->conn >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            make_room(s);
             ssize_t n = recv(s->conn, s->rx + s->rx_len, RX_CAP - s->rx_len, 0);
             if (n < 0 && errno == EINTR)
                 continue;
@@ -273,7 +326,7 @@ static int serve_loop(struct server *s, int lfd)
                 printf("ocad: guest disconnected\n");
                 close(s->conn);
                 s->conn = -1;
-                s->rx_len = 0;
+                reset_rx(s);
                 continue;
             }
             s->rx_len += (size_t)n;

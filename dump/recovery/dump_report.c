@@ -104,6 +104,33 @@ static bool all_zero(const uint8_t *b, size_t n)
     return true;
 }
 
+/* The header's own fields for a report of len bytes: DUMP_REPORT_OK or the first problem. */
+static enum dump_report_problem check_header(const struct dump_report_header *h, uint64_t len)
+{
+    if (memcmp(h->magic, DUMP_REPORT_MAGIC, sizeof h->magic) != 0)
+        return DUMP_REPORT_P_MAGIC;
+    if (h->version != DUMP_REPORT_VERSION || h->header_size != DUMP_REPORT_HEADER_SIZE)
+        return DUMP_REPORT_P_VERSION;
+    if (h->dump_size < DUMP_HEADER_SIZE || h->dump_size > DUMP_SMALL_MAX ||
+        h->total_size != DUMP_REPORT_HEADER_SIZE + h->dump_size || h->total_size != len)
+        return DUMP_REPORT_P_SIZE;
+    if (h->build_id_len == 0 || h->build_id_len > DUMP_BUILD_ID_MAX || h->reserved ||
+        h->reserved2 || !all_zero(h->pad, sizeof h->pad) ||
+        !all_zero(h->build_id + h->build_id_len, DUMP_BUILD_ID_MAX - h->build_id_len))
+        return DUMP_REPORT_P_FIELDS;
+    return DUMP_REPORT_OK;
+}
+
+enum dump_report_problem dump_report_header_check(const void *hdr, size_t avail,
+                                                  uint64_t report_len)
+{
+    struct dump_report_header h;
+    if (!hdr || avail < DUMP_REPORT_HEADER_SIZE)
+        return DUMP_REPORT_P_TRUNCATED;
+    memcpy(&h, hdr, sizeof h);
+    return check_header(&h, report_len);
+}
+
 int dump_report_decode(const void *buf, size_t len, struct dump_report_info *out)
 {
     if (!out)
@@ -115,17 +142,10 @@ int dump_report_decode(const void *buf, size_t len, struct dump_report_info *out
         return fail(out, DUMP_REPORT_P_TRUNCATED, ERR_CORRUPT);
     struct dump_report_header h;
     memcpy(&h, buf, sizeof h);
-    if (memcmp(h.magic, DUMP_REPORT_MAGIC, sizeof h.magic) != 0)
-        return fail(out, DUMP_REPORT_P_MAGIC, ERR_NOT_FOUND);
-    if (h.version != DUMP_REPORT_VERSION || h.header_size != DUMP_REPORT_HEADER_SIZE)
-        return fail(out, DUMP_REPORT_P_VERSION, ERR_NOT_SUPPORTED);
-    if (h.dump_size < DUMP_HEADER_SIZE || h.dump_size > DUMP_SMALL_MAX ||
-        h.total_size != DUMP_REPORT_HEADER_SIZE + h.dump_size || h.total_size != len)
-        return fail(out, DUMP_REPORT_P_SIZE, ERR_CORRUPT);
-    if (h.build_id_len == 0 || h.build_id_len > DUMP_BUILD_ID_MAX || h.reserved ||
-        h.reserved2 || !all_zero(h.pad, sizeof h.pad) ||
-        !all_zero(h.build_id + h.build_id_len, DUMP_BUILD_ID_MAX - h.build_id_len))
-        return fail(out, DUMP_REPORT_P_FIELDS, ERR_CORRUPT);
+    enum dump_report_problem hp = check_header(&h, len);
+    if (hp != DUMP_REPORT_OK)
+        return fail(out, hp, hp == DUMP_REPORT_P_MAGIC ? ERR_NOT_FOUND :
+                             hp == DUMP_REPORT_P_VERSION ? ERR_NOT_SUPPORTED : ERR_CORRUPT);
     const uint8_t *dump = (const uint8_t *)buf + DUMP_REPORT_HEADER_SIZE;
     if (report_crc(&h, dump, (size_t)h.dump_size) != h.crc)
         return fail(out, DUMP_REPORT_P_CRC, ERR_CHECKSUM);
@@ -187,6 +207,8 @@ int dump_frame_find(const void *buf, size_t len, size_t *skip, uint32_t *report_
     const uint8_t *b = buf;
     size_t i = 0;
     for (; i < len; i++) {
+        if (b[i] != frame_sync[0])
+            continue;                       /* the common case, one compare a byte */
         size_t n = len - i < sizeof frame_sync ? len - i : sizeof frame_sync;
         if (memcmp(b + i, frame_sync, n) != 0)
             continue;

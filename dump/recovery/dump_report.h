@@ -117,6 +117,13 @@ int dump_report_encode(void *out, size_t cap, const void *dump, size_t dump_len,
  * Linear time, no allocation. */
 int dump_report_decode(const void *buf, size_t len, struct dump_report_info *out);
 
+/* The cheap part of dump_report_decode, for a receiver that has only the first `avail`
+ * bytes of a report said to be report_len bytes long: DUMP_REPORT_OK when its 128-byte
+ * header could begin such a report, else the problem dump_report_decode would name
+ * (DUMP_REPORT_P_TRUNCATED when avail is below the header's size). Constant time. */
+enum dump_report_problem dump_report_header_check(const void *hdr, size_t avail,
+                                                  uint64_t report_len);
+
 /* Short English text for a problem ("CRC mismatch"). */
 const char *dump_report_problem_str(enum dump_report_problem p);
 

@@ -1,5 +1,6 @@
-/* The system event log service: opens C:'s log once (creating it on first use), appends
- * records stamped by the RTC, walks the newest records for the shell, logs the boot event. */
+/* The system event log service: opens C:'s log once (creating it on first use, formatting a
+ * corrupt one anew and logging that first), appends records stamped by the RTC, walks the
+ * newest records for the shell, logs the boot event. */
 #include <string.h>
 #include "eventlog/eventlog.h"
 #include "eventlog/evlog_fat.h"
@@ -8,6 +9,9 @@
 #include "arch/rtc.h"
 #include "klog.h"
 #include "err.h"
+
+#define RESET_SOURCE   "EventLog"
+#define RESET_EVENT_ID 1u          /* the log was corrupt and was formatted anew */
 
 static struct evlog_file file;   /* valid while is_open */
 static bool is_open;
@@ -20,6 +24,27 @@ static void now(struct evlog_time *t)
         return;
     }
     *t = (struct evlog_time){ r.year, r.month, r.day, r.hour, r.minute, r.second, 0 };
+}
+
+/* The log was formatted anew because it was corrupt: say so in klog and as its first record. */
+static void log_reset(const struct evlog_time *t)
+{
+    klog(KLOG_WARN, "eventlog: C:\\%s: corrupt (%u records out of range or inconsistent with "
+         "their neighbours): reset to %u empty records", EVLOG_FAT_PATH, file.reset_corrupt,
+         file.log.slots);
+    struct evlog_record r;
+    memset(&r, 0, sizeof r);
+    fmt_snprintf(r.message, sizeof r.message, "The event log C:\\%s was corrupt (%u records "
+                 "with a sequence number out of range or inconsistent with their neighbours) "
+                 "and was reset to %u empty records.", EVLOG_FAT_PATH, file.reset_corrupt,
+                 file.log.slots);
+    memcpy(r.source, RESET_SOURCE, sizeof RESET_SOURCE);
+    r.event_id = RESET_EVENT_ID;
+    r.level = EVLOG_WARNING;
+    r.time = *t;
+    int rc = evlog_fat_append(&file, &r, true);
+    if (rc)
+        klog(KLOG_ERR, "eventlog: the reset event not logged: %s", err_str(rc));
 }
 
 /* Open C:'s log unless it is open already; `again` forgets the open one first (it went
@@ -41,12 +66,15 @@ static int open_log(bool again)
         klog(KLOG_ERR, "eventlog: C:\\%s: cannot open: %s", EVLOG_FAT_PATH, err_str(rc));
         return rc;
     }
-    if (file.formatted)
+    if (file.reset) {
+        log_reset(&t);
+    } else if (file.formatted) {
         klog(KLOG_NOTICE, "eventlog: C:\\%s: new log of %u records", EVLOG_FAT_PATH,
              file.log.slots);
-    else
+    } else {
         klog(KLOG_INFO, "eventlog: C:\\%s: %u records, last #%lu", EVLOG_FAT_PATH,
              file.log.valid, (unsigned long)file.log.last_seq);
+    }
     is_open = true;
     return 0;
 }
@@ -101,6 +129,7 @@ int evlog_iter_last(struct evlog_iter *it, uint32_t n)
         return (int)first;
     it->next = (uint64_t)first;
     it->end = file.log.last_seq + 1;
+    it->skipped = file.log.skipped;
     return 0;
 }
 

@@ -21,6 +21,7 @@ int evlog_write(const char *source, uint32_t event_id, uint32_t level, const cha
 struct evlog_iter {
     uint64_t next;     /* sequence number to read next */
     uint64_t end;      /* one past the last */
+    uint32_t skipped;  /* records the log holds but leaves out (evlog's `skipped`) */
 };
 /* Start at the n-th newest valid record. 0 or the open's error. */
 int evlog_iter_last(struct evlog_iter *it, uint32_t n);

@@ -171,8 +171,14 @@ int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *
     }
     if (rc == ERR_NOT_FOUND)
         rc = create(ef, create_bytes);
+    if (rc == 0 && evlog_needs_reset(&ef->log)) {
+        /* records no writer of this log leaves: nothing in it can be trusted to append to */
+        ef->reset = true;
+        ef->reset_corrupt = ef->log.corrupt;
+        ef->formatted = true;
+    }
     if (rc == ERR_CORRUPT || (rc == 0 && ef->formatted)) {
-        /* created just now, or a header torn while formatting: format (again) */
+        /* created just now, a header torn while formatting, or corrupt: format (again) */
         ef->formatted = true;
         rc = evlog_format(&ef->log, &io, ef->size, now);
         if (rc == 0)

@@ -25,6 +25,8 @@ struct evlog_file {
     char path[EVLOG_FAT_PATH_MAX];/* [I] */
     bool writable;                /* appends allowed [I] */
     bool formatted;               /* this open created the file or formatted it anew */
+    bool reset;                   /* ... formatted it anew because the log was corrupt */
+    uint32_t reset_corrupt;       /* with reset: the old log's corrupt records */
     uint32_t first_cluster;       /* the file's chain and size when opened */
     uint32_t size;
     size_t runs;                  /* entries used in ext */
@@ -36,8 +38,9 @@ struct evlog_file {
 /* Open the log at path on vol (mounted on bd). With create_bytes > 0 the log may be
  * written: a missing file is created with that size (its parent folder too, one level), a
  * file of that size whose header is damaged (a reset while it was being formatted) is
- * formatted again, and a file of another size that is no log is replaced; ef->formatted
- * says a new log was made. now stamps a new header (unused, may be NULL, when create_bytes
+ * formatted again, a log that evlog_needs_reset condemns (corrupt records, no next sequence
+ * number) is formatted anew at its size (ef->reset), and a file of another size that is no
+ * log is replaced; ef->formatted says a new log was made. now stamps a new header (unused, may be NULL, when create_bytes
  * is 0: then nothing is ever written). 0, or ERR_NOT_FOUND, ERR_CORRUPT, ERR_NOT_SUPPORTED, ERR_TOO_BIG (more than
  * EVLOG_FAT_EXTENTS runs), ERR_NO_SPACE, ERR_IO... */
 int evlog_fat_open(struct evlog_file *ef, struct fat_vol *vol, struct blockdev *bd,

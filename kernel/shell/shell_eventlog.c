@@ -20,6 +20,9 @@ int shell_cmd_eventlog(int argc, char **argv)
     struct evlog_iter it;
     struct evlog_record r;
     int rc = evlog_iter_last(&it, (uint32_t)n);
+    if (rc == 0 && it.skipped)
+        kprintf("(%u records skipped: sequence number out of range or inconsistent with their "
+                "neighbours)\n", it.skipped);
     unsigned shown = 0;
     while (rc == 0 && (rc = evlog_iter_next(&it, &r)) == 1) {
         char line[EVLOG_MESSAGE_MAX + 96];

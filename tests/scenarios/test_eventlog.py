@@ -3,9 +3,11 @@ SYS_EVENT_WRITE) show in the shell's `eventlog`, survive a reboot next to the ke
 event 12, read the same with `bbdump events` from the disk image and from a copy of
 SYSTEM.EVT, and leave a volume fsck.fat -n finds nothing on; QEMU killed in the middle of a
 burst of writes loses none of the earlier records and still leaves a clean volume; bad
-pointers and arguments to SYS_EVENT_WRITE are refused."""
+pointers and arguments to SYS_EVENT_WRITE are refused; a log poisoned with sequence number
+2^64-1 is read around by bbdump and reset by the kernel."""
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -154,4 +156,82 @@ def test_bad_pointers_refused_and_log_deleted(tmp_path):
     finally:
         m.close()
     assert bbdump_events(c.path).endswith("  Information  Fresh  1  a new log\n")
+    assert_fsck_clean(c)
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+SLOTS = 511
+WHEN = struct.pack("<HBBBBBB", 2026, 11, 22, 1, 2, 3, 0)
+
+
+def evt_record(seq, level, source, event_id, message):
+    """One 512-byte record slot (kernel/lib/evlog/evlog.h)."""
+    body = struct.pack("<HBBIQ", 64 + len(message) + 1, level, 0, event_id, seq) + WHEN
+    body += source.encode().ljust(32, b"\0") + message.encode() + b"\0"
+    return (struct.pack("<II", 0x31525645, crc32c(body)) + body).ljust(512, b"\0")
+
+
+def evt_file(records):
+    """A whole SYSTEM.EVT of 511 record slots holding `records` (seq -> slot bytes)."""
+    head = b"BBEVTLOG" + struct.pack("<IIII", 1, 512, SLOTS, 0) + WHEN
+    head = head.ljust(60, b"\0")
+    data = bytearray((head + struct.pack("<I", crc32c(head))).ljust(512, b"\0"))
+    data += bytes(512 * SLOTS)
+    for seq, slot in records.items():
+        at = 512 * (1 + (seq - 1) % SLOTS)
+        data[at:at + 512] = slot
+    return bytes(data)
+
+
+def test_poisoned_sequence_number(tmp_path):
+    """A record with sequence number 2^64-1 (which once made every later append fail with
+    'no space'): bbdump events skips it with a note, the kernel resets the log, says so, and
+    logs the boot event and later events as usual."""
+    c = Disk(tmp_path, "system.img", size="1G", label="SYSTEM")
+    poison = 2 ** 64 - 1      # its slot is slot 1 (2^64 - 2 is a multiple of 511)
+    evt = str(tmp_path / "SYSTEM.EVT")
+    with open(evt, "wb") as f:
+        f.write(evt_file({2: evt_record(2, 4, "Before", 1, "kept"),
+                          3: evt_record(3, 3, "Before", 2, "kept too"),
+                          poison: evt_record(poison, 2, "Poison", 666, "sequence 2^64-1")}))
+    run("mmd", "-i", c.target, "::/EVENTS")
+    run("mcopy", "-i", c.target, evt, "::/EVENTS/SYSTEM.EVT")
+    for where in (c.path, evt):
+        r = subprocess.run([BBDUMP, "events", where], capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert records(r.stdout) == [("Information", "Before", "1", "kept"),
+                                     ("Warning", "Before", "2", "kept too")], r.stdout
+        assert "note: 1 records skipped: sequence number out of range" in r.stderr, r.stderr
+
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        assert "exited with code 0" in m.cmd("run logevent BugCheck 1001 error after the "
+                                             "poison")
+        shown = m.cmd("eventlog")
+        recs = records(shown)
+        assert [r[:3] for r in recs] == [("Warning", "EventLog", "1"),
+                                         ("Information", "Kernel-General", "12"),
+                                         ("Error", "BugCheck", "1001")], shown
+        assert recs[0][3] == ("The event log C:\\EVENTS\\SYSTEM.EVT was corrupt (1 records "
+                              "with a sequence number out of range or inconsistent with "
+                              "their neighbours) and was reset to 511 empty records.")
+        assert recs[1][3].startswith(BOOT) and recs[2][3] == "after the poison"
+        assert "skipped" not in shown
+        assert "corrupt (1 records out of range" in m.cmd("log")
+        lines = [l for l in shown.splitlines() if LINE.match(l)]
+    finally:
+        m.close()
+    r = subprocess.run([BBDUMP, "events", c.path], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stderr == "", r.stdout + r.stderr
+    assert r.stdout.splitlines() == lines
     assert_fsck_clean(c)

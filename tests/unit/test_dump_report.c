@@ -1,6 +1,7 @@
 /* Unit tests of the crash-report core (dump/recovery/dump_report.c): encode/decode round
  * trip, every kind of malformed report refused with the right problem (ASan checks no byte
- * outside the buffer is read), frame resynchronization over garbage, ACK/NAK lines. */
+ * outside the buffer is read) and the header's own problems found from the header alone,
+ * frame resynchronization over garbage, ACK/NAK lines. */
 #include "ut.h"
 #include "dump_util.h"
 #include "dump/recovery/dump_report.h"
@@ -189,7 +190,14 @@ static void problems_named(void)
                      info.problem, dump_report_problem_str(info.problem));
             ut_fail(__FILE__, __LINE__, m);
         }
+        /* the header alone gives the same answer for the header's own problems */
+        enum dump_report_problem hp = dump_report_header_check(c, DUMP_REPORT_HEADER_SIZE, len);
+        UT_EQ_INT(hp, cases[i].p <= DUMP_REPORT_P_FIELDS ? cases[i].p : DUMP_REPORT_OK);
     }
+    UT_EQ_INT(dump_report_header_check(r, DUMP_REPORT_HEADER_SIZE, len), DUMP_REPORT_OK);
+    UT_EQ_INT(dump_report_header_check(r, DUMP_REPORT_HEADER_SIZE, len + 1), DUMP_REPORT_P_SIZE);
+    UT_EQ_INT(dump_report_header_check(r, DUMP_REPORT_HEADER_SIZE - 1, len),
+              DUMP_REPORT_P_TRUNCATED);
     memcpy(c, r, len);
     c[DUMP_REPORT_HEADER_SIZE + 3] = 'X';
     recrc(c, len);

@@ -3,9 +3,10 @@
  * slots on an in-memory file, and the log on mkfs.fat images: 512- and 4096-byte sectors, a
  * fragmented volume (no contiguous run: the log is a chain of one-cluster runs), a junk
  * SYSTEM.EVT formatted or replaced,
- * and a reset after every single sector write of creation plus forty appends (a device that
+ * a reset after every single sector write of creation plus forty appends (a device that
  * stops writing mid-call): every record appended before the reset survives, and once the
- * log exists fsck.fat -n finds nothing at all. */
+ * log exists fsck.fat -n finds nothing at all; poisoned records (sequence numbers out of
+ * range or far from their neighbours) skipped by readers, and a writable open resetting it. */
 #include "tests/unit/fat_util.h"
 #include "tests/unit/ut.h"
 #include "lib/evlog/evlog.h"
@@ -253,6 +254,154 @@ static void torn_slots(void)
 
 static struct evlog_file ef;   /* large: static */
 
+/* Plant a well-formed record (good CRC) with sequence number seq in its own slot. */
+static void plant(struct memfile *m, uint64_t seq, uint32_t slots)
+{
+    struct evlog_record r;
+    uint8_t slot[EVLOG_SLOT];
+    make_rec(&r, 77);
+    r.seq = seq;
+    UT_EQ_INT(evlog_record_encode(slot, &r), 0);
+    memcpy(m->data + (uint64_t)evlog_slot_of(seq, slots) * EVLOG_SLOT, slot, EVLOG_SLOT);
+}
+
+/* Five records and one planted: how the scan takes it. */
+static void poisoned_by(uint64_t seq, uint64_t want_last, uint32_t want_valid,
+                        uint32_t want_skipped, uint32_t want_corrupt)
+{
+    struct memfile m = { calloc(1, 9 * EVLOG_SLOT), 9 * EVLOG_SLOT, 0, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write, mem_sync };
+    struct evlog_record r, back;
+    UT_EQ_INT(evlog_format(&lg, &io, m.size, &t0), 0);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    for (uint32_t n = 1; n <= 5; n++) {
+        make_rec(&r, n);
+        UT_EQ_INT(evlog_append(&lg, &r, true), 0);
+    }
+    plant(&m, seq, 8);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, want_last);
+    UT_EQ_INT(lg.valid, want_valid);
+    UT_EQ_INT(lg.skipped, want_skipped);
+    UT_EQ_INT(lg.corrupt, want_corrupt);
+    UT_EQ_INT(evlog_needs_reset(&lg), want_corrupt > 0);
+    /* readers list the five records; a writer can still append after them */
+    UT_EQ_INT(evlog_first_of_last(&lg, 100), 1);
+    for (uint32_t n = 1; n <= 5; n++) {
+        UT_EQ_INT(evlog_read(&lg, n, &back), 0);
+        make_rec(&r, n);
+        UT_ASSERT(same_rec(&r, &back));
+    }
+    UT_EQ_INT(evlog_read(&lg, seq, &back), ERR_NOT_FOUND);
+    make_rec(&r, 6);
+    UT_EQ_INT(evlog_append(&lg, &r, true), 0);
+    UT_EQ_U64(r.seq, 6);
+    free(m.data);
+}
+
+/* Sequence numbers no writer gives: 2^64-1 (which once made every later append fail with
+ * "no space"), 0, just above EVLOG_SEQ_MAX, 2^63, and numbers in range but far from the
+ * others; a record just ahead (its predecessor lost) is skipped but not corrupt. */
+static void poisoned_sequence(void)
+{
+    struct evlog_record r;
+    uint8_t slot[EVLOG_SLOT];
+    make_rec(&r, 1);
+    r.seq = UINT64_MAX;
+    UT_EQ_INT(evlog_record_encode(slot, &r), 0);
+    UT_EQ_INT(evlog_record_decode(slot, EVLOG_SLOT, &r), ERR_RANGE);
+    poisoned_by(UINT64_MAX, 5, 5, 1, 1);
+    poisoned_by(EVLOG_SEQ_MAX + 1, 5, 5, 1, 1);
+    poisoned_by(1ull << 63, 5, 5, 1, 1);
+    poisoned_by(EVLOG_SEQ_MAX, 5, 5, 1, 1);
+    poisoned_by(1000, 5, 5, 1, 1);
+    poisoned_by(7, 5, 5, 1, 0);          /* 6 lost at a reset: stale, not corrupt */
+    /* sequence 0: planted by hand (slot_of(0) is meaningless) into slot 7 */
+    struct memfile m = { calloc(1, 9 * EVLOG_SLOT), 9 * EVLOG_SLOT, 0, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write, mem_sync };
+    UT_EQ_INT(evlog_format(&lg, &io, m.size, &t0), 0);
+    make_rec(&r, 1);
+    r.seq = 0;
+    UT_EQ_INT(evlog_record_encode(m.data + 7 * EVLOG_SLOT, &r), 0);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, 0);
+    UT_EQ_INT(lg.corrupt, 1);
+    UT_EQ_INT(evlog_first_of_last(&lg, 10), 1);
+    /* a forged chain ending at EVLOG_SEQ_MAX, longer than the real log: no next number */
+    plant(&m, EVLOG_SEQ_MAX - 1, 8);
+    plant(&m, EVLOG_SEQ_MAX, 8);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, EVLOG_SEQ_MAX);
+    UT_ASSERT(evlog_needs_reset(&lg));
+    make_rec(&r, 2);
+    UT_EQ_INT(evlog_append(&lg, &r, true), ERR_NO_SPACE);
+    UT_EQ_INT(evlog_first_of_last(&lg, 10), (int64_t)EVLOG_SEQ_MAX - 1);
+    free(m.data);
+}
+
+/* A wrapped ring whose chain runs across the last slot into slot 1 is one chain; a lone
+ * far-ahead record, even in its own slot, does not become the log's end. */
+static void chain_wraps(void)
+{
+    struct memfile m = { calloc(1, 6 * EVLOG_SLOT), 6 * EVLOG_SLOT, 0, 0 };
+    struct evlog_io io = { &m, mem_read, mem_write, mem_sync };
+    struct evlog_record r;
+    UT_EQ_INT(evlog_format(&lg, &io, m.size, &t0), 0);
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    for (uint32_t n = 1; n <= 13; n++) {
+        make_rec(&r, n);
+        UT_EQ_INT(evlog_append(&lg, &r, false), 0);
+    }
+    plant(&m, 13 + 5 * 100, 5);      /* slot of 13: replaces it */
+    UT_EQ_INT(evlog_open(&lg, &io, m.size), 0);
+    UT_EQ_U64(lg.last_seq, 12);
+    UT_EQ_INT(lg.valid, 4);
+    UT_EQ_INT(lg.corrupt, 1);
+    UT_EQ_INT(evlog_first_of_last(&lg, 100), 9);
+    free(m.data);
+}
+
+/* On FAT: a read-only open of a poisoned log lists the good records and counts the bad
+ * one; a writable open formats it anew at its size (ef.reset) and appends start at 1. */
+static void poisoned_on_fat(void)
+{
+    struct fx x;
+    struct evlog_record r, back;
+    UT_ASSERT(fx_make(&x, "evlog.img", 64, 512, "-s 1"));
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 16384, &t0), 0);
+    for (uint32_t n = 1; n <= 3; n++) {
+        make_rec(&r, n);
+        UT_EQ_INT(evlog_fat_append(&ef, &r, true), 0);
+    }
+    uint8_t slot[EVLOG_SLOT];
+    make_rec(&r, 9);
+    r.seq = UINT64_MAX;
+    UT_EQ_INT(evlog_record_encode(slot, &r), 0);
+    UT_EQ_INT(ef.log.io.write(ef.log.io.ctx,
+                              (uint64_t)evlog_slot_of(UINT64_MAX, ef.log.slots) * EVLOG_SLOT,
+                              slot, EVLOG_SLOT), 0);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 0, &t0), 0);
+    UT_ASSERT(!ef.reset);
+    UT_EQ_INT(ef.log.corrupt, 1);
+    UT_EQ_U64(ef.log.last_seq, 3);
+    UT_EQ_INT(evlog_read(&ef.log, 3, &back), 0);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 16384, &t0), 0);
+    UT_ASSERT(ef.reset && ef.formatted);
+    UT_EQ_INT(ef.reset_corrupt, 1);
+    UT_EQ_INT(ef.size, 16384);
+    UT_EQ_U64(ef.log.last_seq, 0);
+    UT_EQ_INT(ef.log.corrupt, 0);
+    make_rec(&r, 4);
+    UT_EQ_INT(evlog_fat_append(&ef, &r, true), 0);
+    UT_EQ_U64(r.seq, 1);
+    UT_EQ_INT(evlog_fat_open(&ef, x.vol, &x.dev.bd, EVLOG_FAT_PATH, 16384, &t0), 0);
+    UT_ASSERT(!ef.reset && !ef.formatted);
+    UT_EQ_U64(ef.log.last_seq, 1);
+    UT_EQ_INT(fx_unmount(&x), 0);
+    UT_ASSERT(fx_fsck(&x));
+}
+
 static void on_fat(uint32_t ss)
 {
     struct fx x;
@@ -466,6 +615,9 @@ static const struct ut_case cases[] = {
     { "garbage", garbage },
     { "ring_wraps", ring_wraps },
     { "torn_slots", torn_slots },
+    { "poisoned_sequence", poisoned_sequence },
+    { "chain_wraps", chain_wraps },
+    { "poisoned_on_fat", poisoned_on_fat },
     { "fat_512", fat_512 },
     { "fat_4096", fat_4096 },
     { "fragmented_volume", fragmented_volume },

@@ -1,7 +1,8 @@
 /* `bbdump events IMAGE|FILE [N]`: the system event log, read from a Blackbox system disk
  * image (C:\EVENTS\SYSTEM.EVT on the first basic-data partition, read-only) or from a copy of
  * SYSTEM.EVT, printed as the guest's `eventlog` prints it: the last N records (default all),
- * oldest first. Links the event log and FAT32 cores; any input gives lines or one error. */
+ * oldest first, with a note for records skipped as corrupt. Links the event log and FAT32
+ * cores; any input gives lines or one error. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,10 @@ static int print_last(const char *path, struct evlog *lg, uint32_t n)
 {
     char line[EVLOG_MESSAGE_MAX + 96];
     struct evlog_record r;
+    if (lg->skipped)
+        fprintf(stderr, "bbdump: %s: note: %u records skipped: sequence number out of range "
+                "or inconsistent with their neighbours (%u of them corrupt: a writer resets "
+                "this log)\n", path, lg->skipped, lg->corrupt);
     int64_t first = evlog_first_of_last(lg, n);
     int rc = first < 0 ? (int)first : 0;
     for (uint64_t s = first < 0 ? 1 : (uint64_t)first; rc == 0 && s <= lg->last_seq; s++) {

@@ -1,6 +1,7 @@
 /* The system event log's format and ring: header and record encoding with CRC32C, a decoder
- * that accepts any bytes, formatting a new log, the scan for the highest sequence number,
- * append, read and the one-line rendering shared by the shell and bbdump. */
+ * that accepts any bytes, formatting a new log, the scan for the log's end (and its records
+ * out of range or inconsistent with their neighbours), append, read and the one-line
+ * rendering shared by the shell and bbdump. */
 #include <string.h>
 #include "lib/evlog/evlog.h"
 #include "lib/crc32c.h"
@@ -140,14 +141,12 @@ int evlog_record_decode(const uint8_t *buf, size_t len, struct evlog_record *out
         strnlen((const char *)buf + REC_SOURCE, EVLOG_SOURCE_MAX) == EVLOG_SOURCE_MAX)
         return ERR_CORRUPT;
     out->seq = le64(buf + REC_SEQ);
-    if (out->seq == 0)
-        return ERR_CORRUPT;
     memcpy(&out->time, buf + REC_TIME, sizeof(out->time));
     out->event_id = le32(buf + REC_EVENT);
     out->level = buf[REC_LEVEL];
     copy_text(out->source, buf + REC_SOURCE, EVLOG_SOURCE_MAX);
     copy_text(out->message, buf + EVLOG_REC_HDR, EVLOG_MESSAGE_MAX);
-    return 0;
+    return out->seq == 0 || out->seq > EVLOG_SEQ_MAX ? ERR_RANGE : 0;
 }
 
 uint32_t evlog_slot_of(uint64_t seq, uint32_t slots)
@@ -178,11 +177,105 @@ int evlog_format(struct evlog *lg, const struct evlog_io *io, uint64_t file_byte
     return rc ? rc : io->sync(io->ctx);
 }
 
+/* The scan's state. Pass 1 follows runs: records of consecutive sequence numbers in
+ * consecutive slots (the last slot's run continues into slot 1's). Pass 2, needed only when
+ * there is more than one run, sorts the records against the window the longest run ends. */
+struct scan {
+    uint64_t prev;              /* the previous slot's sequence number, 0: no record there */
+    uint64_t run_len, run_end;  /* the run that the previous slot ended */
+    uint64_t first_len, first_end;   /* the run starting in slot 1 (while first_open) */
+    bool first_open;
+    uint64_t best_len, best_end;     /* the longest run so far (the newest of equals) */
+    uint32_t runs, found;       /* runs, and records in range in their own slot */
+};
+
+#define SEQ_BAD UINT64_MAX      /* slot_seq: a record that cannot be part of this log */
+
+/* The sequence number of the record in slot `slot` (bytes at p): 0 for none (blank, torn or
+ * not a record), SEQ_BAD for a whole record out of range or not in its sequence's slot. */
+static uint64_t slot_seq(const uint8_t *p, uint32_t slot, uint32_t slots)
+{
+    struct evlog_record r;
+    if (le32(p) != EVLOG_REC_MAGIC)
+        return 0;
+    int rc = evlog_record_decode(p, EVLOG_SLOT, &r);
+    if (rc == ERR_CORRUPT)
+        return 0;
+    return rc || evlog_slot_of(r.seq, slots) != slot ? SEQ_BAD : r.seq;
+}
+
+static void consider(struct scan *st, uint64_t len, uint64_t end)
+{
+    if (len > st->best_len || (len == st->best_len && end > st->best_end)) {
+        st->best_len = len;
+        st->best_end = end;
+    }
+}
+
+/* Pass 1, one slot: extend or end the current run. */
+static void follow_run(struct evlog *lg, struct scan *st, uint32_t slot, uint64_t seq)
+{
+    if (seq == SEQ_BAD) {
+        lg->corrupt++;
+        seq = 0;
+    }
+    if (seq && st->prev && seq == st->prev + 1) {
+        st->run_len++;
+    } else {
+        if (st->run_len)
+            consider(st, st->run_len, st->run_end);
+        st->run_len = seq ? 1 : 0;
+        st->runs += seq ? 1 : 0;
+        st->first_open = slot == 1 && seq;
+    }
+    st->run_end = seq;
+    st->found += seq ? 1 : 0;
+    if (st->first_open) {
+        st->first_len = st->run_len;
+        st->first_end = seq;
+    }
+    st->prev = seq;
+}
+
+/* Pass 2, one slot: inside the window (the last `slots` sequence numbers) or skipped. */
+static void sort_record(struct evlog *lg, struct scan *st, uint32_t slot, uint64_t seq)
+{
+    (void)st, (void)slot;
+    if (seq == 0 || seq == SEQ_BAD)
+        return;         /* counted by pass 1 */
+    uint64_t last = lg->last_seq;
+    if (seq <= last && last - seq < lg->slots) {
+        lg->valid++;
+        return;
+    }
+    lg->skipped++;
+    if (seq > last ? seq - last > lg->slots : last - seq >= 2ull * lg->slots)
+        lg->corrupt++;
+}
+
+/* Read every record slot and hand each sequence number to fn. 0 or an I/O error. */
+static int scan_slots(struct evlog *lg, struct scan *st,
+                      void (*fn)(struct evlog *, struct scan *, uint32_t, uint64_t))
+{
+    uint64_t end = ((uint64_t)lg->slots + 1) * EVLOG_SLOT;
+    for (uint64_t off = EVLOG_SLOT; off < end; off += EVLOG_SCAN_CHUNK) {
+        size_t n = end - off < EVLOG_SCAN_CHUNK ? (size_t)(end - off) : EVLOG_SCAN_CHUNK;
+        int rc = lg->io.read(lg->io.ctx, off, lg->buf, n);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < n; i += EVLOG_SLOT) {
+            uint32_t slot = (uint32_t)((off + i) / EVLOG_SLOT);
+            fn(lg, st, slot, slot_seq(lg->buf + i, slot, lg->slots));
+        }
+    }
+    return 0;
+}
+
 int evlog_open(struct evlog *lg, const struct evlog_io *io, uint64_t file_bytes)
 {
     lg->io = *io;
     lg->last_seq = 0;
-    lg->valid = 0;
+    lg->valid = lg->skipped = lg->corrupt = 0;
     if (file_bytes < EVLOG_SLOT)
         return ERR_CORRUPT;
     int rc = io->read(io->ctx, 0, lg->buf, EVLOG_SLOT);
@@ -192,30 +285,33 @@ int evlog_open(struct evlog *lg, const struct evlog_io *io, uint64_t file_bytes)
         return rc;
     if ((uint64_t)lg->slots + 1 > file_bytes / EVLOG_SLOT)
         return ERR_CORRUPT;
-    uint64_t end = ((uint64_t)lg->slots + 1) * EVLOG_SLOT;
-    for (uint64_t off = EVLOG_SLOT; off < end; off += EVLOG_SCAN_CHUNK) {
-        size_t n = end - off < EVLOG_SCAN_CHUNK ? (size_t)(end - off) : EVLOG_SCAN_CHUNK;
-        if ((rc = io->read(io->ctx, off, lg->buf, n)) != 0)
-            return rc;
-        for (size_t i = 0; i < n; i += EVLOG_SLOT) {
-            struct evlog_record r;
-            uint32_t slot = (uint32_t)((off + i) / EVLOG_SLOT);
-            /* cheap tests first; the CRC only for a plausible record in its own slot */
-            if (le32(lg->buf + i) != EVLOG_REC_MAGIC || le64(lg->buf + i + REC_SEQ) == 0 ||
-                evlog_slot_of(le64(lg->buf + i + REC_SEQ), lg->slots) != slot ||
-                evlog_record_decode(lg->buf + i, EVLOG_SLOT, &r) != 0)
-                continue;
-            lg->valid++;
-            if (r.seq > lg->last_seq)
-                lg->last_seq = r.seq;
-        }
+    struct scan st;
+    memset(&st, 0, sizeof st);
+    if ((rc = scan_slots(lg, &st, follow_run)) != 0)
+        return rc;
+    consider(&st, st.run_len, st.run_end);
+    if (st.runs > 1 && st.prev && st.first_len &&
+        st.prev + 1 == st.first_end - st.first_len + 1) {
+        consider(&st, st.run_len + st.first_len, st.first_end);    /* wraps round */
+        st.runs--;
     }
-    return 0;
+    lg->skipped = lg->corrupt;
+    lg->last_seq = st.best_end;
+    if (st.runs <= 1) {
+        lg->valid = st.found;
+        return 0;
+    }
+    return scan_slots(lg, &st, sort_record);
+}
+
+bool evlog_needs_reset(const struct evlog *lg)
+{
+    return lg->corrupt || lg->last_seq >= EVLOG_SEQ_MAX;
 }
 
 int evlog_append(struct evlog *lg, struct evlog_record *r, bool durable)
 {
-    if (lg->last_seq == UINT64_MAX)
+    if (lg->last_seq >= EVLOG_SEQ_MAX)
         return ERR_NO_SPACE;
     r->seq = lg->last_seq + 1;
     int rc = evlog_record_encode(lg->buf, r);

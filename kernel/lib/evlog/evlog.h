@@ -2,8 +2,9 @@
  * slot 0 the header, every other slot one record. Record number `seq` (1, 2, ...) always
  * lives in slot 1 + (seq - 1) % slots, so appending overwrites exactly one slot in place (one
  * sector write: a reset tears at most the record being written) and the end of the log is
- * the highest valid sequence number found by a scan. When the ring is full the oldest record
- * is overwritten. I/O goes through struct evlog_io (byte offsets in the file, multiples of
+ * found by a scan: the last record of the longest chain of consecutive sequence numbers in
+ * consecutive slots, so one record that disagrees with its neighbours cannot move it. When the
+ * ring is full the oldest record is overwritten. I/O goes through struct evlog_io (byte offsets in the file, multiples of
  * EVLOG_SLOT); the reader accepts any bytes. Not thread-safe; not for bugcheck time. */
 #ifndef BB_LIB_EVLOG_EVLOG_H
 #define BB_LIB_EVLOG_EVLOG_H
@@ -23,6 +24,8 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "event log fields are 
 #define EVLOG_MESSAGE_MAX   (EVLOG_SLOT - EVLOG_REC_HDR)  /* with the NUL: 447 characters */
 #define EVLOG_MIN_SLOTS     2u          /* record slots in the smallest usable log */
 #define EVLOG_SCAN_CHUNK    65536u      /* bytes read per call while scanning */
+#define EVLOG_SEQ_MAX       ((1ull << 48) - 1)  /* highest sequence number (a record a
+                                           millisecond for 8,900 years); above is corrupt */
 
 /* Levels: Windows' numbering (Event Log "Level"). */
 #define EVLOG_CRITICAL      1u
@@ -79,6 +82,12 @@ struct evlog {
     uint64_t last_seq;        /* highest valid sequence number, 0 for an empty log */
     uint32_t valid;           /* valid records found by the scan, plus appends until the
                                  ring is full (a figure for messages) */
+    uint32_t skipped;         /* records with a good CRC the scan left out of the log: their
+                                 sequence number is out of range, not their slot's, or outside
+                                 the last `slots` numbers; readers never return them */
+    uint32_t corrupt;         /* of those, the ones no writer of this log can have left (a
+                                 lost write explains the others): out of range, in the wrong
+                                 slot, or more than `slots` numbers away from the log's window */
     uint8_t buf[EVLOG_SCAN_CHUNK];   /* scan and record scratch */
 };
 
@@ -97,8 +106,9 @@ void evlog_header_encode(uint8_t *slot, uint32_t slots, const struct evlog_time 
 int evlog_header_decode(const uint8_t *buf, size_t len, uint32_t *slots);
 /* Encode r (checked with evlog_check first) into one 512-byte slot. 0 or evlog_check's code. */
 int evlog_record_encode(uint8_t *slot, const struct evlog_record *r);
-/* Decode a record slot (len bytes available; never reads past them). 0, or ERR_CORRUPT for
- * anything that is not a whole record with a good CRC. */
+/* Decode a record slot (len bytes available; never reads past them). 0, ERR_CORRUPT for
+ * anything that is not a whole record with a good CRC, or ERR_RANGE for a whole record whose
+ * sequence number is 0 or above EVLOG_SEQ_MAX (*out filled all the same). */
 int evlog_record_decode(const uint8_t *buf, size_t len, struct evlog_record *out);
 
 /* Slot index (0 = header) that record seq occupies in a log of `slots` record slots. */
@@ -110,14 +120,19 @@ uint32_t evlog_slot_of(uint64_t seq, uint32_t slots);
  * is simply formatted again. ERR_TOO_BIG below EVLOG_MIN_SLOTS record slots or above 2^31 slots. */
 int evlog_format(struct evlog *lg, const struct evlog_io *io, uint64_t file_bytes,
                  const struct evlog_time *now);
-/* Open a log of file_bytes: check the header, scan every slot for the highest valid
- * sequence. ERR_CORRUPT for a bad header or one claiming more slots than the file holds,
- * or an I/O error. */
+/* Open a log of file_bytes: check the header, scan every slot (twice when the records do
+ * not form one chain) for the log's end, counting valid, skipped and corrupt records.
+ * ERR_CORRUPT for a bad header or one claiming more slots than the file holds, or an I/O
+ * error. A log with corrupt records or at EVLOG_SEQ_MAX reads fine; see evlog_needs_reset. */
 int evlog_open(struct evlog *lg, const struct evlog_io *io, uint64_t file_bytes);
+/* True when a writer should format the open log anew rather than append to it: it holds
+ * corrupt records (something other than this format's writer wrote it), or its last
+ * sequence number is EVLOG_SEQ_MAX (no next one). */
+bool evlog_needs_reset(const struct evlog *lg);
 /* Append r (its seq is set to last_seq + 1 and returned in r->seq), overwriting the oldest
  * record when the ring is full; with durable, synced before returning (else it becomes
- * durable at the device's next flush). 0, evlog_check's code, or the write's error (the
- * log's state is unchanged then). */
+ * durable at the device's next flush). 0, evlog_check's code, ERR_NO_SPACE when last_seq is
+ * EVLOG_SEQ_MAX, or the write's error (the log's state is unchanged then). */
 int evlog_append(struct evlog *lg, struct evlog_record *r, bool durable);
 /* Read record seq: 0, ERR_NOT_FOUND when its slot holds no valid record with that sequence
  * number (overwritten, torn, or never written), or an I/O error. */
