@@ -63,7 +63,7 @@ USER_PORTABLE_A := $(B)/u/libportable.a
 USER_PROGS := $(sort $(patsubst userland/%/,%,$(filter-out userland/libc/,$(dir $(wildcard userland/*/*.c)))))
 USER_BINS := $(USER_PROGS:%=$(B)/user/%.bin)
 
-.PHONY: all deps disks run test unit fuzz bench clean
+.PHONY: all deps disks run test unit fuzz fuzz-build fuzz-corpus bench clean
 all: $(B)/blackbox.elf $(B)/blackbox.iso
 
 deps: $(B)/.deps-ok
@@ -175,7 +175,7 @@ $(B)/tools/mkclone: tools/mkclone.c dump/clone/clone_abi.h | $(B)/.deps-ok
 
 # The host side compiles each portable core and tools/lib file once per flavour into build/h
 # (HOST_CFLAGS: tools), build/ut (UNIT_CFLAGS: unit tests, sanitizers) and build/fz (FUZZ_CFLAGS,
-# clang: the fuzz target), and archives them: a binary links only the members it uses, and
+# clang: the fuzz targets), and archives them: a binary links only the members it uses, and
 # editing a source rebuilds its object (the -MMD .d files), its archive, then each binary.
 HOST_PORTABLE_A := $(B)/h/libportable.a
 HOST_LIB_A      := $(B)/h/libhostlib.a
@@ -243,16 +243,33 @@ $(B)/unit/test_bbdump_name: $(DT)/bbdump_name.c $(DT)/bbdump_extract.h
 
 unit: $(UNIT_BIN) $(B)/tools/bbdump $(B)/tools/ocad
 
-# The dump parser's libFuzzer target (clang; tests/unit/test_fuzz.py runs it for a bounded
-# time) and its seed corpus of tiny valid dumps, written by tests/fuzz/mkseeds.
+# The libFuzzer targets (clang): every tests/fuzz/fuzz_NAME.c is linked as build/fuzz/fuzz_NAME
+# with the portable cores, the host library and what FUZZ_C_NAME / FUZZ_LIBS_NAME add (the
+# bbdump readers it drives). `make fuzz-build` builds them and the dump seeds; `make fuzz` also
+# runs each for BB_FUZZ_SECONDS (tests/fuzz/fuzzrun.py: exec/s and coverage per target);
+# tests/unit/test_fuzz.py replays every seed and runs a short round of each.
 FUZZ_CC     := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I. -Ikernel
-FUZZ_C := tests/fuzz/fuzz_dump.c $(DT)/bbdump_file.c $(DT)/bbdump_mem.c $(DT)/bbdump_copy.c
-$(B)/fuzz/fuzz_dump: $(FUZZ_C:%.c=$(B)/fz/%.o) $(FUZZ_PORTABLE_A)
-	@mkdir -p $(dir $@)
-	@echo "  FUZZLD  $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.o %.a,$^) -o $@
+FUZZ_LIB_A  := $(B)/fz/libhostlib.a
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+FUZZ_C_dump := $(DT)/bbdump_file.c $(DT)/bbdump_mem.c $(DT)/bbdump_copy.c
+FUZZ_C_bbdump := $(DT)/bbdump_file.c $(DT)/bbdump_mem.c $(DT)/bbdump_elf.c $(DT)/bbdump_mini.c \
+    $(DT)/bbdump_report.c $(DT)/bbdump_stack.c $(DT)/bbdump_sym.c
+FUZZ_LIBS_bbdump := -ldw -lelf
+FUZZ_C_bbdump_disk := $(DT)/bbdump_disk.c $(DT)/bbdump_copy.c $(DT)/bbdump_events.c
+$(FUZZ_LIB_A): $(HOSTLIB_C:%.c=$(B)/fz/%.o)
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $(filter %.o,$^)
+
+define FUZZ_template
+$(B)/fuzz/fuzz_$(1): $(patsubst %.c,$(B)/fz/%.o,tests/fuzz/fuzz_$(1).c $(FUZZ_C_$(1))) $(FUZZ_LIB_A) $(FUZZ_PORTABLE_A)
+	@mkdir -p $$(dir $$@)
+	@echo "  FUZZLD  $$@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $$(filter %.o,$$^) $(FUZZ_LIB_A) $(FUZZ_PORTABLE_A) $(FUZZ_LIBS_$(1)) -o $$@
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call FUZZ_template,$(n))))
 
 $(B)/fuzz/mkseeds: $(B)/h/tests/fuzz/mkseeds.o $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
@@ -264,7 +281,19 @@ $(B)/fuzz/seeds/.made: $(B)/fuzz/mkseeds
 	@echo "  SEEDS   $(dir $@)"
 	@$(B)/fuzz/mkseeds $(dir $@) && touch $@
 
-fuzz: $(B)/fuzz/fuzz_dump $(B)/fuzz/seeds/.made
+fuzz-build: $(FUZZ_BINS) $(B)/fuzz/seeds/.made
+
+fuzz: fuzz-build
+	$(PYTHON) tests/fuzz/fuzzrun.py
+
+# Rewrites the committed seed corpora (tests/fuzz/seeds/) with tests/fuzz/mkcorpus.c.
+$(B)/fuzz/mkcorpus: $(B)/h/tests/fuzz/mkcorpus.o $(HOST_LIB_A) $(HOST_PORTABLE_A)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTLD  $@"
+	@$(HOSTCC) $(filter %.o %.a,$^) -o $@
+
+fuzz-corpus: $(B)/fuzz/mkcorpus
+	$(B)/fuzz/mkcorpus tests/fuzz/seeds
 
 $(B)/tools/bbreg: $(B)/h/tools/bbreg.o $(HOST_LIB_A) $(HOST_PORTABLE_A)
 	@mkdir -p $(dir $@)
@@ -287,7 +316,7 @@ $(B)/disks/data.img: | $(B)/.deps-ok
 run: all disks
 	tools/run-qemu --system $(B)/disks/system.img --data $(B)/disks/data.img $(RUNFLAGS)
 
-test: all unit fuzz $(B)/tools/mkksyms $(B)/tools/bbreg
+test: all unit fuzz-build $(B)/tools/mkksyms $(B)/tools/bbreg
 	$(PYTHON) -m pytest -v -p no:cacheprovider tests/unit tests/scenarios
 
 bench: all

@@ -385,11 +385,30 @@ static void fuzz_parser(void)
     UT_EQ_INT(ru_live, 0);
 }
 
+/* A value line ending in a blank and '\', continued by a blank line (found by fuzz_reg: the
+ * blank line's trimming ate into the line before it, and the join copied a negative size). */
+static void parse_continued_by_blank_line(void)
+{
+    struct reg_tree t;
+    struct reg_error e = { 0, NULL };
+    UT_EQ_INT(ru_parse(&t, "REGEDIT4\n[HKLM\\A]\n\"v\"=hex:01,02 \\\n\r\n"
+                       "\"w\"=dword:00000001\n", &e), 0);
+    struct reg_value *v = ru_value(&t, "HKLM\\A", "v");
+    UT_ASSERT(v && v->type == REG_BINARY && v->len == 2 && v->data[0] == 1 && v->data[1] == 2);
+    UT_ASSERT(ru_value(&t, "HKLM\\A", "w") && ru_dword(ru_value(&t, "HKLM\\A", "w")) == 1);
+    reg_tree_clear(&t);
+    UT_EQ_INT(ru_parse(&t, "REGEDIT4\n[HKLM\\A]\n\"v\"=\"a b \\\n   \n", &e), ERR_CORRUPT);
+    UT_EQ_INT(e.line, 3);
+    reg_tree_clear(&t);
+    UT_EQ_INT(ru_live, 0);
+}
+
 static const struct ut_case cases[] = {
     { "parse_good_hive", parse_good_hive },
     { "parse_deletions_and_merge", parse_deletions_and_merge },
     { "parse_corrupt_hives", parse_corrupt_hives },
     { "parse_limits", parse_limits },
+    { "parse_continued_by_blank_line", parse_continued_by_blank_line },
     { "serialize_round_trip", serialize_round_trip },
     { "integrity_line", integrity_line },
     { "tree_and_volatile_keys", tree_and_volatile_keys },

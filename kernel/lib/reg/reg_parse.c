@@ -42,6 +42,7 @@ static int read_physical(struct parser *p)
     if (p->pos >= p->size)
         return 0;
     p->lineno++;
+    size_t begin = p->len;   /* a continuation is appended: trim only what it adds */
     while (p->pos < p->size && p->text[p->pos] != '\n') {
         char c = p->text[p->pos++];
         if (c == 0)
@@ -49,7 +50,7 @@ static int read_physical(struct parser *p)
         p->line[p->len++] = c;
     }
     p->pos++;   /* the newline, if any */
-    while (p->len > 0 && (p->line[p->len - 1] == '\r' || is_blank(p->line[p->len - 1])))
+    while (p->len > begin && (p->line[p->len - 1] == '\r' || is_blank(p->line[p->len - 1])))
         p->len--;
     return 1;
 }

@@ -1,0 +1,47 @@
+/* libFuzzer target for bbdump's commands that read a dump (tools/dumptool): the input is a
+ * dump file, validated as `bbdump` opens it, and, when it validates, converted to a small dump
+ * (bbdump mini), written as an ELF core (bbdump elf, no kernel ELF at hand) and as a crash
+ * report (bbdump report) into scratch files, and its crashed CPU's stack walked (analyze and
+ * ocad's bucket). Each input is also tried with its header CRC made right. Seeds: the dumps
+ * of tests/fuzz/mkseeds (build/fuzz/seeds). */
+#include <string.h>
+
+#include "tests/fuzz/fuzz_tmpdir.h"
+#include "tools/dumptool/bbdump.h"
+
+const char *tool_name = "fuzz_bbdump";
+
+static void one(const uint8_t *data, size_t size)
+{
+    struct dumpfile d;
+    struct dumpmem m;
+    struct stack s;
+    dumpfile_mem(&d, "fuzz-input", data, size);
+    if (d.rc != 0)
+        return;
+    cmd_mini(&d, tmp_path(0));
+    cmd_elf(&d, tmp_path(1), "/nonexistent/blackbox.elf");
+    cmd_report(&d, tmp_path(2));
+    if (dumpmem_open(&m, &d) == 0) {
+        stack_walk(&m, &((const struct dump_header *)d.map)->context, &s);
+        dumpmem_close(&m);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    one(data, size);
+    if (size < DUMP_HEADER_SIZE)
+        return 0;
+    uint8_t *copy = malloc(size);
+    if (!copy)
+        return 0;
+    memcpy(copy, data, size);
+    uint32_t crc = dump_header_crc(copy);
+    memcpy(copy + DUMP_BB_OFFSET + offsetof(struct dump_bb_fields, header_crc), &crc, 4);
+    one(copy, size);
+    free(copy);
+    return 0;
+}
