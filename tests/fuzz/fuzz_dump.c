@@ -10,6 +10,7 @@
 
 #include "dump/dump_mini.h"
 #include "tools/dumptool/bbdump.h"
+#include "tests/fuzz/fuzz_dumpcrc.h"
 #include "tools/dumptool/bbdump_extract.h"
 #include "err.h"
 
@@ -76,16 +77,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    one(data, size);
-    if (size < DUMP_HEADER_SIZE)
-        return 0;
-    uint8_t *copy = malloc(size);
-    if (!copy)
-        return 0;
-    memcpy(copy, data, size);
-    uint32_t crc = dump_header_crc(copy);
-    memcpy(copy + DUMP_BB_OFFSET + offsetof(struct dump_bb_fields, header_crc), &crc, 4);
-    one(copy, size);
-    free(copy);
+    fuzz_dump_both_ways(data, size, one);
     return 0;
 }
