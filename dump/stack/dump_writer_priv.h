@@ -77,7 +77,7 @@ struct walk {
     unsigned nruns, run;            /* ... how many, and the next one */
     const uint8_t *bm;              /* kernel dump: the bitmap (NULL for a complete dump) */
     uint64_t frames, frame;         /* its frames, and the next one to look at */
-    uint64_t block;                 /* bytes of the bitmap block still to come */
+    uint64_t block;                 /* bytes of the bitmap block not yet walked (0 once done) */
     uint64_t pa, hi;                /* the page range being walked */
     uint64_t off;                   /* file offset of the next range */
 };
