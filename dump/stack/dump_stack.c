@@ -194,8 +194,8 @@ static int block_map(struct fat_file *f, struct clone_params *prm)
 /* Write a pattern to the target's last sector through the clone, read it back, restore the
  * original, then give the port back to the live driver. Only what was read is put back: if
  * the clone could not start or read the sector, nothing is written (the buffer holds none of
- * the target's data). No QEMU test makes that read fail: the sector is inside the target
- * file, which the live driver has just written or checked on the same healthy disk. */
+ * the target's data). tests/scenarios/test_dump.py makes that read fail with QEMU's
+ * blkdebug driver and checks the sector afterwards. */
 static int self_test(void)
 {
     const struct clone_params *prm = stack.clone.params;

@@ -259,3 +259,39 @@ def test_stalled_disk_never_hangs_the_dump(tmp_path):
         m.expect("Rebooting in", timeout=60)
     finally:
         m.close()
+
+
+def test_selftest_read_error_leaves_the_target_alone(tmp_path):
+    """The boot self-test reads the target's last sector, writes a pattern there and puts the
+    original back. When that read fails (a real I/O error from QEMU's blkdebug driver), the
+    stack is not armed, dumpcfg says why, and the sector still holds what it held: nothing
+    is written from a buffer that never received the target's data."""
+    c = system_disk(tmp_path)
+    m = Machine(tmp_path, system=c.path, log_name="first.log")
+    try:
+        m.wait_prompt()
+        runs = re.findall(r"LBA (\d+)\.\.(\d+) \(\d+ sectors\)", m.cmd("dumpcfg"))
+        m.send("poweroff\r")
+        assert m.wait_exit(timeout=60) == 0
+    finally:
+        m.close()
+    last = int(runs[-1][1])
+    planted = bytes((i * 7 + 0x3C) & 0xFF for i in range(512))
+    with open(c.path, "r+b") as f:
+        f.seek(last * 512)
+        f.write(planted)
+    conf = tmp_path / "blkdebug.conf"
+    conf.write_text(f'[inject-error]\nevent = "read_aio"\nsector = "{last}"\niotype = "read"\nerrno = "5"\n')
+    m = Machine(tmp_path, system=c.path, system_blkdebug=str(conf), log_name="failing.log")
+    try:
+        m.wait_prompt()
+        cfg = m.cmd("dumpcfg")
+        assert "state:        NOT ARMED" in cfg, cfg
+        assert "self-test:    FAILED: " in cfg, cfg
+        m.send("poweroff\r")
+        assert m.wait_exit(timeout=60) == 0
+    finally:
+        m.close()
+    with open(c.path, "rb") as f:
+        f.seek(last * 512)
+        assert f.read(512) == planted
