@@ -133,10 +133,68 @@ static void hostile_entries_listed_by_8_3_name(void)
     UT_ASSERT(fx_fsck(&x));
 }
 
+/* A stored 8.3 name holding characters FAT forbids there (a crafted image: "/", "\",
+ * control bytes, brackets) is listed with '?' in their place: no listed name contains a path
+ * separator, none of them opens by its stored name, and the volume's good files are
+ * untouched. */
+static void forbidden_8_3_characters_shown_as_question_marks(void)
+{
+    /* 11 bytes each: base (8) and extension (3), space-padded */
+    static const char *const stored[] = { "EV/L    DMP", "X..\\    DMP", "A\001B    TXT",
+                                          "X.Y     Z[]" };
+    struct fx x;
+    struct fat_file f;
+    struct fat_dir d;
+    struct fat_dirent de;
+    uint8_t dir[4096];
+
+    UT_ASSERT(fx_make(&x, "sfn.img", 64, 512, NULL));
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(fat_create(x.vol, "/KEEP.TXT", &f), 0);
+    size_t done;
+    UT_EQ_INT(fat_write(&f, 0, "kept", 4, &done), 0);
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "/PLANT%c.DMP", (char)('0' + i));
+        UT_EQ_INT(fat_create(x.vol, name, &f), 0);
+    }
+    UT_EQ_INT(fx_unmount(&x), 0);
+    uint64_t off = root_offset(x.path);
+    fx_raw(x.path, off, dir, sizeof dir, false);
+    int planted = 0;
+    for (size_t e = 0; e < sizeof dir; e += DIRENT_SIZE)
+        if (!memcmp(dir + e, "PLANT", 5) && dir[e + 5] >= '0' && dir[e + 5] <= '3') {
+            memcpy(dir + e, stored[dir[e + 5] - '0'], 11);
+            planted++;
+        }
+    fx_raw(x.path, off, dir, sizeof dir, true);
+    UT_EQ_INT(planted, 4);
+
+    UT_EQ_INT(fx_mount(&x), 0);
+    UT_EQ_INT(fat_opendir(x.vol, "/", &d), 0);
+    int shown = 0, keep = 0;
+    while (fat_readdir(&d, &de) == 1) {
+        UT_ASSERT(strpbrk(de.name, "/\\\x01[]") == NULL);
+        keep += !strcmp(de.name, "KEEP.TXT");
+        shown += strchr(de.name, '?') != NULL;
+    }
+    UT_EQ_INT(keep, 1);
+    UT_EQ_INT(shown, 4);
+    UT_ASSERT(fat_open(x.vol, "/EV/L.DMP", &f) < 0);
+    UT_ASSERT(fat_open(x.vol, "/EV?L.DMP", &f) < 0);
+    UT_EQ_INT(fat_open(x.vol, "/KEEP.TXT", &f), 0);
+    char buf[8];
+    UT_EQ_INT(fat_read(&f, 0, buf, sizeof buf, &done), 0);
+    UT_ASSERT(done == 4 && !memcmp(buf, "kept", 4));
+    UT_EQ_INT(fx_unmount(&x), 0);
+}
+
 static const struct ut_case cases[] = {
     { "decode_good_names", decode_good_names },
     { "decode_refuses_what_fat_forbids", decode_refuses_what_fat_forbids },
     { "hostile_entries_listed_by_8_3_name", hostile_entries_listed_by_8_3_name },
+    { "forbidden_8_3_characters_shown_as_question_marks",
+      forbidden_8_3_characters_shown_as_question_marks },
 };
 
 int main(int argc, char **argv)

@@ -1,7 +1,7 @@
 /* FAT32 names: validating long names, decoding stored ones (refusing what FAT forbids),
  * deciding whether a name fits 8.3 exactly (with the NT lowercase flags), generating
- * NAME~N.EXT aliases, the long-name checksum, formatting stored 8.3 names, and filling VFAT
- * long-name slots. ASCII only; other bytes are refused. */
+ * NAME~N.EXT aliases, the long-name checksum, formatting stored 8.3 names (what FAT forbids
+ * shown as '?'), and filling VFAT long-name slots. ASCII only; other bytes are refused. */
 #include <string.h>
 #include "fs/fat/fat_priv.h"
 #include "err.h"
@@ -22,15 +22,18 @@ static bool sfn_char(char c)
     return false;
 }
 
-/* A character FAT forbids in a long name: below 0x20, or one of " * / : < > ? \ |. */
-static bool forbidden(unsigned c)
+static bool one_of(const char *set, unsigned c)
 {
-    if (c < 0x20)
-        return true;
-    for (const char *p = "\"*/:<>?\\|"; *p; p++)
+    for (const char *p = set; *p; p++)
         if ((unsigned char)*p == c)
             return true;
     return false;
+}
+
+/* A character FAT forbids in a long name: below 0x20, or one of " * / : < > ? \ |. */
+static bool forbidden(unsigned c)
+{
+    return c < 0x20 || one_of("\"*/:<>?\\|", c);
 }
 
 int fat_name_check(const char *name, size_t len)
@@ -151,9 +154,13 @@ uint8_t fat_lfn_checksum(const uint8_t sfn[11])
     return sum;
 }
 
+/* One stored 8.3 character as shown: a character FAT forbids in 8.3 names (as in long names,
+ * plus + , ; = [ ]) or one outside printable ASCII is shown as '?', which no path can name,
+ * so a crafted entry is listed but can never be reached as (or confused with) another path.
+ * Dots stay: the "." and ".." entries are stored that way. */
 static char sfn_out(uint8_t c, bool lo)
 {
-    if (c < 0x20 || c > 0x7E)
+    if (c > 0x7E || forbidden(c) || one_of("+,;=[]", c))
         return '?';
     return lo ? lower((char)c) : (char)c;
 }
