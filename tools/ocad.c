@@ -4,8 +4,9 @@
  * buckets it by STOP code + faulting function (the minidump's stack symbolized with the
  * kernel ELF of the same build-id, as `bbdump analyze` does), stores it in SQLite, and only
  * after the commit answers "ACK <id>". `ocad report DB` prints the buckets. Garbage costs
- * linear time: the buffer is scanned forward once, consumed by moving an offset, and a frame
- * header whose report header is already wrong is dropped without waiting for its body. */
+ * linear time: the buffer is scanned forward once, consumed by moving an offset, a frame
+ * header whose report header is already wrong is dropped without waiting for its body, and a
+ * candidate's report CRC comes from running CRCs of the buffer, not a pass over its body. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -22,12 +23,16 @@
 
 #include "tools/dumptool/bbdump.h"
 #include "tools/ocad.h"
+#include "lib/crc32c.h"
 #include "err.h"
 
 const char *tool_name = "ocad";
 
 #define MAX_KERNELS    16
-#define RX_CAP         (DUMP_FRAME_HEADER_SIZE + DUMP_REPORT_MAX)
+/* Room for two of the largest frames: a frame still arriving at rx_head is always under
+ * half the buffer, so the bytes before it are moved out of the way only after half a buffer
+ * was consumed (each byte moves O(1) times however the frames overlap). */
+#define RX_CAP         (2u * (DUMP_FRAME_HEADER_SIZE + DUMP_REPORT_MAX))
 #define STALL_MS       10000   /* a frame that stops arriving this long is given up */
 #define DROPS_SHOWN    16      /* dropped frames described one by one per connection */
 #define DEFAULT_KERNEL "build/blackbox.elf"
@@ -46,6 +51,7 @@ struct server {
     int conn;                /* the connection (QEMU), or -1 */
     uint8_t *rx;             /* RX_CAP bytes: received ones not consumed yet are rx_head.. */
     size_t rx_head, rx_len;  /* ..rx_len (rx_head <= rx_len <= RX_CAP) */
+    uint32_t *run;           /* RX_CAP + 1 running CRCs: run[i] = crc32c(0, rx, i), i <= rx_len */
     size_t noise;            /* bytes skipped since the last frame handled */
     unsigned conn_drops;     /* frames dropped on this connection */
     unsigned stored, dups, dropped;
@@ -131,12 +137,14 @@ static void report_noise(struct server *s)
     s->noise = 0;
 }
 
-/* One complete frame's report: check, bucket, store, commit, then answer. Returns false
- * when the bytes are not a report whose CRC holds (the caller resynchronizes inside them). */
-static bool handle_report(struct server *s, const uint8_t *buf, size_t len)
+/* One complete frame's report: check, bucket, store, commit, then answer. `dump_crc` is the
+ * CRC of its minidump (the bytes after the report header), from the running CRCs. Returns
+ * false when the bytes are not a report whose CRC holds (the caller resynchronizes inside
+ * them). */
+static bool handle_report(struct server *s, const uint8_t *buf, size_t len, uint32_t dump_crc)
 {
     struct dump_report_info in;
-    if (dump_report_decode(buf, len, &in) != 0) {
+    if (dump_report_decode_known_crc(buf, len, dump_crc, &in) != 0) {
         if (in.problem < DUMP_REPORT_P_DUMP) {    /* id not trustworthy: no answer */
             drop(s, len, dump_report_problem_str(in.problem));
             return false;
@@ -223,7 +231,9 @@ static void process_rx(struct server *s, bool stalled)
             stalled = false;
             continue;
         }
-        bool whole = handle_report(s, body, rl);
+        size_t from = s->rx_head + DUMP_FRAME_HEADER_SIZE + DUMP_REPORT_HEADER_SIZE;
+        size_t to = s->rx_head + DUMP_FRAME_HEADER_SIZE + rl;
+        bool whole = handle_report(s, body, rl, crc32c_combine(s->run[from], s->run[to], to - from));
         if (whole) {
             s->rx_head += DUMP_FRAME_HEADER_SIZE + rl;
             continue;
@@ -232,14 +242,23 @@ static void process_rx(struct server *s, bool stalled)
     }
 }
 
+/* Extends the running CRCs over rx[from..rx_len). */
+static void run_crcs(struct server *s, size_t from)
+{
+    for (size_t i = from; i < s->rx_len; i++)
+        s->run[i + 1] = crc32c(s->run[i], s->rx + i, 1);
+}
+
 /* Room to receive into: the unconsumed bytes move to the front once the consumed ones are
- * half the buffer or the buffer is full (each byte moves O(1) times on average). */
+ * half the buffer or the buffer is full (each byte moves O(1) times on average), and their
+ * running CRCs are taken again from the new start. */
 static void make_room(struct server *s)
 {
     if (s->rx_head && (s->rx_head >= RX_CAP / 2 || s->rx_len == RX_CAP)) {
         memmove(s->rx, s->rx + s->rx_head, s->rx_len - s->rx_head);
         s->rx_len -= s->rx_head;
         s->rx_head = 0;
+        run_crcs(s, 0);
     }
 }
 
@@ -330,6 +349,7 @@ static int serve_loop(struct server *s, int lfd)
                 continue;
             }
             s->rx_len += (size_t)n;
+            run_crcs(s, s->rx_len - (size_t)n);
             last_rx = now_ms();
             process_rx(s, false);
         } else if (pending && now_ms() - last_rx >= STALL_MS) {
@@ -364,7 +384,7 @@ static int cmd_serve(int argc, char **argv)
             goto out;
         }
     }
-    if (!(s.rx = malloc(RX_CAP))) {
+    if (!(s.rx = malloc(RX_CAP)) || !(s.run = calloc(RX_CAP + 1, sizeof *s.run))) {
         fprintf(stderr, "ocad: out of memory\n");
         goto out;
     }
@@ -388,6 +408,7 @@ out:
     for (int i = 0; i < s.nk; i++)
         sym_close(s.k[i].sym);
     free(s.rx);
+    free(s.run);
     return rc;
 }
 

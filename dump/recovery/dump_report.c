@@ -131,7 +131,9 @@ enum dump_report_problem dump_report_header_check(const void *hdr, size_t avail,
     return check_header(&h, report_len);
 }
 
-int dump_report_decode(const void *buf, size_t len, struct dump_report_info *out)
+/* dump_report_decode, with the minidump's CRC given (known) or computed here. */
+static int decode(const void *buf, size_t len, const uint32_t *dump_crc,
+                  struct dump_report_info *out)
 {
     if (!out)
         return ERR_INVALID_ARGS;
@@ -147,7 +149,11 @@ int dump_report_decode(const void *buf, size_t len, struct dump_report_info *out
         return fail(out, hp, hp == DUMP_REPORT_P_MAGIC ? ERR_NOT_FOUND :
                              hp == DUMP_REPORT_P_VERSION ? ERR_NOT_SUPPORTED : ERR_CORRUPT);
     const uint8_t *dump = (const uint8_t *)buf + DUMP_REPORT_HEADER_SIZE;
-    if (report_crc(&h, dump, (size_t)h.dump_size) != h.crc)
+    struct dump_report_header z = h;
+    z.crc = 0;
+    uint32_t crc = dump_crc ? crc32c_combine(crc32c(0, &z, sizeof z), *dump_crc, h.dump_size)
+                            : report_crc(&h, dump, (size_t)h.dump_size);
+    if (crc != h.crc)
         return fail(out, DUMP_REPORT_P_CRC, ERR_CHECKSUM);
     enum dump_report_problem p = check_dump(dump, (size_t)h.dump_size, &out->dump_problem);
     if (p != DUMP_REPORT_OK)
@@ -169,6 +175,17 @@ int dump_report_decode(const void *buf, size_t len, struct dump_report_info *out
     out->dump = dump;
     out->dump_size = h.dump_size;
     return 0;
+}
+
+int dump_report_decode(const void *buf, size_t len, struct dump_report_info *out)
+{
+    return decode(buf, len, NULL, out);
+}
+
+int dump_report_decode_known_crc(const void *buf, size_t len, uint32_t dump_crc,
+                                 struct dump_report_info *out)
+{
+    return decode(buf, len, &dump_crc, out);
 }
 
 const char *dump_report_problem_str(enum dump_report_problem p)

@@ -117,6 +117,13 @@ int dump_report_encode(void *out, size_t cap, const void *dump, size_t dump_len,
  * Linear time, no allocation. */
 int dump_report_decode(const void *buf, size_t len, struct dump_report_info *out);
 
+/* dump_report_decode for a receiver that already knows dump_crc = crc32c(0, minidump bytes,
+ * dump_size) (say, from running CRCs of its receive buffer): the report CRC then costs a
+ * few thousand steps instead of a pass over the minidump, so that trying many candidate
+ * frames that fail their CRC stays linear. A wrong dump_crc reads as a CRC mismatch. */
+int dump_report_decode_known_crc(const void *buf, size_t len, uint32_t dump_crc,
+                                 struct dump_report_info *out);
+
 /* The cheap part of dump_report_decode, for a receiver that has only the first `avail`
  * bytes of a report said to be report_len bytes long: DUMP_REPORT_OK when its 128-byte
  * header could begin such a report, else the problem dump_report_decode would name

@@ -458,3 +458,29 @@ uint32_t crc32c_zeros(const uint32_t *t, uint32_t crc)
     uint32_t c = ~crc;
     return ~(t[c & 0xff] ^ t[256 + ((c >> 8) & 0xff)] ^ t[512 + ((c >> 16) & 0xff)] ^ t[768 + (c >> 24)]);
 }
+
+/* a(x) * b(x) mod P(x), both in the reflected form (bit 31 is x^0). */
+static uint32_t crc32c_mulmod(uint32_t a, uint32_t b)
+{
+    uint32_t p = 0;
+    for (uint32_t m = 1u << 31; m; m >>= 1) {
+        if (a & m)
+            p ^= b;
+        b = b & 1 ? (b >> 1) ^ CRC32C_POLY : b >> 1;
+    }
+    return p;
+}
+
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
+{
+    uint32_t op = 1u << 31;               /* x^0 */
+    uint32_t sq = 1u << 30;               /* x^1, squared into x^8: one byte */
+    for (int i = 0; i < 3; i++)
+        sq = crc32c_mulmod(sq, sq);
+    for (; len_b; len_b >>= 1) {          /* op = x^(8 len_b), by squaring */
+        if (len_b & 1)
+            op = crc32c_mulmod(sq, op);
+        sq = crc32c_mulmod(sq, sq);
+    }
+    return crc32c_mulmod(op, crc_a) ^ crc_b;
+}

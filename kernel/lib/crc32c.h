@@ -37,4 +37,11 @@ uint32_t crc32c_wide(const uint32_t *tables, uint32_t crc, const void *data, siz
 void crc32c_zeros_init(uint32_t *tables, size_t n);
 uint32_t crc32c_zeros(const uint32_t *tables, uint32_t crc);
 
+/* The CRC of a || b from the CRCs of its parts (each as crc32c(0, part, len) gives it) and
+ * b's length: crc32c_combine(crc32c(0, a, la), crc32c(0, b, lb), lb) == crc32c(0, a || b,
+ * la + lb). And so the CRC of a stretch from two running CRCs of one stream:
+ *     crc32c(0, s + i, j - i) == crc32c_combine(crc32c(0, s, i), crc32c(0, s, j), j - i)
+ * (XOR is its own inverse). A few thousand steps whatever the length; pure. */
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+
 #endif

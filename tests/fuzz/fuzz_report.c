@@ -1,14 +1,28 @@
 /* libFuzzer target for the crash-report format (dump/recovery/dump_report.c): the input is
- * taken as received COM2 bytes, whose frames are found and each report decoded, as ocad does;
- * as a report file on its own; and as collector answer lines (ACK/NAK) parsed one by one.
- * Seeds: tests/fuzz/seeds/report/. */
+ * taken as received COM2 bytes, whose frames are found and each report decoded, as ocad does
+ * (and decoded again with its minidump's CRC given, as ocad does from running CRCs: the two
+ * must agree); as a report file on its own; and as collector answer lines (ACK/NAK) parsed
+ * one by one. Seeds: tests/fuzz/seeds/report/. */
 #include <string.h>
 
 #include "dump/recovery/dump_report.h"
+#include "lib/crc32c.h"
+
+/* Both ways of checking a report give the same answer. */
+static void decode_both(const uint8_t *p, size_t len)
+{
+    struct dump_report_info a, b;
+    int ra = dump_report_decode(p, len, &a);
+    uint32_t dump_crc = len > DUMP_REPORT_HEADER_SIZE
+                            ? crc32c(0, p + DUMP_REPORT_HEADER_SIZE, len - DUMP_REPORT_HEADER_SIZE)
+                            : 0;
+    int rb = dump_report_decode_known_crc(p, len, dump_crc, &b);
+    if (ra != rb || a.problem != b.problem)
+        __builtin_trap();
+}
 
 static void frames(const uint8_t *p, size_t len)
 {
-    struct dump_report_info info;
     size_t skip;
     uint32_t rlen;
     while (len) {
@@ -25,7 +39,7 @@ static void frames(const uint8_t *p, size_t len)
         len -= skip + DUMP_FRAME_HEADER_SIZE;
         if (rlen > len)
             return;
-        dump_report_decode(p, rlen, &info);
+        decode_both(p, rlen);
         p += rlen, len -= rlen;
     }
 }

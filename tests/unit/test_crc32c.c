@@ -196,6 +196,24 @@ static void test_zeros(void)
     }
 }
 
+/* crc32c_combine joins two parts' CRCs exactly, and gives any stretch of a stream from two
+ * running CRCs of it: every split of a random buffer, including empty parts. */
+static void test_combine(void)
+{
+    static uint8_t buf[3000];
+    static uint32_t running[sizeof buf + 1];
+    fill_random(buf, sizeof buf, 9);
+    for (size_t i = 0; i <= sizeof buf; i++)
+        running[i] = crc32c(0, buf, i);
+    for (size_t i = 0; i <= sizeof buf; i += 37) {
+        UT_EQ_U64(crc32c_combine(crc32c(0, buf, i), crc32c(0, buf + i, sizeof buf - i),
+                                 sizeof buf - i), running[sizeof buf]);
+        for (size_t j = i; j <= sizeof buf; j += 101)
+            UT_EQ_U64(crc32c_combine(running[i], running[j], j - i), crc32c(0, buf + i, j - i));
+    }
+    UT_EQ_U64(crc32c_combine(0xE3069283u, 0, 0), 0xE3069283u);
+}
+
 static const struct ut_case cases[] = {
     { "check_value", test_check_value },
     { "empty", test_empty },
@@ -206,6 +224,7 @@ static const struct ut_case cases[] = {
     { "large_buffer", test_large_buffer },
     { "wide", test_wide },
     { "zeros", test_zeros },
+    { "combine", test_combine },
 };
 
 UT_MAIN(cases)
