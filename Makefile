@@ -63,7 +63,7 @@ USER_PORTABLE_A := $(B)/u/libportable.a
 USER_PROGS := $(sort $(patsubst userland/%/,%,$(filter-out userland/libc/,$(dir $(wildcard userland/*/*.c)))))
 USER_BINS := $(USER_PROGS:%=$(B)/user/%.bin)
 
-.PHONY: all deps disks run test unit fuzz fuzz-build fuzz-corpus bench clean
+.PHONY: all deps disks run test unit fuzz fuzz-build fuzz-corpus bench matrix clean
 all: $(B)/blackbox.elf $(B)/blackbox.iso
 
 deps: $(B)/.deps-ok
@@ -318,6 +318,11 @@ run: all disks
 
 test: all unit fuzz-build $(B)/tools/mkksyms $(B)/tools/bbreg
 	$(PYTHON) -m pytest -v -p no:cacheprovider tests/unit tests/scenarios
+
+# The fault matrix (tests/scenarios/matrix.py): every crash context x target x dump type,
+# crashed, recovered and judged; not part of `make test`. MATRIX="-j 2 shell-null" filters.
+matrix: all $(B)/tools/bbreg
+	$(PYTHON) tests/scenarios/matrix.py $(MATRIX)
 
 bench: all
 	$(PYTHON) bench/boot_time.py

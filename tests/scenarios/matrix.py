@@ -1,0 +1,241 @@
+"""The fault matrix (`make matrix`): every crash context x every dump target x every dump
+type, each crashed in a fresh guest, rebooted and recovered, then judged on the host as a
+user would: the STOP code on the screen, the recovered dump valid in every chunk, recovered
+by smss without a discard, `bbdump analyze` naming the faulting function, fsck.fat clean on
+every volume. Prints a line per case as it ends, then the table and a summary line.
+
+    tests/scenarios/matrix.py [-j JOBS] [--keep] [FILTER...]
+
+A FILTER (a context, target or type name) keeps only the cases that name it; tests/scenarios/
+test_matrix.py runs a slice of the same cases in `make test`."""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from machine import Machine, ROOT                                    # noqa: E402
+from test_files import Disk                                          # noqa: E402
+
+BBDUMP = os.path.join(ROOT, "tools", "bbdump")
+BBREG = os.path.join(ROOT, "tools", "bbreg")
+ELF = os.path.join(ROOT, "build", "blackbox.elf")
+CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
+SHELL_C = "kernel/shell/shell_crash.c"
+
+
+@dataclass
+class Context:
+    """Where the crash happens: the shell line that causes it (with `nmi` the QEMU monitor
+    then sends an NMI), the STOP code and the function analyze must blame."""
+    name: str
+    command: str
+    code: int
+    function: str
+    source: str
+    nmi: bool = False
+    registry: dict = field(default_factory=dict)      # CrashControl REG_DWORD values
+
+
+CONTEXTS = [
+    Context("shell-manual", "crash manual", 0xE2, "crash_manual", SHELL_C),
+    Context("shell-null", "crash null", 0x50, "crash_null", SHELL_C),
+    Context("shell-div0", "crash div0", 0x7F, "crash_div0", SHELL_C),
+    Context("shell-stack", "crash stack", 0x7F, "crash_stack_recurse", SHELL_C),
+    Context("shell-assert", "crash assert", 0x1E, "crash_assert", SHELL_C),
+    Context("timer-irq", "crash irq", 0xE2, "timer_tick", "kernel/arch/timer.c"),
+    # the NMI lands on the spin's pause, inlined from cpu.h: analyze gives that line
+    Context("nmi-hang", "crash hang", 0x80, "crash_hang", "kernel/arch/cpu.h", nmi=True),
+]
+
+TYPES = {"complete": (1, "full"), "kernel": (2, "bitmap"), "small": (3, "small")}
+TARGETS = ("ahci-pagefile", "nvme-dedicated")
+
+
+@dataclass
+class Case:
+    context: Context
+    target: str
+    dump_type: str
+
+    @property
+    def name(self):
+        return f"{self.context.name}/{self.target}/{self.dump_type}"
+
+
+@dataclass
+class Result:
+    case: Case
+    stop: str = "-"
+    valid: str = "-"
+    recovered: str = "-"
+    function: str = "-"
+    fsck: str = "-"
+    seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def kept(self):
+        return not self.error
+
+
+def cases(filters=()):
+    out = [Case(c, t, d) for c in CONTEXTS for t in TARGETS for d in TYPES]
+    return [c for c in out if all(f in (c.context.name, c.target, c.dump_type) for f in filters)]
+
+
+def reg(image, name, value, kind="REG_DWORD", key=CRASHCONTROL):
+    subprocess.run([BBREG, image, "add", key, "/v", name, "/t", kind, "/d", str(value), "/f"],
+                   check=True, capture_output=True, timeout=60)
+
+
+def fsck_clean(disk):
+    rc, lines = disk.fsck()
+    return rc == 0 and len(lines) == 2, "\n".join(lines)
+
+
+class Failed(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+def run_case(case, workdir):
+    """Crashes one case in a fresh guest and judges it; the Result says what held."""
+    res = Result(case)
+    start = time.monotonic()
+    try:
+        judge(case, workdir, res)
+    except Failed as e:
+        res.error = str(e)
+    except Exception as e:                     # a hung guest, a tool that died: not kept
+        res.error = f"{type(e).__name__}: {e}"
+    res.seconds = time.monotonic() - start
+    return res
+
+
+def judge(case, workdir, res):
+    tmp = Path(workdir)
+    c = Disk(tmp, "system.img", size="1G", label="SYSTEM")
+    reg(c.path, "AlwaysKeepMemoryDump", 1)
+    reg(c.path, "CrashDumpEnabled", TYPES[case.dump_type][0])
+    for name, value in case.context.registry.items():
+        reg(c.path, name, value)
+    d = None
+    if case.target == "nvme-dedicated":
+        reg(c.path, "DedicatedDumpFile", "D:\\DEDICATED.DMP", kind="REG_SZ")
+        d = Disk(tmp, "data.img", size="1G", label="DATA")
+    m = Machine(tmp, mem=256, system=c.path, data=d.path if d else None)
+    try:
+        m.wait_prompt()
+        cfg = m.cmd("dumpcfg")
+        expect("state:        ARMED" in cfg, "not armed:\n" + cfg)
+        m.send(case.context.command + "\r")
+        if case.context.nmi:
+            m.expect("crash hang requested")
+            m.monitor("nmi")
+        m.expect(r"\*\*\* STOP: 0x([0-9A-F]{8})", timeout=60)
+        res.stop = f"0x{int(m.child.match.group(1), 16):X}"
+        expect(int(m.child.match.group(1), 16) == case.context.code,
+               f"STOP {res.stop}, expected 0x{case.context.code:X}")
+        m.expect(r"Dump #\d+: \w+, \d+ MiB in \d+ ms", timeout=300)
+        m.expect(r"werfault: (dump #\d+ saved as C:\\MEMORY\.DMP|minidump C:\\Minidump\\\S+: "
+                 r"the small dump itself)", timeout=300)
+        boot2 = m.child.before
+        m.wait_prompt()
+        m.send("poweroff\r")
+        expect(m.wait_exit(timeout=60) == 0, "poweroff failed")
+    finally:
+        m.close()
+    expect(not re.search(r"not valid|discarded", boot2), "smss discarded the dump")
+    out = tmp / "extracted"
+    r = subprocess.run([BBDUMP, "extract", c.path, "-o", str(out)], capture_output=True,
+                       text=True, timeout=300)
+    expect(r.returncode == 0, "extract: " + r.stdout + r.stderr)
+    dump = out / "MEMORY.DMP"
+    if not dump.exists():
+        minis = sorted((out / "Minidump").glob("*.dmp")) if (out / "Minidump").exists() else []
+        expect(minis, "nothing recovered")
+        dump = minis[-1]
+    res.recovered = dump.name
+    r = subprocess.run([BBDUMP, "check", str(dump)], capture_output=True, text=True, timeout=600)
+    want = TYPES[case.dump_type][1]
+    res.valid = "yes" if r.returncode == 0 and f"valid {want} dump" in r.stdout else "NO"
+    expect(res.valid == "yes", f"check (wanted a valid {want} dump): " + r.stdout + r.stderr)
+    r = subprocess.run([BBDUMP, "analyze", str(dump), "--kernel", ELF], capture_output=True,
+                       text=True, timeout=300)
+    f = re.search(r"^FAULTING_IP:\s+[0-9a-f]{16} (\w+)\+0x[0-9a-f]+ \(([^:]+):\d+\)", r.stdout,
+                  re.M)
+    res.function = f.group(1) if f else "?"
+    expect(f and f.group(1) == case.context.function and f.group(2).endswith(case.context.source),
+           f"analyze blames {res.function}, expected {case.context.function}")
+    for disk in [c] + ([d] if d else []):
+        ok, text = fsck_clean(disk)
+        res.fsck = "clean" if ok else "DIRTY"
+        expect(ok, "fsck.fat: " + text)
+
+
+def table(results):
+    rows = [("context", "target", "type", "STOP", "valid", "recovered", "function", "fsck",
+             "s", "kept")]
+    for r in results:
+        rows.append((r.case.context.name, r.case.target, r.case.dump_type, r.stop, r.valid,
+                     r.recovered, r.function, r.fsck, f"{r.seconds:.0f}",
+                     "yes" if r.kept else "NO"))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()
+                     for row in rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Blackbox's fault matrix")
+    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("BB_MATRIX_JOBS", "1")))
+    ap.add_argument("--keep", action="store_true", help="keep every case's folder")
+    ap.add_argument("filters", nargs="*")
+    args = ap.parse_args()
+    todo = cases(args.filters)
+    if not todo:
+        print("matrix: no case matches", " ".join(args.filters), file=sys.stderr)
+        return 2
+    base = tempfile.mkdtemp(prefix="matrix-", dir=os.path.join(ROOT, "build"))
+    print(f"matrix: {len(todo)} cases, {args.jobs} at a time, in {base}", flush=True)
+    results, done = [], 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {}
+        for i, case in enumerate(todo):
+            work = os.path.join(base, f"{i:03d}-" + case.name.replace("/", "-"))
+            os.makedirs(work)
+            futures[pool.submit(run_case, case, work)] = work
+        for fut in concurrent.futures.as_completed(futures):
+            r = fut.result()
+            done += 1
+            results.append(r)
+            print(f"[{done}/{len(todo)}] {r.case.name}: "
+                  f"{'kept' if r.kept else 'LOST: ' + r.error.splitlines()[0]} "
+                  f"({r.seconds:.0f} s)", flush=True)
+            if r.kept and not args.keep:
+                shutil.rmtree(futures[fut], ignore_errors=True)
+    results.sort(key=lambda r: todo.index(r.case))
+    print()
+    print(table(results))
+    kept = sum(r.kept for r in results)
+    print(f"\nmatrix: {kept} of {len(results)} cases kept their crash"
+          + ("" if kept == len(results) else f"; failed cases' folders are under {base}"))
+    if kept == len(results) and not args.keep:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0 if kept == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
