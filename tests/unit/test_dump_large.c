@@ -7,13 +7,13 @@
  * Run from the tree's root (test_unit.py does). */
 #include <fcntl.h>
 #include <stdbool.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dump/dump_verify.h"
 #include "dump/recovery/dump_convert.h"
 #include "err.h"
 #include "dump_util.h"
+#include "tool_util.h"
 #include "ut.h"
 
 #define BBDUMP   "build/tools/bbdump"
@@ -216,20 +216,9 @@ static void test_prefix_and_limits(void)
     close(fd);
 }
 
-struct mem_out {
-    uint8_t buf[DUMP_SMALL_MAX];
-    uint64_t len;
-};
-
-static int mem_write(void *ctx, uint64_t off, const void *p, size_t len)
+static int file_write(void *ctx, uint64_t off, const void *p, size_t len)
 {
-    struct mem_out *o = ctx;
-    if (off > sizeof o->buf || len > sizeof o->buf - off)
-        return ERR_NO_SPACE;
-    memcpy(o->buf + off, p, len);
-    if (off + len > o->len)
-        o->len = off + len;
-    return 0;
+    return pwrite(*(int *)ctx, p, len, (off_t)off) == (ssize_t)len ? 0 : ERR_IO;
 }
 
 /* The minidump converter reads the bitmap and the high pages it needs, and nothing else. */
@@ -237,55 +226,47 @@ static void test_convert(void)
 {
     if (!path[0])
         make_dump();
-    int fd = open(path, O_RDONLY);
+    char mini[160];
+    snprintf(mini, sizeof mini, "%s/converted.dmp", dir);
+    int fd = open(path, O_RDONLY), to = open(mini, O_RDWR | O_CREAT | O_TRUNC, 0644);
     uint64_t size = (uint64_t)lseek(fd, 0, SEEK_END);
-    static struct mem_out o;
-    size_t small = 512 * 1024;
     uint8_t *work = malloc(4 << 20);
-    struct dump_convert_io io = { file_read, &fd, size, mem_write, &o, work, small };
+    static uint8_t o[DUMP_SMALL_MAX];
+    /* 512 KiB: werfault's old buffer, a bitmap of 16 GiB */
+    struct dump_convert_io io = { file_read, &fd, size, file_write, &to, work, 512 * 1024 };
     struct dump_convert_result res;
     UT_EQ_INT(dump_convert_to_mini(&io, &res), ERR_TOO_BIG);
     UT_EQ_U64(res.prefix_needed, DUMP_BMP_BITMAP_OFFSET + dump_bitmap_bytes(frames));
-    UT_EQ_U64(o.len, 0);
+    UT_EQ_U64((uint64_t)lseek(to, 0, SEEK_END), 0);
     io.work_len = (size_t)res.prefix_needed;
     UT_EQ_INT(dump_convert_to_mini(&io, &res), 0);
+    uint64_t len = (uint64_t)lseek(to, 0, SEEK_END);
+    UT_EQ_U64(len, res.size);
+    UT_ASSERT(len <= sizeof o);
+    UT_EQ_INT(file_read(&to, 0, o, len), 0);
     UT_ASSERT(res.klog);
     UT_EQ_U64(res.stack_bytes, DUMP_CONVERT_STACK_BYTES);
     struct dump_layout l;
-    UT_EQ_INT(dump_validate(o.buf, o.len, o.len, &l), 0);
+    UT_EQ_INT(dump_validate(o, len, len, &l), 0);
     UT_EQ_U64(l.dump_type, DUMP_TYPE_SMALL);
     UT_EQ_U64(l.run_count, NRUNS);
     UT_EQ_U64(l.ram_pages, ram_pages);
     /* the klog and the page RAX points at came from 65 GiB and near 66 GiB */
     uint64_t off, avail;
-    UT_EQ_INT(dump_phys_to_offset(o.buf, o.len, &l, KLOG_PA + 777, &off, &avail), 0);
-    UT_EQ_U64(o.buf[off], dump_test_byte(KLOG_PA + 777));
-    UT_EQ_INT(dump_phys_to_offset(o.buf, o.len, &l, STACK_PA + 0xf00, &off, &avail), 0);
-    UT_EQ_U64(o.buf[off], dump_test_byte(STACK_PA + 0xf00));
-    UT_EQ_INT(dump_phys_to_offset(o.buf, o.len, &l, mark_pa + 9, &off, &avail), 0);
-    UT_EQ_U64(o.buf[off], dump_test_byte(mark_pa + 9));
+    UT_EQ_INT(dump_phys_to_offset(o, len, &l, KLOG_PA + 777, &off, &avail), 0);
+    UT_EQ_U64(o[off], dump_test_byte(KLOG_PA + 777));
+    UT_EQ_INT(dump_phys_to_offset(o, len, &l, STACK_PA + 0xf00, &off, &avail), 0);
+    UT_EQ_U64(o[off], dump_test_byte(STACK_PA + 0xf00));
+    UT_EQ_INT(dump_phys_to_offset(o, len, &l, mark_pa + 9, &off, &avail), 0);
+    UT_EQ_U64(o[off], dump_test_byte(mark_pa + 9));
     free(work);
+    close(to);
     close(fd);
 }
 
 static int run(const char *args)
 {
-    char cmd[512], o[128], e[128];
-    snprintf(o, sizeof o, "%s/out", dir);
-    snprintf(e, sizeof e, "%s/err", dir);
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", BBDUMP, args, o, e);
-    int st = system(cmd);
-    FILE *f = fopen(o, "rb");
-    size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
-    out[n] = 0;
-    if (f)
-        fclose(f);
-    f = fopen(e, "rb");
-    n = f ? fread(err, 1, sizeof err - 1, f) : 0;
-    err[n] = 0;
-    if (f)
-        fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return tool_run(BBDUMP, dir, args, out, sizeof out, err, sizeof err);
 }
 
 /* bbdump maps the 64 GiB file and reads only what it is asked for. */
