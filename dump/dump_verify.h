@@ -73,4 +73,14 @@ int dump_verify_end(struct dump_verify *v);
 int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf, size_t cap,
                      struct dump_verify *out);
 
+/* Bytes of buf dump_verify_file needs for any dump (complete, kernel or small, with
+ * DUMP_CHUNK_DEFAULT chunks) of a machine whose physical address space ends below
+ * `max_phys`, with a data window of `window` bytes (a multiple of 4 KiB): the header, the
+ * bitmap header and bitmap, one CRC per chunk of a complete dump, two alignments. */
+#define DUMP_VERIFY_BITMAP_BYTES(max_phys) ((max_phys) / DUMP_PAGE_SIZE / 8)
+#define DUMP_VERIFY_SCRATCH(max_phys, window)                                              \
+    (DUMP_BMP_BITMAP_OFFSET + DUMP_VERIFY_BITMAP_BYTES(max_phys) +                         \
+     ((max_phys) / DUMP_CHUNK_DEFAULT + DUMP_VERIFY_BITMAP_BYTES(max_phys) / DUMP_CHUNK_DEFAULT \
+      + 3) * 4 + 2 * 4096 + (window))
+
 #endif

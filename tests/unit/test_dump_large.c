@@ -212,6 +212,10 @@ static void test_prefix_and_limits(void)
     UT_ASSERT(v.scratch_needed <= need + l.chunk_count * 4 + 3 * 4096);
     UT_EQ_INT(dump_verify_file(file_read, &fd, size, buf, 0x3000, &v), ERR_TOO_BIG);
     UT_ASSERT(v.scratch_needed >= need);
+    /* what userland sizes its buffer by holds this machine (66 GiB), not a smaller one */
+    UT_EQ_INT(dump_verify_file(file_read, &fd, size, buf, need + 4096, &v), ERR_TOO_BIG);
+    UT_ASSERT(v.scratch_needed <= DUMP_VERIFY_SCRATCH(66 * GIB, 4096));
+    UT_ASSERT(v.scratch_needed > DUMP_VERIFY_SCRATCH(64 * GIB, 4096));
     free(buf);
     close(fd);
 }

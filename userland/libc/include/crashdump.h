@@ -24,12 +24,10 @@ char crash_drive(const char *path);
 /* The largest physical address space whose dumps smss and werfault recover: a bitmap dump's
  * bitmap covers it (4 MiB of bitmap for 128 GiB; a 64 GiB guest's RAM ends near 66 GiB). */
 #define CRASH_MAX_PHYS (128ull << 30)
-/* Scratch for crash_verify and dump_convert_to_mini of any dump of such a machine, written
- * with the default chunks: header, bitmap header and bitmap, one CRC per chunk of a complete
- * dump, alignment, and a 1 MiB streaming window (about 5.6 MiB). A dump that needs more
- * gives ERR_TOO_BIG, never a corruption code. Each program owns its buffer and passes it. */
-#define CRASH_SCRATCH_BYTES (DUMP_BMP_BITMAP_OFFSET + CRASH_MAX_PHYS / DUMP_PAGE_SIZE / 8 + \
-                             (CRASH_MAX_PHYS / DUMP_CHUNK_DEFAULT + 8) * 4 + 2 * 4096 + (1u << 20))
+/* Scratch for crash_verify and dump_convert_to_mini of any dump of such a machine written
+ * with the default chunks, with a 1 MiB streaming window (about 5.6 MiB). A dump that needs
+ * more gives ERR_TOO_BIG, never a corruption code. Each program owns its buffer. */
+#define CRASH_SCRATCH_BYTES DUMP_VERIFY_SCRATCH(CRASH_MAX_PHYS, 1u << 20)
 
 /* A dump_read_fn over the descriptor *(int *)ctx: seeks to off and reads len bytes (0, the
  * kernel's error, or ERR_IO when the file ends first). */
