@@ -19,22 +19,27 @@ static bool chunk_size_ok(uint32_t c)
     return c >= 512 && c <= (1u << 30) && !(c & (c - 1));
 }
 
-static int check_runs(const struct dump_run *runs, uint32_t n, uint64_t *pages)
+/* The runs of `p` (the listed ones, min(run_count, DUMP_MAX_RUNS)) and its RAM pages. */
+static int check_runs(const struct dump_params *p, uint64_t *pages)
 {
     uint64_t end = 0, sum = 0;
+    uint32_t n = p->run_count, listed = n < DUMP_MAX_RUNS ? n : DUMP_MAX_RUNS;
 
-    if (!runs || n == 0)
+    if (!p->runs || n == 0)
         return ERR_INVALID_ARGS;
-    if (n > DUMP_MAX_RUNS)
+    if (n > DUMP_MAX_RUNS && p->dump_type == DUMP_TYPE_FULL)
         return ERR_TOO_BIG;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t b = runs[i].base_page, c = runs[i].page_count;
+    for (uint32_t i = 0; i < listed; i++) {
+        uint64_t b = p->runs[i].base_page, c = p->runs[i].page_count;
         if (c == 0 || b < end || b >= DUMP_MAX_PFN || c > DUMP_MAX_PFN - b)
             return ERR_INVALID_ARGS;
         end = b + c;
         sum += c;
     }
-    *pages = sum;
+    if (n > listed ? p->ram_pages < sum + (n - listed) || p->ram_pages > DUMP_MAX_PFN - end
+                   : p->ram_pages != 0 && p->ram_pages != sum)
+        return ERR_INVALID_ARGS;
+    *pages = n > listed ? p->ram_pages : sum;
     return 0;
 }
 
@@ -49,7 +54,8 @@ static int data_layout(const struct dump_params *p, uint64_t ram_pages, uint64_t
         return 0;
     case DUMP_TYPE_BITMAP: {
         if (p->bitmap_pages == 0 || p->bitmap_pages > DUMP_MAX_PFN ||
-            p->bitmap_present > p->bitmap_pages)
+            p->bitmap_present > p->bitmap_pages ||
+            (p->bitmap_full_content && p->bitmap_present != ram_pages))
             return ERR_INVALID_ARGS;
         uint64_t first = DUMP_BMP_BITMAP_OFFSET + dump_bitmap_bytes(p->bitmap_pages);
         first = (first + DUMP_PAGE_SIZE - 1) & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
@@ -68,6 +74,37 @@ static int data_layout(const struct dump_params *p, uint64_t ram_pages, uint64_t
     }
 }
 
+/* RequiredDumpSpace of `data_size` bytes of data in chunks of `chunk` bytes: the header, the
+ * data, and the CRC table after it (from a page boundary) when the header cannot hold it. */
+static uint64_t dump_total(uint64_t data_size, uint32_t chunk, uint64_t *chunks,
+                           uint64_t *table_off, uint64_t *table_bytes)
+{
+    uint64_t data_end = DUMP_HEADER_SIZE + data_size;
+    *chunks = dump_chunk_count(data_size, chunk);
+    *table_off = *table_bytes = 0;
+    if (*chunks <= DUMP_CRC_INLINE_MAX)
+        return data_end;
+    *table_off = (data_end + DUMP_PAGE_SIZE - 1) & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
+    *table_bytes = *chunks * 4;
+    return *table_off + *table_bytes;
+}
+
+uint64_t dump_complete_bytes(uint32_t run_count, uint64_t ram_pages, uint64_t frames,
+                             uint32_t chunk_size)
+{
+    uint32_t chunk = chunk_size ? chunk_size : DUMP_CHUNK_DEFAULT;
+    uint64_t data_size = ram_pages * DUMP_PAGE_SIZE, chunks, off, bytes;
+
+    if (ram_pages == 0 || ram_pages > frames || frames > DUMP_MAX_PFN || !chunk_size_ok(chunk))
+        return 0;
+    if (dump_complete_type(run_count) == DUMP_TYPE_BITMAP) {
+        uint64_t first = DUMP_BMP_BITMAP_OFFSET + dump_bitmap_bytes(frames);
+        data_size += ((first + DUMP_PAGE_SIZE - 1) & ~(uint64_t)(DUMP_PAGE_SIZE - 1)) -
+                     DUMP_HEADER_SIZE;
+    }
+    return dump_total(data_size, chunk, &chunks, &off, &bytes);
+}
+
 int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *plan)
 {
     struct dump_header *h = (struct dump_header *)hdr;
@@ -76,7 +113,7 @@ int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *
 
     if (!hdr || !p || !p->ctx)
         return ERR_INVALID_ARGS;
-    if ((rc = check_runs(p->runs, p->run_count, &ram_pages)) != 0)
+    if ((rc = check_runs(p, &ram_pages)) != 0)
         return rc;
     if ((rc = data_layout(p, ram_pages, &data_size, &pages_offset)) != 0)
         return rc;
@@ -106,20 +143,16 @@ int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *
     memset(h->physical_memory_block_buffer, 0, sizeof(h->physical_memory_block_buffer));
     h->physical_memory_block.number_of_runs = p->run_count;
     h->physical_memory_block.number_of_pages = ram_pages;
-    memcpy(h->physical_memory_block.run, p->runs, p->run_count * sizeof(struct dump_run));
+    memcpy(h->physical_memory_block.run, p->runs,
+           (p->run_count < DUMP_MAX_RUNS ? p->run_count : DUMP_MAX_RUNS) * sizeof(struct dump_run));
 
     memset(h->context_record_buffer, 0, sizeof(h->context_record_buffer));
     dump_context_from_regs(&h->context, p->ctx);
     dump_exception_from_regs(&h->exception, p->ctx);
 
-    uint64_t chunks = dump_chunk_count(data_size, chunk);
+    uint64_t chunks, table_off, table_bytes;
     uint64_t data_end = DUMP_HEADER_SIZE + data_size;
-    uint64_t table_off = 0, table_bytes = 0;
-    if (chunks > DUMP_CRC_INLINE_MAX) {
-        table_off = (data_end + DUMP_PAGE_SIZE - 1) & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
-        table_bytes = chunks * 4;
-    }
-    uint64_t total = table_off ? table_off + table_bytes : data_end;
+    uint64_t total = dump_total(data_size, chunk, &chunks, &table_off, &table_bytes);
 
     h->dump_type = p->dump_type;
     h->dump_type_pad = 0;
@@ -192,10 +225,10 @@ int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *
 int dump_bitmap_header_build(void *out, const struct dump_params *p)
 {
     struct dump_bitmap_header b;
-    uint64_t data_size, pages_offset;
+    uint64_t ram_pages, data_size, pages_offset;
 
-    if (!out || !p || p->dump_type != DUMP_TYPE_BITMAP ||
-        data_layout(p, 0, &data_size, &pages_offset) != 0)
+    if (!out || !p || p->dump_type != DUMP_TYPE_BITMAP || check_runs(p, &ram_pages) != 0 ||
+        data_layout(p, ram_pages, &data_size, &pages_offset) != 0)
         return ERR_INVALID_ARGS;
     b.signature = p->bitmap_full_content ? DUMP_BMP_FDMP : DUMP_BMP_SDMP;
     b.valid_dump = DUMP_BMP_DUMP;

@@ -20,6 +20,8 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dump fields are littl
  *   DUMP_TYPE_FULL (1)    0x0000 header | 0x2000 the pages of run 0, run 1, ... (4 KiB each)
  *   DUMP_TYPE_BITMAP (5)  0x0000 header | 0x2000 struct dump_bitmap_header | 0x2038 bitmap,
  *                         one bit per physical page | FirstPage: the present pages in order
+ *                         ("SDMP": a kernel dump's pages; "FDMP": every RAM page, the layout
+ *                         of a complete dump whose RAM has more runs than Run[] holds)
  *   DUMP_TYPE_SMALL (4)   0x0000 header | 0x2000 Blackbox minidump directory and streams
  *                         (dump/dump_mini.h), at most DUMP_SMALL_MAX bytes in all
  *
@@ -48,7 +50,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dump fields are littl
 #define DUMP_TYPE_BITMAP      5u   /* bitmap dump: kernel (SDMP) or full (FDMP) content */
 #define DUMP_TYPE_LIVE_BITMAP 6u   /* live kernel bitmap dump: not written */
 
-/* Largest number of runs the 704-byte PhysicalMemoryBlock holds: (704 - 16) / 16. */
+/* Largest number of runs the 704-byte PhysicalMemoryBlock holds: (704 - 16) / 16. A machine
+ * whose RAM has more runs gets NumberOfRuns = the real count, NumberOfPages = all its RAM and
+ * Run[] = its first DUMP_MAX_RUNS runs; its complete dump is a bitmap dump with full content
+ * ("FDMP", see dump_complete_type), as a full dump's pages could not be placed. */
 #define DUMP_MAX_RUNS         43u
 /* Largest physical page number + 1 Blackbox accepts (a 52-bit physical address space). */
 #define DUMP_MAX_PFN          (1ull << 40)
@@ -65,10 +70,12 @@ _Static_assert(sizeof(struct dump_run) == 16, "PHYSICAL_MEMORY_RUN64 is 16 bytes
 
 /* PHYSICAL_MEMORY_DESCRIPTOR64, in a 704-byte buffer at 0x088. */
 struct dump_phys_desc {
-    uint32_t number_of_runs;                 /* NumberOfRuns: never "PAGE" (kdmp-parser) */
+    uint32_t number_of_runs;                 /* NumberOfRuns: never "PAGE" (kdmp-parser);
+                                                may exceed DUMP_MAX_RUNS (not in a FULL dump) */
     uint32_t pad;                            /* alignment, zero */
-    uint64_t number_of_pages;                /* NumberOfPages: sum of the runs' PageCount */
-    struct dump_run run[DUMP_MAX_RUNS];      /* Run[]: ascending, not overlapping */
+    uint64_t number_of_pages;                /* NumberOfPages: sum of all runs' PageCount */
+    struct dump_run run[DUMP_MAX_RUNS];      /* Run[]: ascending, not overlapping; the first
+                                                min(NumberOfRuns, DUMP_MAX_RUNS) runs */
 } __attribute__((packed));
 _Static_assert(sizeof(struct dump_phys_desc) == 704, "PhysicalMemoryBlock is 704 bytes");
 
@@ -344,15 +351,20 @@ struct dump_params {
     uint32_t bugcheck_code;              /* STOP code */
     uint64_t bugcheck_params[4];         /* its four parameters */
     const struct bugcheck_context *ctx;  /* registers at the crash (required) */
-    const struct dump_run *runs;         /* the machine's RAM runs, ascending */
-    uint32_t run_count;                  /* 1..DUMP_MAX_RUNS */
+    const struct dump_run *runs;         /* the machine's RAM runs, ascending: the first
+                                            min(run_count, DUMP_MAX_RUNS) are read */
+    uint32_t run_count;                  /* runs the machine has: FULL 1..DUMP_MAX_RUNS,
+                                            BITMAP and SMALL any from 1 */
+    uint64_t ram_pages;                  /* pages of all runs; 0: the sum of `runs` (only
+                                            when run_count <= DUMP_MAX_RUNS) */
     uint32_t processors;                 /* NumberProcessors (0 means 1) */
     uint64_t data_size;                  /* bytes after the header: FULL: ignored (the runs'
                                             pages); BITMAP: ignored (from bitmap_*);
                                             SMALL: directory + streams (dump_mini_size) */
     uint64_t bitmap_pages;               /* BITMAP: bits in the bitmap */
     uint64_t bitmap_present;             /* BITMAP: bits set */
-    bool bitmap_full_content;            /* BITMAP: "FDMP" rather than "SDMP" */
+    bool bitmap_full_content;            /* BITMAP: "FDMP" rather than "SDMP": every RAM
+                                            page present (bitmap_present == the RAM pages) */
     uint32_t chunk_size;                 /* 0: DUMP_CHUNK_SMALL / DUMP_CHUNK_DEFAULT */
     uint64_t sequence;                   /* dump sequence number */
     const uint8_t *build_id;             /* GNU build-id bytes (may be NULL) */
@@ -387,10 +399,25 @@ struct dump_plan {
  * fields, CONTEXT, exception record, runs, Blackbox fields with flags 0 (a dump being
  * written: never taken for valid), and for BITMAP the second header at 0x2000 is NOT part of
  * it (see dump_bitmap_header_build). *plan (may be NULL) gets the implied layout. Returns 0,
- * ERR_INVALID_ARGS (bad type, no context, no runs, runs unordered/overlapping, bad chunk
- * size), ERR_TOO_BIG (more than DUMP_MAX_RUNS runs, SMALL above DUMP_SMALL_MAX, sizes that
- * overflow). Pure, no allocation: safe at bugcheck time. */
+ * ERR_INVALID_ARGS (bad type, no context, no runs, runs unordered/overlapping, ram_pages
+ * below the runs', FDMP present pages not the RAM's, bad chunk size), ERR_TOO_BIG (FULL
+ * with more than DUMP_MAX_RUNS runs, SMALL above DUMP_SMALL_MAX). Pure, no allocation:
+ * safe at bugcheck time. */
 int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *plan);
+
+/* The layout of a complete dump of a machine with `run_count` RAM runs: DUMP_TYPE_FULL when
+ * Run[] holds them all, else DUMP_TYPE_BITMAP with full content ("FDMP"). */
+static inline uint32_t dump_complete_type(uint32_t run_count)
+{
+    return run_count <= DUMP_MAX_RUNS ? DUMP_TYPE_FULL : DUMP_TYPE_BITMAP;
+}
+
+/* RequiredDumpSpace of a complete dump (dump_complete_type's layout) of `ram_pages` pages
+ * in `run_count` runs below physical page `frames`, with chunks of `chunk_size` bytes (0:
+ * DUMP_CHUNK_DEFAULT): header, bitmap block (FDMP), pages, external CRC table. 0 for
+ * arguments no dump can have (no pages, frames or chunk size out of range). Safe anywhere. */
+uint64_t dump_complete_bytes(uint32_t run_count, uint64_t ram_pages, uint64_t frames,
+                             uint32_t chunk_size);
 
 /* Writes the 0x38-byte second header of a bitmap dump for the header built from `p`, at
  * `out` (any alignment). Returns 0 or ERR_INVALID_ARGS. Safe at bugcheck time. */

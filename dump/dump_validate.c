@@ -77,28 +77,34 @@ static int need(struct dump_layout *l, size_t len, uint64_t need_bytes)
     return 0;
 }
 
-static int check_runs(const struct dump_phys_desc *d, struct dump_layout *l)
+/* The run list: the first min(NumberOfRuns, DUMP_MAX_RUNS) runs are listed; a longer list
+ * (never in a full dump) leaves at least a page per run not listed to NumberOfPages. */
+static int check_runs(const struct dump_phys_desc *d, uint32_t type, struct dump_layout *l)
 {
-    uint32_t n = d->number_of_runs;
+    uint32_t n = d->number_of_runs, listed = n < DUMP_MAX_RUNS ? n : DUMP_MAX_RUNS;
     uint64_t end = 0, sum = 0;
 
-    if (n == DUMP_SIGNATURE || n == 0 || n > DUMP_MAX_RUNS)
+    if (n == DUMP_SIGNATURE || n == 0 || (n > DUMP_MAX_RUNS && type == DUMP_TYPE_FULL))
         return fail(l, DUMP_P_RUN_COUNT, n);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < listed; i++) {
         uint64_t b = d->run[i].base_page, c = d->run[i].page_count;
         if (c == 0 || b < end || b >= DUMP_MAX_PFN || c > DUMP_MAX_PFN - b)
             return fail(l, DUMP_P_RUNS, i);
         end = b + c;
         sum += c;
     }
-    if (sum != d->number_of_pages)
+    if (n > listed ? d->number_of_pages < sum + (n - listed) ||
+                     d->number_of_pages > DUMP_MAX_PFN - end
+                   : sum != d->number_of_pages)
         return fail(l, DUMP_P_RUNS, n);
     l->run_count = n;
-    l->ram_pages = sum;
+    l->ram_pages = d->number_of_pages;
     return 0;
 }
 
-/* Bitmap dump: the second header and the bitmap against the runs. */
+/* Bitmap dump: the second header and the bitmap against the runs. Below the end of the last
+ * listed run, bits are set only inside listed runs; past it only when runs are not listed.
+ * "FDMP" (full content) holds every page of every listed run and NumberOfPages in all. */
 static int check_bitmap(const uint8_t *buf, size_t len, const struct dump_phys_desc *d,
                         struct dump_layout *l, uint64_t *data_end)
 {
@@ -119,21 +125,32 @@ static int check_bitmap(const uint8_t *buf, size_t len, const struct dump_phys_d
     if (b.total_present_pages > b.pages ||
         b.total_present_pages > (l->file_size - b.first_page) / DUMP_PAGE_SIZE)
         return fail(l, DUMP_P_BITMAP, b.total_present_pages);
+    bool full = b.signature == DUMP_BMP_FDMP;
+    if (full && b.total_present_pages != l->ram_pages)
+        return fail(l, DUMP_P_BITMAP, b.total_present_pages);
     if ((rc = need(l, len, bm_end)) != 0)
         return rc;
     const uint8_t *bm = buf + DUMP_BMP_BITMAP_OFFSET;
-    uint64_t in_runs = 0;
-    for (uint32_t i = 0; i < l->run_count; i++) {
+    uint32_t listed = l->run_count < DUMP_MAX_RUNS ? l->run_count : DUMP_MAX_RUNS;
+    uint64_t in_runs = 0, end = 0;
+    for (uint32_t i = 0; i < listed; i++) {
         uint64_t lo = d->run[i].base_page, hi = lo + d->run[i].page_count;
+        if (full && hi > b.pages)
+            return fail(l, DUMP_P_BITMAP, hi);
         if (lo >= b.pages)
             break;
-        in_runs += dump_bitmap_count_range(bm, lo, hi < b.pages ? hi : b.pages);
+        uint64_t n = dump_bitmap_count_range(bm, lo, hi < b.pages ? hi : b.pages);
+        if (full && n != hi - lo)
+            return fail(l, DUMP_P_BITMAP, lo + n);
+        in_runs += n;
+        end = hi < b.pages ? hi : b.pages;
     }
     uint64_t all = dump_bitmap_count(bm, b.pages);
     if (all != b.total_present_pages)
         return fail(l, DUMP_P_BITMAP, all);
-    if (in_runs != all)
-        return fail(l, DUMP_P_BITMAP, all - in_runs);
+    uint64_t outside = (listed < l->run_count ? dump_bitmap_count(bm, end) : all) - in_runs;
+    if (outside)
+        return fail(l, DUMP_P_BITMAP, outside);
     l->pages_offset = b.first_page;
     l->present_pages = all;
     l->bitmap_pages = b.pages;
@@ -257,7 +274,7 @@ int dump_validate(const void *buf, size_t len, uint64_t file_size, struct dump_l
     if (mx != flt_mx)
         return fail(l, DUMP_P_MXCSR, mx);
     memcpy(&pd, b + offsetof(struct dump_header, physical_memory_block), sizeof(pd));
-    if ((rc = check_runs(&pd, l)) != 0)
+    if ((rc = check_runs(&pd, type, l)) != 0)
         return rc;
     if (bb.data_size > file_size - DUMP_HEADER_SIZE)
         return fail(l, DUMP_P_SIZE, bb.data_size);

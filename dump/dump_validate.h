@@ -26,14 +26,18 @@ enum dump_problem {
     DUMP_P_FLAGS,         /* unknown flag bits */
     DUMP_P_MACHINE,       /* MachineImageType is not AMD64 */
     DUMP_P_DUMP_TYPE,     /* DumpType unknown, unsupported, or not the written type */
-    DUMP_P_RUN_COUNT,     /* NumberOfRuns is "PAGE", 0 or above DUMP_MAX_RUNS */
-    DUMP_P_RUNS,          /* runs empty, unordered, overlapping, too high, or their sum is
-                             not NumberOfPages (detail: the run index) */
+    DUMP_P_RUN_COUNT,     /* NumberOfRuns is "PAGE", 0, or above DUMP_MAX_RUNS in a full
+                             dump */
+    DUMP_P_RUNS,          /* listed runs empty, unordered, overlapping, too high, or their
+                             sum is not NumberOfPages (less, by at least a page per run not
+                             listed, when NumberOfRuns > DUMP_MAX_RUNS) (detail: the run
+                             index) */
     DUMP_P_MXCSR,         /* CONTEXT.MxCsr differs from FltSave.MxCsr */
     DUMP_P_BUILD_ID,      /* build-id length above DUMP_BUILD_ID_MAX */
     DUMP_P_BITMAP_HEADER, /* bitmap second header: no "SDMP"/"FDMP" + "DUMP" */
-    DUMP_P_BITMAP,        /* Pages, FirstPage or TotalPresentPages inconsistent, or bits set
-                             outside the RAM runs (detail: the offending value) */
+    DUMP_P_BITMAP,        /* Pages, FirstPage or TotalPresentPages inconsistent, bits set
+                             outside the RAM runs, or an "FDMP" bitmap missing RAM pages
+                             (detail: the offending value) */
     DUMP_P_MINI_DIR,      /* minidump directory: signature, version, capacity, count */
     DUMP_P_MINI_STREAM,   /* a stream outside the data, overlapping, or misaligned
                              (detail: the stream index) */
@@ -56,7 +60,7 @@ struct dump_layout {
     bool complete;              /* VALID and COMPLETE both set */
     uint64_t total;             /* RequiredDumpSpace: header + data + external CRC table */
     uint64_t data_end;          /* file offset where the data ends */
-    uint32_t run_count;         /* NumberOfRuns */
+    uint32_t run_count;         /* NumberOfRuns (Run[] lists the first DUMP_MAX_RUNS) */
     uint64_t ram_pages;         /* NumberOfPages */
     uint64_t pages_offset;      /* FULL: 0x2000, BITMAP: FirstPage, SMALL: 0 */
     uint64_t present_pages;     /* pages held: FULL all RAM, BITMAP TotalPresentPages, SMALL 0 */

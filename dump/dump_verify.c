@@ -130,16 +130,21 @@ int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf
     if (!out)
         return ERR_INVALID_ARGS;
     memset(out, 0, sizeof *out);
-    if ((rc = dump_verify_prefix(read, ctx, file_size, buf, cap, &have, &out->layout)) != 0)
+    if ((rc = dump_verify_prefix(read, ctx, file_size, buf, cap, &have, &out->layout)) != 0) {
+        if (rc == ERR_TOO_BIG)
+            out->scratch_needed = out->layout.prefix + 2 * 4096;
         return rc;
+    }
     /* after the prefix: one CRC per chunk, then from a page boundary (disk drivers like
      * aligned buffers) the window the data is read through */
     uint8_t *b = buf;
     uint64_t crc_at = have + ((4 - (((uintptr_t)b + have) & 3)) & 3);
     uint64_t crc_end = crc_at + out->layout.chunk_count * 4;
     uint64_t win = crc_end + ((4096 - (((uintptr_t)b + crc_end) & 4095)) & 4095);
-    if (win + 4096 > cap)
+    if (win + 4096 > cap) {
+        out->scratch_needed = win + 4096;
         return ERR_TOO_BIG;
+    }
     struct dump_layout l = out->layout;
     if ((rc = dump_verify_begin(out, b, &l, (uint32_t *)(void *)(b + crc_at),
                                 l.chunk_count)) != 0)

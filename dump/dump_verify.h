@@ -34,6 +34,8 @@ struct dump_verify {
     uint64_t chunks_checked;    /* data chunks whose CRC was compared */
     uint64_t bad_chunks;        /* ... and did not match */
     uint64_t first_bad;         /* index of the first bad chunk */
+    uint64_t scratch_needed;    /* dump_verify_file's ERR_TOO_BIG: the bytes `buf` must hold
+                                   for this dump (at least; 0 otherwise) */
     /* the stream */
     const uint8_t *hdr;         /* the caller's validated header, read until _end */
     struct dump_crc_acc acc;    /* chunk CRCs of the data fed so far; acc.crc_fn may be set
@@ -63,11 +65,22 @@ int dump_verify_end(struct dump_verify *v);
  * up to RequiredDumpSpace read once (from the prefix's last 4 KiB boundary, in pieces that
  * are multiples of 4 KiB), in file order, and fed to the stream check. `buf` (cap bytes)
  * is the caller's scratch: the prefix, then one CRC per chunk, then at least 4 KiB (from a
- * page boundary) for reading the data; ERR_TOO_BIG when they do not fit. On return buf holds
+ * page boundary) for reading the data; ERR_TOO_BIG when they do not fit (a limit, not a
+ * problem of the dump: out->scratch_needed says how much it takes). On return buf holds
  * the file's first layout.prefix bytes (the header first). Returns 0 when the dump is valid
  * and every chunk matches; otherwise the first failure: dump_verify_prefix's code
  * (out->layout.problem says which), dump_verify_end's, or the read function's error. */
 int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf, size_t cap,
                      struct dump_verify *out);
+
+/* Bytes of buf dump_verify_file needs for any dump (complete, kernel or small, with
+ * DUMP_CHUNK_DEFAULT chunks) of a machine whose physical address space ends below
+ * `max_phys`, with a data window of `window` bytes (a multiple of 4 KiB): the header, the
+ * bitmap header and bitmap, one CRC per chunk of a complete dump, two alignments. */
+#define DUMP_VERIFY_BITMAP_BYTES(max_phys) ((max_phys) / DUMP_PAGE_SIZE / 8)
+#define DUMP_VERIFY_SCRATCH(max_phys, window)                                              \
+    (DUMP_BMP_BITMAP_OFFSET + DUMP_VERIFY_BITMAP_BYTES(max_phys) +                         \
+     ((max_phys) / DUMP_CHUNK_DEFAULT + DUMP_VERIFY_BITMAP_BYTES(max_phys) / DUMP_CHUNK_DEFAULT \
+      + 3) * 4 + 2 * 4096 + (window))
 
 #endif

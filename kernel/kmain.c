@@ -96,8 +96,10 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     check(paging_init(top > 4 * GIB ? top : 4 * GIB), "paging");
     uint64_t counts[PFN_STATE_COUNT], frames;
     pfn_counts(counts, &frames);
-    klog(KLOG_INFO, "mm: %lu MiB RAM, %lu MiB free, kernel image %lu KiB",
-         (unsigned long)(pfn_ram_top() >> 20), (unsigned long)(counts[PFN_FREE] >> 8),
+    const struct pfn_range *runs;
+    klog(KLOG_INFO, "mm: %lu MiB RAM in %u runs, %lu MiB free, kernel image %lu KiB",
+         (unsigned long)(pfn_ram_top() >> 20), pfn_ram_runs(&runs),
+         (unsigned long)(counts[PFN_FREE] >> 8),
          (unsigned long)((__kernel_phys_end - __kernel_phys_start) >> 10));
 
     int acpi_rc = acpi_init(&boot_info);

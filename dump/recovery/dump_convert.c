@@ -229,7 +229,8 @@ static int build_header(const struct conv *c, uint8_t *hdr, uint64_t data_size,
     const struct dump_bb_fields *bb = &s->bb;
     struct dump_run runs[DUMP_MAX_RUNS];
     uint32_t nruns = s->physical_memory_block.number_of_runs;
-    memcpy(runs, s->physical_memory_block.run, nruns * sizeof(struct dump_run));
+    memcpy(runs, s->physical_memory_block.run,
+           (nruns < DUMP_MAX_RUNS ? nruns : DUMP_MAX_RUNS) * sizeof(struct dump_run));
     struct bugcheck_context ctx = {
         .rax = x->rax, .rbx = x->rbx, .rcx = x->rcx, .rdx = x->rdx, .rsi = x->rsi,
         .rdi = x->rdi, .rbp = x->rbp, .rsp = x->rsp, .r8 = x->r8, .r9 = x->r9,
@@ -250,7 +251,8 @@ static int build_header(const struct conv *c, uint8_t *hdr, uint64_t data_size,
         memcpy(comment + n, suffix, strlen(suffix) + 1);
     struct dump_params p = {
         .dump_type = DUMP_TYPE_SMALL, .bugcheck_code = s->bug_check_code, .ctx = &ctx,
-        .runs = runs, .run_count = nruns, .processors = s->number_processors,
+        .runs = runs, .run_count = nruns, .ram_pages = s->physical_memory_block.number_of_pages,
+        .processors = s->number_processors,
         .data_size = data_size, .sequence = bb->sequence, .build_id = bb->build_id,
         .build_id_len = bb->build_id_len, .config_type = bb->config_type,
         .fallback_reason = bb->fallback_reason, .dump_time_ns = bb->dump_time_ns,

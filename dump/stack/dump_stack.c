@@ -42,8 +42,12 @@ uint64_t dump_bytes_needed(uint32_t type)
 {
     uint64_t ram = ram_bytes(), frames = pfn_ram_top() / PAGE_SIZE;
     switch (type) {
-    case DUMP_CONFIG_COMPLETE:
-        return DUMP_HEADER_BYTES + ram + MIB;
+    case DUMP_CONFIG_COMPLETE: {
+        /* the layout's exact size (a bitmap block when RAM has more runs than the header
+         * lists), and the megabyte of headroom Windows asks for */
+        const struct pfn_range *runs;
+        return dump_complete_bytes(pfn_ram_runs(&runs), ram / PAGE_SIZE, frames, 0) + MIB;
+    }
     case DUMP_CONFIG_KERNEL:
     case DUMP_CONFIG_AUTOMATIC:
         /* Windows' rule of thumb: kernel memory is about a third of RAM. */

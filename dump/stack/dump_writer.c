@@ -139,24 +139,24 @@ static WRITER int writer_verify(const struct dump_stack *st)
     return ERR_CHECKSUM;
 }
 
-/* The header inputs every dump type shares. `runs` must hold DUMP_MAX_RUNS entries. */
+/* The header inputs every dump type shares. `runs` must hold DUMP_MAX_RUNS entries: it gets
+ * the first runs of RAM (all of them when they fit), p->ram_pages all of RAM. */
 WRITER int writer_common_params(struct wr *w, const struct bugcheck_data *bd, uint32_t type,
                                 struct dump_run *runs, struct dump_params *p)
 {
     const struct pfn_range *pr;
     unsigned nruns = pfn_ram_runs(&pr);
-    if (nruns > DUMP_MAX_RUNS)
-        return ERR_TOO_BIG;
     uint64_t ram = 0;
     for (unsigned i = 0; i < nruns; i++) {
-        runs[i] = (struct dump_run){ pr[i].lo / PAGE_SIZE, (pr[i].hi - pr[i].lo) / PAGE_SIZE };
+        if (i < DUMP_MAX_RUNS)
+            runs[i] = (struct dump_run){ pr[i].lo / PAGE_SIZE, (pr[i].hi - pr[i].lo) / PAGE_SIZE };
         ram += pr[i].hi - pr[i].lo;
     }
     const uint8_t *id;
     size_t idlen = version_build_id(&id);
     *p = (struct dump_params){
         .dump_type = type, .bugcheck_code = bd->code, .ctx = &bd->ctx, .runs = runs,
-        .run_count = nruns, .processors = 1, .sequence = w->st->sequence, .build_id = id,
+        .run_count = nruns, .ram_pages = ram / PAGE_SIZE, .processors = 1, .sequence = w->st->sequence, .build_id = id,
         .build_id_len = idlen, .config_type = w->st->settings.crash_dump_enabled,
         .dump_time_ns = timer_ns(), .system_time = writer_filetime_now(), .ram_bytes = ram,
         .klog_phys = klog_area_phys(), .klog_size = KLOG_AREA_SIZE,

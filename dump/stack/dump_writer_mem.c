@@ -1,4 +1,5 @@
-/* The dump writer's complete and kernel dumps: header in progress, the data written as fast
+/* The dump writer's complete and kernel dumps (a complete dump of RAM in more runs than the
+ * header lists is a bitmap dump with full content, "FDMP"): header in progress, the data written as fast
  * as the clone takes it and checksummed while it is busy, the CRC table, the sealed header;
  * a flush after each step. */
 #include <string.h>
@@ -62,9 +63,15 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
         return rc;
     uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     uint8_t *bm = (uint8_t *)dump_work_at(dump_work.bmp_off) + 0x38;
+    bool complete = type == DUMP_TYPE_FULL;
+    if (complete && (type = dump_complete_type(nruns)) == DUMP_TYPE_BITMAP) {
+        p.dump_type = type;
+        p.bitmap_full_content = true;
+    }
     if (type == DUMP_TYPE_BITMAP) {
         p.bitmap_pages = frames;
-        p.bitmap_present = writer_build_bitmap(bm, frames);
+        p.bitmap_present = complete ? writer_ram_bitmap(bm, frames, pr, nruns)
+                                    : writer_build_bitmap(bm, frames);
     }
     struct dump_plan plan;
     rc = dump_header_build(dump_work_at(dump_work.hdr_off), &p, &plan);
@@ -90,8 +97,10 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
         if (k.block > dump_work.bmp_size)
             return ERR_NO_SPACE;
         memset(bm + (frames + 7) / 8, 0, dump_work.bmp_size - 0x38 - (frames + 7) / 8);
-        k.bm = bm;
-        k.frames = frames;
+        if (!complete) {
+            k.bm = bm;
+            k.frames = frames;
+        }
     }
     if ((rc = writer_data(w, &k)) != 0 || (rc = dump_crc_end(&w->acc)) != 0)
         return rc;

@@ -69,8 +69,8 @@ struct wr {
 };
 
 /* A walk over a dump's data in file order, one source range at a time: the bitmap block
- * (kernel dumps), then the pages, of the RAM runs (complete dumps) or of the runs of set
- * bits (kernel dumps). Two walks over the same dump take the same ranges, as source()
+ * (bitmap layouts), then the pages, of the RAM runs (complete dumps, in either layout) or of
+ * the runs of set bits (kernel dumps). Two walks over the same dump take the same ranges, as source()
  * depends only on the address and the limit. */
 struct walk {
     const struct pfn_range *runs;   /* complete dump: the RAM runs ... */
@@ -100,10 +100,13 @@ void writer_pick_crc(const void *probe);
 void writer_snap_ranges(const struct dump_stack *st);
 void writer_snapshot(void);
 /* dump_writer_walk.c: the next source range of a walk (false at the end), one checksum step
- * of the CRC side, and the kernel dump's page bitmap (returns the pages kept). */
+ * of the CRC side, the kernel dump's page bitmap and the bitmap of all RAM (each returns the
+ * pages it marks). */
 bool writer_walk_next(struct walk *k, uint64_t *src, uint64_t *len);
 int writer_crc_step(struct wr *w, struct crc_side *c);
 uint64_t writer_build_bitmap(uint8_t *bm, uint64_t frames);
+uint64_t writer_ram_bitmap(uint8_t *bm, uint64_t frames, const struct pfn_range *runs,
+                           unsigned nruns);
 /* dump_writer.c: a write of `bytes` from physical `phys` at file offset `off` through the
  * block map; progress accounting; the header inputs every dump type shares. */
 int writer_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t bytes);

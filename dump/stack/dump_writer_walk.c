@@ -1,6 +1,7 @@
 /* The dump writer's walk over a dump's data in file order: where each range's bytes come
  * from (memory, the snapshot, or zeros for the writer's own work area), the checksum side
- * that follows the same walk, and the kernel dump's page bitmap. */
+ * that follows the same walk, and the bitmaps of a kernel dump and of a complete dump in the
+ * bitmap layout. */
 #include <string.h>
 #include "dump/stack/dump_writer_priv.h"
 #include "mm/pfn.h"
@@ -79,6 +80,20 @@ WRITER int writer_crc_step(struct wr *w, struct crc_side *c)
     if (c->len == 0)
         c->more = writer_walk_next(&c->k, &c->src, &c->len);
     return rc;
+}
+
+/* Mark every page of the RAM runs (a complete dump in the bitmap layout). */
+WRITER uint64_t writer_ram_bitmap(uint8_t *bm, uint64_t frames, const struct pfn_range *runs,
+                                  unsigned nruns)
+{
+    uint64_t present = 0;
+    memset(bm, 0, (frames + 7) / 8);
+    for (unsigned i = 0; i < nruns; i++)
+        for (uint64_t f = runs[i].lo / PAGE_SIZE; f < runs[i].hi / PAGE_SIZE && f < frames; f++) {
+            dump_bitmap_set(bm, f);
+            present++;
+        }
+    return present;
 }
 
 /* Mark the pages a kernel dump keeps: kernel, page tables, DMA; not free, user or reserved. */

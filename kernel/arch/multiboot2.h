@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u /* what GRUB leaves in eax */
-#define BOOT_MMAP_MAX 64                 /* memory-map entries kept */
+#define BOOT_MMAP_MAX 256                /* memory-map entries kept (more are dropped) */
 
 enum boot_mem_type {
     BOOT_MEM_AVAILABLE = 1,  /* usable RAM */

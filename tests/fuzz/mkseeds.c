@@ -1,7 +1,8 @@
 /* Writes the fuzz target's seed corpus: tiny valid dumps of each kind, made with the dump
  * format core the way the kernel writes them (tests/unit/dump_util.h): a full dump with an
  * inline CRC table, one followed by slack (a pagefile), one with an external CRC table, a
- * bitmap (kernel) dump and a small dump. Usage: mkseeds DIR. */
+ * bitmap (kernel) dump, the full-content bitmap layout ("FDMP") of a complete dump of RAM in
+ * more runs than the header lists, and a small dump. Usage: mkseeds DIR. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "tests/unit/dump_util.h"
@@ -29,6 +30,9 @@ int main(int argc, char **argv)
 {
     static const struct dump_run runs[] = { { 0, 4 }, { 8, 4 } };
     static const struct dump_run many[] = { { 0, 120 } };
+    struct dump_run split[DUMP_MAX_RUNS + 7];      /* one page each, a hole after each */
+    for (unsigned i = 0; i < DUMP_MAX_RUNS + 7; i++)
+        split[i] = (struct dump_run){ 2 * i, 1 };
     size_t size = 0;
     uint8_t *f;
     int bad = 0;
@@ -45,6 +49,8 @@ int main(int argc, char **argv)
     bad |= save(argv[1], "full-table.dmp", f, size);
     f = dump_test_bitmap(runs, 2, keep_odd, &size);
     bad |= save(argv[1], "bitmap.dmp", f, size);
+    f = dump_test_bitmap(split, DUMP_MAX_RUNS + 7, NULL, &size);
+    bad |= save(argv[1], "fdmp-many-runs.dmp", f, size);
     f = dump_test_small(&size);
     bad |= save(argv[1], "small.dmp", f, size);
     return bad;

@@ -18,7 +18,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 class Machine:
     def __init__(self, workdir, mem=256, system=None, data=None, data_sector_size=None,
-                 log_name="serial.log", qemu_args=(), com2=None, system_blkdebug=None):
+                 log_name="serial.log", qemu_args=(), com2=None, system_blkdebug=None, iso=None):
         self.workdir = str(workdir)
         self.monitor_path = os.path.join(self.workdir, "monitor.sock")
         self.log = open(os.path.join(self.workdir, log_name), "w", encoding="utf-8")
@@ -34,6 +34,8 @@ class Machine:
             args += ["--data-sector-size", str(data_sector_size)]
         if com2:
             args += ["--com2", com2]       # COM2 to this UNIX socket (the report channel)
+        if iso:
+            args += ["--iso", iso]         # another boot medium (default build/blackbox.iso)
         if qemu_args:
             args += ["--"] + list(qemu_args)
         self.started = time.monotonic()

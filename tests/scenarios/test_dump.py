@@ -58,10 +58,11 @@ def memory_dmp(c, tmp_path):
     return str(sorted((out / "Minidump").glob("*.dmp"))[-1])
 
 
-def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False):
-    r"""Boot, optionally plant a marker page, crash with `kind`, wait for the dump, the reboot
-    and the recovery into C:\MEMORY.DMP, power off; returns (serial text of the crash, marker phys address)."""
-    m = Machine(tmp_path, mem=256, system=c.path)
+def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False, iso=None):
+    r"""Boot (from `iso`, default build/blackbox.iso), optionally plant a marker page, crash
+    with `kind`, wait for the dump, the reboot and the recovery into C:\MEMORY.DMP, power off;
+    returns (serial text of the crash, marker phys address)."""
+    m = Machine(tmp_path, mem=256, system=c.path, iso=iso)
     try:
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")

@@ -59,6 +59,7 @@ static inline void dump_test_params(struct dump_params *p, struct bugcheck_conte
     p->ram_bytes = 0;
     for (uint32_t i = 0; i < n; i++)
         p->ram_bytes += runs[i].page_count * DUMP_PAGE_SIZE;
+    p->ram_pages = p->ram_bytes / DUMP_PAGE_SIZE;
     p->klog_phys = 0x1000000;
     p->klog_size = 64 + 128 * 1024;
     p->direct_map_base = 0xffff800000000000ull;
@@ -126,7 +127,8 @@ static inline uint8_t *dump_test_full(const struct dump_run *runs, uint32_t n, u
     return f;
 }
 
-/* A complete bitmap dump: page p of the runs is present when keep(p). */
+/* A complete bitmap dump: page p of the runs is present when keep(p); keep NULL: every page
+ * of the runs, the full-content layout ("FDMP") of a complete dump configured as such. */
 static inline uint8_t *dump_test_bitmap(const struct dump_run *runs, uint32_t n,
                                         int (*keep)(uint64_t), size_t *size)
 {
@@ -138,10 +140,11 @@ static inline uint8_t *dump_test_bitmap(const struct dump_run *runs, uint32_t n,
 
     for (uint32_t i = 0; i < n; i++)
         for (uint64_t pg = runs[i].base_page; pg < runs[i].base_page + runs[i].page_count; pg++)
-            if (keep(pg))
+            if (!keep || keep(pg))
                 dump_bitmap_set(bm, pg);
     dump_test_params(&p, &ctx, DUMP_TYPE_BITMAP, runs, n);
-    p.config_type = DUMP_CONFIG_KERNEL;
+    p.config_type = keep ? DUMP_CONFIG_KERNEL : DUMP_CONFIG_COMPLETE;
+    p.bitmap_full_content = !keep;
     p.bitmap_pages = pages;
     p.bitmap_present = dump_bitmap_count(bm, pages);
     uint8_t *f = NULL;

@@ -3,11 +3,11 @@
  * (hex and raw, full/bitmap/small dumps, absent addresses), and one-line errors with a
  * non-zero exit on malformed files. Run from the tree's root (test_unit.py does). */
 #include <stdbool.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "dump_util.h"
+#include "tool_util.h"
 #include "ut.h"
 
 #define BBDUMP "build/tools/bbdump"
@@ -35,26 +35,10 @@ static void setup(void)
     }
 }
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-    buf[n] = 0;
-    if (f)
-        fclose(f);
-}
-
 /* Runs bbdump with `args`; stdout and stderr land in out and err. Returns the exit code. */
 static int run(const char *args)
 {
-    char cmd[1024], o[128], e[128];
-    snprintf(o, sizeof o, "%s/out", dir);
-    snprintf(e, sizeof e, "%s/err", dir);
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", BBDUMP, args, o, e);
-    int st = system(cmd);
-    slurp(o, out, sizeof out);
-    slurp(e, err, sizeof err);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return tool_run(BBDUMP, dir, args, out, sizeof out, err, sizeof err);
 }
 
 static const char *save(const char *name, const uint8_t *data, size_t size)

@@ -287,6 +287,8 @@ static void test_build_rejects_bad_params(void)
     dump_test_params(&p, &c, DUMP_TYPE_FULL, many, DUMP_MAX_RUNS + 1);
     UT_EQ_INT(dump_header_build(h, &p, NULL), ERR_TOO_BIG);
     p.run_count = DUMP_MAX_RUNS;
+    UT_EQ_INT(dump_header_build(h, &p, NULL), ERR_INVALID_ARGS);   /* ram_pages: 44 runs' */
+    p.ram_pages = 0;                                                /* 0: the runs' sum */
     UT_EQ_INT(dump_header_build(h, &p, NULL), 0);
     struct dump_run overlap[] = { { 10, 5 }, { 12, 5 } };
     p.runs = overlap;
@@ -388,6 +390,114 @@ static void test_crc_accumulator(void)
     UT_EQ_INT(dump_crc_update(&a, data, 1), ERR_RANGE);
 }
 
+/* RAM in 60 runs of 3 pages with a one-page hole after each: more than Run[] holds. */
+#define MANY 60u
+static void many_runs(struct dump_run *r)
+{
+    for (unsigned i = 0; i < MANY; i++)
+        r[i] = (struct dump_run){ 0x100 + 4 * i, 3 };
+}
+
+static void test_fdmp_many_runs(void)
+{
+    struct dump_run runs[MANY];
+    many_runs(runs);
+    size_t size;
+    uint8_t *f = dump_test_bitmap(runs, MANY, NULL, &size);
+    UT_ASSERT(f);
+    struct dump_header *h = hdr(f);
+    const struct dump_bitmap_header *b = (const struct dump_bitmap_header *)(f + 0x2000);
+    UT_ASSERT(memcmp(f + 0x2000, "FDMPDUMP", 8) == 0);
+    UT_EQ_U64(h->dump_type, DUMP_TYPE_BITMAP);
+    UT_EQ_U64(h->physical_memory_block.number_of_runs, MANY);
+    UT_EQ_U64(h->physical_memory_block.number_of_pages, 3 * MANY);
+    UT_EQ_U64(h->physical_memory_block.run[DUMP_MAX_RUNS - 1].base_page,
+              0x100 + 4 * (DUMP_MAX_RUNS - 1));
+    UT_EQ_U64(b->total_present_pages, 3 * MANY);
+    UT_EQ_U64(b->pages, 0x100 + 4 * MANY - 1);
+    UT_EQ_U64(size, dump_complete_bytes(MANY, 3 * MANY, b->pages, 0));
+    UT_EQ_U64(dump_complete_type(MANY), DUMP_TYPE_BITMAP);
+    UT_EQ_U64(dump_complete_type(DUMP_MAX_RUNS), DUMP_TYPE_FULL);
+
+    struct dump_layout l;
+    UT_EQ_INT(dump_validate(f, size, size, &l), 0);
+    UT_EQ_U64(l.run_count, MANY);
+    UT_EQ_U64(l.ram_pages, 3 * MANY);
+    UT_EQ_U64(l.present_pages, 3 * MANY);
+    /* every page of every run, listed or not, is where its rank says; the holes are absent */
+    for (uint64_t pg = 0x100, rank = 0; pg < b->pages; pg++) {
+        uint64_t off, avail;
+        int rc = dump_phys_to_offset(f, size, &l, pg * 4096 + 9, &off, &avail);
+        if ((pg - 0x100) % 4 == 3) {
+            UT_EQ_INT(rc, ERR_NOT_FOUND);
+            continue;
+        }
+        UT_EQ_INT(rc, 0);
+        UT_EQ_U64(off, b->first_page + rank++ * 4096 + 9);
+        UT_EQ_U64(f[off], dump_test_byte(pg * 4096 + 9));
+    }
+
+    /* a listed run's page missing, a page outside the listed runs, a count that lies */
+    uint8_t *bm = f + DUMP_BMP_BITMAP_OFFSET;
+    struct dump_bitmap_header *wb = (struct dump_bitmap_header *)(f + 0x2000);
+    bm[0x104 / 8] ^= 1u << (0x104 & 7);
+    wb->total_present_pages--;
+    UT_EQ_INT(dump_validate(f, size, size, &l), ERR_CORRUPT);
+    UT_EQ_INT(l.problem, DUMP_P_BITMAP);
+    bm[0x104 / 8] ^= 1u << (0x104 & 7);
+    bm[0x103 / 8] ^= 1u << (0x103 & 7);           /* the hole after run 0 */
+    wb->total_present_pages += 2;
+    UT_EQ_INT(dump_validate(f, size, size, &l), ERR_CORRUPT);
+    UT_EQ_INT(l.problem, DUMP_P_BITMAP);
+    bm[0x103 / 8] ^= 1u << (0x103 & 7);
+    wb->total_present_pages--;
+    UT_EQ_INT(dump_validate(f, size, size, &l), 0);
+    h->physical_memory_block.number_of_pages = 3 * DUMP_MAX_RUNS + (MANY - DUMP_MAX_RUNS) - 1;
+    dump_test_reseal(f);
+    UT_EQ_INT(dump_validate(f, size, size, &l), ERR_CORRUPT);
+    UT_EQ_INT(l.problem, DUMP_P_RUNS);
+    free(f);
+
+    /* a full dump cannot place the pages of runs it does not list */
+    struct dump_params p;
+    struct bugcheck_context ctx;
+    uint8_t hb[DUMP_HEADER_SIZE];
+    dump_test_params(&p, &ctx, DUMP_TYPE_FULL, runs, MANY);
+    UT_EQ_INT(dump_header_build(hb, &p, NULL), ERR_TOO_BIG);
+    /* FDMP must hold all of RAM; the pages of runs not listed must be given */
+    dump_test_params(&p, &ctx, DUMP_TYPE_BITMAP, runs, MANY);
+    p.bitmap_full_content = true;
+    p.bitmap_pages = 0x200;
+    p.bitmap_present = 3 * MANY - 1;
+    UT_EQ_INT(dump_header_build(hb, &p, NULL), ERR_INVALID_ARGS);
+    p.bitmap_present = 3 * MANY;
+    p.ram_pages = 0;
+    UT_EQ_INT(dump_header_build(hb, &p, NULL), ERR_INVALID_ARGS);
+    p.ram_pages = 3 * MANY;
+    UT_EQ_INT(dump_header_build(hb, &p, NULL), 0);
+    /* a small dump of such a machine keeps the same run list */
+    p.dump_type = DUMP_TYPE_SMALL;
+    p.data_size = 4096;
+    UT_EQ_INT(dump_header_build(hb, &p, NULL), 0);
+    UT_EQ_U64(hdr(hb)->physical_memory_block.number_of_runs, MANY);
+}
+
+static void test_complete_bytes(void)
+{
+    /* full layout: header, pages, external CRC table of 4 bytes per MiB chunk */
+    uint64_t pages = 16ull << 18;                       /* 16 GiB */
+    UT_EQ_U64(dump_complete_bytes(3, pages, pages + (1 << 18), 0),
+              DUMP_HEADER_SIZE + pages * 4096 + 16384 * 4);
+    /* FDMP: plus the bitmap block, padded to a page */
+    uint64_t frames = 66ull << 18;                      /* a 64 GiB guest's address space */
+    UT_EQ_U64(dump_complete_bytes(60, 64ull << 18, frames, 0),
+              DUMP_HEADER_SIZE + ((0x38 + frames / 8 + 4095) & ~4095ull) +
+              (64ull << 30) + ((64ull << 10) + 3) * 4);
+    UT_EQ_U64(dump_complete_bytes(3, 0, 100, 0), 0);
+    UT_EQ_U64(dump_complete_bytes(3, 101, 100, 0), 0);
+    UT_EQ_U64(dump_complete_bytes(3, 100, 100, 1000), 0);
+}
+
 static const struct ut_case cases[] = {
     { "header_full_round_trip", test_header_full_round_trip },
     { "physical_to_offset_full", test_physical_to_offset_full },
@@ -395,6 +505,8 @@ static const struct ut_case cases[] = {
     { "kdmp_parser_checks", test_kdmp_parser_checks },
     { "bitmap_dump", test_bitmap_dump },
     { "bitmap_helpers", test_bitmap_helpers },
+    { "fdmp_many_runs", test_fdmp_many_runs },
+    { "complete_bytes", test_complete_bytes },
     { "small_dump", test_small_dump },
     { "mini_builder_limits", test_mini_builder_limits },
     { "build_rejects_bad_params", test_build_rejects_bad_params },

@@ -124,8 +124,13 @@ static int cmd_info(struct dumpfile *d)
         printf("%-22s%u (error code 0x%" PRIx64 ", cr2 0x%" PRIx64 ")\n", "vector:",
                bb->bugcheck_vector, bb->error_code, bb->cr2);
     printf("%-22s%u\n", "processors:", h->number_processors);
-    printf("%-22s%u runs, %" PRIu64 " pages (%" PRIu64 " MiB)\n", "physical memory:",
-           h->physical_memory_block.number_of_runs, h->physical_memory_block.number_of_pages,
+    uint32_t nruns = h->physical_memory_block.number_of_runs;
+    char listed[48] = "";
+    if (nruns > DUMP_MAX_RUNS)
+        snprintf(listed, sizeof listed, " (the header lists the first %u)", DUMP_MAX_RUNS);
+    printf("%-22s%u runs%s, %" PRIu64 " pages (%" PRIu64 " MiB)\n", "physical memory:", nruns,
+           listed,
+           h->physical_memory_block.number_of_pages,
            h->physical_memory_block.number_of_pages * DUMP_PAGE_SIZE >> 20);
     printf("%-22s%" PRIu64 " bytes\n", "required space:", h->required_dump_space);
     printf("%-22s%" PRIu64 ".%09" PRIu64 " s after boot\n", "dump time:",
@@ -150,8 +155,10 @@ static int cmd_info(struct dumpfile *d)
     printf("%-22s%s\n", "header CRC:",
            dump_header_crc(d->map) == bb->header_crc ? "ok" : "MISMATCH");
     if (d->rc == 0 && h->dump_type == DUMP_TYPE_BITMAP)
-        printf("%-22s%" PRIu64 " of %" PRIu64 " pages present, first at 0x%" PRIx64 "\n",
-               "bitmap:", d->l.present_pages, d->l.bitmap_pages, d->l.pages_offset);
+        printf("%-22s%" PRIu64 " of %" PRIu64 " pages present, first at 0x%" PRIx64 ", %s\n",
+               "bitmap:", d->l.present_pages, d->l.bitmap_pages, d->l.pages_offset,
+               dump_le32(d->map + DUMP_BMP_OFFSET) == DUMP_BMP_FDMP ? "every RAM page (FDMP)"
+                                                                    : "kernel pages (SDMP)");
     if (d->rc == 0 && h->dump_type == DUMP_TYPE_SMALL) {
         const uint8_t *dir = d->map + DUMP_HEADER_SIZE;
         for (uint32_t i = 0; i < d->l.stream_count; i++) {

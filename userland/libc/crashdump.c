@@ -120,7 +120,11 @@ int crash_mark_cleared(const char *path, void *buf, size_t cap)
 
 void crash_verify_text(int rc, const struct dump_verify *v, char *out, size_t cap)
 {
-    if (rc == ERR_CHECKSUM && !v->table_ok)
+    if (rc == ERR_TOO_BIG)
+        snprintf(out, cap, "too big to check here: it needs %lu KiB of buffer, this program "
+                 "has %lu KiB (machines up to %lu GiB)", (unsigned long)(v->scratch_needed >> 10),
+                 (unsigned long)(CRASH_SCRATCH_BYTES >> 10), (unsigned long)(CRASH_MAX_PHYS >> 30));
+    else if (rc == ERR_CHECKSUM && !v->table_ok)
         snprintf(out, cap, "its CRC table is damaged");
     else if (rc == ERR_CHECKSUM)
         snprintf(out, cap, "data CRC mismatch in %lu of %lu chunks (first: chunk %lu)",

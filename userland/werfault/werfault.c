@@ -101,6 +101,13 @@ int main(int argc, char **argv)
     c.overwrite = crash_reg_dword(CC_OVERWRITE) != 0;
     struct dump_layout l;
     int rc = crash_header(c.src, scratch, sizeof scratch, &l);
+    if (rc == ERR_TOO_BIG) {
+        wer_note("%s holds a dump too big for werfault: its header and bitmap need %lu KiB, "
+                 "werfault has %lu KiB (machines up to %lu GiB)", c.src,
+                 (unsigned long)(l.prefix >> 10), (unsigned long)(sizeof scratch >> 10),
+                 (unsigned long)(CRASH_MAX_PHYS >> 30));
+        return 1;
+    }
     if (rc) {
         wer_note("%s no longer holds a valid dump: %s", c.src, err_str(rc));
         reg_delete_key(CC_KEY_MACHINECRASH);

@@ -12,7 +12,9 @@
 /* Write the minidump of the crash (converted from the dump at `from`) into MinidumpDir as
  * MMDDYY-NNNNN-NN.dmp (a small dump is copied as it is); a minidump of this crash already
  * there (a run cut short) is rewritten under its name. buf (cap bytes, CRASH_SCRATCH_BYTES)
- * is the scratch for reading and copying dumps. Fills c->minidump. 0 or ERR_*. */
+ * is the scratch for reading and copying dumps and holds the source's header and bitmap
+ * while it is converted. Fills c->minidump. 0 or ERR_* (ERR_TOO_BIG: a source whose
+ * header and bitmap do not fit buf, with a note saying how much they need). */
 int wer_write_minidump(struct crash *c, const char *from, uint8_t *buf, size_t cap);
 /* Delete the oldest minidumps beyond MinidumpsCount (default 50). Returns how many. */
 int wer_prune_minidumps(const struct crash *c);

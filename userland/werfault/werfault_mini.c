@@ -48,7 +48,6 @@ static bool find_own(const struct crash *c, const char *dir, char *out, size_t c
 
 int wer_write_minidump(struct crash *c, const char *from, uint8_t *buf, size_t cap)
 {
-    static uint8_t work[512 * 1024];   /* the source's prefix: bitmap of up to 16 GiB of RAM */
     char dir[SYS_PATH_MAX], name[DUMP_MINI_NAME_LEN + 1];
     crash_reg_path(CC_MINIDUMP_DIR, dir, sizeof dir);
     int rc = mkdir(dir);
@@ -83,9 +82,14 @@ int wer_write_minidump(struct crash *c, const char *from, uint8_t *buf, size_t c
         close(in);
         return out;
     }
-    struct dump_convert_io io = { crash_fd_read, &in, st.size, fd_write, &out, work, sizeof work };
+    /* buf holds the source's prefix (header and bitmap) for the conversion */
+    struct dump_convert_io io = { crash_fd_read, &in, st.size, fd_write, &out, buf, cap };
     struct dump_convert_result res;
     rc = dump_convert_to_mini(&io, &res);
+    if (rc == ERR_TOO_BIG)
+        wer_note("%s is too big to convert here: its header and bitmap need %lu KiB, werfault "
+                 "has %lu KiB", from, (unsigned long)(res.prefix_needed >> 10),
+                 (unsigned long)(cap >> 10));
     close(in);
     int crc = close(out);
     if (rc == 0)

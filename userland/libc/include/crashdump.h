@@ -21,9 +21,13 @@ uint32_t crash_reg_dword(enum cc_value v);
 /* The drive letter of a path ("D:\X" -> 'D', no drive -> 'C'), upper case. */
 char crash_drive(const char *path);
 
-/* Scratch big enough for crash_verify on machines up to 16 GiB (bitmap prefix, one CRC per
- * chunk) plus a 1 MiB streaming window. Each program owns its buffer and passes it. */
-#define CRASH_SCRATCH_BYTES (2u << 20)
+/* The largest physical address space whose dumps smss and werfault recover: a bitmap dump's
+ * bitmap covers it (4 MiB of bitmap for 128 GiB; a 64 GiB guest's RAM ends near 66 GiB). */
+#define CRASH_MAX_PHYS (128ull << 30)
+/* Scratch for crash_verify and dump_convert_to_mini of any dump of such a machine written
+ * with the default chunks, with a 1 MiB streaming window (about 5.6 MiB). A dump that needs
+ * more gives ERR_TOO_BIG, never a corruption code. Each program owns its buffer. */
+#define CRASH_SCRATCH_BYTES DUMP_VERIFY_SCRATCH(CRASH_MAX_PHYS, 1u << 20)
 
 /* A dump_read_fn over the descriptor *(int *)ctx: seeks to off and reads len bytes (0, the
  * kernel's error, or ERR_IO when the file ends first). */
@@ -41,7 +45,8 @@ int crash_header(const char *path, void *buf, size_t cap, struct dump_layout *l)
  * the old or the new flags); buf (cap >= DUMP_HEADER_SIZE bytes) holds the header meanwhile.
  * 0 or ERR_*. */
 int crash_mark_cleared(const char *path, void *buf, size_t cap);
-/* Text for a dump_verify outcome ("data CRC mismatch in chunk 12", "incomplete dump ..."). */
+/* Text for a dump_verify outcome ("data CRC mismatch in chunk 12", "incomplete dump ...",
+ * for ERR_TOO_BIG the scratch the dump needs against CRASH_SCRATCH_BYTES). */
 void crash_verify_text(int rc, const struct dump_verify *v, char *out, size_t cap);
 
 #endif
