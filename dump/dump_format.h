@@ -18,10 +18,13 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dump fields are littl
  * File layout by DumpType (every offset is a file offset, every integer little-endian):
  *
  *   DUMP_TYPE_FULL (1)    0x0000 header | 0x2000 the pages of run 0, run 1, ... (4 KiB each)
+ *                         | the CPU block (dump/dump_cpu.h)
  *   DUMP_TYPE_BITMAP (5)  0x0000 header | 0x2000 struct dump_bitmap_header | 0x2038 bitmap,
  *                         one bit per physical page | FirstPage: the present pages in order
+ *                         | the CPU block
  *   DUMP_TYPE_SMALL (4)   0x0000 header | 0x2000 Blackbox minidump directory and streams
- *                         (dump/dump_mini.h), at most DUMP_SMALL_MAX bytes in all
+ *                         (dump/dump_mini.h), at most DUMP_SMALL_MAX bytes in all; the CPU
+ *                         block is its DUMP_STREAM_CPUS stream
  *
  * The "data" of a dump is [DUMP_HEADER_SIZE, DUMP_HEADER_SIZE + bb.data_size): it is split in
  * chunks of bb.chunk_size bytes (the last one may be shorter), each with a CRC32C. The CRC
@@ -173,7 +176,7 @@ _Static_assert(sizeof(struct dump_exception_record) == 0x98, "EXCEPTION_RECORD64
 /* ---- Blackbox's fields, at 0x1058 in the header's reserved area ---- */
 
 #define DUMP_BB_MAGIC       "BBXDUMP\0"  /* bb.magic: 8 bytes */
-#define DUMP_BB_VERSION     1u
+#define DUMP_BB_VERSION     2u   /* 2: NumberProcessors CPU records (dump/dump_cpu.h) */
 #define DUMP_BUILD_ID_MAX   20u          /* a GNU build-id (sha1) */
 #define DUMP_CRC_INLINE_MAX 900u         /* CRC entries that fit in the header */
 #define DUMP_CHUNK_SMALL    4096u        /* default chunk of a small dump */
@@ -346,9 +349,11 @@ struct dump_params {
     const struct bugcheck_context *ctx;  /* registers at the crash (required) */
     const struct dump_run *runs;         /* the machine's RAM runs, ascending */
     uint32_t run_count;                  /* 1..DUMP_MAX_RUNS */
-    uint32_t processors;                 /* NumberProcessors (0 means 1) */
+    uint32_t processors;                 /* NumberProcessors (0 means 1), at most
+                                            DUMP_CPU_MAX: the CPU block's records */
     uint64_t data_size;                  /* bytes after the header: FULL: ignored (the runs'
-                                            pages); BITMAP: ignored (from bitmap_*);
+                                            pages and the CPU block); BITMAP: ignored (from
+                                            bitmap_*, then the CPU block);
                                             SMALL: directory + streams (dump_mini_size) */
     uint64_t bitmap_pages;               /* BITMAP: bits in the bitmap */
     uint64_t bitmap_present;             /* BITMAP: bits set */
@@ -375,6 +380,9 @@ struct dump_plan {
     uint64_t data_offset;        /* DUMP_HEADER_SIZE */
     uint64_t pages_offset;       /* file offset of the first page (FULL: 0x2000, BITMAP:
                                     FirstPage, SMALL: 0) */
+    uint64_t cpu_offset;         /* FULL, BITMAP: file offset of the CPU block (the data's
+                                    last dump_cpu_block_bytes(processors) bytes); SMALL: 0 (the
+                                    block is a stream the caller lays out) */
     uint64_t data_end;           /* end of the chunked data */
     uint64_t crc_table_offset;   /* external CRC table, 0 when inline */
     uint64_t crc_table_bytes;    /* its size (chunk_count * 4), 0 when inline */
@@ -388,7 +396,7 @@ struct dump_plan {
  * written: never taken for valid), and for BITMAP the second header at 0x2000 is NOT part of
  * it (see dump_bitmap_header_build). *plan (may be NULL) gets the implied layout. Returns 0,
  * ERR_INVALID_ARGS (bad type, no context, no runs, runs unordered/overlapping, bad chunk
- * size), ERR_TOO_BIG (more than DUMP_MAX_RUNS runs, SMALL above DUMP_SMALL_MAX, sizes that
+ * size, processors above DUMP_CPU_MAX), ERR_TOO_BIG (more than DUMP_MAX_RUNS runs, SMALL above DUMP_SMALL_MAX, sizes that
  * overflow). Pure, no allocation: safe at bugcheck time. */
 int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *plan);
 
