@@ -69,11 +69,11 @@ static inline void dump_test_params(struct dump_params *p, struct bugcheck_conte
 }
 
 /* A CPU block of `count` records at `blk`: CPU `crashed` has the registers of `ctx` (as the
- * header's CONTEXT); CPU i != crashed was stopped by NMI in the idle loop at RIP
- * 0xffffffff80100000 + 0x10 * i, RSP/RBP 0xffff800000200000 + 0x1000 * i (except the last
- * of several, offline when count > 2). */
+ * header's CONTEXT), running werfault (pid 7); CPU `offline` (none when >= count) is offline;
+ * every other CPU i was stopped by NMI in the idle loop at RIP 0xffffffff80100000 + 0x10 * i,
+ * RSP = RBP = 0xffff800000200000 + 0x1000 * i. */
 static inline void dump_test_cpus(uint8_t *blk, uint32_t count, uint32_t crashed,
-                                  const struct bugcheck_context *ctx)
+                                  uint32_t offline, const struct bugcheck_context *ctx)
 {
     struct dump_cpu_record *r = (struct dump_cpu_record *)(blk + sizeof(struct dump_cpu_block));
     memset(r, 0, count * sizeof(*r));
@@ -87,7 +87,7 @@ static inline void dump_test_cpus(uint8_t *blk, uint32_t count, uint32_t crashed
             memcpy(r[i].process, "werfault", 8);
             dump_cpu_from_regs(&r[i], ctx);
             r[i].bugcheck_code = 0x50;
-        } else if (count > 2 && i == count - 1) {
+        } else if (i == offline) {
             r[i].state = DUMP_CPU_OFFLINE;
         } else {
             struct bugcheck_context c = *ctx;
@@ -134,12 +134,12 @@ static inline int dump_test_seal(uint8_t *f, const struct dump_plan *pl, uint32_
     return rc ? rc : dump_header_seal(f, flags, tcrc);
 }
 
-/* A complete full dump of the runs with `cpus` CPU records, CPU 0 the crashing one (see
- * dump_test_cpus); *size gets the file size (plus `slack` zero bytes, as a pagefile bigger
- * than its dump). Caller frees. NULL on failure. */
+/* A complete full dump of the runs with `cpus` CPU records, CPU `crashed` the crashing one
+ * and CPU `offline` offline (see dump_test_cpus); *size gets the file size (plus `slack` zero
+ * bytes, as a pagefile bigger than its dump). Caller frees. NULL on failure. */
 static inline uint8_t *dump_test_full_cpus(const struct dump_run *runs, uint32_t n,
                                            uint32_t chunk, size_t slack, size_t *size,
-                                           uint32_t cpus)
+                                           uint32_t cpus, uint32_t crashed, uint32_t offline)
 {
     struct dump_params p;
     struct bugcheck_context ctx;
@@ -160,7 +160,7 @@ static inline uint8_t *dump_test_full_cpus(const struct dump_run *runs, uint32_t
                        runs[i].page_count * DUMP_PAGE_SIZE);
         pos += runs[i].page_count * DUMP_PAGE_SIZE;
     }
-    dump_test_cpus(f + pl.cpu_offset, cpus, 0, &ctx);
+    dump_test_cpus(f + pl.cpu_offset, cpus, crashed, offline, &ctx);
     if (dump_test_seal(f, &pl, DUMP_BB_VALID | DUMP_BB_COMPLETE) != 0) {
         free(f);
         return NULL;
@@ -172,7 +172,7 @@ static inline uint8_t *dump_test_full_cpus(const struct dump_run *runs, uint32_t
 static inline uint8_t *dump_test_full(const struct dump_run *runs, uint32_t n, uint32_t chunk,
                                       size_t slack, size_t *size)
 {
-    return dump_test_full_cpus(runs, n, chunk, slack, size, 1);
+    return dump_test_full_cpus(runs, n, chunk, slack, size, 1, 0, 1);
 }
 
 /* A complete bitmap dump: page p of the runs is present when keep(p). */
@@ -208,7 +208,7 @@ static inline uint8_t *dump_test_bitmap(const struct dump_run *runs, uint32_t n,
                 pos += DUMP_PAGE_SIZE;
             }
         }
-        dump_test_cpus(f + pl.cpu_offset, 1, 0, &ctx);
+        dump_test_cpus(f + pl.cpu_offset, 1, 0, 1, &ctx);
         if (dump_test_seal(f, &pl, DUMP_BB_VALID | DUMP_BB_COMPLETE) != 0) {
             free(f);
             f = NULL;
@@ -260,7 +260,7 @@ static inline uint8_t *dump_test_small(size_t *size)
                                   .name = "blackbox", .build_id_len = 20 };
     memcpy(m.build_id, dump_test_build_id, 20);
     memcpy(f + off_mod, &m, sizeof(m));
-    dump_test_cpus(f + off_cpus, 1, 0, &ctx);
+    dump_test_cpus(f + off_cpus, 1, 0, 1, &ctx);
     if (dump_test_seal(f, &pl, DUMP_BB_VALID | DUMP_BB_COMPLETE) != 0) {
         free(f);
         return NULL;

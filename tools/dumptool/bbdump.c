@@ -161,6 +161,17 @@ static int cmd_info(struct dumpfile *d)
                    "  va 0x%016" PRIx64 "\n", i, s.type, s.size, s.offset, s.vaddr);
         }
     }
+    if (d->rc == 0) {
+        const uint8_t *blk;
+        struct dump_cpu_block cb;
+        int crc = dumpfile_cpus(d, &blk, &cb);
+        if (crc == 0)
+            printf("%-22s%u records at 0x%" PRIx64 ", CPU %u crashed\n", "cpu block:", cb.count,
+                   d->l.cpu_offset, cb.crashed);
+        else
+            printf("%-22sat 0x%" PRIx64 ": damaged (%s)\n", "cpu block:", d->l.cpu_offset,
+                   err_str(crc));
+    }
     if (d->rc != 0) {
         printf("%-22sINVALID\n", "status:");
         return problem(d);
