@@ -303,6 +303,7 @@ static void test_cpus(void)
     snprintf(args, sizeof args, "analyze %s --kernel %s --force", p, BBDUMP);
     UT_EQ_INT(run(args), 0);
     UT_ASSERT(strstr(out, "CPUS:           4; CPU 2 crashed (APIC id 4)\n"));
+    UT_ASSERT(strstr(out, "FAULTING_IP:    ffffffff8010cf27 "));   /* CPU 2's, not CPU 0's */
     UT_ASSERT(strstr(out, "\n  0     0 stopped by NMI                 idle                      0xffffffff80100000\n"));
     UT_ASSERT(strstr(out, "\n  2     4 crashed                        werfault (pid 7)          0xffffffff8010cf27\n"));
     UT_ASSERT(strstr(out, "\n  3     6 offline                        -                         (no registers)\n"));
