@@ -166,8 +166,8 @@ static int cmd_info(struct dumpfile *d)
         struct dump_cpu_block cb;
         int crc = dumpfile_cpus(d, &blk, &cb);
         if (crc == 0)
-            printf("%-22s%u records at 0x%" PRIx64 ", CPU %u crashed\n", "cpu block:", cb.count,
-                   d->l.cpu_offset, cb.crashed);
+            printf("%-22s%u record%s at 0x%" PRIx64 ", CPU %u crashed\n", "cpu block:", cb.count,
+                   cb.count == 1 ? "" : "s", d->l.cpu_offset, cb.crashed);
         else
             printf("%-22sat 0x%" PRIx64 ": damaged (%s)\n", "cpu block:", d->l.cpu_offset,
                    err_str(crc));
