@@ -39,11 +39,13 @@ struct cpu_crash_state {
     uint64_t stack_lo, stack_hi; /* the kernel stack ctx.rsp is on; 0, 0 if none known */
 };
 
-/* Boot: CPU `cpu` (0 = the bootstrap CPU, < MAX_CPUS) runs, with local APIC id `apic_id`.
- * bugcheck_cpu_count() becomes at least cpu + 1. Returns 0 or ERR_INVALID_ARGS. */
+/* Boot, or a CPU's start: CPU `cpu` (0 = the bootstrap CPU, < MAX_CPUS) runs, with local
+ * APIC id `apic_id`. bugcheck_cpu_count() becomes at least cpu + 1. Returns 0 or
+ * ERR_INVALID_ARGS. Called once per CPU, before that CPU can bugcheck. */
 int bugcheck_cpu_online(unsigned cpu, uint32_t apic_id);
 
-/* CPUs the dump records: 1 + the highest CPU declared online (at least 1). */
+/* CPUs the dump records: 1 + the highest CPU declared online (at least 1). Safe at bugcheck
+ * time. */
 unsigned bugcheck_cpu_count(void);
 
 /* The calling CPU's index: the slot whose APIC id is its own, 0 when none is. Safe at
@@ -58,10 +60,11 @@ void bugcheck_cpu_save(unsigned cpu, uint32_t state, uint32_t code, bool idle,
                        const struct bugcheck_context *ctx);
 
 /* Bugcheck time, on the crashing CPU: CPU `cpu` has no registers to give (OFFLINE,
- * NO_ANSWER). */
+ * NO_ANSWER). A slot still CPU_STATE_NONE when the dump is written is recorded as
+ * NO_ANSWER. */
 void bugcheck_cpu_set_state(unsigned cpu, uint32_t state);
 
-/* Slot `cpu` (< bugcheck_cpu_count()), or NULL. */
+/* Slot `cpu` (< bugcheck_cpu_count()), or NULL. Safe at bugcheck time. */
 const struct cpu_crash_state *bugcheck_cpu_slot(unsigned cpu);
 
 #endif
