@@ -120,6 +120,7 @@ static void test_check(void)
     snprintf(args, sizeof args, "check %s", p);
     UT_EQ_INT(run(args), 0);
     UT_ASSERT(strstr(out, "valid full dump"));
+    UT_ASSERT(strstr(out, " data chunks OK, 1 CPU\n"));
     f[DUMP_HEADER_SIZE + 3 * 65536 + 17] ^= 1;
     p = save("check.dmp", f, size);
     EXPECT_ERROR(args, p, "data CRC mismatch in chunk 3 (file bytes 0x32000..0x42000)");
@@ -319,6 +320,17 @@ static void test_cpus(void)
     snprintf(args, sizeof args, "info %s", p);
     UT_EQ_INT(run(args), 0);
     UT_ASSERT(strstr(out, "damaged (checksum mismatch)"));
+    snprintf(args, sizeof args, "check %s", p);
+    EXPECT_ERROR(args, p, "data CRC mismatch in chunk 1 ");   /* the last: the block's */
+    /* the same damage with the chunk CRCs made to match: the block's own CRC still fails */
+    struct dump_layout l;
+    UT_EQ_INT(dump_validate(f, size, size, &l), 0);
+    struct dump_plan pl = { .data_end = l.data_end, .chunk_count = l.chunk_count,
+                            .chunk_size = l.chunk_size, .crc_table_offset = l.crc_table_offset };
+    UT_EQ_INT(dump_test_seal(f, &pl, DUMP_BB_VALID | DUMP_BB_COMPLETE), 0);
+    p = save("cpus.dmp", f, size);
+    EXPECT_ERROR(args, p, "CPU block at 0x");
+    UT_ASSERT(strstr(err, "is damaged (checksum mismatch)"));
     snprintf(args, sizeof args, "analyze %s --kernel %s --force", p, BBDUMP);
     UT_EQ_INT(run(args), 0);
     UT_ASSERT(strstr(out, "CPUS:           4, but the CPU block is damaged"));
