@@ -26,7 +26,8 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-
 # dump_read and dump_verify (reading a dump back) and dump/recovery/ (retention, conversion) are
 # for userland (smss, werfault) and the host tools. The clones (drivers/*/*_clone.c,
 # dump/clone/) are linked on their own, below.
-KERNEL_DUMP_C := dump/dump_format.c dump/dump_chunks.c dump/dump_mini.c dump/dump_validate.c
+KERNEL_DUMP_C := dump/dump_format.c dump/dump_chunks.c dump/dump_mini.c dump/dump_validate.c \
+    dump/dump_cpu.c
 KERNEL_C   := $(shell find kernel drivers dump/stack -name '*.c' -not -path 'drivers/*/*_clone.c' 2>/dev/null | sort) \
     $(KERNEL_DUMP_C)
 KERNEL_ASM := $(shell find boot kernel drivers dump -name '*.asm' | sort)

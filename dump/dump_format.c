@@ -3,6 +3,7 @@
  * CRC. See dump_format.h for the contract; everything here is safe at bugcheck time. */
 #include <string.h>
 #include "dump/dump_format.h"
+#include "dump/dump_cpu.h"
 #include "lib/crc32c.h"
 #include "err.h"
 
@@ -43,13 +44,14 @@ static int check_runs(const struct dump_params *p, uint64_t *pages)
     return 0;
 }
 
-/* Data bytes after the header, and the pages' file offset, for the dump type of `p`. */
-static int data_layout(const struct dump_params *p, uint64_t ram_pages, uint64_t *data_size,
-                       uint64_t *pages_offset)
+/* Data bytes after the header, and the pages' file offset, for the dump type of `p`; the
+ * CPU block of `cpus` records ends the data of FULL and BITMAP. */
+static int data_layout(const struct dump_params *p, uint64_t ram_pages, uint32_t cpus,
+                       uint64_t *data_size, uint64_t *pages_offset)
 {
     switch (p->dump_type) {
     case DUMP_TYPE_FULL:
-        *data_size = ram_pages * DUMP_PAGE_SIZE;
+        *data_size = ram_pages * DUMP_PAGE_SIZE + dump_cpu_block_bytes(cpus);
         *pages_offset = DUMP_HEADER_SIZE;
         return 0;
     case DUMP_TYPE_BITMAP: {
@@ -60,7 +62,8 @@ static int data_layout(const struct dump_params *p, uint64_t ram_pages, uint64_t
         uint64_t first = DUMP_BMP_BITMAP_OFFSET + dump_bitmap_bytes(p->bitmap_pages);
         first = (first + DUMP_PAGE_SIZE - 1) & ~(uint64_t)(DUMP_PAGE_SIZE - 1);
         *pages_offset = first;
-        *data_size = first - DUMP_HEADER_SIZE + p->bitmap_present * DUMP_PAGE_SIZE;
+        *data_size = first - DUMP_HEADER_SIZE + p->bitmap_present * DUMP_PAGE_SIZE +
+                     dump_cpu_block_bytes(cpus);
         return 0;
     }
     case DUMP_TYPE_SMALL:
@@ -90,12 +93,14 @@ static uint64_t dump_total(uint64_t data_size, uint32_t chunk, uint64_t *chunks,
 }
 
 uint64_t dump_complete_bytes(uint32_t run_count, uint64_t ram_pages, uint64_t frames,
-                             uint32_t chunk_size)
+                             uint32_t chunk_size, uint32_t cpus)
 {
     uint32_t chunk = chunk_size ? chunk_size : DUMP_CHUNK_DEFAULT;
-    uint64_t data_size = ram_pages * DUMP_PAGE_SIZE, chunks, off, bytes;
+    uint64_t data_size = ram_pages * DUMP_PAGE_SIZE + dump_cpu_block_bytes(cpus ? cpus : 1);
+    uint64_t chunks, off, bytes;
 
-    if (ram_pages == 0 || ram_pages > frames || frames > DUMP_MAX_PFN || !chunk_size_ok(chunk))
+    if (ram_pages == 0 || ram_pages > frames || frames > DUMP_MAX_PFN || !chunk_size_ok(chunk) ||
+        cpus > DUMP_CPU_MAX)
         return 0;
     if (dump_complete_type(run_count) == DUMP_TYPE_BITMAP) {
         uint64_t first = DUMP_BMP_BITMAP_OFFSET + dump_bitmap_bytes(frames);
@@ -111,11 +116,12 @@ int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *
     uint64_t ram_pages, data_size, pages_offset;
     int rc;
 
-    if (!hdr || !p || !p->ctx)
+    uint32_t cpus = p && p->processors ? p->processors : 1;
+    if (!hdr || !p || !p->ctx || cpus > DUMP_CPU_MAX)
         return ERR_INVALID_ARGS;
     if ((rc = check_runs(p, &ram_pages)) != 0)
         return rc;
-    if ((rc = data_layout(p, ram_pages, &data_size, &pages_offset)) != 0)
+    if ((rc = data_layout(p, ram_pages, cpus, &data_size, &pages_offset)) != 0)
         return rc;
     uint32_t chunk = p->chunk_size;
     if (chunk == 0)
@@ -133,7 +139,7 @@ int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *
     h->ps_loaded_module_list = 0;
     h->ps_active_process_head = 0;
     h->machine_image_type = DUMP_MACHINE_AMD64;
-    h->number_processors = p->processors ? p->processors : 1;
+    h->number_processors = cpus;
     h->bug_check_code = p->bugcheck_code;
     h->bug_check_code_pad = 0;
     for (int i = 0; i < 4; i++)
@@ -212,6 +218,7 @@ int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *
     if (plan) {
         plan->data_offset = DUMP_HEADER_SIZE;
         plan->pages_offset = pages_offset;
+        plan->cpu_offset = p->dump_type == DUMP_TYPE_SMALL ? 0 : data_end - dump_cpu_block_bytes(cpus);
         plan->data_end = data_end;
         plan->crc_table_offset = table_off;
         plan->crc_table_bytes = table_bytes;
@@ -227,8 +234,9 @@ int dump_bitmap_header_build(void *out, const struct dump_params *p)
     struct dump_bitmap_header b;
     uint64_t ram_pages, data_size, pages_offset;
 
+    uint32_t cpus = p && p->processors ? p->processors : 1;
     if (!out || !p || p->dump_type != DUMP_TYPE_BITMAP || check_runs(p, &ram_pages) != 0 ||
-        data_layout(p, ram_pages, &data_size, &pages_offset) != 0)
+        data_layout(p, ram_pages, cpus, &data_size, &pages_offset) != 0)
         return ERR_INVALID_ARGS;
     b.signature = p->bitmap_full_content ? DUMP_BMP_FDMP : DUMP_BMP_SDMP;
     b.valid_dump = DUMP_BMP_DUMP;

@@ -18,12 +18,15 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dump fields are littl
  * File layout by DumpType (every offset is a file offset, every integer little-endian):
  *
  *   DUMP_TYPE_FULL (1)    0x0000 header | 0x2000 the pages of run 0, run 1, ... (4 KiB each)
+ *                         | the CPU block (dump/dump_cpu.h)
  *   DUMP_TYPE_BITMAP (5)  0x0000 header | 0x2000 struct dump_bitmap_header | 0x2038 bitmap,
  *                         one bit per physical page | FirstPage: the present pages in order
  *                         ("SDMP": a kernel dump's pages; "FDMP": every RAM page, the layout
  *                         of a complete dump whose RAM has more runs than Run[] holds)
+ *                         | the CPU block
  *   DUMP_TYPE_SMALL (4)   0x0000 header | 0x2000 Blackbox minidump directory and streams
- *                         (dump/dump_mini.h), at most DUMP_SMALL_MAX bytes in all
+ *                         (dump/dump_mini.h), at most DUMP_SMALL_MAX bytes in all; the CPU
+ *                         block is its DUMP_STREAM_CPUS stream
  *
  * The "data" of a dump is [DUMP_HEADER_SIZE, DUMP_HEADER_SIZE + bb.data_size): it is split in
  * chunks of bb.chunk_size bytes (the last one may be shorter), each with a CRC32C. The CRC
@@ -180,7 +183,7 @@ _Static_assert(sizeof(struct dump_exception_record) == 0x98, "EXCEPTION_RECORD64
 /* ---- Blackbox's fields, at 0x1058 in the header's reserved area ---- */
 
 #define DUMP_BB_MAGIC       "BBXDUMP\0"  /* bb.magic: 8 bytes */
-#define DUMP_BB_VERSION     1u
+#define DUMP_BB_VERSION     2u   /* 2: NumberProcessors CPU records (dump/dump_cpu.h) */
 #define DUMP_BUILD_ID_MAX   20u          /* a GNU build-id (sha1) */
 #define DUMP_CRC_INLINE_MAX 900u         /* CRC entries that fit in the header */
 #define DUMP_CHUNK_SMALL    4096u        /* default chunk of a small dump */
@@ -357,9 +360,11 @@ struct dump_params {
                                             BITMAP and SMALL any from 1 */
     uint64_t ram_pages;                  /* pages of all runs; 0: the sum of `runs` (only
                                             when run_count <= DUMP_MAX_RUNS) */
-    uint32_t processors;                 /* NumberProcessors (0 means 1) */
+    uint32_t processors;                 /* NumberProcessors (0 means 1), at most
+                                            DUMP_CPU_MAX: the CPU block's records */
     uint64_t data_size;                  /* bytes after the header: FULL: ignored (the runs'
-                                            pages); BITMAP: ignored (from bitmap_*);
+                                            pages and the CPU block); BITMAP: ignored (from
+                                            bitmap_*, then the CPU block);
                                             SMALL: directory + streams (dump_mini_size) */
     uint64_t bitmap_pages;               /* BITMAP: bits in the bitmap */
     uint64_t bitmap_present;             /* BITMAP: bits set */
@@ -387,6 +392,9 @@ struct dump_plan {
     uint64_t data_offset;        /* DUMP_HEADER_SIZE */
     uint64_t pages_offset;       /* file offset of the first page (FULL: 0x2000, BITMAP:
                                     FirstPage, SMALL: 0) */
+    uint64_t cpu_offset;         /* FULL, BITMAP: file offset of the CPU block (the data's
+                                    last dump_cpu_block_bytes(processors) bytes); SMALL: 0 (the
+                                    block is a stream the caller lays out) */
     uint64_t data_end;           /* end of the chunked data */
     uint64_t crc_table_offset;   /* external CRC table, 0 when inline */
     uint64_t crc_table_bytes;    /* its size (chunk_count * 4), 0 when inline */
@@ -400,9 +408,9 @@ struct dump_plan {
  * written: never taken for valid), and for BITMAP the second header at 0x2000 is NOT part of
  * it (see dump_bitmap_header_build). *plan (may be NULL) gets the implied layout. Returns 0,
  * ERR_INVALID_ARGS (bad type, no context, no runs, runs unordered/overlapping, ram_pages
- * below the runs', FDMP present pages not the RAM's, bad chunk size), ERR_TOO_BIG (FULL
- * with more than DUMP_MAX_RUNS runs, SMALL above DUMP_SMALL_MAX). Pure, no allocation:
- * safe at bugcheck time. */
+ * below the runs', FDMP present pages not the RAM's, bad chunk size, processors above
+ * DUMP_CPU_MAX), ERR_TOO_BIG (FULL with more than DUMP_MAX_RUNS runs, SMALL above
+ * DUMP_SMALL_MAX, sizes that overflow). Pure, no allocation: safe at bugcheck time. */
 int dump_header_build(void *hdr, const struct dump_params *p, struct dump_plan *plan);
 
 /* The layout of a complete dump of a machine with `run_count` RAM runs: DUMP_TYPE_FULL when
@@ -414,10 +422,11 @@ static inline uint32_t dump_complete_type(uint32_t run_count)
 
 /* RequiredDumpSpace of a complete dump (dump_complete_type's layout) of `ram_pages` pages
  * in `run_count` runs below physical page `frames`, with chunks of `chunk_size` bytes (0:
- * DUMP_CHUNK_DEFAULT): header, bitmap block (FDMP), pages, external CRC table. 0 for
- * arguments no dump can have (no pages, frames or chunk size out of range). Safe anywhere. */
+ * DUMP_CHUNK_DEFAULT), of a machine with `cpus` CPUs (0 means 1): header, bitmap block
+ * (FDMP), pages, the CPU block, external CRC table. 0 for arguments no dump can have (no
+ * pages, frames, chunk size or CPUs out of range). Safe anywhere. */
 uint64_t dump_complete_bytes(uint32_t run_count, uint64_t ram_pages, uint64_t frames,
-                             uint32_t chunk_size);
+                             uint32_t chunk_size, uint32_t cpus);
 
 /* Writes the 0x38-byte second header of a bitmap dump for the header built from `p`, at
  * `out` (any alignment). Returns 0 or ERR_INVALID_ARGS. Safe at bugcheck time. */

@@ -1,6 +1,6 @@
 /* Blackbox's small dump (DumpType 4): after the 0x2000-byte header, a stream directory and
  * the streams it names (the faulting thread's stack, the pages the registers point at, the
- * klog, the module list). The CONTEXT, the bugcheck and CR0/CR2/CR4 live in the header.
+ * klog, the module list, every CPU's state). The CONTEXT, the bugcheck and CR0/CR2/CR4 live in the header.
  * Portable core; the builder is safe at bugcheck time (caller's buffers, no allocation). */
 #ifndef BB_DUMP_MINI_H
 #define BB_DUMP_MINI_H
@@ -34,6 +34,8 @@
 #define DUMP_STREAM_KLOG      3u  /* a klog ring area (kernel/lib/klog_ring.h layout): a copy
                                      of the live area, or a smaller ring of its last records */
 #define DUMP_STREAM_MODULES   4u  /* array of struct dump_mini_module */
+#define DUMP_STREAM_CPUS      5u  /* the CPU block (dump/dump_cpu.h): every CPU's state;
+                                     exactly one per small dump */
 
 /* DUMP_STREAM_MEMORY flags: which registers point into the page (bit = CONTEXT order). */
 #define DUMP_REG_RAX  (1u << 0)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "dump/dump_validate.h"
 #include "dump/dump_mini.h"
+#include "dump/dump_cpu.h"
 #include "err.h"
 
 static const char *const problem_text[DUMP_P_COUNT] = {
@@ -30,6 +31,7 @@ static const char *const problem_text[DUMP_P_COUNT] = {
     [DUMP_P_DATA_SIZE] = "data size inconsistent with the dump type",
     [DUMP_P_CHUNKS] = "CRC chunk table inconsistent",
     [DUMP_P_SIZE] = "dump size inconsistent with the file (truncated?)",
+    [DUMP_P_CPUS] = "bad NumberProcessors or CPU block placement",
 };
 
 const char *dump_problem_str(enum dump_problem p)
@@ -104,9 +106,10 @@ static int check_runs(const struct dump_phys_desc *d, uint32_t type, struct dump
 
 /* Bitmap dump: the second header and the bitmap against the runs. Below the end of the last
  * listed run, bits are set only inside listed runs; past it only when runs are not listed.
- * "FDMP" (full content) holds every page of every listed run and NumberOfPages in all. */
+ * "FDMP" (full content) holds every page of every listed run and NumberOfPages in all.
+ * *pages_end: where the present pages end. */
 static int check_bitmap(const uint8_t *buf, size_t len, const struct dump_phys_desc *d,
-                        struct dump_layout *l, uint64_t *data_end)
+                        struct dump_layout *l, uint64_t *pages_end)
 {
     struct dump_bitmap_header b;
     int rc;
@@ -154,11 +157,12 @@ static int check_bitmap(const uint8_t *buf, size_t len, const struct dump_phys_d
     l->pages_offset = b.first_page;
     l->present_pages = all;
     l->bitmap_pages = b.pages;
-    *data_end = b.first_page + all * DUMP_PAGE_SIZE;
+    *pages_end = b.first_page + all * DUMP_PAGE_SIZE;
     return 0;
 }
 
-/* Small dump: the directory and every stream inside [directory end, data end). */
+/* Small dump: the directory and every stream inside [directory end, data end); exactly one
+ * CPU stream, of the CPU block's size. */
 static int check_mini(const uint8_t *buf, size_t len, uint64_t data_size,
                       struct dump_layout *l)
 {
@@ -186,7 +190,14 @@ static int check_mini(const uint8_t *buf, size_t len, uint64_t data_size,
             (s.paddr != DUMP_NO_PADDR && s.size > DUMP_NO_PADDR - s.paddr))
             return fail(l, DUMP_P_MINI_STREAM, i);
         prev = s.offset + s.size;
+        if (s.type != DUMP_STREAM_CPUS)
+            continue;
+        if (l->cpu_offset || s.size != dump_cpu_block_bytes(l->cpu_count))
+            return fail(l, DUMP_P_CPUS, i);
+        l->cpu_offset = s.offset;
     }
+    if (!l->cpu_offset)
+        return fail(l, DUMP_P_CPUS, d.stream_count);
     l->stream_count = d.stream_count;
     return 0;
 }
@@ -276,6 +287,10 @@ int dump_validate(const void *buf, size_t len, uint64_t file_size, struct dump_l
     memcpy(&pd, b + offsetof(struct dump_header, physical_memory_block), sizeof(pd));
     if ((rc = check_runs(&pd, type, l)) != 0)
         return rc;
+    l->cpu_count = HDR32(b, number_processors);
+    if (l->cpu_count == 0 || l->cpu_count > DUMP_CPU_MAX)
+        return fail(l, DUMP_P_CPUS, l->cpu_count);
+    uint64_t cpu_bytes = dump_cpu_block_bytes(l->cpu_count);
     if (bb.data_size > file_size - DUMP_HEADER_SIZE)
         return fail(l, DUMP_P_SIZE, bb.data_size);
 
@@ -285,11 +300,13 @@ int dump_validate(const void *buf, size_t len, uint64_t file_size, struct dump_l
             return fail(l, DUMP_P_SIZE, l->ram_pages);
         l->pages_offset = DUMP_HEADER_SIZE;
         l->present_pages = l->ram_pages;
-        data_end = DUMP_HEADER_SIZE + l->ram_pages * DUMP_PAGE_SIZE;
+        l->cpu_offset = DUMP_HEADER_SIZE + l->ram_pages * DUMP_PAGE_SIZE;
+        data_end = l->cpu_offset + cpu_bytes;
         break;
     case DUMP_TYPE_BITMAP:
-        if ((rc = check_bitmap(b, len, &pd, l, &data_end)) != 0)
+        if ((rc = check_bitmap(b, len, &pd, l, &l->cpu_offset)) != 0)
             return rc;
+        data_end = l->cpu_offset + cpu_bytes;
         break;
     default:
         if ((rc = check_mini(b, len, bb.data_size, l)) != 0)

@@ -45,6 +45,8 @@ enum dump_problem {
     DUMP_P_CHUNKS,        /* chunk size, count or CRC table placement inconsistent */
     DUMP_P_SIZE,          /* RequiredDumpSpace is not the dump's size, or the file is
                              shorter than it (detail: bytes needed) */
+    DUMP_P_CPUS,          /* NumberProcessors is 0 or above DUMP_CPU_MAX, or a small dump has
+                             not exactly one CPU stream of the block's size */
     DUMP_P_COUNT
 };
 
@@ -69,13 +71,17 @@ struct dump_layout {
     uint64_t chunk_count;       /* CRC chunks */
     uint32_t chunk_size;        /* bytes per chunk */
     uint64_t crc_table_offset;  /* external CRC table, 0 when inline */
+    uint32_t cpu_count;         /* NumberProcessors: records in the CPU block */
+    uint64_t cpu_offset;        /* file offset of the CPU block (dump/dump_cpu.h), inside the
+                                   data; its bytes: dump_cpu_block_bytes(cpu_count) */
 };
 
 /* Checks the dump whose first `len` bytes are at `buf` (any alignment) and whose file is
  * `file_size` bytes long (a pagefile may be longer than the dump). Everything but the data
  * CRCs is checked: signature, Blackbox fields, header CRC, VALID flag, machine, DumpType,
  * runs, MxCsr, sizes and offsets against the file, the bitmap (every bit counted, none
- * outside RAM) or the minidump directory, the chunk table's placement.
+ * outside RAM) or the minidump directory, the chunk table's placement, where the CPU block
+ * lies (its content is dump_cpu_block_check's: the validator may not hold its bytes).
  * Returns 0 with *out filled (out->complete says whether COMPLETE is set too), or a
  * negative code with out->problem and out->detail naming the first problem:
  *   ERR_RANGE      DUMP_P_NEED_MORE: call again with out->prefix bytes (<= file_size)

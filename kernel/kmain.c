@@ -23,6 +23,7 @@
 #include "initcall.h"
 #include "proc/boot_programs.h"
 #include "bugcheck/bugcheck.h"
+#include "bugcheck/cpu_state.h"
 #include "config/registry.h"
 #include "shell/shell.h"
 #include "proc/process.h"
@@ -106,6 +107,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     if (acpi_rc)
         klog(KLOG_WARN, "acpi: %s; power off unavailable", err_str(acpi_rc));
     check(lapic_init(), "local APIC");
+    check(bugcheck_cpu_online(0, lapic_id()), "bootstrap CPU slot");
     check(timer_start(), "timer");
     cpu_sti();
     pci_init();

@@ -1,11 +1,13 @@
 /* Complete or bitmap dump → small dump: validates the source through the caller's read
- * callback, lays out the streams the kernel's minidump holds (modules, stack, register pages,
- * klog), then writes header (unsealed), directory and streams page by page with their chunk
+ * callback, lays out the streams the kernel's minidump holds (modules, CPUs, stack, register
+ * pages, klog), then writes header (unsealed), directory and streams page by page with their chunk
  * CRCs, and the sealed header last. See dump_convert.h for the contract. */
 #include <string.h>
 #include "dump/recovery/dump_convert.h"
 #include "dump/dump_mini.h"
+#include "dump/dump_cpu.h"
 #include "dump/dump_verify.h"
+#include "lib/crc32c.h"
 #include "err.h"
 
 #define REG_VALUES   18u   /* RAX..R15, RIP, CR2: the DUMP_REG_* bit order */
@@ -123,6 +125,33 @@ static int copy_phys(struct conv *c, uint64_t pa, uint64_t len)
     return 0;
 }
 
+/* Copies the source's CPU block into the result, checked record by record against its
+ * header and its CRC (dump_cpu.h). */
+static int copy_cpus(struct conv *c)
+{
+    struct dump_cpu_block h;
+    struct dump_cpu_record r;
+    uint64_t off = c->l->cpu_offset;
+    int rc;
+    if ((rc = rd(c, off, &h, sizeof h)) != 0)
+        return rc;
+    if (dump_cpu_header_check(&h, c->l->cpu_count) != 0)
+        return ERR_CORRUPT;
+    if ((rc = emit(c, &h, sizeof h)) != 0)
+        return rc;
+    uint32_t crc = 0;
+    for (uint32_t i = 0; i < h.count; i++) {
+        if ((rc = rd(c, off + sizeof h + (uint64_t)i * sizeof r, &r, sizeof r)) != 0)
+            return rc;
+        if (dump_cpu_record_check(&r, i, h.crashed) != 0)
+            return ERR_CORRUPT;
+        crc = crc32c(crc, &r, sizeof r);
+        if ((rc = emit(c, &r, sizeof r)) != 0)
+            return rc;
+    }
+    return crc == h.crc ? 0 : ERR_CHECKSUM;
+}
+
 /* `work` cannot hold the prefix dump_validate asks for. When that is the bitmap's second
  * header, peek at it so that the caller learns the whole prefix (bitmap included) at once. */
 static int too_small(const struct dump_convert_io *io, struct dump_convert_result *res)
@@ -179,7 +208,7 @@ static void kernel_module(const struct conv *c, struct dump_mini_module *m)
     memcpy(m->build_id, bb->build_id, bb->build_id_len);
 }
 
-/* Lays out the directory in b (streams: modules, stack, register pages, klog). */
+/* Lays out the directory in b (streams: modules, CPUs, stack, register pages, klog). */
 static int layout(struct conv *c, struct dump_mini_builder *b, void *dir,
                   struct dump_convert_result *res)
 {
@@ -188,7 +217,9 @@ static int layout(struct conv *c, struct dump_mini_builder *b, void *dir,
     uint64_t off, pa, span;
     int rc = dump_mini_begin(b, dir, DUMP_CONVERT_CAPACITY);
     if (rc || (rc = dump_mini_add(b, DUMP_STREAM_MODULES, 0, 0, DUMP_NO_PADDR,
-                                  sizeof(struct dump_mini_module), &off)) != 0)
+                                  sizeof(struct dump_mini_module), &off)) != 0 ||
+        (rc = dump_mini_add(b, DUMP_STREAM_CPUS, 0, 0, DUMP_NO_PADDR,
+                            dump_cpu_block_bytes(c->l->cpu_count), &off)) != 0)
         return rc;
     uint64_t sp = x->rsp & ~15ull;
     if (v2p(c, sp, &pa, &span)) {
@@ -319,6 +350,8 @@ int dump_convert_to_mini(const struct dump_convert_io *io, struct dump_convert_r
             struct dump_mini_module m;
             kernel_module(&c, &m);
             rc = emit(&c, &m, sizeof m);
+        } else if (s.type == DUMP_STREAM_CPUS) {
+            rc = copy_cpus(&c);
         } else {
             rc = copy_phys(&c, s.paddr, s.size);
         }

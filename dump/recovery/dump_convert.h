@@ -15,6 +15,8 @@
  *   MODULES  one entry: "blackbox" at kernel_vma + kernel_phys_base with the dump's build-id.
  *            Its size is 0 (unknown): a big dump does not record where the image ends, nor
  *            where the clone was loaded, so no dump_ahci/dump_nvme entry.
+ *   CPUS     the source's CPU block (dump/dump_cpu.h), copied as it is after every record
+ *            and the CRC were checked (ERR_CORRUPT / ERR_CHECKSUM otherwise).
  *   STACK    DUMP_CONVERT_STACK_BYTES from RSP rounded down to 16, cut at the first byte that
  *            cannot be translated or is not in the source dump.
  *   MEMORY   the page each of RAX..R15, RIP and CR2 points at (one stream per page, flags =
@@ -84,8 +86,9 @@ struct dump_convert_result {
  *   ERR_NOT_SUPPORTED the source is a small dump already (res->src.dump_type is 4), or
  *                     dump_validate's ERR_NOT_SUPPORTED
  *   ERR_NOT_FOUND / ERR_CHECKSUM / ERR_BAD_STATE / ERR_CORRUPT  dump_validate refused the
- *                     source (res->src.problem, res->src.detail name the problem), or a
- *                     layout offset pointed outside the file
+ *                     source (res->src.problem, res->src.detail name the problem), a
+ *                     layout offset pointed outside the file, or (CORRUPT, CHECKSUM) the
+ *                     source's CPU block is damaged
  *   any error the read or write callback returned (ERR_IO when it returned a positive value)
  */
 int dump_convert_to_mini(const struct dump_convert_io *io, struct dump_convert_result *res);

@@ -8,6 +8,7 @@
 #include "dump/dump_validate.h"
 #include "block/disk.h"
 #include "mm/pfn.h"
+#include "bugcheck/cpu_state.h"
 #include "mm/layout.h"
 #include "mm/heap.h"
 #include "arch/timer.h"
@@ -46,7 +47,8 @@ uint64_t dump_bytes_needed(uint32_t type)
         /* the layout's exact size (a bitmap block when RAM has more runs than the header
          * lists), and the megabyte of headroom Windows asks for */
         const struct pfn_range *runs;
-        return dump_complete_bytes(pfn_ram_runs(&runs), ram / PAGE_SIZE, frames, 0) + MIB;
+        return dump_complete_bytes(pfn_ram_runs(&runs), ram / PAGE_SIZE, frames, 0,
+                                   bugcheck_cpu_count()) + MIB;
     }
     case DUMP_CONFIG_KERNEL:
     case DUMP_CONFIG_AUTOMATIC:

@@ -14,6 +14,8 @@
 #include "dump/stack/dump_writer.h"
 #include "dump/stack/dump_writer_priv.h"
 #include "dump/stack/dump_clone.h"
+#include "dump/dump_cpu.h"
+#include "bugcheck/cpu_state.h"
 #include "bugcheck/bsod.h"
 #include "mm/pfn.h"
 #include "arch/timer.h"
@@ -46,7 +48,8 @@ int dump_writer_prepare(void)
     dump_work.mini_off = dump_work.zero_off + ZERO_BLOCK;
     dump_work.wide_off = dump_work.mini_off + DUMP_SMALL_MAX;
     dump_work.zcrc_off = dump_work.wide_off + CRC32C_WIDE_ENTRIES * sizeof(uint32_t);
-    dump_work.snap_off = dump_work.zcrc_off + ALIGN4K(sizeof(struct zero_pages));
+    dump_work.cpu_off = dump_work.zcrc_off + ALIGN4K(sizeof(struct zero_pages));
+    dump_work.snap_off = dump_work.cpu_off + ALIGN4K(dump_cpu_block_bytes(MAX_CPUS));
     dump_work.snap_size = 0;
     for (int i = 0; i < SNAP_RANGES; i++)
         dump_work.snap_size += dump_work.snap_hi[i] - dump_work.snap_lo[i];
@@ -156,7 +159,8 @@ WRITER int writer_common_params(struct wr *w, const struct bugcheck_data *bd, ui
     size_t idlen = version_build_id(&id);
     *p = (struct dump_params){
         .dump_type = type, .bugcheck_code = bd->code, .ctx = &bd->ctx, .runs = runs,
-        .run_count = nruns, .ram_pages = ram / PAGE_SIZE, .processors = 1, .sequence = w->st->sequence, .build_id = id,
+        .run_count = nruns, .ram_pages = ram / PAGE_SIZE, .processors = w->cpus,
+        .sequence = w->st->sequence, .build_id = id,
         .build_id_len = idlen, .config_type = w->st->settings.crash_dump_enabled,
         .dump_time_ns = timer_ns(), .system_time = writer_filetime_now(), .ram_bytes = ram,
         .klog_phys = klog_area_phys(), .klog_size = KLOG_AREA_SIZE,
@@ -166,6 +170,41 @@ WRITER int writer_common_params(struct wr *w, const struct bugcheck_data *bd, ui
     for (int i = 0; i < 4; i++)
         p->bugcheck_params[i] = bd->params[i];
     return 0;
+}
+
+_Static_assert(CPU_STATE_CRASHED == DUMP_CPU_CRASHED && CPU_STATE_NMI_STOPPED == DUMP_CPU_NMI_STOPPED &&
+               CPU_STATE_PARKED == DUMP_CPU_PARKED && CPU_STATE_OFFLINE == DUMP_CPU_OFFLINE &&
+               CPU_STATE_NO_ANSWER == DUMP_CPU_NO_ANSWER, "slot states are the dump's");
+_Static_assert(CPU_RUN_KERNEL == DUMP_RUN_KERNEL && CPU_RUN_IDLE == DUMP_RUN_IDLE &&
+               CPU_RUN_PROCESS == DUMP_RUN_PROCESS, "slot running values are the dump's");
+_Static_assert(MAX_CPUS <= DUMP_CPU_MAX && CPU_NAME_MAX == DUMP_CPU_NAME_MAX, "slots fit a CPU block");
+
+/* The CPU block in the work area from every CPU's slot, sealed; a CPU that saved nothing by
+ * now did not answer. Returns the records. */
+WRITER uint32_t writer_cpu_block(const struct bugcheck_data *bd)
+{
+    uint8_t *blk = dump_work_at(dump_work.cpu_off);
+    struct dump_cpu_record *r = (struct dump_cpu_record *)(blk + sizeof(struct dump_cpu_block));
+    uint32_t n = bugcheck_cpu_count();
+    memset(blk, 0, ALIGN4K(dump_cpu_block_bytes(MAX_CPUS)));
+    for (uint32_t i = 0; i < n; i++) {
+        const struct cpu_crash_state *s = bugcheck_cpu_slot(i);
+        uint32_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        r[i].index = i;
+        r[i].apic_id = s->apic_id;
+        r[i].state = state == CPU_STATE_NONE ? DUMP_CPU_NO_ANSWER : state;
+        if (r[i].state == DUMP_CPU_OFFLINE || r[i].state == DUMP_CPU_NO_ANSWER)
+            continue;
+        r[i].running = s->running;
+        r[i].pid = (uint32_t)s->pid;
+        memcpy(r[i].process, s->process, sizeof r[i].process);
+        dump_cpu_from_regs(&r[i], &s->ctx);
+        r[i].bugcheck_code = s->bugcheck_code;
+        r[i].stack_lo = s->stack_lo;
+        r[i].stack_hi = s->stack_hi;
+    }
+    dump_cpu_block_seal(blk, n, bd->cpu);
+    return n;
 }
 
 WRITER int dump_write(const struct bugcheck_data *bd)
@@ -192,7 +231,8 @@ WRITER int dump_write(const struct bugcheck_data *bd)
         return rc;
     }
     bsod_status("Beginning dump of physical memory.");
-    struct wr w = { .st = st, .prm = st->clone.params, .pct_vga = ~0u, .last_progress_ns = timer_ns() };
+    struct wr w = { .st = st, .prm = st->clone.params, .pct_vga = ~0u, .last_progress_ns = timer_ns(),
+                    .cpus = writer_cpu_block(bd) };
     rc = type == DUMP_TYPE_SMALL ? writer_small(&w, bd, fallback) : writer_full(&w, bd, type);
     if (rc == ERR_NO_SPACE && type != DUMP_TYPE_SMALL && w.done == 0) {
         bsod_status("The %s does not fit in %s: writing a minidump instead.",

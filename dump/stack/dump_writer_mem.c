@@ -30,7 +30,8 @@ static WRITER int writer_data(struct wr *w, const struct walk *start)
             continue;
         }
         uint64_t t0 = timer_ns();
-        rc = writer_file(w, k.off - len, src, len);
+        /* every range is whole pages but the CPU block, whose page is padded with zeros */
+        rc = writer_file(w, k.off - len, src, ALIGN4K(len));
         w->disk_ns += timer_ns() - t0;
         if (rc)
             return rc;
@@ -91,7 +92,8 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
         return rc;
     w->acc.crc_fn = writer_crc_data;
     w->total = plan.data_end - DUMP_HEADER_SIZE;
-    struct walk k = { .runs = pr, .nruns = nruns, .off = DUMP_HEADER_SIZE };
+    struct walk k = { .runs = pr, .nruns = nruns, .off = DUMP_HEADER_SIZE,
+                      .tail = plan.data_end - plan.cpu_offset };
     if (type == DUMP_TYPE_BITMAP) {
         k.block = plan.pages_offset - DUMP_HEADER_SIZE;
         if (k.block > dump_work.bmp_size)

@@ -35,6 +35,8 @@ struct dump_work {
     uint64_t mini_off;            /* a whole small dump's data (directory and streams) */
     uint64_t wide_off;            /* crc32c_wide's tables (rebuilt at bugcheck before use) */
     uint64_t zcrc_off;            /* struct zero_pages (rebuilt at bugcheck before use) */
+    uint64_t cpu_off;             /* the CPU block (dump/dump_cpu.h) of up to MAX_CPUS records,
+                                     zero-padded to 4 KiB (built at bugcheck) */
     uint64_t snap_off, snap_size; /* snapshot of the ranges below */
     uint64_t snap_lo[SNAP_RANGES], snap_hi[SNAP_RANGES]; /* physical; see writer_snap_ranges() */
     uint32_t (*crc_fn)(uint32_t, const void *, size_t); /* the fastest CRC32C on this CPU */
@@ -66,18 +68,20 @@ struct wr {
     uint64_t crc_ns, disk_ns, flush_ns;   /* checksumming; waiting for the disk; the data's flush
                                              (beside the checksums still to do) */
     uint64_t flush_t0;                    /* when that flush started */
+    uint32_t cpus;                        /* records in the CPU block: NumberProcessors */
 };
 
 /* A walk over a dump's data in file order, one source range at a time: the bitmap block
  * (bitmap layouts), then the pages, of the RAM runs (complete dumps, in either layout) or of
- * the runs of set bits (kernel dumps). Two walks over the same dump take the same ranges, as source()
- * depends only on the address and the limit. */
+ * the runs of set bits (kernel dumps), then the CPU block. Two walks over the same dump take
+ * the same ranges, as source() depends only on the address and the limit. */
 struct walk {
     const struct pfn_range *runs;   /* complete dump: the RAM runs ... */
     unsigned nruns, run;            /* ... how many, and the next one */
     const uint8_t *bm;              /* kernel dump: the bitmap (NULL for a complete dump) */
     uint64_t frames, frame;         /* its frames, and the next one to look at */
     uint64_t block;                 /* bytes of the bitmap block not yet walked (0 once done) */
+    uint64_t tail;                  /* bytes of the CPU block, the last range (0 once done) */
     uint64_t pa, hi;                /* the page range being walked */
     uint64_t off;                   /* file offset of the next range */
 };
@@ -108,11 +112,13 @@ uint64_t writer_build_bitmap(uint8_t *bm, uint64_t frames);
 uint64_t writer_ram_bitmap(uint8_t *bm, uint64_t frames, const struct pfn_range *runs,
                            unsigned nruns);
 /* dump_writer.c: a write of `bytes` from physical `phys` at file offset `off` through the
- * block map; progress accounting; the header inputs every dump type shares. */
+ * block map; progress accounting; the header inputs every dump type shares; the CPU block
+ * built in the work area from every CPU's slot (returns the records: NumberProcessors). */
 int writer_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t bytes);
 void writer_progress(struct wr *w, uint64_t bytes);
 int writer_common_params(struct wr *w, const struct bugcheck_data *bd, uint32_t type,
                          struct dump_run *runs, struct dump_params *p);
+uint32_t writer_cpu_block(const struct bugcheck_data *bd);
 /* dump_writer_mem.c: a complete (DUMP_TYPE_FULL) or kernel (DUMP_TYPE_BITMAP) dump. */
 int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t type);
 /* dump_writer_small.c: a small dump, with the fallback reason it records. */

@@ -1,9 +1,10 @@
 /* The dump writer's small dump (DumpType 4): the header, then a directory of streams —
- * modules, the top of the faulting stack, the pages the registers point at, the klog ring —
- * assembled in the work area and written in one go. */
+ * modules, every CPU's state, the top of the faulting stack, the pages the registers point
+ * at, the klog ring — assembled in the work area and written in one go. */
 #include <string.h>
 #include "dump/stack/dump_writer_priv.h"
 #include "dump/dump_mini.h"
+#include "dump/dump_cpu.h"
 #include "mm/paging.h"
 #include "arch/gdt.h"
 #include "version.h"
@@ -51,9 +52,9 @@ static WRITER void mini_reg_page(uint64_t *pages, uint32_t *flags, unsigned *n, 
     }
 }
 
-/* A small dump (DumpType 4): the header, then a directory of streams — modules, the top of
- * the faulting stack, the pages the registers point at, the klog ring — assembled in the
- * work area (at most 248 KiB) and written in one go. */
+/* A small dump (DumpType 4): the header, then a directory of streams — modules, every CPU's
+ * state, the top of the faulting stack, the pages the registers point at, the klog ring —
+ * assembled in the work area (at most 248 KiB) and written in one go. */
 WRITER int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t fallback)
 {
     const struct bugcheck_context *c = &bd->ctx;
@@ -78,6 +79,11 @@ WRITER int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t f
     if ((rc = dump_mini_add(&b, DUMP_STREAM_MODULES, 0, 0, DUMP_NO_PADDR, sizeof mods, &off)) != 0)
         return rc;
     memcpy(buf + off - DUMP_HEADER_SIZE, mods, sizeof mods);
+    /* every CPU's state: the CPU block built by dump_write */
+    uint64_t cpu_bytes = dump_cpu_block_bytes(w->cpus);
+    if ((rc = dump_mini_add(&b, DUMP_STREAM_CPUS, 0, 0, DUMP_NO_PADDR, cpu_bytes, &off)) != 0)
+        return rc;
+    memcpy(buf + off - DUMP_HEADER_SIZE, dump_work_at(dump_work.cpu_off), cpu_bytes);
     /* the top of the faulting stack, as far as it is a known kernel stack */
     uint64_t sp = c->rsp & ~15ull, len = MINI_STACK_BYTES;
     while (len && !gdt_addr_on_kernel_stack(sp, len))

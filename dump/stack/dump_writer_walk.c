@@ -34,6 +34,18 @@ static WRITER uint64_t source(uint64_t pa, uint64_t limit, uint64_t *len)
     return pa;
 }
 
+/* The CPU block after the pages; false once it is walked. */
+static WRITER bool walk_tail(struct walk *k, uint64_t *src, uint64_t *len)
+{
+    if (!k->tail)
+        return false;
+    *src = dump_work.phys + dump_work.cpu_off;
+    *len = k->tail;
+    k->tail = 0;
+    k->off += *len;
+    return true;
+}
+
 /* The next range: *src (physical) and *len; false at the end of the data. */
 WRITER bool writer_walk_next(struct walk *k, uint64_t *src, uint64_t *len)
 {
@@ -49,7 +61,7 @@ WRITER bool writer_walk_next(struct walk *k, uint64_t *src, uint64_t *len)
             while (k->frame < k->frames && !dump_bitmap_test(k->bm, k->frame))
                 k->frame++;
             if (k->frame >= k->frames)
-                return false;
+                return walk_tail(k, src, len);
             uint64_t g = k->frame;
             while (g < k->frames && dump_bitmap_test(k->bm, g))
                 g++;
@@ -58,7 +70,7 @@ WRITER bool writer_walk_next(struct walk *k, uint64_t *src, uint64_t *len)
             k->frame = g;
         } else {
             if (k->run >= k->nruns)
-                return false;
+                return walk_tail(k, src, len);
             k->pa = k->runs[k->run].lo;
             k->hi = k->runs[k->run].hi;
             k->run++;

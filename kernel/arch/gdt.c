@@ -76,18 +76,27 @@ void gdt_set_kernel_stack(uint64_t bottom, uint64_t top)
     tss.rsp[0] = top ? top : (uint64_t)kernel_stack_top;
 }
 
+int gdt_kernel_stack_range(uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t r[5][2] = {
+        { (uint64_t)kernel_stack_bottom, (uint64_t)kernel_stack_top },
+        { proc_stack_lo, proc_stack_hi },
+    };
+    for (int i = 0; i < 3; i++) {
+        r[2 + i][0] = (uint64_t)ist_stacks[i];
+        r[2 + i][1] = r[2 + i][0] + IST_STACK_SIZE;
+    }
+    for (int i = 0; i < 5; i++)
+        if (addr >= r[i][0] && addr < r[i][1]) {
+            *lo = r[i][0];
+            *hi = r[i][1];
+            return 1;
+        }
+    return 0;
+}
+
 int gdt_addr_on_kernel_stack(uint64_t addr, uint64_t len)
 {
-    if (addr + len < addr)
-        return 0;
-    if (addr >= (uint64_t)kernel_stack_bottom && addr + len <= (uint64_t)kernel_stack_top)
-        return 1;
-    if (addr >= proc_stack_lo && addr + len <= proc_stack_hi)
-        return 1;
-    for (int i = 0; i < 3; i++) {
-        uint64_t lo = (uint64_t)ist_stacks[i], hi = lo + IST_STACK_SIZE;
-        if (addr >= lo && addr + len <= hi)
-            return 1;
-    }
-    return 0;
+    uint64_t lo, hi;
+    return addr + len >= addr && gdt_kernel_stack_range(addr, &lo, &hi) && addr + len <= hi;
 }

@@ -24,5 +24,8 @@ void gdt_set_kernel_stack(uint64_t bottom, uint64_t top);
 /* True if [addr, addr+len) lies inside one of the kernel's known stacks (boot stack, an IST
  * stack, or the running process's kernel stack). Used by the backtracer to never follow a frame pointer out of a stack. */
 int gdt_addr_on_kernel_stack(uint64_t addr, uint64_t len);
+/* The known kernel stack that holds addr (the same stacks): 1 with [*lo, *hi) set, else 0.
+ * Reads only; safe at bugcheck time. */
+int gdt_kernel_stack_range(uint64_t addr, uint64_t *lo, uint64_t *hi);
 
 #endif

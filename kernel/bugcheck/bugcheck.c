@@ -6,6 +6,7 @@
 #include "bugcheck/bugcheck.h"
 #include "bugcheck/bsod.h"
 #include "bugcheck/dumper.h"
+#include "bugcheck/cpu_state.h"
 #include "arch/trap.h"
 #include "arch/cpu.h"
 #include "arch/lapic.h"
@@ -60,6 +61,8 @@ static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint6
     for (int i = 0; i < 4; i++)
         data.params[i] = p[i];
     data.ts_ns = timer_ns();
+    data.cpu = bugcheck_cpu_index();
+    bugcheck_cpu_save(data.cpu, CPU_STATE_CRASHED, code, false, &data.ctx);
     klog_bugcheck_resync();
     klog(KLOG_EMERG, "bugcheck 0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx) at %p", code,
          (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],

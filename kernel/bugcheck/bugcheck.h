@@ -30,6 +30,7 @@ struct bugcheck_data {
     uint64_t params[4];
     struct bugcheck_context ctx;
     uint64_t ts_ns;          /* timer_ns() at the crash */
+    uint32_t cpu;            /* the crashing CPU: its slot (bugcheck/cpu_state.h) */
 };
 
 /* Stop the system. Never returns: the macro places a trap after the call so that the

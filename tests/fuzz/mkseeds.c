@@ -1,8 +1,9 @@
 /* Writes the fuzz target's seed corpus: tiny valid dumps of each kind, made with the dump
  * format core the way the kernel writes them (tests/unit/dump_util.h): a full dump with an
- * inline CRC table, one followed by slack (a pagefile), one with an external CRC table, a
- * bitmap (kernel) dump, the full-content bitmap layout ("FDMP") of a complete dump of RAM in
- * more runs than the header lists, and a small dump. Usage: mkseeds DIR. */
+ * inline CRC table, one followed by slack (a pagefile), one with an external CRC table, one
+ * of four CPUs (CPU 2 crashed, CPU 3 offline), a bitmap (kernel) dump, the full-content
+ * bitmap layout ("FDMP") of a complete dump of RAM in more runs than the header lists, and a
+ * small dump. Usage: mkseeds DIR. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "tests/unit/dump_util.h"
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
     bad |= save(argv[1], "full-slack.dmp", f, size);
     f = dump_test_full(many, 1, 512, 0, &size);
     bad |= save(argv[1], "full-table.dmp", f, size);
+    f = dump_test_full_cpus(runs, 2, 4096, 0, &size, 4, 2, 3);
+    bad |= save(argv[1], "full-cpus.dmp", f, size);
     f = dump_test_bitmap(runs, 2, keep_odd, &size);
     bad |= save(argv[1], "bitmap.dmp", f, size);
     f = dump_test_bitmap(split, DUMP_MAX_RUNS + 7, NULL, &size);

@@ -2,8 +2,9 @@
 (kernel or complete dump), let it reboot and recover the dump, take it out with `bbdump
 extract`, and check that analyze names the code, the function that really failed with its
 line (in shell_crash.c, or the timer interrupt handler for `crash irq`), a bucket id and the
-klog tail;
-that stock gdb on the ELF core shows that function in the backtrace with the same RIP; and
+klog tail, and the one CPU (CPU 0) as the one that crashed, stopped in that function;
+that stock gdb on the ELF core shows one thread (the CPU) with that function in the backtrace
+and the same RIP; and
 that a kernel ELF with another build-id is refused unless forced; with a small dump, that gdb
 reports memory the minidump lacks as unavailable instead of showing the ELF's contents."""
 import os
@@ -73,9 +74,15 @@ def test_analyze_and_gdb(tmp_path, kind, dump_type, code, function, source):
     assert f"crash {kind} requested" in out.split("KLOG")[1], out
     for i in range(1, 5):
         assert re.search(rf"^Arg{i}: [0-9a-f]{{16}}, ", out, re.M), out
+    assert re.search(r"^CPUS:\s+1; CPU 0 crashed \(APIC id 0\)$", out, re.M), out
+    cpu0 = re.search(r"^  0 +0 crashed +kernel +(\w+)\+0x[0-9a-f]+ \(", out, re.M)
+    assert cpu0 and cpu0.group(1) == function, out
 
     core = str(tmp_path / "crash.core")
     bbdump("elf", dump, "-o", core)
+    threads = gdb(core, "info threads")
+    assert len(re.findall(r"^\*? +\d+ +LWP \d+ ", threads, re.M)) == 1, threads
+    assert re.search(rf"^\* 1 +LWP 1 +(?:0x[0-9a-f]+ in )?{function} \(", threads, re.M), threads
     text = gdb(core, "bt 5", "info registers rip")
     frames = re.findall(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\w+) \(", text, re.M)
     assert any(int(n) <= 1 and f == function for n, f in frames), text
@@ -100,6 +107,7 @@ def test_small_dump_analyze_and_core(tmp_path):
     dump = memory_dmp(c, tmp_path)
     out = bbdump("analyze", dump, "--kernel", ELF).stdout
     assert "FAILURE_BUCKET_ID: 0x50_crash_null" in out, out
+    assert re.search(r"^  0 +0 crashed +kernel +crash_null\+0x", out, re.M), out
     assert "crash null requested" in out and "dump_ahci" in out.split("MODULES:")[1], out
     core = str(tmp_path / "small.core")
     bbdump("elf", dump, "-o", core)

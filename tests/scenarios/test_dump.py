@@ -124,6 +124,8 @@ def test_dump_on_ahci(tmp_path, dump_type, written):
     assert re.search(r"bugcheck:\s+0x000000E2 MANUALLY_INITIATED_CRASH", info)
     assert re.search(r"flags:\s+0x7 VALID COMPLETE CLEARED", info), info
     assert re.search(r"sequence:\s+1$", info, re.M)
+    assert re.search(r"^processors:\s+1$", info, re.M), info
+    assert re.search(r"^cpu block:\s+1 record at 0x[0-9a-f]+, CPU 0 crashed$", info, re.M), info
 
 
 @pytest.mark.parametrize("kind,code", [("null", "0x00000050"), ("stack", "0x0000007F"),
@@ -186,15 +188,16 @@ def test_killed_in_the_middle_leaves_no_valid_dump(tmp_path, point, incomplete):
 
 def test_small_dump(tmp_path):
     """CrashDumpEnabled=3: a minidump with the stack, the pages the registers point at, the
-    klog ring and the module list with the build-id."""
+    klog ring, the module list with the build-id and every CPU's state."""
     c = system_disk(tmp_path, 3)
     crash_and_collect(tmp_path, c, "null")
     dump = memory_dmp(c, tmp_path)
     assert "valid small dump" in bbdump("check", dump).stdout
     info = bbdump("info", dump).stdout
     assert "0x00000050 PAGE_FAULT_IN_NONPAGED_AREA" in info
-    for stream_type in (1, 2, 3, 4):
+    for stream_type in (1, 2, 3, 4, 5):
         assert re.search(rf"stream \d+\s+type {stream_type}\s", info), info
+    assert re.search(r"^cpu block:\s+1 record at 0x[0-9a-f]+, CPU 0 crashed$", info, re.M), info
 
 
 def test_too_small_target_falls_back_to_a_minidump(tmp_path):

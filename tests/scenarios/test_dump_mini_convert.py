@@ -1,8 +1,8 @@
 """`bbdump mini` on real dumps: crash a machine (complete dump, and the default kernel bitmap
 dump), copy the dump out, convert it to a small dump with the conversion core the WerFault
 stage uses, and check that the result passes `bbdump check`, says it was converted, and that
-`bbdump analyze` names the same bugcheck, faulting function, stack and bucket as on the big
-dump, with the klog tail."""
+`bbdump analyze` names the same bugcheck, faulting function, stack, bucket and CPUs (CPU 0,
+crashed, in that function) as on the big dump, with the klog tail."""
 import os
 import re
 
@@ -13,6 +13,7 @@ from test_dump import bbdump, crash_and_collect, memory_dmp, system_disk
 
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 FRAME = re.compile(r"^ \d\d [0-9a-f]{16} [0-9a-f]{16} .*$", re.M)
+CPUS = re.compile(r"^CPUS:.*\n(?:.+\n)+", re.M)
 
 
 def analysis(dump):
@@ -43,6 +44,7 @@ def test_converted_minidump_analyzes_like_the_big_dump(tmp_path, kind, dump_type
     assert "valid small dump" in bbdump("check", mini).stdout
     info = bbdump("info", mini).stdout
     assert re.search(r"^flags:\s+0x13 VALID COMPLETE CONVERTED$", info, re.M), info
+    assert re.search(r"^cpu block:\s+1 record at 0x[0-9a-f]+, CPU 0 crashed$", info, re.M), info
     assert f"(converted from {written} dump)" in info, info
 
     b_out, b_bug, b_fn, b_frames, b_bucket = analysis(big)
@@ -52,6 +54,9 @@ def test_converted_minidump_analyzes_like_the_big_dump(tmp_path, kind, dump_type
     assert b_bucket == m_bucket == f"0x{code}_{function}", (b_out, m_out)
     assert len(m_frames) >= 2 and m_frames == b_frames, (b_out, m_out)
     assert "memory via streams" in m_out, m_out
+    b_cpus, m_cpus = CPUS.search(b_out), CPUS.search(m_out)
+    assert b_cpus and m_cpus and b_cpus.group(0) == m_cpus.group(0), (b_out, m_out)
+    assert re.search(rf"^  0 +0 crashed +kernel +{function}\+0x", m_cpus.group(0), re.M), m_out
     assert f"crash {kind} requested" in m_out.split("KLOG")[1], m_out
 
     # a small dump is not converted again, and a damaged big dump is refused

@@ -11,6 +11,7 @@
 #include "dump/dump_format.h"
 #include "dump/dump_mini.h"
 #include "dump/dump_validate.h"
+#include "dump/dump_cpu.h"
 #include "lib/crc32c.h"
 
 static inline uint8_t dump_test_byte(uint64_t phys)
@@ -68,6 +69,43 @@ static inline void dump_test_params(struct dump_params *p, struct bugcheck_conte
     p->comment = "Blackbox test dump";
 }
 
+/* A CPU block of `count` records at `blk`: CPU `crashed` has the registers of `ctx` (as the
+ * header's CONTEXT), running werfault (pid 7); CPU `offline` (none when >= count) is offline;
+ * every other CPU i was stopped by NMI in the idle loop at RIP 0xffffffff80100000 + 0x10 * i,
+ * RSP = RBP = 0xffff800000200000 + 0x1000 * i. */
+static inline void dump_test_cpus(uint8_t *blk, uint32_t count, uint32_t crashed,
+                                  uint32_t offline, const struct bugcheck_context *ctx)
+{
+    struct dump_cpu_record *r = (struct dump_cpu_record *)(blk + sizeof(struct dump_cpu_block));
+    memset(r, 0, count * sizeof(*r));
+    for (uint32_t i = 0; i < count; i++) {
+        r[i].index = i;
+        r[i].apic_id = i * 2;
+        if (i == crashed) {
+            r[i].state = DUMP_CPU_CRASHED;
+            r[i].running = DUMP_RUN_PROCESS;
+            r[i].pid = 7;
+            memcpy(r[i].process, "werfault", 8);
+            dump_cpu_from_regs(&r[i], ctx);
+            r[i].bugcheck_code = 0x50;
+        } else if (i == offline) {
+            r[i].state = DUMP_CPU_OFFLINE;
+        } else {
+            struct bugcheck_context c = *ctx;
+            c.rip = 0xffffffff80100000ull + 0x10 * i;
+            c.rsp = c.rbp = 0xffff800000200000ull + 0x1000 * i;
+            c.vector = 2;
+            c.error_code = 0;
+            dump_cpu_from_regs(&r[i], &c);
+            r[i].state = DUMP_CPU_NMI_STOPPED;
+            r[i].running = DUMP_RUN_IDLE;
+            r[i].stack_lo = c.rsp - 0x1000;
+            r[i].stack_hi = c.rsp + 0x1000;
+        }
+    }
+    dump_cpu_block_seal(blk, count, crashed);
+}
+
 /* Fills [pos, pos+len) of the file with the pattern of physical memory from `phys`. */
 static inline void dump_test_fill(uint8_t *f, uint64_t pos, uint64_t phys, uint64_t len)
 {
@@ -97,10 +135,12 @@ static inline int dump_test_seal(uint8_t *f, const struct dump_plan *pl, uint32_
     return rc ? rc : dump_header_seal(f, flags, tcrc);
 }
 
-/* A complete full dump of the runs; *size gets the file size (plus `slack` zero bytes, as a
- * pagefile bigger than its dump). Caller frees. NULL on failure. */
-static inline uint8_t *dump_test_full(const struct dump_run *runs, uint32_t n, uint32_t chunk,
-                                      size_t slack, size_t *size)
+/* A complete full dump of the runs with `cpus` CPU records, CPU `crashed` the crashing one
+ * and CPU `offline` offline (see dump_test_cpus); *size gets the file size (plus `slack` zero
+ * bytes, as a pagefile bigger than its dump). Caller frees. NULL on failure. */
+static inline uint8_t *dump_test_full_cpus(const struct dump_run *runs, uint32_t n,
+                                           uint32_t chunk, size_t slack, size_t *size,
+                                           uint32_t cpus, uint32_t crashed, uint32_t offline)
 {
     struct dump_params p;
     struct bugcheck_context ctx;
@@ -109,6 +149,7 @@ static inline uint8_t *dump_test_full(const struct dump_run *runs, uint32_t n, u
 
     dump_test_params(&p, &ctx, DUMP_TYPE_FULL, runs, n);
     p.chunk_size = chunk;
+    p.processors = cpus;
     if (dump_header_build(hdr, &p, &pl) != 0)
         return NULL;
     *size = pl.total + slack;
@@ -120,11 +161,19 @@ static inline uint8_t *dump_test_full(const struct dump_run *runs, uint32_t n, u
                        runs[i].page_count * DUMP_PAGE_SIZE);
         pos += runs[i].page_count * DUMP_PAGE_SIZE;
     }
+    dump_test_cpus(f + pl.cpu_offset, cpus, crashed, offline, &ctx);
     if (dump_test_seal(f, &pl, DUMP_BB_VALID | DUMP_BB_COMPLETE) != 0) {
         free(f);
         return NULL;
     }
     return f;
+}
+
+/* dump_test_full_cpus with one CPU. */
+static inline uint8_t *dump_test_full(const struct dump_run *runs, uint32_t n, uint32_t chunk,
+                                      size_t slack, size_t *size)
+{
+    return dump_test_full_cpus(runs, n, chunk, slack, size, 1, 0, 1);
 }
 
 /* A complete bitmap dump: page p of the runs is present when keep(p); keep NULL: every page
@@ -162,6 +211,7 @@ static inline uint8_t *dump_test_bitmap(const struct dump_run *runs, uint32_t n,
                 pos += DUMP_PAGE_SIZE;
             }
         }
+        dump_test_cpus(f + pl.cpu_offset, 1, 0, 1, &ctx);
         if (dump_test_seal(f, &pl, DUMP_BB_VALID | DUMP_BB_COMPLETE) != 0) {
             free(f);
             f = NULL;
@@ -172,7 +222,7 @@ static inline uint8_t *dump_test_bitmap(const struct dump_run *runs, uint32_t n,
 }
 
 /* A small dump: a stack stream, a register page with a physical address (0x5000), a klog
- * stream and a module list. */
+ * stream, a module list and the CPU block of one CPU. */
 static inline uint8_t *dump_test_small(size_t *size)
 {
     static const struct dump_run runs[] = { { 1, 0x9e }, { 0x100, 0x7ef00 } };
@@ -181,7 +231,7 @@ static inline uint8_t *dump_test_small(size_t *size)
     struct dump_plan pl;
     struct dump_mini_builder b;
     uint8_t dir[2 * 1024];
-    uint64_t off_stack, off_page, off_klog, off_mod;
+    uint64_t off_stack, off_page, off_klog, off_mod, off_cpus;
 
     dump_test_params(&p, &ctx, DUMP_TYPE_SMALL, runs, 2);
     p.config_type = DUMP_CONFIG_COMPLETE;
@@ -194,7 +244,9 @@ static inline uint8_t *dump_test_small(size_t *size)
         dump_mini_add(&b, DUMP_STREAM_KLOG, 0, 0xffff800001000000ull, DUMP_NO_PADDR, 3000,
                       &off_klog) != 0 ||
         dump_mini_add(&b, DUMP_STREAM_MODULES, 0, 0, DUMP_NO_PADDR,
-                      sizeof(struct dump_mini_module), &off_mod) != 0)
+                      sizeof(struct dump_mini_module), &off_mod) != 0 ||
+        dump_mini_add(&b, DUMP_STREAM_CPUS, 0, 0, DUMP_NO_PADDR, dump_cpu_block_bytes(1),
+                      &off_cpus) != 0)
         return NULL;
     p.data_size = dump_mini_size(&b);
     uint8_t hdr[DUMP_HEADER_SIZE];
@@ -211,6 +263,7 @@ static inline uint8_t *dump_test_small(size_t *size)
                                   .name = "blackbox", .build_id_len = 20 };
     memcpy(m.build_id, dump_test_build_id, 20);
     memcpy(f + off_mod, &m, sizeof(m));
+    dump_test_cpus(f + off_cpus, 1, 0, 1, &ctx);
     if (dump_test_seal(f, &pl, DUMP_BB_VALID | DUMP_BB_COMPLETE) != 0) {
         free(f);
         return NULL;

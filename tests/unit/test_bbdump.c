@@ -1,7 +1,8 @@
 /* Tests of the host tool build/tools/bbdump on dump files built here with the dump core:
  * `info` output, `check` (good dumps, a damaged chunk named, a damaged CRC table), `read`
- * (hex and raw, full/bitmap/small dumps, absent addresses), and one-line errors with a
- * non-zero exit on malformed files. Run from the tree's root (test_unit.py does). */
+ * (hex and raw, full/bitmap/small dumps, absent addresses), every CPU in `info` and
+ * `analyze` (a damaged CPU block too), and one-line errors with a non-zero exit on
+ * malformed files. Run from the tree's root (test_unit.py does). */
 #include <stdbool.h>
 #include <unistd.h>
 
@@ -103,6 +104,7 @@ static void test_check(void)
     snprintf(args, sizeof args, "check %s", p);
     UT_EQ_INT(run(args), 0);
     UT_ASSERT(strstr(out, "valid full dump"));
+    UT_ASSERT(strstr(out, " data chunks OK, 1 CPU\n"));
     f[DUMP_HEADER_SIZE + 3 * 65536 + 17] ^= 1;
     p = save("check.dmp", f, size);
     EXPECT_ERROR(args, p, "data CRC mismatch in chunk 3 (file bytes 0x32000..0x42000)");
@@ -115,10 +117,10 @@ static void test_check(void)
     p = save("ext.dmp", f, size);
     snprintf(args, sizeof args, "check %s", p);
     UT_EQ_INT(run(args), 0);
-    UT_ASSERT(strstr(out, "1000 data chunks OK"));
+    UT_ASSERT(strstr(out, "1001 data chunks OK"));
     f[size - 2] ^= 1;
     p = save("ext.dmp", f, size);
-    EXPECT_ERROR(args, p, "CRC table at 0x3ea000 is damaged");
+    EXPECT_ERROR(args, p, "CRC table at 0x3eb000 is damaged");
     free(f);
 
     /* A dump sealed VALID but not COMPLETE is not good enough for check. */
@@ -269,11 +271,63 @@ static void test_malformed_files(void)
     UT_EQ_INT(run("--help"), 0);
 }
 
+/* A dump of four CPUs (CPU 2 crashed, CPU 3 offline): `info` and `analyze` name the crashing
+ * CPU and each CPU's state; a damaged CPU block is reported, and the rest still analyzed. */
+static void test_cpus(void)
+{
+    size_t size;
+    char args[512];
+    setup();
+    uint8_t *f = dump_test_full_cpus(ram_runs, 2, 0, 0, &size, 4, 2, 3);
+    UT_ASSERT(f);
+    const char *p = save("cpus.dmp", f, size);
+    snprintf(args, sizeof args, "info %s", p);
+    UT_EQ_INT(run(args), 0);
+    UT_ASSERT(strstr(out, "processors:           4\n"));
+    UT_ASSERT(strstr(out, "4 records at 0x") && strstr(out, ", CPU 2 crashed\n"));
+    snprintf(args, sizeof args, "analyze %s --kernel %s --force", p, BBDUMP);
+    UT_EQ_INT(run(args), 0);
+    UT_ASSERT(strstr(out, "CPUS:           4; CPU 2 crashed (APIC id 4)\n"));
+    UT_ASSERT(strstr(out, "FAULTING_IP:    ffffffff8010cf27 "));   /* CPU 2's, not CPU 0's */
+    UT_ASSERT(strstr(out, "\n  0     0 stopped by NMI                 idle                      0xffffffff80100000\n"));
+    UT_ASSERT(strstr(out, "\n  2     4 crashed                        werfault (pid 7)          0xffffffff8010cf27\n"));
+    UT_ASSERT(strstr(out, "\n  3     6 offline                        -                         (no registers)\n"));
+    UT_ASSERT(strstr(out, "CPU 0 STACK_TEXT, stopped by NMI (frame pointers"));
+    UT_ASSERT(strstr(out, "CPU 1 STACK_TEXT, stopped by NMI (frame pointers"));
+    UT_ASSERT(!strstr(out, "CPU 2 STACK_TEXT") && !strstr(out, "CPU 3 STACK_TEXT"));
+    UT_ASSERT(strstr(out, "(kernel stack ffff8000001ff000..ffff800000201000)"));
+
+    /* one byte of CPU 1's record flipped: the block's own CRC catches it */
+    const struct dump_header *h = (const struct dump_header *)f;
+    f[h->required_dump_space - 256 * 3 + 0x30] ^= 1;
+    p = save("cpus.dmp", f, size);
+    snprintf(args, sizeof args, "info %s", p);
+    UT_EQ_INT(run(args), 0);
+    UT_ASSERT(strstr(out, "damaged (checksum mismatch)"));
+    snprintf(args, sizeof args, "check %s", p);
+    EXPECT_ERROR(args, p, "data CRC mismatch in chunk 1 ");   /* the last: the block's */
+    /* the same damage with the chunk CRCs made to match: the block's own CRC still fails */
+    struct dump_layout l;
+    UT_EQ_INT(dump_validate(f, size, size, &l), 0);
+    struct dump_plan pl = { .data_end = l.data_end, .chunk_count = l.chunk_count,
+                            .chunk_size = l.chunk_size, .crc_table_offset = l.crc_table_offset };
+    UT_EQ_INT(dump_test_seal(f, &pl, DUMP_BB_VALID | DUMP_BB_COMPLETE), 0);
+    p = save("cpus.dmp", f, size);
+    EXPECT_ERROR(args, p, "CPU block at 0x");
+    UT_ASSERT(strstr(err, "is damaged (checksum mismatch)"));
+    snprintf(args, sizeof args, "analyze %s --kernel %s --force", p, BBDUMP);
+    UT_EQ_INT(run(args), 0);
+    UT_ASSERT(strstr(out, "CPUS:           4, but the CPU block is damaged"));
+    UT_ASSERT(strstr(out, "FAILURE_BUCKET_ID:"));
+    free(f);
+}
+
 static const struct ut_case cases[] = {
     { "info_full", test_info_full },
     { "check", test_check },
     { "read", test_read },
     { "read_bitmap_and_small", test_read_bitmap_and_small },
     { "malformed_files", test_malformed_files },
+    { "cpus", test_cpus },
 };
 UT_MAIN(cases)

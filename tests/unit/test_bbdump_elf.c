@@ -197,11 +197,94 @@ static void test_malformed_dump_is_refused(void)
     free(d);
 }
 
+/* The NT_PRSTATUS notes of a core in order: thread ids and RIPs, how many (<= max). */
+static int threads_of(const uint8_t *c, size_t size, const Elf64_Phdr *note, uint32_t *pid,
+                      uint64_t *rip, int max)
+{
+    int n = 0;
+    for (uint64_t at = 0; at + 20 <= note->p_filesz && note->p_offset + at + 20 <= size; ) {
+        const Elf64_Nhdr *nh = (const Elf64_Nhdr *)(c + note->p_offset + at);
+        if (nh->n_type == NT_PRSTATUS && n < max) {
+            memcpy(&pid[n], (const uint8_t *)nh + 20 + 32, 4);
+            memcpy(&rip[n], (const uint8_t *)nh + 20 + 112 + 16 * 8, 8);
+            n++;
+        }
+        at += 12 + ((nh->n_namesz + 3) & ~3u) + ((nh->n_descsz + 3) & ~3u);
+    }
+    return n;
+}
+
+/* Runs stock gdb on the core in `dir` with `cmds`; its output (caller frees) or NULL. */
+static char *gdb_on_core(const char *cmds)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "gdb -nx -batch -ex 'set pagination off' -ex 'target core %s/d.core' "
+             "%s 2>/dev/null", dir, cmds);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return NULL;
+    char *out = calloc(1, 65536);
+    size_t got = fread(out, 1, 65535, p);
+    out[got] = 0;
+    pclose(p);
+    return out;
+}
+
+/* Four CPUs, CPU 2 the crashing one: four NT_PRSTATUS, the crashing CPU first (LWP 3), the
+ * others in CPU order with their own RIPs; stock gdb lists four threads and backtraces each. */
+static void test_every_cpu_is_a_thread(void)
+{
+    static const struct dump_run runs[] = { { 1, 0x9e }, { 0x100, 0x100 } };
+    size_t size, csize;
+    int st;
+    uint8_t *d = dump_test_full_cpus(runs, 2, 65536, 0, &size, 4, 2, 4);
+    uint8_t *c = make_core(d, size, &csize, &st);
+    unsigned n = 0;
+    UT_ASSERT(c && st == 0);
+    const Elf64_Phdr *ph = phdrs(c, csize, &n);
+    UT_ASSERT(ph && ph[0].p_type == PT_NOTE);
+    uint32_t pid[8];
+    uint64_t rip[8];
+    struct bugcheck_context ctx;
+    dump_test_ctx(&ctx);
+    UT_EQ_INT(threads_of(c, csize, &ph[0], pid, rip, 8), 4);
+    UT_EQ_U64(pid[0], 3);
+    UT_EQ_U64(rip[0], ctx.rip);
+    UT_EQ_U64(pid[1], 1);
+    UT_EQ_U64(rip[1], 0xffffffff80100000ull);
+    UT_EQ_U64(pid[2], 2);
+    UT_EQ_U64(rip[2], 0xffffffff80100010ull);
+    UT_EQ_U64(pid[3], 4);
+    UT_EQ_U64(rip[3], 0xffffffff80100030ull);
+    char *out = gdb_on_core("-ex 'info threads' -ex 'thread apply all p/x $pc'");
+    UT_ASSERT(out);
+    UT_ASSERT(strstr(out, "* 1    LWP 3 "));
+    UT_ASSERT(strstr(out, "  4    LWP 4 "));
+    UT_ASSERT(!strstr(out, "  5 "));
+    UT_ASSERT(strstr(out, "= 0xffffffff8010cf27"));   /* the crash, thread 1 */
+    UT_ASSERT(strstr(out, "= 0xffffffff80100010"));   /* CPU 1 */
+    UT_ASSERT(strstr(out, "= 0xffffffff80100030"));   /* CPU 3 */
+    free(out);
+    free(c);
+    free(d);
+
+    /* CPU 3 offline: no registers, so no thread */
+    d = dump_test_full_cpus(runs, 2, 65536, 0, &size, 4, 0, 3);
+    c = make_core(d, size, &csize, &st);
+    UT_ASSERT(c && st == 0 && (ph = phdrs(c, csize, &n)) != NULL);
+    UT_EQ_INT(threads_of(c, csize, &ph[0], pid, rip, 8), 3);
+    UT_EQ_U64(pid[0], 1);
+    UT_EQ_U64(pid[2], 3);
+    free(c);
+    free(d);
+}
+
 static const struct ut_case cases[] = {
     { "small_dump_core", test_small_dump_core },
     { "full_dump_core", test_full_dump_core },
     { "bitmap_dump_core_has_only_present_pages", test_bitmap_dump_core_has_only_present_pages },
     { "malformed_dump_is_refused", test_malformed_dump_is_refused },
+    { "every_cpu_is_a_thread", test_every_cpu_is_a_thread },
 };
 
 UT_MAIN(cases)

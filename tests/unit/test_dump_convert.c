@@ -195,7 +195,7 @@ static void test_full_dump(void)
     UT_EQ_INT(convert(f, size, &o, DUMP_HEADER_SIZE, &res), 0);
     UT_EQ_U64(res.src.dump_type, DUMP_TYPE_FULL);
     UT_EQ_U64(res.size, o.len);
-    UT_EQ_U64(res.streams, 5);
+    UT_EQ_U64(res.streams, 6);
     UT_EQ_U64(res.stack_bytes, DUMP_CONVERT_STACK_BYTES);
     UT_EQ_U64(res.memory_pages, 2);
     UT_ASSERT(res.klog);
@@ -292,7 +292,7 @@ static void test_registers_and_maps(void)
     dump_test_reseal(f);
     UT_EQ_INT(convert(f, size, &o, DUMP_HEADER_SIZE, &res), 0);
     UT_ASSERT(valid_small(&o, true));
-    UT_EQ_U64(res.streams, 1);
+    UT_EQ_U64(res.streams, 2);     /* modules and CPUs */
     UT_EQ_U64(res.memory_pages, 0);
     UT_ASSERT(!res.klog);
     free(f);

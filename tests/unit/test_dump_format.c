@@ -3,6 +3,7 @@
  * page <-> file offset, per-chunk CRCs naming a damaged chunk, and the minidump builder. */
 #include <stdbool.h>
 
+#include "dump/dump_cpu.h"
 #include "err.h"
 #include "dump_util.h"
 #include "ut.h"
@@ -32,7 +33,9 @@ static void test_header_full_round_trip(void)
     UT_EQ_U64(h->physical_memory_block.number_of_pages, 0x9e + 0x700 + 0x300);
     UT_EQ_U64(h->physical_memory_block.run[1].base_page, 0x100);
     UT_EQ_U64(h->required_dump_space, size);
-    UT_EQ_U64(size, DUMP_HEADER_SIZE + (0x9e + 0x700 + 0x300) * 4096ull);
+    /* the pages, then the CPU block of one CPU */
+    UT_EQ_U64(size, DUMP_HEADER_SIZE + (0x9e + 0x700 + 0x300) * 4096ull + 24 + 256);
+    UT_EQ_U64(h->number_processors, 1);
     UT_EQ_U64(h->system_up_time, 123456789);
     UT_EQ_STR((const char *)h->comment, "Blackbox test dump");
     /* Unused bytes read "PAGE": VersionUser and the tail of the reserved area. */
@@ -240,13 +243,17 @@ static void test_small_dump(void)
     UT_EQ_U64(hdr(f)->bb.flags, DUMP_BB_VALID | DUMP_BB_COMPLETE | DUMP_BB_FALLBACK);
     UT_EQ_U64(hdr(f)->bb.fallback_reason, DUMP_FALLBACK_TOO_SMALL);
     UT_EQ_INT(dump_validate(f, size, size, &l), 0);
-    UT_EQ_U64(l.stream_count, 4);
+    UT_EQ_U64(l.stream_count, 5);
     struct dump_mini_stream s;
     UT_EQ_INT(dump_mini_stream_get(f + 0x2000, size - 0x2000, 3, &s), 0);
     UT_EQ_U64(s.type, DUMP_STREAM_MODULES);
     const struct dump_mini_module *m = (const struct dump_mini_module *)(f + s.offset);
     UT_EQ_STR(m->name, "blackbox");
-    UT_EQ_INT(dump_mini_stream_get(f + 0x2000, size - 0x2000, 4, &s), ERR_RANGE);
+    UT_EQ_INT(dump_mini_stream_get(f + 0x2000, size - 0x2000, 4, &s), 0);
+    UT_EQ_U64(s.type, DUMP_STREAM_CPUS);
+    UT_EQ_U64(l.cpu_offset, s.offset);
+    UT_EQ_U64(l.cpu_count, 1);
+    UT_EQ_INT(dump_mini_stream_get(f + 0x2000, size - 0x2000, 5, &s), ERR_RANGE);
 
     uint64_t off, avail;
     UT_EQ_INT(dump_phys_to_offset(f, size, &l, 0x5010, &off, &avail), 0);
@@ -318,20 +325,21 @@ static void test_external_crc_table(void)
     struct dump_layout l;
     UT_ASSERT(f);
     const struct dump_bb_fields *bb = &hdr(f)->bb;
-    UT_EQ_U64(bb->chunk_count, 2000);
+    UT_EQ_U64(bb->chunk_count, 2001);      /* 2000 pages, then the CPU block's chunk */
     UT_EQ_U64(bb->crc_inline_count, 0);
-    UT_EQ_U64(bb->crc_table_offset, DUMP_HEADER_SIZE + 2000 * 4096ull);
-    UT_EQ_U64(size, bb->crc_table_offset + 2000 * 4);
+    UT_EQ_U64(bb->crc_table_offset, DUMP_HEADER_SIZE + 2001 * 4096ull);
+    UT_EQ_U64(size, bb->crc_table_offset + 2001 * 4);
     UT_EQ_INT(dump_validate(f, size, size, &l), 0);
     UT_EQ_U64(l.crc_table_offset, bb->crc_table_offset);
-    UT_EQ_U64(bb->crc_table_crc, crc32c(0, f + bb->crc_table_offset, 8000));
+    UT_EQ_U64(bb->crc_table_crc, crc32c(0, f + bb->crc_table_offset, 8004));
     uint32_t crc = 0;
     uint64_t toff = 0, off, len;
-    UT_EQ_INT(dump_chunk_crc_ref(f, 1999, &crc, &toff), 0);
-    UT_EQ_U64(toff, bb->crc_table_offset + 1999 * 4);
-    UT_EQ_INT(dump_chunk_range(f, 1999, &off, &len), 0);
+    UT_EQ_INT(dump_chunk_crc_ref(f, 2000, &crc, &toff), 0);
+    UT_EQ_U64(toff, bb->crc_table_offset + 2000 * 4);
+    UT_EQ_INT(dump_chunk_range(f, 2000, &off, &len), 0);
+    UT_EQ_U64(len, 24 + 256);              /* the last chunk: the CPU block alone */
     UT_EQ_U64(dump_le32(f + toff), crc32c(0, f + off, len));
-    UT_EQ_INT(dump_chunk_crc_ref(f, 2000, &crc, &toff), ERR_RANGE);
+    UT_EQ_INT(dump_chunk_crc_ref(f, 2001, &crc, &toff), ERR_RANGE);
     /* One byte short of the table: the file is truncated. */
     UT_EQ_INT(dump_validate(f, size - 1, size - 1, &l), ERR_CORRUPT);
     UT_EQ_INT(l.problem, DUMP_P_CHUNKS);
@@ -415,7 +423,7 @@ static void test_fdmp_many_runs(void)
               0x100 + 4 * (DUMP_MAX_RUNS - 1));
     UT_EQ_U64(b->total_present_pages, 3 * MANY);
     UT_EQ_U64(b->pages, 0x100 + 4 * MANY - 1);
-    UT_EQ_U64(size, dump_complete_bytes(MANY, 3 * MANY, b->pages, 0));
+    UT_EQ_U64(size, dump_complete_bytes(MANY, 3 * MANY, b->pages, 0, 1));
     UT_EQ_U64(dump_complete_type(MANY), DUMP_TYPE_BITMAP);
     UT_EQ_U64(dump_complete_type(DUMP_MAX_RUNS), DUMP_TYPE_FULL);
 
@@ -482,20 +490,33 @@ static void test_fdmp_many_runs(void)
     UT_EQ_U64(hdr(hb)->physical_memory_block.number_of_runs, MANY);
 }
 
+/* RequiredDumpSpace of `data` bytes of data in 1 MiB chunks, the CRC table outside the
+ * header (page-aligned after the data). */
+static uint64_t with_crc_table(uint64_t data)
+{
+    uint64_t end = DUMP_HEADER_SIZE + data;
+    return ((end + 4095) & ~4095ull) + (data + (1u << 20) - 1) / (1u << 20) * 4;
+}
+
 static void test_complete_bytes(void)
 {
-    /* full layout: header, pages, external CRC table of 4 bytes per MiB chunk */
+    /* full layout: header, pages, the CPU block, then the CRC table */
     uint64_t pages = 16ull << 18;                       /* 16 GiB */
-    UT_EQ_U64(dump_complete_bytes(3, pages, pages + (1 << 18), 0),
-              DUMP_HEADER_SIZE + pages * 4096 + 16384 * 4);
+    UT_EQ_U64(dump_complete_bytes(3, pages, pages + (1 << 18), 0, 1),
+              with_crc_table(pages * 4096 + dump_cpu_block_bytes(1)));
+    UT_EQ_U64(with_crc_table(pages * 4096 + dump_cpu_block_bytes(1)),
+              DUMP_HEADER_SIZE + pages * 4096 + 4096 + (16384 + 1) * 4);
+    UT_EQ_U64(dump_complete_bytes(3, pages, pages + (1 << 18), 0, 0),
+              dump_complete_bytes(3, pages, pages + (1 << 18), 0, 1));
     /* FDMP: plus the bitmap block, padded to a page */
     uint64_t frames = 66ull << 18;                      /* a 64 GiB guest's address space */
-    UT_EQ_U64(dump_complete_bytes(60, 64ull << 18, frames, 0),
-              DUMP_HEADER_SIZE + ((0x38 + frames / 8 + 4095) & ~4095ull) +
-              (64ull << 30) + ((64ull << 10) + 3) * 4);
-    UT_EQ_U64(dump_complete_bytes(3, 0, 100, 0), 0);
-    UT_EQ_U64(dump_complete_bytes(3, 101, 100, 0), 0);
-    UT_EQ_U64(dump_complete_bytes(3, 100, 100, 1000), 0);
+    UT_EQ_U64(dump_complete_bytes(60, 64ull << 18, frames, 0, 4),
+              with_crc_table(((0x38 + frames / 8 + 4095) & ~4095ull) + (64ull << 30) +
+                             dump_cpu_block_bytes(4)));
+    UT_EQ_U64(dump_complete_bytes(3, 0, 100, 0, 1), 0);
+    UT_EQ_U64(dump_complete_bytes(3, 101, 100, 0, 1), 0);
+    UT_EQ_U64(dump_complete_bytes(3, 100, 100, 1000, 1), 0);
+    UT_EQ_U64(dump_complete_bytes(3, 100, 100, 0, DUMP_CPU_MAX + 1), 0);
 }
 
 static const struct ut_case cases[] = {

@@ -124,7 +124,7 @@ static void make_dump(void)
     p.bitmap_present = ram_pages;
     UT_EQ_INT(dump_header_build(hdr, &p, &pl), 0);
     UT_EQ_INT(dump_bitmap_header_build(bmh, &p), 0);
-    UT_EQ_U64(pl.total, dump_complete_bytes(NRUNS, ram_pages, frames, 0));
+    UT_EQ_U64(pl.total, dump_complete_bytes(NRUNS, ram_pages, frames, 0, 1));
 
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     UT_ASSERT(fd >= 0);
@@ -140,6 +140,10 @@ static void make_dump(void)
     put_phys(fd, pl.pages_offset, STACK_PA, 4096);
     put_phys(fd, pl.pages_offset, KLOG_PA, KLOG_LEN);
     put_phys(fd, pl.pages_offset, mark_pa, 4096);
+    uint8_t *cpus = calloc(1, dump_cpu_block_bytes(1));
+    dump_test_cpus(cpus, 1, 0, 1, &ctx);
+    put(fd, pl.cpu_offset, cpus, dump_cpu_block_bytes(1));
+    free(cpus);
 
     uint32_t *table = malloc(pl.chunk_count * 4);
     uint8_t *chunk = malloc(pl.chunk_size);

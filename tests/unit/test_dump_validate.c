@@ -79,7 +79,7 @@ static void test_signatures(void)
     f[DUMP_BB_OFFSET] = 'X';
     EXPECT(f, size, ERR_NOT_FOUND, DUMP_P_NOT_BLACKBOX);
     f[DUMP_BB_OFFSET] = 'B';
-    hdr(f)->bb.version = 2;
+    hdr(f)->bb.version = 1;            /* before the CPU block */
     EXPECT(f, size, ERR_NOT_SUPPORTED, DUMP_P_VERSION);
     hdr(f)->bb.version = DUMP_BB_VERSION;
     EXPECT(f, size, 0, DUMP_OK);

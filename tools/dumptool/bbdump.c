@@ -27,7 +27,8 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: bbdump info DUMP          header fields, type, time, build-id, CRC status\n"
-            "       bbdump check DUMP         validate header and every chunk CRC (exit 0 = good)\n"
+            "       bbdump check DUMP         validate header, every chunk CRC and the CPU block\n"
+            "                                 (exit 0 = good)\n"
             "       bbdump read DUMP PHYS LEN [-o FILE]\n"
             "                                 physical memory from the dump: hex on stdout,\n"
             "                                 or raw bytes into FILE (- for stdout)\n"
@@ -168,6 +169,17 @@ static int cmd_info(struct dumpfile *d)
                    "  va 0x%016" PRIx64 "\n", i, s.type, s.size, s.offset, s.vaddr);
         }
     }
+    if (d->rc == 0) {
+        const uint8_t *blk;
+        struct dump_cpu_block cb;
+        int crc = dumpfile_cpus(d, &blk, &cb);
+        if (crc == 0)
+            printf("%-22s%u record%s at 0x%" PRIx64 ", CPU %u crashed\n", "cpu block:", cb.count,
+                   cb.count == 1 ? "" : "s", d->l.cpu_offset, cb.crashed);
+        else
+            printf("%-22sat 0x%" PRIx64 ": damaged (%s)\n", "cpu block:", d->l.cpu_offset,
+                   err_str(crc));
+    }
     if (d->rc != 0) {
         printf("%-22sINVALID\n", "status:");
         return problem(d);
@@ -193,10 +205,15 @@ static int cmd_check(struct dumpfile *d)
                    "..0x%" PRIx64 ")%s", first_bad, off, off + len,
                    bad > 1 ? " and other chunks" : "");
     }
+    const uint8_t *blk;
+    struct dump_cpu_block cb;
+    if ((rc = dumpfile_cpus(d, &blk, &cb)) != 0)
+        return die(d, "CPU block at 0x%" PRIx64 " is damaged (%s)", d->l.cpu_offset, err_str(rc));
     if (!d->l.complete)
         return die(d, "valid but not complete");
-    printf("%s: valid %s dump, %" PRIu64 " bytes, %" PRIu64 " data chunks OK\n", d->path,
-           dump_type_name(d->l.dump_type), d->l.total, d->l.chunk_count);
+    printf("%s: valid %s dump, %" PRIu64 " bytes, %" PRIu64 " data chunks OK, %u CPU%s\n",
+           d->path, dump_type_name(d->l.dump_type), d->l.total, d->l.chunk_count, cb.count,
+           cb.count == 1 ? "" : "s");
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "dump/dump_format.h"
 #include "dump/dump_validate.h"
+#include "dump/dump_cpu.h"
 
 /* The program's name for messages ("bbdump", "ocad"): each program defines it. */
 extern const char *tool_name;
@@ -30,6 +31,12 @@ int dumpfile_open(struct dumpfile *d, const char *path);
 /* The same over `size` bytes the caller keeps alive; `name` names them in messages. */
 void dumpfile_mem(struct dumpfile *d, const char *name, const void *buf, uint64_t size);
 void dumpfile_close(struct dumpfile *d);
+
+/* The CPU block (dump/dump_cpu.h) of a dump that validated (d->rc == 0): *block (the
+ * records start sizeof(struct dump_cpu_block) after it, NumberProcessors of them) points
+ * into d->map, *h gets its header. Returns 0, or dump_cpu_block_check's error when the
+ * block is damaged. */
+int dumpfile_cpus(const struct dumpfile *d, const uint8_t **block, struct dump_cpu_block *h);
 
 /* Checks every data chunk's CRC32C of a dump that validated (d->rc == 0), with the stream
  * check of dump/dump_verify.h. Returns 0 when all match, ERR_CHECKSUM when the external CRC

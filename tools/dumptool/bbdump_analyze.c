@@ -1,7 +1,7 @@
 /* bbdump analyze: explains a crash the way WinDbg's `!analyze -v` does — the bugcheck with
  * its name, description and parameters, the faulting instruction as function+offset with
  * file:line (DWARF through libdwfl), the frame-pointer stack read from the dump's memory,
- * the registers, the klog tail, the modules, a bucket id and the blamed module. Refuses a
+ * every CPU (which crashed, each one's state, what it ran, its stack), the registers, the klog tail, the modules, a bucket id and the blamed module. Refuses a
  * kernel ELF whose build-id is not the dump's, unless forced. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "lib/bugcodes.h"
 #include "lib/klog_ring.h"
 #include "tools/dumptool/bbdump.h"
+#include "err.h"
 
 #define KLOG_TAIL    20
 #define KLOG_MAX     (64ull << 20)   /* a klog area bigger than this is not believed */
@@ -79,23 +80,93 @@ static void print_bugcheck(struct analysis *a)
     }
 }
 
-static void print_stack(struct analysis *a)
+/* The frame-pointer stack of context `c` under the title `what` ("STACK_TEXT"). */
+static void print_frames(struct analysis *a, const struct dump_context *c, const char *what,
+                         struct stack *st)
 {
-    struct stack st;
-    stack_walk(&a->mem, &a->h->context, &st);
-    printf("\nSTACK_TEXT (frame pointers; memory via %s):\n", a->mem.virt_source);
+    stack_walk(&a->mem, c, st);
+    printf("\n%s (frame pointers; memory via %s):\n", what, a->mem.virt_source);
     printf(" #  frame            return address   call site\n");
-    for (int i = 0; i < st.n; i++) {
-        const struct stack_frame *f = &st.f[i];
+    for (int i = 0; i < st->n; i++) {
+        const struct stack_frame *f = &st->f[i];
         printf(" %02d %016" PRIx64 " %016" PRIx64 " ", i, f->rbp, f->addr);
         print_where(a, f->addr, i ? f->addr - 1 : f->addr);
         printf("\n");
     }
-    if (st.end == STACK_END_MISSING)
-        printf("    (frame at 0x%016" PRIx64 " is not in the dump)\n", st.missing_rbp);
-    else if (st.end == STACK_END_MORE)
+    if (st->end == STACK_END_MISSING)
+        printf("    (frame at 0x%016" PRIx64 " is not in the dump)\n", st->missing_rbp);
+    else if (st->end == STACK_END_MORE)
         printf("    ... (more frames)\n");
+}
+
+/* The crash's stack, from the header's CONTEXT, and the function blamed. */
+static void print_stack(struct analysis *a)
+{
+    struct stack st;
+    print_frames(a, &a->h->context, "STACK_TEXT", &st);
     a->fault_fn = stack_fault_function(a->sym, &st, &a->fault_addr);
+}
+
+/* What a CPU record says it was running. */
+static void print_running(const struct dump_cpu_record *r)
+{
+    char line[64];
+    if (r->state == DUMP_CPU_OFFLINE || r->state == DUMP_CPU_NO_ANSWER)
+        snprintf(line, sizeof line, "-");
+    else if (r->running == DUMP_RUN_IDLE)
+        snprintf(line, sizeof line, "idle");
+    else if (r->running == DUMP_RUN_PROCESS)
+        snprintf(line, sizeof line, "%.*s (pid %u)", (int)strnlen(r->process, sizeof r->process),
+                 r->process, r->pid);
+    else
+        snprintf(line, sizeof line, "kernel");
+    for (char *p = line; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f)
+            *p = '?';
+    printf("%-26s", line);
+}
+
+/* Every CPU of the CPU block: which one crashed, each one's state, what it ran, where it
+ * stopped; then the stack of each other CPU that left its registers. */
+static void print_cpus(struct analysis *a)
+{
+    const uint8_t *blk;
+    struct dump_cpu_block cb;
+    int rc = dumpfile_cpus(a->d, &blk, &cb);
+    if (rc) {
+        printf("\nCPUS:           %u, but the CPU block is damaged (%s): only the crashing "
+               "CPU's CONTEXT above\n", a->d->l.cpu_count, err_str(rc));
+        return;
+    }
+    struct dump_cpu_record r;
+    dump_cpu_record_get(blk, cb.crashed, &r);
+    printf("\nCPUS:           %u; CPU %u crashed (APIC id %u)\n", cb.count, cb.crashed, r.apic_id);
+    printf("CPU  APIC state                          running                   where\n");
+    for (uint32_t i = 0; i < cb.count; i++) {
+        dump_cpu_record_get(blk, i, &r);
+        printf("%3u %5u %-30s ", i, r.apic_id, dump_cpu_state_name(r.state));
+        print_running(&r);
+        if (r.state == DUMP_CPU_OFFLINE || r.state == DUMP_CPU_NO_ANSWER)
+            printf("(no registers)");
+        else
+            print_where(a, r.rip, r.rip);
+        printf("\n");
+    }
+    for (uint32_t i = 0; i < cb.count; i++) {
+        dump_cpu_record_get(blk, i, &r);
+        if (i == cb.crashed || r.state == DUMP_CPU_OFFLINE || r.state == DUMP_CPU_NO_ANSWER)
+            continue;
+        struct dump_context c;
+        struct stack st;
+        char what[160];
+        int n = snprintf(what, sizeof what, "CPU %u STACK_TEXT, %s", i, dump_cpu_state_name(r.state));
+        if (r.state == DUMP_CPU_PARKED)
+            snprintf(what + n, sizeof what - (size_t)n, " 0x%X", r.bugcheck_code);
+        dump_context_from_cpu(&c, &r);
+        print_frames(a, &c, what, &st);
+        if (r.stack_hi)
+            printf("    (kernel stack %016" PRIx64 "..%016" PRIx64 ")\n", r.stack_lo, r.stack_hi);
+    }
 }
 
 static void print_registers(const struct dump_header *h)
@@ -263,6 +334,7 @@ int cmd_analyze(struct dumpfile *d, const char *elf, bool force)
     print_where(&a, h->context.rip, h->context.rip);
     printf("\n");
     print_stack(&a);
+    print_cpus(&a);
     print_registers(h);
     print_klog(&a);
     const char *blamed = print_modules(&a);

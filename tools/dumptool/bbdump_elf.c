@@ -1,8 +1,10 @@
 /* bbdump elf: writes an ELF64 core file of a dump for stock gdb. PT_LOAD segments cover the
  * kernel virtual ranges the dump holds (the page tables' view: kernel image and direct map;
  * a small dump's streams), each byte of the dump stored once however many virtual ranges
- * alias it; a PT_NOTE holds NT_PRSTATUS (the crashing CPU's registers in user_regs_struct
- * order) and NT_PRPSINFO. Nothing is written for memory the dump does not hold. For a small
+ * alias it; a PT_NOTE holds one NT_PRSTATUS per CPU that left its registers (user_regs_struct
+ * order; the crashing CPU first, so it is gdb's current thread; pr_pid = CPU index + 1, as
+ * QEMU's dump-guest-memory numbers them) and NT_PRPSINFO. A dump whose CPU block is damaged
+ * gets the header's CONTEXT alone. Nothing is written for memory the dump does not hold. For a small
  * dump an NT_FILE note also maps the kernel ELF's read-only segments (text, rodata: constant)
  * to that file, which makes gdb take memory only from the core and those mappings: a global
  * the minidump lacks is "Cannot access memory", not the ELF's initial value or zeros. */
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "tools/dumptool/bbdump.h"
+#include "err.h"
 
 #define PRSTATUS_SIZE   336u   /* struct elf_prstatus on x86_64 */
 #define PRSTATUS_CURSIG 12u
@@ -27,7 +30,9 @@
 #define PRPSINFO_PID    24u
 #define PRPSINFO_FNAME  40u
 #define PRPSINFO_ARGS   56u
-#define NOTE_BYTES      (2 * (12 + 8) + PRSTATUS_SIZE + PRPSINFO_SIZE)
+#define PRSTATUS_NOTE   (12 + 8 + PRSTATUS_SIZE)
+#define PRPSINFO_NOTE   (12 + 8 + PRPSINFO_SIZE)
+#define SIGSTOP_NUM     19     /* a CPU another CPU's NMI stopped */
 #define DATA_ALIGN      4096u
 #define MAP_PAGE        4096u  /* NT_FILE's page size: file offsets are in these units */
 #define NT_FILE_TYPE    0x46494c45u
@@ -60,35 +65,66 @@ static int signal_of(uint32_t vector)
     }
 }
 
-/* The note segment: NT_PRSTATUS then NT_PRPSINFO, each "CORE". */
-static void build_notes(const struct dump_header *h, uint8_t *n)
+/* One NT_PRSTATUS at n: registers of `c`, signal `sig`, thread id `pid`. */
+static void prstatus_note(uint8_t *n, const struct dump_context *c, int sig, uint32_t pid)
 {
-    const struct dump_context *c = &h->context;
     const uint64_t regs[27] = {
         c->r15, c->r14, c->r13, c->r12, c->rbp, c->rbx, c->r11, c->r10, c->r9, c->r8,
         c->rax, c->rcx, c->rdx, c->rsi, c->rdi, UINT64_MAX /* orig_rax */, c->rip,
         c->seg_cs, c->eflags, c->rsp, c->seg_ss, 0 /* fs_base */, 0 /* gs_base */,
         c->seg_ds, c->seg_es, c->seg_fs, c->seg_gs,
     };
-    memset(n, 0, NOTE_BYTES);
+    memset(n, 0, PRSTATUS_NOTE);
     Elf64_Nhdr nh = { .n_namesz = 5, .n_descsz = PRSTATUS_SIZE, .n_type = NT_PRSTATUS };
     memcpy(n, &nh, sizeof nh);
     memcpy(n + 12, "CORE", 5);
     uint8_t *d = n + 20;
-    uint16_t sig = (uint16_t)signal_of(h->bb.bugcheck_vector);
-    memcpy(d + PRSTATUS_CURSIG, &sig, 2);
-    d[PRSTATUS_PID] = 1;
+    uint16_t s16 = (uint16_t)sig;
+    memcpy(d + PRSTATUS_CURSIG, &s16, 2);
+    memcpy(d + PRSTATUS_PID, &pid, 4);
     for (int i = 0; i < 27; i++)
         put64(d + PRSTATUS_REGS + 8 * i, regs[i]);
-    n += 20 + PRSTATUS_SIZE;
-    nh = (Elf64_Nhdr){ .n_namesz = 5, .n_descsz = PRPSINFO_SIZE, .n_type = NT_PRPSINFO };
-    memcpy(n, &nh, sizeof nh);
-    memcpy(n + 12, "CORE", 5);
-    d = n + 20;
+}
+
+/* The threads of the core: the crashing CPU first, then every other CPU with registers, in
+ * index order; without a readable CPU block, the header's CONTEXT alone. Returns the note
+ * segment (NT_PRSTATUS each, then NT_PRPSINFO; "CORE"), *len its bytes, *threads how many
+ * CPUs it holds; NULL without memory. */
+static uint8_t *build_notes(const struct dumpfile *df, size_t *len, uint32_t *threads)
+{
+    const struct dump_header *h = (const struct dump_header *)df->map;
+    const uint8_t *blk;
+    struct dump_cpu_block cb;
+    bool cpus = dumpfile_cpus(df, &blk, &cb) == 0;
+    uint32_t count = cpus ? cb.count : 1;
+    uint8_t *n = calloc(1, (size_t)count * PRSTATUS_NOTE + PRPSINFO_NOTE);
+    if (!n)
+        return NULL;
+    uint8_t *p = n;
+    uint32_t crashed = cpus ? cb.crashed : 0;
+    prstatus_note(p, &h->context, signal_of(h->bb.bugcheck_vector), crashed + 1);
+    p += PRSTATUS_NOTE;
+    for (uint32_t i = 0; cpus && i < count; i++) {
+        struct dump_cpu_record r;
+        dump_cpu_record_get(blk, i, &r);
+        if (i == crashed || r.state == DUMP_CPU_OFFLINE || r.state == DUMP_CPU_NO_ANSWER)
+            continue;
+        struct dump_context c;
+        dump_context_from_cpu(&c, &r);
+        prstatus_note(p, &c, r.state == DUMP_CPU_PARKED ? signal_of(r.vector) : SIGSTOP_NUM, i + 1);
+        p += PRSTATUS_NOTE;
+    }
+    *threads = (uint32_t)((p - n) / PRSTATUS_NOTE);
+    Elf64_Nhdr nh = { .n_namesz = 5, .n_descsz = PRPSINFO_SIZE, .n_type = NT_PRPSINFO };
+    memcpy(p, &nh, sizeof nh);
+    memcpy(p + 12, "CORE", 5);
+    uint8_t *d = p + 20;
     d[PRPSINFO_SNAME] = 'R';
-    d[PRPSINFO_PID] = 1;
+    d[PRPSINFO_PID] = (uint8_t)(crashed + 1);
     memcpy(d + PRPSINFO_FNAME, "blackbox", 8);
     snprintf((char *)d + PRPSINFO_ARGS, 80, "blackbox: bugcheck 0x%X", h->bug_check_code);
+    *len = (size_t)(p + PRPSINFO_NOTE - n);
+    return n;
 }
 
 /* The read-only PT_LOAD segments of the kernel ELF at `path` above the kernel's base, as
@@ -223,16 +259,16 @@ static const struct source *source_of(const struct source *s, size_t n, uint64_t
     return NULL;
 }
 
-static int write_core(const struct dumpmem *m, int fd, const uint8_t *fnote, size_t fnote_len)
+static int write_core(const struct dumpmem *m, int fd, const uint8_t *notes, size_t notes_len,
+                      const uint8_t *fnote, size_t fnote_len)
 {
-    const struct dump_header *h = (const struct dump_header *)m->d->map;
     uint64_t phnum = 1 + m->nvirt;
     bool xnum = phnum >= PN_XNUM;
     uint64_t ph_off = sizeof(Elf64_Ehdr);
     uint64_t sh_off = ph_off + phnum * sizeof(Elf64_Phdr);
     uint64_t note_off = sh_off + (xnum ? sizeof(Elf64_Shdr) : 0);
     size_t nsrc = 0;
-    struct source *src = sources(m, &nsrc, note_off + NOTE_BYTES + fnote_len);
+    struct source *src = sources(m, &nsrc, note_off + notes_len + fnote_len);
     Elf64_Phdr *ph = calloc(phnum, sizeof(*ph));
     int rc = -1;
     if (!src || !ph)
@@ -250,7 +286,7 @@ static int write_core(const struct dumpmem *m, int fd, const uint8_t *fnote, siz
         eh.e_shentsize = sizeof(Elf64_Shdr);
         eh.e_shnum = 1;
     }
-    ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = note_off, .p_filesz = NOTE_BYTES + fnote_len,
+    ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = note_off, .p_filesz = notes_len + fnote_len,
                           .p_align = 4 };
     for (size_t i = 0; i < m->nvirt; i++) {
         const struct mem_piece *v = &m->virt[i];
@@ -263,11 +299,9 @@ static int write_core(const struct dumpmem *m, int fd, const uint8_t *fnote, siz
             .p_filesz = v->len, .p_memsz = v->len, .p_align = 1,
         };
     }
-    uint8_t notes[NOTE_BYTES];
-    build_notes(h, notes);
     if (write_all(fd, &eh, sizeof eh, 0) || write_all(fd, ph, phnum * sizeof(*ph), ph_off) ||
-        write_all(fd, notes, NOTE_BYTES, note_off) ||
-        (fnote && write_all(fd, fnote, fnote_len, note_off + NOTE_BYTES)))
+        write_all(fd, notes, notes_len, note_off) ||
+        (fnote && write_all(fd, fnote, fnote_len, note_off + notes_len)))
         goto out;
     if (xnum) {
         Elf64_Shdr sh = { .sh_type = SHT_NULL, .sh_info = (Elf64_Word)phnum };
@@ -296,10 +330,14 @@ int cmd_elf(struct dumpfile *d, const char *out, const char *kernel)
         dumpmem_close(&m);
         return die(d, "%s: %s", out, strerror(errno));
     }
-    size_t fnote_len = 0;
+    size_t fnote_len = 0, notes_len = 0;
+    uint32_t threads = 0;
     uint8_t *fnote = d->l.dump_type == DUMP_TYPE_SMALL ? file_note(d, kernel, &fnote_len) : NULL;
-    int rc = write_core(&m, fd, fnote, fnote ? fnote_len : 0);
+    uint8_t *notes = build_notes(d, &notes_len, &threads);
+    errno = 0;
+    int rc = notes ? write_core(&m, fd, notes, notes_len, fnote, fnote ? fnote_len : 0) : -1;
     free(fnote);
+    free(notes);
     int err = errno;
     if (close(fd) != 0 && rc == 0) {
         rc = -1;
@@ -310,8 +348,15 @@ int cmd_elf(struct dumpfile *d, const char *out, const char *kernel)
         dumpmem_close(&m);
         return die(d, "%s: cannot write the core file: %s", out, strerror(err ? err : ENOMEM));
     }
-    printf("%s: %zu segments (%s), registers of the crashing CPU; open with: gdb ELF -c %s\n",
-           out, m.nvirt, m.virt_source, out);
+    const uint8_t *blk;
+    struct dump_cpu_block cb;
+    int crc = dumpfile_cpus(d, &blk, &cb);
+    if (crc)
+        fprintf(stderr, "%s: warning: %s: the CPU block is damaged (%s): the core has the "
+                "crashing CPU's CONTEXT alone\n", tool_name, d->path, err_str(crc));
+    printf("%s: %zu segments (%s), %u thread%s (one per CPU with registers, LWP = CPU + 1, "
+           "the crashing CPU first); open with: gdb ELF -c %s\n", out, m.nvirt, m.virt_source,
+           threads, threads == 1 ? "" : "s", out);
     dumpmem_close(&m);
     return 0;
 }

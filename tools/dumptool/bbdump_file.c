@@ -107,3 +107,11 @@ int dumpfile_check_data(const struct dumpfile *d, uint64_t *bad, uint64_t *first
         return ERR_CORRUPT;
     return rc;
 }
+
+int dumpfile_cpus(const struct dumpfile *d, const uint8_t **block, struct dump_cpu_block *h)
+{
+    if (d->rc != 0 || d->l.cpu_offset > d->size)
+        return ERR_INVALID_ARGS;
+    *block = d->map + d->l.cpu_offset;
+    return dump_cpu_block_check(*block, (size_t)(d->size - d->l.cpu_offset), d->l.cpu_count, h);
+}

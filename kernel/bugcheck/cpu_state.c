@@ -1,0 +1,65 @@
+/* The per-CPU slots of a bugcheck (see cpu_state.h): declared online at boot, each filled by
+ * its own CPU at bugcheck time, read by the dumper. */
+#include <string.h>
+#include "bugcheck/cpu_state.h"
+#include "arch/gdt.h"
+#include "arch/lapic.h"
+#include "proc/process.h"
+#include "err.h"
+
+static struct cpu_crash_state slots[MAX_CPUS];
+static unsigned count = 1;
+
+int bugcheck_cpu_online(unsigned cpu, uint32_t apic_id)
+{
+    if (cpu >= MAX_CPUS)
+        return ERR_INVALID_ARGS;
+    slots[cpu].apic_id = apic_id;
+    if (cpu + 1 > count)
+        count = cpu + 1;
+    return 0;
+}
+
+unsigned bugcheck_cpu_count(void)
+{
+    return count;
+}
+
+unsigned bugcheck_cpu_index(void)
+{
+    uint32_t id = lapic_id();
+    for (unsigned i = 0; i < count; i++)
+        if (slots[i].apic_id == id)
+            return i;
+    return 0;
+}
+
+void bugcheck_cpu_save(unsigned cpu, uint32_t state, uint32_t code, bool idle,
+                       const struct bugcheck_context *ctx)
+{
+    if (cpu >= MAX_CPUS)
+        return;
+    struct cpu_crash_state *s = &slots[cpu];
+    const struct process *p = idle ? NULL : process_current();
+    s->ctx = *ctx;
+    s->bugcheck_code = code;
+    s->running = idle ? CPU_RUN_IDLE : p ? CPU_RUN_PROCESS : CPU_RUN_KERNEL;
+    s->pid = p ? p->pid : 0;
+    memset(s->process, 0, sizeof s->process);
+    if (p)
+        memcpy(s->process, p->name, strnlen(p->name, sizeof s->process));
+    if (!gdt_kernel_stack_range(ctx->rsp, &s->stack_lo, &s->stack_hi))
+        s->stack_lo = s->stack_hi = 0;
+    __atomic_store_n(&s->state, state, __ATOMIC_RELEASE);
+}
+
+void bugcheck_cpu_set_state(unsigned cpu, uint32_t state)
+{
+    if (cpu < MAX_CPUS)
+        __atomic_store_n(&slots[cpu].state, state, __ATOMIC_RELEASE);
+}
+
+const struct cpu_crash_state *bugcheck_cpu_slot(unsigned cpu)
+{
+    return cpu < count ? &slots[cpu] : NULL;
+}
