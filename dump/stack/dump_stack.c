@@ -172,6 +172,15 @@ static uint64_t target_size(uint32_t type, uint64_t need)
     return need;
 }
 
+/* Whether a target of `have` bytes stays as it is where `want` is asked for: exactly, for a
+ * size the registry sets; for a system-managed one, anything from `want` to twice that, so
+ * that the kernel's memory changing a little from boot to boot does not remake it. */
+static bool keeps_size(uint64_t have, uint64_t want)
+{
+    uint64_t mb = stack.dedicated ? stack.settings.dump_file_size_mb : stack.settings.paging_file_mb;
+    return mb ? have == want : have >= want && have / 2 <= want;
+}
+
 /* A new target begins with a header that is not a dump (flags CLEARED, never VALID) but
  * carries the last dump's sequence number, so numbering carries on across boots after smss
  * has moved the dump away. */
@@ -268,7 +277,7 @@ static int prepare_target(struct fat_file *f, const char *inner, uint32_t type, 
         struct fat_extent one;
         bool contiguous = fat_extents(f, &one, 1, &runs) == 0 && runs == 1;
         uint64_t have = fat_file_size(f);
-        if ((have == want || (!first && have >= need)) && contiguous)
+        if (contiguous && (first ? keeps_size(have, want) : have >= need))
             return 0;
         if (want > DUMP_FILE_MAX)
             rc = ERR_TOO_BIG;
