@@ -231,7 +231,8 @@ static int create_target(const char *path, uint64_t bytes, struct fat_file *f)
     if (rc == 0)
         rc = fat_sync(fat);
     if (rc == 0)
-        klog(KLOG_INFO, "dump: created %s, %lu MiB, contiguous", stack.target, (unsigned long)(bytes / MIB));
+        klog(KLOG_INFO, "dump: created %s, %lu MiB, contiguous%s", stack.target, (unsigned long)(bytes / MIB),
+             stack.grown ? ", sized for all of RAM: an automatic dump fell back at a crash (LastCrashTime)" : "");
     else if (rc != ERR_NO_SPACE)
         fat_unlink(fat, path);
     return rc;
@@ -240,8 +241,10 @@ static int create_target(const char *path, uint64_t bytes, struct fat_file *f)
 /* Give the existing target `f` (not holding a dump) `bytes`: a contiguous one that shrinks
  * is cut in place; otherwise a new one is made beside it under TARGET_NEW_SUFFIX and only
  * then takes the old one's place, so the old one is kept whenever the new size is out of
- * reach. 0 when resized; else why not, with `f` still the old target. */
-static int resize_target(struct fat_file *f, const char *inner, uint64_t bytes, bool contiguous)
+ * reach. 0 when resized; else why not, with `f` still the old target unless *replaced (the
+ * old one was deleted and the new one could not take its name). */
+static int resize_target(struct fat_file *f, const char *inner, uint64_t bytes, bool contiguous,
+                         bool *replaced)
 {
     struct fat_vol *fat = stack.volume->fat;
     if (contiguous && bytes < fat_file_size(f)) {
@@ -253,7 +256,10 @@ static int resize_target(struct fat_file *f, const char *inner, uint64_t bytes, 
     fat_unlink(fat, tmp);   /* what a reset in the middle of the last swap left */
     struct fat_file nf;
     int rc = create_target(tmp, bytes, &nf);
-    if (rc == 0 && (rc = fat_unlink(fat, inner)) == 0 && (rc = fat_rename(fat, tmp, inner)) == 0)
+    if (rc || (rc = fat_unlink(fat, inner)) != 0)
+        return rc;
+    *replaced = true;   /* from here on the old target is gone: an error is the caller's */
+    if ((rc = fat_rename(fat, tmp, inner)) == 0)
         rc = fat_open(fat, inner, f);
     return rc;
 }
@@ -280,17 +286,18 @@ static int prepare_target(struct fat_file *f, const char *inner, uint32_t type, 
         if (contiguous && (first ? keeps_size(have, want) : have >= need))
             return 0;
         if (want > DUMP_FILE_MAX)
-            rc = ERR_TOO_BIG;
-        else
-            rc = resize_target(f, inner, want, contiguous);
+            return ERR_TOO_BIG;
+        bool replaced = false;
+        rc = resize_target(f, inner, want, contiguous, &replaced);
+        if (rc && replaced)
+            return rc;
         if (rc == 0) {
             klog(KLOG_INFO, "dump: %s resized from %lu to %lu MiB", stack.target,
                  (unsigned long)(have / MIB), (unsigned long)(want / MIB));
             return 0;
         }
         fmt_snprintf(stack.kept, sizeof stack.kept, "%s kept at %lu MiB: %lu MiB %s", stack.target,
-                     (unsigned long)(have / MIB), (unsigned long)(want / MIB),
-                     rc == ERR_TOO_BIG ? "is more than a FAT32 file holds" : err_str(rc));
+                     (unsigned long)(have / MIB), (unsigned long)(want / MIB), err_str(rc));
         klog(KLOG_WARN, "dump: %s", stack.kept);
         return 0;
     } else if (rc != ERR_NOT_FOUND) {

@@ -128,41 +128,34 @@ def test_kernel_outgrows_target_small_dump_then_grows(tmp_path):
     assert re.search(r"configured:\s+automatic, written small, fallback: target too small", info), info
 
 
+def boot_dumpcfg(tmp_path, c):
+    """Boot, return dumpcfg's output, power off."""
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        cfg = m.cmd("dumpcfg")
+        m.send("poweroff\r")
+        assert m.wait_exit(timeout=60) == 0
+    finally:
+        m.close()
+    assert "state:        ARMED" in cfg, cfg
+    return cfg
+
+
 def test_pagefile_out_of_reach_is_kept(tmp_path):
     """PagingFiles asks for 900 MB on a volume with less free: the pagefile made at the first
     boot is kept at its size and armed, not deleted; a size over 4095 MB is refused with a
     message and the system-managed size used."""
     c = system_disk(tmp_path, size="512M")
-    m = Machine(tmp_path, system=c.path)
-    try:
-        m.wait_prompt()
-        first = mib(m.cmd("dumpcfg"), "available")
-        m.send("poweroff\r")
-        m.wait_exit()
-    finally:
-        m.close()
+    first = mib(boot_dumpcfg(tmp_path, c), "available")
     reg_add(c, MM, "PagingFiles", "REG_MULTI_SZ", "C:\\pagefile.sys 900 900")
-    m = Machine(tmp_path, system=c.path)
-    try:
-        m.wait_prompt()
-        cfg = m.cmd("dumpcfg")
-        assert "state:        ARMED" in cfg, cfg
-        assert f"kept:         C:\\pagefile.sys kept at {first} MiB: 900 MiB" in cfg, cfg
-        assert mib(cfg, "available") == first
-        m.send("poweroff\r")
-        m.wait_exit()
-    finally:
-        m.close()
+    cfg = boot_dumpcfg(tmp_path, c)
+    assert f"kept:         C:\\pagefile.sys kept at {first} MiB: 900 MiB" in cfg, cfg
+    assert mib(cfg, "available") == first
     reg_add(c, MM, "PagingFiles", "REG_MULTI_SZ", "C:\\pagefile.sys 5000 5000")
-    m = Machine(tmp_path, system=c.path)
-    try:
-        m.wait_prompt()
-        cfg = m.cmd("dumpcfg")
-        assert "state:        ARMED" in cfg, cfg
-        assert ("settings:     PagingFiles' initial size 5000 MB is out of range (0 = system-managed, "
-                "at most 4095: a FAT32 file): system-managed") in cfg, cfg
-    finally:
-        m.close()
+    cfg = boot_dumpcfg(tmp_path, c)
+    assert ("settings:     PagingFiles' initial size 5000 MB is out of range (0 = system-managed, "
+            "at most 4095: a FAT32 file): system-managed") in cfg, cfg
     listing = subprocess.run(["mdir", "-i", c.target, "::"], capture_output=True, text=True,
                              check=True).stdout
     assert int(re.search(r"^pagefile sys\s+(\d+)", listing, re.M).group(1)) >> 20 == first, listing

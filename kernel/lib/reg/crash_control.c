@@ -101,31 +101,32 @@ static int fetch(const struct cc_source *src, enum cc_value v, uint32_t want, ui
     return rc;
 }
 
-int cc_get_dword(const struct cc_source *src, enum cc_value v, uint32_t *out)
+/* The REG_DWORD (n = 4) or REG_QWORD (n = 8) `v`, little-endian, into *out (0 on error). */
+static int get_le(const struct cc_source *src, enum cc_value v, uint32_t want, size_t n, uint64_t *out)
 {
-    uint8_t b[4];
+    uint8_t b[8];
     uint32_t type = 0;
     size_t len;
-    int rc = fetch(src, v, REG_DWORD, &type, b, sizeof b, &len);
-    if (rc == 0 && (type != REG_DWORD || len != sizeof b))
+    int rc = fetch(src, v, want, &type, b, n, &len);
+    if (rc == 0 && (type != want || len != n))
         rc = ERR_BAD_STATE;
-    *out = rc ? cc_settings[v].dword
-              : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    *out = 0;
+    for (size_t i = n; rc == 0 && i-- > 0;)
+        *out = *out << 8 | b[i];
+    return rc;
+}
+
+int cc_get_dword(const struct cc_source *src, enum cc_value v, uint32_t *out)
+{
+    uint64_t x;
+    int rc = get_le(src, v, REG_DWORD, 4, &x);
+    *out = rc ? cc_settings[v].dword : (uint32_t)x;
     return rc;
 }
 
 int cc_get_qword(const struct cc_source *src, enum cc_value v, uint64_t *out)
 {
-    uint8_t b[8];
-    uint32_t type = 0;
-    size_t len;
-    int rc = fetch(src, v, REG_QWORD, &type, b, sizeof b, &len);
-    if (rc == 0 && (type != REG_QWORD || len != sizeof b))
-        rc = ERR_BAD_STATE;
-    *out = 0;
-    for (int i = 7; rc == 0 && i >= 0; i--)
-        *out = *out << 8 | b[i];
-    return rc;
+    return get_le(src, v, REG_QWORD, 8, out);
 }
 
 int cc_file_mb_check(uint64_t mb)
