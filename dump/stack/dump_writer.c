@@ -196,11 +196,6 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     bsod_status("Beginning dump of physical memory.");
     struct wr w = { .st = st, .prm = st->clone.params, .pct_vga = ~0u, .last_progress_ns = timer_ns() };
     rc = type == DUMP_TYPE_SMALL ? writer_small(&w, bd, fallback) : writer_full(&w, bd, type, fallback);
-    if (rc == ERR_NO_SPACE && type == DUMP_TYPE_FULL && w.done == 0) {
-        bsod_status("The complete dump does not fit in %s: writing a kernel dump instead.", st->target);
-        type = DUMP_TYPE_BITMAP;
-        rc = writer_full(&w, bd, type, DUMP_FALLBACK_TOO_SMALL);
-    }
     if (rc == ERR_NO_SPACE && type != DUMP_TYPE_SMALL && w.done == 0) {
         bsod_status("The %s does not fit in %s: writing a minidump instead.",
                     type == DUMP_TYPE_FULL ? "complete dump" : "kernel dump", st->target);
