@@ -56,12 +56,14 @@ int dump_shell_dumpcfg(int argc, char **argv)
     shell_format_size(have, sizeof have, d->target_bytes);
     kprintf("space:        needed %s (%lu bytes), available %s (%lu bytes)\n", need,
             (unsigned long)d->needed_bytes, have, (unsigned long)d->target_bytes);
-    char kmem[24], room[24], ram[24];
-    shell_format_size(kmem, sizeof kmem, dump_kernel_memory());
-    shell_format_size(room, sizeof room, dump_kernel_headroom());
+    char kmem[24], armed[24], room[24], ram[24];
+    uint64_t now = dump_kernel_memory();
+    shell_format_size(kmem, sizeof kmem, now);
+    shell_format_size(armed, sizeof armed, d->kernel_bytes);
+    shell_format_size(room, sizeof room, dump_kernel_headroom(now));
     shell_format_size(ram, sizeof ram, dump_bytes_needed(DUMP_CONFIG_COMPLETE));
-    kprintf("sizing:       kernel memory now %s + headroom %s; a complete dump %s%s\n", kmem, room, ram,
-            d->grown ? "; grown for all of RAM: an automatic dump fell back (LastCrashTime)" : "");
+    kprintf("sizing:       kernel memory now %s (%s when armed) + headroom %s; a complete dump %s%s\n", kmem,
+            armed, room, ram, d->grown ? "; grown for all of RAM: an automatic dump fell back (LastCrashTime)" : "");
     if (d->kept[0])
         kprintf("kept:         %s\n", d->kept);
     if (!d->clone.params)

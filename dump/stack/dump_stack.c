@@ -66,14 +66,16 @@ uint64_t dump_kernel_memory(void)
     return (counts[PFN_KERNEL] + counts[PFN_PAGETABLE] + counts[PFN_DMA]) * PAGE_SIZE;
 }
 
-uint64_t dump_kernel_headroom(void)
+uint64_t dump_kernel_headroom(uint64_t kernel_bytes)
 {
-    return DUMP_HEADROOM_BYTES + dump_kernel_memory() / 4;
+    return DUMP_HEADROOM_BYTES + kernel_bytes / 4;
 }
 
-uint64_t dump_bytes_needed(uint32_t type)
+/* dump_bytes_needed with the kernel memory given (`kernel`: dump_kernel_memory(), measured
+ * once per arm: it scans the whole PFN database). */
+static uint64_t needed(uint32_t type, uint64_t kernel)
 {
-    uint64_t frames = pfn_ram_top() / PAGE_SIZE, kernel = dump_kernel_memory();
+    uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     switch (type) {
     case DUMP_CONFIG_COMPLETE:
         return add_sat(add_sat(DUMP_HEADER_BYTES, ram_bytes()), MIB);
@@ -83,13 +85,19 @@ uint64_t dump_bytes_needed(uint32_t type)
         uint64_t bitmap = (0x38 + (frames + 7) / 8 + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
         uint64_t crcs = ((kernel / MIB + 2) * 4 + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
         return add_sat(add_sat(add_sat(DUMP_HEADER_BYTES, bitmap), add_sat(kernel, crcs)),
-                       dump_kernel_headroom());
+                       dump_kernel_headroom(kernel));
     }
     case DUMP_CONFIG_SMALL:
         return DUMP_SMALL_BYTES;
     default:
         return 0;
     }
+}
+
+uint64_t dump_bytes_needed(uint32_t type)
+{
+    bool kernel = type == DUMP_CONFIG_KERNEL || type == DUMP_CONFIG_AUTOMATIC;
+    return needed(type, kernel ? dump_kernel_memory() : 0);
 }
 
 static int fail(enum dump_arm_state st, int rc, const char *fmt, const char *arg)
@@ -165,7 +173,7 @@ static uint64_t target_size(uint32_t type, uint64_t need)
     if (mb)
         return mb * MIB;   /* at most CC_FILE_MB_MAX (dump_settings_load) */
     if (type == DUMP_CONFIG_AUTOMATIC && stack.settings.last_crash_time) {
-        uint64_t all = dump_bytes_needed(DUMP_CONFIG_COMPLETE);
+        uint64_t all = needed(DUMP_CONFIG_COMPLETE, 0);
         stack.grown = true;
         return all > DUMP_FILE_MAX ? DUMP_FILE_MAX : all > need ? all : need;
     }
@@ -422,7 +430,7 @@ static int arm_chain(struct clone_params *prm)
     char first_why[sizeof stack.reason] = "";
     int rc = ERR_NO_SPACE;
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t need = dump_bytes_needed(steps[i]);
+        uint64_t need = needed(steps[i], stack.kernel_bytes);
         for (size_t k = 0; k < sizeof target_kinds / sizeof target_kinds[0]; k++) {
             stack.reason[0] = 0;
             rc = target_kinds[k].prepare(steps[i], need, i == 0, prm);
@@ -469,7 +477,8 @@ int dump_stack_init(const struct dump_settings *s)
         fmt_snprintf(stack.reason, sizeof stack.reason, "CrashDumpEnabled is 0");
         return 0;
     }
-    stack.needed_bytes = dump_bytes_needed(s->crash_dump_enabled);
+    stack.kernel_bytes = dump_kernel_memory();
+    stack.needed_bytes = needed(s->crash_dump_enabled, stack.kernel_bytes);
     if (!stack.needed_bytes)
         return fail(DUMP_UNARMED, ERR_INVALID_ARGS, "CrashDumpEnabled=%s is not a dump type (%s)", "?");
     struct clone_params prm;

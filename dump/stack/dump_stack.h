@@ -57,6 +57,7 @@ struct dump_stack {
     bool dedicated;                /* target is DedicatedDumpFile (sized by DumpFileSize) */
     uint64_t target_bytes;         /* size of the target file */
     uint64_t needed_bytes;         /* size the planned dump type needs */
+    uint64_t kernel_bytes;         /* dump_kernel_memory() when the stack was armed */
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
     uint64_t sequence;             /* sequence number the next dump gets */
     struct dump_clone clone;       /* the clone: dump_ahci or dump_nvme */
@@ -100,9 +101,10 @@ int dump_stack_damage_clone(void);
  * DUMP_SMALL_BYTES. Saturates at UINT64_MAX instead of wrapping. */
 uint64_t dump_bytes_needed(uint32_t type);
 /* Bytes of the pages a kernel dump would hold now: kernel image, klog area, PFN database,
- * heap, kernel stacks (PFN_KERNEL), page tables, DMA buffers. */
+ * heap, kernel stacks (PFN_KERNEL), page tables, DMA buffers. Scans the PFN database. */
 uint64_t dump_kernel_memory(void);
-/* The headroom a kernel dump target gets for the kernel's growth after boot. */
-uint64_t dump_kernel_headroom(void);
+/* The headroom a kernel dump target gets for the kernel's growth after boot, for a kernel
+ * of `kernel_bytes` (dump_kernel_memory). */
+uint64_t dump_kernel_headroom(uint64_t kernel_bytes);
 
 #endif

@@ -48,7 +48,8 @@ def test_16g_default_kernel_dump(tmp_path):
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
         assert "state:        ARMED" in cfg and "will write:" not in cfg, cfg
-        assert re.search(r"sizing:\s+kernel memory now [\d.]+ MiB \+ headroom \d+ MiB; a complete dump 16\.0 GiB", cfg), cfg
+        assert re.search(r"sizing:\s+kernel memory now [\d.]+ MiB \([\d.]+ MiB when armed\) \+ headroom \d+ MiB; "
+                         r"a complete dump 16\.0 GiB", cfg), cfg
         assert 32 <= mib(cfg, "available") <= 128, cfg
         assert crash_recover(m) == "kernel"
         m.send("poweroff\r")
