@@ -313,7 +313,14 @@ static int prepare_target(struct fat_file *f, const char *inner, uint32_t type, 
     }
     if (want > DUMP_FILE_MAX)
         return ERR_TOO_BIG;
-    return create_target(inner, want, f);
+    rc = create_target(inner, want, f);
+    if (rc == ERR_NO_SPACE && stack.grown && want > need) {
+        klog(KLOG_WARN, "dump: no room for %s at %lu MiB (all of RAM): made at the kernel dump's %lu MiB",
+             stack.target, (unsigned long)(want / MIB), (unsigned long)(need / MIB));
+        stack.grown = false;
+        rc = create_target(inner, need, f);
+    }
+    return rc;
 }
 
 static int block_map(struct fat_file *f, struct clone_params *prm)
