@@ -8,6 +8,8 @@ kept. The guests' RAM is only what they touch (run-qemu: reserve=off), the disks
 import re
 import subprocess
 
+import pytest
+
 from machine import Machine
 from test_dump import BBREG, CRASHCONTROL, bbdump, memory_dmp, system_disk
 
@@ -101,11 +103,13 @@ def test_6g_complete_falls_back_to_kernel(tmp_path):
     assert "DUMP_FALLBACK:  bitmap dump written instead of the configured complete one: target too small" in out, out
 
 
-def test_kernel_outgrows_target_small_dump_then_grows(tmp_path):
+@pytest.mark.parametrize("disk", ["1G", "256M"])
+def test_kernel_outgrows_target_small_dump_then_grows(tmp_path, disk):
     """The kernel takes 64 MiB more after boot than its target's headroom allows: at the crash
     the kernel dump does not fit, a minidump is written with the reason; at the next boot
-    LastCrashTime is set and the re-armed automatic target is sized for all of RAM."""
-    c = system_disk(tmp_path, size="1G")
+    LastCrashTime is set and the re-armed automatic target is sized for all of RAM, or, on a
+    volume without room for that, at the kernel dump's size again."""
+    c = system_disk(tmp_path, size=disk)
     m = Machine(tmp_path, mem=256, system=c.path)
     try:
         m.wait_prompt()
@@ -115,10 +119,17 @@ def test_kernel_outgrows_target_small_dump_then_grows(tmp_path):
         assert crash_recover(m, ["The kernel dump does not fit in C:\\pagefile.sys: writing a minidump instead."]) == "small"
         log = m.cmd("log 300")
         assert "LastCrashTime set; the target grows to hold all of RAM" in log, log
-        cfg = m.cmd("dumpcfg")
-        assert "grown for all of RAM: an automatic dump fell back (LastCrashTime)" in cfg, cfg
-        assert mib(cfg, "available") >= 256, cfg
         assert "LastCrashTime    REG_QWORD" in m.cmd(f'reg query "{CRASHCONTROL}" /v LastCrashTime')
+        cfg = m.cmd("dumpcfg")
+        assert "state:        ARMED" in cfg and "will write:" not in cfg, cfg
+        if disk == "1G":
+            assert "grown for all of RAM: an automatic dump fell back (LastCrashTime)" in cfg, cfg
+            assert mib(cfg, "available") >= 256, cfg
+        else:
+            assert "grown for all of RAM" not in cfg, cfg
+            assert re.search(r"no room for C:\\pagefile\.sys at 25\d MiB \(all of RAM\): made at the kernel "
+                             r"dump's \d+ MiB", m.cmd("log 40")), log
+            assert mib(cfg, "available") < 64, cfg
         m.send("poweroff\r")
         assert m.wait_exit(timeout=60) == 0
     finally:
