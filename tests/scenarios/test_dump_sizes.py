@@ -36,6 +36,18 @@ def crash_recover(m, expect_status=()):
     return kind
 
 
+def poweroff(m):
+    m.send("poweroff\r")
+    assert m.wait_exit(timeout=60) == 0
+
+
+def recovered(c, tmp_path, kind):
+    """The recovered dump taken off the image, checked as a valid `kind` dump: (path, info)."""
+    dump = memory_dmp(c, tmp_path)
+    assert f"valid {kind} dump" in bbdump("check", dump).stdout
+    return dump, bbdump("info", dump).stdout
+
+
 def mib(cfg, what):
     return int(re.search(rf"{what} [\d.]+ \w+ \((\d+) bytes\)", cfg).group(1)) >> 20
 
@@ -54,13 +66,10 @@ def test_16g_default_kernel_dump(tmp_path):
                          r"a complete dump 16\.0 GiB", cfg), cfg
         assert 32 <= mib(cfg, "available") <= 128, cfg
         assert crash_recover(m) == "kernel"
-        m.send("poweroff\r")
-        assert m.wait_exit(timeout=60) == 0
+        poweroff(m)
     finally:
         m.close()
-    dump = memory_dmp(c, tmp_path)
-    assert "valid bitmap dump" in bbdump("check", dump).stdout
-    info = bbdump("info", dump).stdout
+    _, info = recovered(c, tmp_path, "bitmap")
     assert "fallback: none" in info and "MANUALLY_INITIATED_CRASH" in info, info
 
 
@@ -91,13 +100,10 @@ def test_6g_complete_falls_back_to_kernel(tmp_path):
         assert re.search(r"note:\s+a complete dump needs 61\d\d MiB, a FAT32 file holds 4095 MiB: a kernel dump "
                          r"will be written", cfg), cfg
         assert crash_recover(m, ["A kernel dump instead of the configured one: a complete dump needs"]) == "kernel"
-        m.send("poweroff\r")
-        assert m.wait_exit(timeout=60) == 0
+        poweroff(m)
     finally:
         m.close()
-    dump = memory_dmp(c, tmp_path)
-    bbdump("check", dump)
-    info = bbdump("info", dump).stdout
+    dump, info = recovered(c, tmp_path, "bitmap")
     assert re.search(r"configured:\s+complete, written bitmap, fallback: target too small", info), info
     out = bbdump("analyze", dump, "--force").stdout
     assert "DUMP_FALLBACK:  bitmap dump written instead of the configured complete one: target too small" in out, out
@@ -130,13 +136,10 @@ def test_kernel_outgrows_target_small_dump_then_grows(tmp_path, disk):
             assert re.search(r"no room for C:\\pagefile\.sys at 25\d MiB \(all of RAM\): made at the kernel "
                              r"dump's \d+ MiB", m.cmd("log 40")), log
             assert mib(cfg, "available") < 64, cfg
-        m.send("poweroff\r")
-        assert m.wait_exit(timeout=60) == 0
+        poweroff(m)
     finally:
         m.close()
-    dump = memory_dmp(c, tmp_path)
-    assert "valid small dump" in bbdump("check", dump).stdout
-    info = bbdump("info", dump).stdout
+    _, info = recovered(c, tmp_path, "small")
     assert re.search(r"configured:\s+automatic, written small, fallback: target too small", info), info
 
 
@@ -146,8 +149,7 @@ def boot_dumpcfg(tmp_path, c):
     try:
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
-        m.send("poweroff\r")
-        assert m.wait_exit(timeout=60) == 0
+        poweroff(m)
     finally:
         m.close()
     assert "state:        ARMED" in cfg, cfg
