@@ -52,6 +52,17 @@ const char *dump_type_name(uint32_t t)
     }
 }
 
+const char *dump_fallback_name(uint32_t reason)
+{
+    switch (reason) {
+    case DUMP_FALLBACK_NONE: return "none";
+    case DUMP_FALLBACK_TOO_SMALL: return "target too small";
+    case DUMP_FALLBACK_TOO_MANY_RUNS: return "too many memory runs";
+    case DUMP_FALLBACK_NO_BITMAP: return "no memory for the bitmap";
+    default: return "unknown";
+    }
+}
+
 static int fail(struct dump_layout *l, enum dump_problem p, uint64_t detail)
 {
     l->problem = p;

@@ -99,6 +99,9 @@ const char *dump_problem_str(enum dump_problem p);
 
 /* Name of a DumpType ("full", "bitmap", "small"), "unknown" otherwise. */
 const char *dump_type_name(uint32_t dump_type);
+/* What a bb.fallback_reason (DUMP_FALLBACK_*) means ("target too small"), "unknown"
+ * otherwise. */
+const char *dump_fallback_name(uint32_t reason);
 
 /* File offset of physical address `phys` in a dump validated by dump_validate (`buf`/`len`
  * as passed to it, len >= l->prefix). *avail gets the bytes readable from there before the

@@ -4,6 +4,7 @@
 #include "dump/stack/dump_stack.h"
 #include "lib/reg/crash_control.h"
 #include "config/registry.h"
+#include "lib/fmt.h"
 #include "klog.h"
 #include "err.h"
 
@@ -13,6 +14,18 @@ static int get_none(void *ctx, const char *key, const char *name, uint32_t want,
 {
     (void)ctx, (void)key, (void)name, (void)want, (void)type, (void)buf, (void)cap, (void)len;
     return ERR_NOT_FOUND;
+}
+
+/* A size in MB out of range (cc_file_mb_check) becomes 0, system-managed, and the
+ * settings' warning says so. */
+static void check_mb(struct dump_settings *s, const char *what, uint64_t *mb)
+{
+    if (cc_file_mb_check(*mb) == 0)
+        return;
+    fmt_snprintf(s->warning, sizeof s->warning, "%s %lu MB is out of range (0 = system-managed, "
+                 "at most %u: a FAT32 file): system-managed", what, (unsigned long)*mb, CC_FILE_MB_MAX);
+    klog(KLOG_WARN, "dump: %s", s->warning);
+    *mb = 0;
 }
 
 /* The settings from src; unreadable values (other than absent ones) are logged. */
@@ -37,6 +50,10 @@ static void load(struct dump_settings *s, const struct cc_source *src)
     if (rc && rc != ERR_NOT_FOUND)
         klog(KLOG_WARN, "dump: PagingFiles entry not understood (%s); using %s", err_str(rc),
              s->paging_file);
+    check_mb(s, "DumpFileSize", &s->dump_file_size_mb);
+    check_mb(s, "PagingFiles' initial size", &s->paging_file_mb);
+    uint64_t t;
+    s->last_crash_time = cc_get_qword(src, CC_LAST_CRASH_TIME, &t) == 0;
 }
 
 void dump_settings_default(struct dump_settings *s)

@@ -35,13 +35,16 @@ int dump_shell_dumpcfg(int argc, char **argv)
     kprintf("state:        %s\n", states[d->state]);
     if (d->reason[0])
         kprintf("note:         %s\n", d->reason);
+    if (d->settings.warning[0])
+        kprintf("settings:     %s\n", d->settings.warning);
     kprintf("dump type:    %s (CrashDumpEnabled=%u)\n", type_name(d->settings.crash_dump_enabled),
             d->settings.crash_dump_enabled);
     if (d->planned_type != d->settings.crash_dump_enabled)
         kprintf("will write:   %s\n", type_name(d->planned_type));
     if (d->state == DUMP_OFF)
         return 0;
-    kprintf("target:       %s%s\n", d->target, d->holds_dump ? " (holds an unrecovered dump)" : "");
+    kprintf("target:       %s%s%s\n", d->target, d->holds_dump ? " (holds an unrecovered dump)" : "",
+            d->dedicated ? " (DedicatedDumpFile)" : d->target_kind ? " (pagefile)" : "");
     if (d->dedicated)
         kprintf("dedicated:    DedicatedDumpFile, DumpFileSize %lu MB%s\n",
                 (unsigned long)d->settings.dump_file_size_mb,
@@ -53,6 +56,16 @@ int dump_shell_dumpcfg(int argc, char **argv)
     shell_format_size(have, sizeof have, d->target_bytes);
     kprintf("space:        needed %s (%lu bytes), available %s (%lu bytes)\n", need,
             (unsigned long)d->needed_bytes, have, (unsigned long)d->target_bytes);
+    char kmem[24], armed[24], room[24], ram[24];
+    uint64_t now = dump_kernel_memory();
+    shell_format_size(kmem, sizeof kmem, now);
+    shell_format_size(armed, sizeof armed, d->kernel_bytes);
+    shell_format_size(room, sizeof room, dump_kernel_headroom(now));
+    shell_format_size(ram, sizeof ram, dump_bytes_needed(DUMP_CONFIG_COMPLETE));
+    kprintf("sizing:       kernel memory now %s (%s when armed) + headroom %s; a complete dump %s%s\n", kmem,
+            armed, room, ram, d->grown ? "; grown for all of RAM: an automatic dump fell back (LastCrashTime)" : "");
+    if (d->kept[0])
+        kprintf("kept:         %s\n", d->kept);
     if (!d->clone.params)
         return 0;
     const struct clone_params *p = d->clone.params;

@@ -14,11 +14,24 @@
 #include "arch/timer.h"
 #include "lib/crc32c.h"
 #include "lib/fmt.h"
+#include "lib/reg/crash_control.h"
+#include "config/registry.h"
 #include "klog.h"
 #include "err.h"
 
 #define DUMP_HEADER_BYTES 0x2000ull         /* the PAGEDU64 header */
 #define MIB (1ull << 20)
+#define TARGET_NEW_SUFFIX ".new"            /* a resized target is made under NAME.new first */
+
+/* One kind of dump target: `prepare` opens or makes one for a dump of `type` needing `need`
+ * bytes (`first`: the configured type's step, the only one that may resize a target that
+ * already holds `need`), sets stack.target, .volume, .disk, .dedicated, .target_bytes, the
+ * clone kind and the block map in *prm, and returns 0; or an error, with stack.reason
+ * saying why. A target smaller than `need` is returned too: the chain moves on. */
+struct target_kind {
+    const char *name;
+    int (*prepare)(uint32_t type, uint64_t need, bool first, struct clone_params *prm);
+};
 
 extern const char __dump_writer_start[], __dump_writer_end[];
 
@@ -39,26 +52,58 @@ static uint64_t ram_bytes(void)
     return total;
 }
 
-uint64_t dump_bytes_needed(uint32_t type)
+/* a + b, saturating: sizes that would wrap become UINT64_MAX, which no target holds. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
 {
-    uint64_t ram = ram_bytes(), frames = pfn_ram_top() / PAGE_SIZE;
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+uint64_t dump_kernel_memory(void)
+{
+    uint64_t counts[PFN_STATE_COUNT], frames;
+    pfn_counts(counts, &frames);
+    /* the pages writer_build_bitmap keeps */
+    return (counts[PFN_KERNEL] + counts[PFN_PAGETABLE] + counts[PFN_DMA]) * PAGE_SIZE;
+}
+
+uint64_t dump_kernel_headroom(uint64_t kernel_bytes)
+{
+    return DUMP_HEADROOM_BYTES + kernel_bytes / 4;
+}
+
+/* dump_bytes_needed with the kernel memory given (`kernel`: dump_kernel_memory(), measured
+ * once per arm: it scans the whole PFN database). */
+static uint64_t needed(uint32_t type, uint64_t kernel)
+{
+    uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     switch (type) {
     case DUMP_CONFIG_COMPLETE: {
         /* the layout's exact size (a bitmap block when RAM has more runs than the header
-         * lists), and the megabyte of headroom Windows asks for */
+         * lists, the CPU block), and the megabyte of headroom Windows asks for */
         const struct pfn_range *runs;
-        return dump_complete_bytes(pfn_ram_runs(&runs), ram / PAGE_SIZE, frames, 0,
-                                   bugcheck_cpu_count()) + MIB;
+        return add_sat(dump_complete_bytes(pfn_ram_runs(&runs), ram_bytes() / PAGE_SIZE, frames,
+                                           0, bugcheck_cpu_count()), MIB);
     }
     case DUMP_CONFIG_KERNEL:
-    case DUMP_CONFIG_AUTOMATIC:
-        /* Windows' rule of thumb: kernel memory is about a third of RAM. */
-        return DUMP_HEADER_BYTES + PAGE_SIZE + frames / 8 + ram / 3 + MIB;
+    case DUMP_CONFIG_AUTOMATIC: {
+        /* header, bitmap block, the pages kept now, the CRC table, headroom for growth */
+        uint64_t bitmap = (0x38 + (frames + 7) / 8 + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+        uint64_t crcs = ((kernel / MIB + 2) * 4 + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+        return add_sat(add_sat(add_sat(DUMP_HEADER_BYTES, bitmap), add_sat(kernel, crcs)),
+                       dump_kernel_headroom(kernel));
+    }
     case DUMP_CONFIG_SMALL:
         return DUMP_SMALL_BYTES;
     default:
         return 0;
     }
+}
+
+uint64_t dump_bytes_needed(uint32_t type)
+{
+    bool kernel = type == DUMP_CONFIG_KERNEL || type == DUMP_CONFIG_AUTOMATIC;
+    return needed(type, kernel ? dump_kernel_memory() : 0);
 }
 
 static int fail(enum dump_arm_state st, int rc, const char *fmt, const char *arg)
@@ -67,6 +112,31 @@ static int fail(enum dump_arm_state st, int rc, const char *fmt, const char *arg
     fmt_snprintf(stack.reason, sizeof stack.reason, fmt, arg, err_str(rc));
     klog(KLOG_WARN, "dump: not armed: %s", stack.reason);
     return rc;
+}
+
+/* Say why a step of the chain failed (fmt takes `arg`, then the error's text): returns rc. */
+static int note(int rc, const char *fmt, const char *arg)
+{
+    fmt_snprintf(stack.reason, sizeof stack.reason, fmt, arg, err_str(rc));
+    return rc;
+}
+
+/* The crash the target's dump records had an automatic dump fall back for want of space:
+ * say so in CrashControl\LastCrashTime (Windows 8's value), so that the target is sized for
+ * all of RAM from the next re-arm on. */
+static void note_automatic_fallback(const struct dump_header *h)
+{
+    if (h->bb.config_type != DUMP_CONFIG_AUTOMATIC || h->bb.fallback_reason != DUMP_FALLBACK_TOO_SMALL)
+        return;
+    const struct cc_setting *v = &cc_settings[CC_LAST_CRASH_TIME];
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(h->system_time >> (8 * i));
+    int rc = reg_set_value(v->key, v->name, REG_QWORD, b, sizeof b);
+    stack.settings.last_crash_time = true;
+    klog(rc ? KLOG_WARN : KLOG_NOTICE, "dump: dump #%lu: the automatic dump did not fit and fell back: "
+         "%s set%s%s; the target grows to hold all of RAM once it is re-armed", (unsigned long)h->bb.sequence,
+         v->name, rc ? ", but not saved: " : "", rc ? err_str(rc) : "");
 }
 
 /* Look at what the target holds: an unrecovered dump (valid and not cleared by smss) is kept;
@@ -88,22 +158,41 @@ static int inspect_existing(struct fat_file *f)
             l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION &&
             h->bb.sequence + 1 > stack.sequence)
             stack.sequence = h->bb.sequence + 1;
-        if (header_ok && !(l.flags & DUMP_BB_CLEARED)) {
+        if (header_ok && !(l.flags & DUMP_BB_CLEARED) && !stack.holds_dump) {
             stack.holds_dump = true;
             klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
                  stack.target, (unsigned long)h->bb.sequence);
+            note_automatic_fallback(h);
         }
     }
     kfree(h);
     return rc;
 }
 
-/* Bytes the target should have: as configured (PagingFiles' size or DumpFileSize, in MB),
- * or system-managed (0) = what the configured dump type needs. */
-static uint64_t target_size(void)
+/* Bytes the target should have for a dump of `type` needing `need` bytes: as configured
+ * (PagingFiles' size or DumpFileSize, in MB), or system-managed (0): `need`, or for an
+ * automatic dump after a crash that fell back (LastCrashTime) all of RAM, as far as a FAT32
+ * file goes. */
+static uint64_t target_size(uint32_t type, uint64_t need)
 {
     uint64_t mb = stack.dedicated ? stack.settings.dump_file_size_mb : stack.settings.paging_file_mb;
-    return mb ? mb * MIB : stack.needed_bytes;
+    if (mb)
+        return mb * MIB;   /* at most CC_FILE_MB_MAX (dump_settings_load) */
+    if (type == DUMP_CONFIG_AUTOMATIC && stack.settings.last_crash_time) {
+        uint64_t all = needed(DUMP_CONFIG_COMPLETE, 0);
+        stack.grown = true;
+        return all > DUMP_FILE_MAX ? DUMP_FILE_MAX : all > need ? all : need;
+    }
+    return need;
+}
+
+/* Whether a target of `have` bytes stays as it is where `want` is asked for: exactly, for a
+ * size the registry sets; for a system-managed one, anything from `want` to twice that, so
+ * that the kernel's memory changing a little from boot to boot does not remake it. */
+static bool keeps_size(uint64_t have, uint64_t want)
+{
+    uint64_t mb = stack.dedicated ? stack.settings.dump_file_size_mb : stack.settings.paging_file_mb;
+    return mb ? have == want : have >= want && have / 2 <= want;
 }
 
 /* A new target begins with a header that is not a dump (flags CLEARED, never VALID) but
@@ -144,32 +233,11 @@ static int back_target(struct fat_file *f, uint64_t bytes)
     return rc;
 }
 
-/* Open the target, or create it contiguous and sized for the dump type. A target that
- * begins with a dump is kept exactly as it is. */
-static int prepare_target(struct fat_file *f, const char *inner)
+/* Create `path` contiguous, `bytes` long, written through, with the stub header. */
+static int create_target(const char *path, uint64_t bytes, struct fat_file *f)
 {
     struct fat_vol *fat = stack.volume->fat;
-    int rc = fat_open(fat, inner, f);
-    if (rc == 0) {
-        rc = inspect_existing(f);
-        if (rc)
-            return rc;
-        if (stack.holds_dump)
-            return 0;
-        uint64_t want = target_size();
-        size_t runs = 0;
-        struct fat_extent one;
-        if (fat_file_size(f) == want && fat_extents(f, &one, 1, &runs) == 0 && runs == 1)
-            return 0;
-        if ((rc = fat_unlink(fat, inner)) != 0)
-            return rc;
-    } else if (rc != ERR_NOT_FOUND) {
-        return rc;
-    }
-    uint64_t bytes = target_size();
-    if (bytes > 0xFFFFFFFFull)
-        return ERR_TOO_BIG;
-    rc = fat_create_contiguous(fat, inner, (uint32_t)bytes, f);
+    int rc = fat_create_contiguous(fat, path, (uint32_t)bytes, f);
     if (rc == 0)
         rc = back_target(f, bytes);
     if (rc == 0)
@@ -177,7 +245,87 @@ static int prepare_target(struct fat_file *f, const char *inner)
     if (rc == 0)
         rc = fat_sync(fat);
     if (rc == 0)
-        klog(KLOG_INFO, "dump: created %s, %lu MiB, contiguous", stack.target, (unsigned long)(bytes / MIB));
+        klog(KLOG_INFO, "dump: created %s, %lu MiB, contiguous%s", stack.target, (unsigned long)(bytes / MIB),
+             stack.grown ? ", sized for all of RAM: an automatic dump fell back at a crash (LastCrashTime)" : "");
+    else if (rc != ERR_NO_SPACE)
+        fat_unlink(fat, path);
+    return rc;
+}
+
+/* Give the existing target `f` (not holding a dump) `bytes`: a contiguous one that shrinks
+ * is cut in place; otherwise a new one is made beside it under TARGET_NEW_SUFFIX and only
+ * then takes the old one's place, so the old one is kept whenever the new size is out of
+ * reach. 0 when resized; else why not, with `f` still the old target unless *replaced (the
+ * old one was deleted and the new one could not take its name). */
+static int resize_target(struct fat_file *f, const char *inner, uint64_t bytes, bool contiguous,
+                         bool *replaced)
+{
+    struct fat_vol *fat = stack.volume->fat;
+    if (contiguous && bytes < fat_file_size(f)) {
+        int rc = fat_truncate(f, (uint32_t)bytes);
+        return rc ? rc : fat_sync(fat);
+    }
+    char tmp[sizeof stack.target + sizeof TARGET_NEW_SUFFIX];
+    fmt_snprintf(tmp, sizeof tmp, "%s%s", inner, TARGET_NEW_SUFFIX);
+    fat_unlink(fat, tmp);   /* what a reset in the middle of the last swap left */
+    struct fat_file nf;
+    int rc = create_target(tmp, bytes, &nf);
+    if (rc || (rc = fat_unlink(fat, inner)) != 0)
+        return rc;
+    *replaced = true;   /* from here on the old target is gone: an error is the caller's */
+    if ((rc = fat_rename(fat, tmp, inner)) == 0)
+        rc = fat_open(fat, inner, f);
+    return rc;
+}
+
+/* Open the target, or create it contiguous and sized for a dump of `type` needing `need`
+ * bytes. A target that begins with a dump is kept exactly as it is; one that cannot be
+ * given the new size is kept at its old size (the note says so). In a fallback step
+ * (`first` false) a target that already holds `need` is not resized. */
+static int prepare_target(struct fat_file *f, const char *inner, uint32_t type, uint64_t need, bool first)
+{
+    struct fat_vol *fat = stack.volume->fat;
+    uint64_t want = target_size(type, need);
+    int rc = fat_open(fat, inner, f);
+    if (rc == 0) {
+        rc = inspect_existing(f);
+        if (rc)
+            return rc;
+        if (stack.holds_dump)
+            return 0;
+        size_t runs = 0;
+        struct fat_extent one;
+        bool contiguous = fat_extents(f, &one, 1, &runs) == 0 && runs == 1;
+        uint64_t have = fat_file_size(f);
+        if (contiguous && (first ? keeps_size(have, want) : have >= need))
+            return 0;
+        if (want > DUMP_FILE_MAX)
+            return ERR_TOO_BIG;
+        bool replaced = false;
+        rc = resize_target(f, inner, want, contiguous, &replaced);
+        if (rc && replaced)
+            return rc;
+        if (rc == 0) {
+            klog(KLOG_INFO, "dump: %s resized from %lu to %lu MiB", stack.target,
+                 (unsigned long)(have / MIB), (unsigned long)(want / MIB));
+            return 0;
+        }
+        fmt_snprintf(stack.kept, sizeof stack.kept, "%s kept at %lu MiB: %lu MiB %s", stack.target,
+                     (unsigned long)(have / MIB), (unsigned long)(want / MIB), err_str(rc));
+        klog(KLOG_WARN, "dump: %s", stack.kept);
+        return 0;
+    } else if (rc != ERR_NOT_FOUND) {
+        return rc;
+    }
+    if (want > DUMP_FILE_MAX)
+        return ERR_TOO_BIG;
+    rc = create_target(inner, want, f);
+    if (rc == ERR_NO_SPACE && stack.grown && want > need) {
+        klog(KLOG_WARN, "dump: no room for %s at %lu MiB (all of RAM): made at the kernel dump's %lu MiB",
+             stack.target, (unsigned long)(want / MIB), (unsigned long)(need / MIB));
+        stack.grown = false;
+        rc = create_target(inner, need, f);
+    }
     return rc;
 }
 
@@ -238,6 +386,95 @@ static int self_test(void)
     return rc;
 }
 
+static const char *type_word(uint32_t type)
+{
+    return type == DUMP_CONFIG_COMPLETE ? "complete" : type == DUMP_CONFIG_SMALL ? "small" : "kernel";
+}
+
+/* The file target (DedicatedDumpFile, or else the pagefile) for a dump of `type` needing
+ * `need` bytes: a target_kind's prepare. */
+static int file_target(uint32_t type, uint64_t need, bool first, struct clone_params *prm)
+{
+    const struct dump_settings *s = &stack.settings;
+    stack.dedicated = s->dedicated_dump_file[0] != 0;
+    fmt_snprintf(stack.target, sizeof stack.target, "%s", stack.dedicated ? s->dedicated_dump_file : s->paging_file);
+    const char *inner;
+    int rc = volume_resolve(stack.target, &stack.volume, &inner);
+    if (rc)
+        return note(rc, "target %s: %s", stack.target);
+    stack.disk = stack.volume->disk;
+    kind = stack.disk->dump;
+    if (!kind)
+        return note(ERR_NOT_SUPPORTED, "no clone for disk %s (%s)", stack.disk->bd->name);
+    memset(prm, 0, sizeof *prm);
+    if ((rc = kind->params(stack.disk->bd, prm)) != 0)
+        return note(rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
+    struct fat_file f;
+    rc = prepare_target(&f, inner, type, need, first);
+    if (rc == ERR_TOO_BIG) {
+        fmt_snprintf(stack.reason, sizeof stack.reason, "a %s dump needs %lu MiB, a FAT32 file holds %u MiB",
+                     type_word(type), (unsigned long)((target_size(type, need) + MIB - 1) / MIB), CC_FILE_MB_MAX);
+        return rc;
+    }
+    if (rc)
+        return note(rc, "cannot prepare %s: %s", stack.target);
+    stack.target_bytes = fat_file_size(&f);
+    rc = block_map(&f, prm);
+    return rc ? note(rc, "block map of %s: %s", stack.target) : 0;
+}
+
+/* The kinds of target, in order of preference: each step of the fallback chain tries them
+ * all before the next, smaller dump type. A further kind is one more line here. */
+static const struct target_kind target_kinds[] = {
+    { "file", file_target },
+};
+
+/* The fallback chain: the configured type, then a kernel dump (after a complete one), then
+ * a minidump; for each, every kind of target. The first target that holds the dump is
+ * taken, with stack.reason saying why the configured type was not. */
+static int arm_chain(struct clone_params *prm)
+{
+    uint32_t steps[3], n = 0, conf = stack.settings.crash_dump_enabled;
+    steps[n++] = conf;
+    if (conf == DUMP_CONFIG_COMPLETE)
+        steps[n++] = DUMP_CONFIG_KERNEL;
+    if (conf != DUMP_CONFIG_SMALL)
+        steps[n++] = DUMP_CONFIG_SMALL;
+    char first_why[sizeof stack.reason] = "";
+    int rc = ERR_NO_SPACE;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t need = needed(steps[i], stack.kernel_bytes);
+        for (size_t k = 0; k < sizeof target_kinds / sizeof target_kinds[0]; k++) {
+            stack.reason[0] = 0;
+            rc = target_kinds[k].prepare(steps[i], need, i == 0, prm);
+            if (rc == 0 && stack.holds_dump && !stack.settings.overwrite)
+                return note(ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
+            if (rc == 0 && stack.target_bytes >= need) {
+                stack.planned_type = steps[i];
+                stack.needed_bytes = need;
+                stack.target_kind = target_kinds[k].name;
+                if (i > 0) {
+                    stack.fallback = DUMP_FALLBACK_TOO_SMALL;
+                    fmt_snprintf(stack.reason, sizeof stack.reason, "%s: a %s dump will be written",
+                                 first_why, type_word(steps[i]));
+                    klog(KLOG_WARN, "dump: %s", stack.reason);
+                }
+                return 0;
+            }
+            if (rc == 0) {
+                rc = ERR_NO_SPACE;
+                fmt_snprintf(stack.reason, sizeof stack.reason, "%s holds %lu MiB, a %s dump needs %lu MiB",
+                             stack.target, (unsigned long)(stack.target_bytes / MIB), type_word(steps[i]),
+                             (unsigned long)((need + MIB - 1) / MIB));
+            }
+            if (!first_why[0])
+                memcpy(first_why, stack.reason, sizeof first_why);
+            klog(KLOG_INFO, "dump: %s dump, %s target: %s", type_word(steps[i]), target_kinds[k].name, stack.reason);
+        }
+    }
+    return rc;
+}
+
 int dump_stack_init(const struct dump_settings *s)
 {
     struct dump_clone loaded = stack.clone;           /* a clone loaded by an earlier call */
@@ -253,41 +490,17 @@ int dump_stack_init(const struct dump_settings *s)
         fmt_snprintf(stack.reason, sizeof stack.reason, "CrashDumpEnabled is 0");
         return 0;
     }
-    stack.needed_bytes = dump_bytes_needed(s->crash_dump_enabled);
+    stack.kernel_bytes = dump_kernel_memory();
+    stack.needed_bytes = needed(s->crash_dump_enabled, stack.kernel_bytes);
     if (!stack.needed_bytes)
         return fail(DUMP_UNARMED, ERR_INVALID_ARGS, "CrashDumpEnabled=%s is not a dump type (%s)", "?");
-    stack.dedicated = s->dedicated_dump_file[0] != 0;
-    fmt_snprintf(stack.target, sizeof stack.target, "%s", stack.dedicated ? s->dedicated_dump_file : s->paging_file);
-    const char *inner;
-    int rc = volume_resolve(stack.target, &stack.volume, &inner);
-    if (rc)
-        return fail(DUMP_UNARMED, rc, "target %s: %s", stack.target);
-    stack.disk = stack.volume->disk;
     struct clone_params prm;
-    memset(&prm, 0, sizeof prm);
-    kind = stack.disk->dump;
-    if (!kind)
-        return fail(DUMP_UNARMED, ERR_NOT_SUPPORTED, "no clone for disk %s (%s)", stack.disk->bd->name);
-    if ((rc = kind->params(stack.disk->bd, &prm)) != 0)
-        return fail(DUMP_UNARMED, rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
-    struct fat_file f;
-    rc = prepare_target(&f, inner);
-    if (rc)
-        return fail(DUMP_UNARMED, rc, "cannot prepare %s: %s", stack.target);
-    stack.target_bytes = fat_file_size(&f);
-    if (stack.holds_dump && !s->overwrite)
-        return fail(DUMP_UNARMED, ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
-    if (stack.target_bytes < stack.needed_bytes) {
-        if (stack.target_bytes < DUMP_SMALL_BYTES)
-            return fail(DUMP_UNARMED, ERR_NO_SPACE, "%s is too small even for a minidump (%s)", stack.target);
-        stack.planned_type = DUMP_CONFIG_SMALL;
-        fmt_snprintf(stack.reason, sizeof stack.reason, "%s holds %lu MiB, the configured dump needs %lu MiB: a minidump will be written",
-                     stack.target, (unsigned long)(stack.target_bytes / MIB), (unsigned long)(stack.needed_bytes / MIB));
-        klog(KLOG_WARN, "dump: %s", stack.reason);
+    int rc = arm_chain(&prm);
+    if (rc) {
+        stack.state = DUMP_UNARMED;
+        klog(KLOG_WARN, "dump: not armed: %s", stack.reason);
+        return rc;
     }
-    rc = block_map(&f, &prm);
-    if (rc)
-        return fail(DUMP_UNARMED, rc, "block map of %s: %s", stack.target);
     prm.tsc_hz = timer_tsc_hz();
     if (loaded.image_size && kind == loaded_kind) {
         rc = dump_clone_set_extents(&stack.clone, &prm);

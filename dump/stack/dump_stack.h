@@ -9,10 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "dump/dump_format.h"
+#include "lib/reg/crash_control.h"
 #include "dump/stack/dump_clone.h"
 #include "block/volume.h"
 
 #define DUMP_SMALL_BYTES DUMP_SMALL_MAX   /* a minidump never exceeds this */
+#define DUMP_FILE_MAX ((uint64_t)CC_FILE_MB_MAX << 20)   /* the largest file target, bytes */
+#define DUMP_HEADROOM_BYTES (32ull << 20) /* a kernel dump target's headroom: this plus a
+                                             quarter of the kernel memory it holds now */
 
 /* What the registry says (CrashControl and Memory Management); defaults are Windows'. */
 struct dump_settings {
@@ -23,6 +27,9 @@ struct dump_settings {
     char dedicated_dump_file[64];  /* DedicatedDumpFile ("D:\DEDICATED.DMP"); "" = unset:
                                       when set, the dump goes there instead of the pagefile */
     uint64_t dump_file_size_mb;    /* DumpFileSize, MB; 0: system-managed for the dump type */
+    bool last_crash_time;          /* CrashControl\LastCrashTime is present: an automatic
+                                      dump fell back for want of space at a crash */
+    char warning[120];             /* a value out of range and what was used instead, or "" */
 };
 
 enum dump_arm_state {
@@ -35,15 +42,22 @@ enum dump_arm_state {
 
 struct dump_stack {
     enum dump_arm_state state;
-    char reason[120];              /* why not armed, or a warning (e.g. fallback to small) */
+    char reason[120];              /* why not armed, or why the fallback chain went past
+                                      the configured type */
+    char kept[120];                /* a target kept at its old size, and why, or "" */
     struct dump_settings settings;
-    uint32_t planned_type;         /* what will be written: configured, or small on fallback */
+    uint32_t planned_type;         /* what will be written: the configured type, or the
+                                      kernel or small dump the chain fell back to */
+    uint32_t fallback;             /* DUMP_FALLBACK_* the header records for planned_type */
+    const char *target_kind;       /* the chain's target kind that armed ("file") */
+    bool grown;                    /* sized for all of RAM after a fallback (LastCrashTime) */
     struct volume *volume;         /* volume holding the target */
     const struct disk *disk;       /* disk under it */
     char target[64];               /* "C:\pagefile.sys", or the dedicated dump file */
     bool dedicated;                /* target is DedicatedDumpFile (sized by DumpFileSize) */
     uint64_t target_bytes;         /* size of the target file */
-    uint64_t needed_bytes;         /* size the configured dump type needs */
+    uint64_t needed_bytes;         /* size the planned dump type needs */
+    uint64_t kernel_bytes;         /* dump_kernel_memory() when the stack was armed */
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
     uint64_t sequence;             /* sequence number the next dump gets */
     struct dump_clone clone;       /* the clone: dump_ahci or dump_nvme */
@@ -81,7 +95,16 @@ const struct dump_stack *dump_stack_get(void);
  * so that the next bugcheck finds the checksum broken and writes nothing: `crash
  * corrupt-dump-stack`. Returns 0, or ERR_BAD_STATE when no clone is loaded. */
 int dump_stack_damage_clone(void);
-/* Bytes a dump of `type` needs on this machine (header included). */
+/* Bytes a dump of `type` (DUMP_CONFIG_*) needs on this machine now, header included:
+ * complete = RAM + 1 MiB; kernel and automatic = the memory a kernel dump holds now
+ * (dump_kernel_memory), its bitmap and CRC table, plus dump_kernel_headroom(); small =
+ * DUMP_SMALL_BYTES. Saturates at UINT64_MAX instead of wrapping. */
 uint64_t dump_bytes_needed(uint32_t type);
+/* Bytes of the pages a kernel dump would hold now: kernel image, klog area, PFN database,
+ * heap, kernel stacks (PFN_KERNEL), page tables, DMA buffers. Scans the PFN database. */
+uint64_t dump_kernel_memory(void);
+/* The headroom a kernel dump target gets for the kernel's growth after boot, for a kernel
+ * of `kernel_bytes` (dump_kernel_memory). */
+uint64_t dump_kernel_headroom(uint64_t kernel_bytes);
 
 #endif

@@ -216,8 +216,10 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     }
     uint32_t type = st->planned_type == DUMP_CONFIG_COMPLETE ? DUMP_TYPE_FULL
                   : st->planned_type == DUMP_CONFIG_SMALL ? DUMP_TYPE_SMALL : DUMP_TYPE_BITMAP;
-    uint32_t fallback = st->planned_type != st->settings.crash_dump_enabled ? DUMP_FALLBACK_TOO_SMALL
-                                                                            : DUMP_FALLBACK_NONE;
+    uint32_t fallback = st->fallback;
+    if (fallback)
+        bsod_status("A %s dump instead of the configured one: %s.", type == DUMP_TYPE_FULL ? "complete"
+                    : type == DUMP_TYPE_SMALL ? "small" : "kernel", st->reason);
     bsod_status("Collecting data for crash dump...");
     int rc = writer_verify(st);
     if (rc)
@@ -233,7 +235,7 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     bsod_status("Beginning dump of physical memory.");
     struct wr w = { .st = st, .prm = st->clone.params, .pct_vga = ~0u, .last_progress_ns = timer_ns(),
                     .cpus = writer_cpu_block(bd) };
-    rc = type == DUMP_TYPE_SMALL ? writer_small(&w, bd, fallback) : writer_full(&w, bd, type);
+    rc = type == DUMP_TYPE_SMALL ? writer_small(&w, bd, fallback) : writer_full(&w, bd, type, fallback);
     if (rc == ERR_NO_SPACE && type != DUMP_TYPE_SMALL && w.done == 0) {
         bsod_status("The %s does not fit in %s: writing a minidump instead.",
                     type == DUMP_TYPE_FULL ? "complete dump" : "kernel dump", st->target);

@@ -53,7 +53,7 @@ static WRITER int writer_data(struct wr *w, const struct walk *start)
     return busy < 0 ? busy : 0;
 }
 
-WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t type)
+WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t type, uint32_t fallback)
 {
     const struct pfn_range *pr;
     unsigned nruns = pfn_ram_runs(&pr);
@@ -62,6 +62,7 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
     int rc = writer_common_params(w, bd, type, runs, &p);
     if (rc)
         return rc;
+    p.fallback_reason = fallback;
     uint64_t frames = pfn_ram_top() / PAGE_SIZE;
     uint8_t *bm = (uint8_t *)dump_work_at(dump_work.bmp_off) + 0x38;
     bool complete = type == DUMP_TYPE_FULL;

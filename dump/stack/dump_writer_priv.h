@@ -119,8 +119,10 @@ void writer_progress(struct wr *w, uint64_t bytes);
 int writer_common_params(struct wr *w, const struct bugcheck_data *bd, uint32_t type,
                          struct dump_run *runs, struct dump_params *p);
 uint32_t writer_cpu_block(const struct bugcheck_data *bd);
-/* dump_writer_mem.c: a complete (DUMP_TYPE_FULL) or kernel (DUMP_TYPE_BITMAP) dump. */
-int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t type);
+/* dump_writer_mem.c: a complete (DUMP_TYPE_FULL) or kernel (DUMP_TYPE_BITMAP) dump, with
+ * the fallback reason it records. ERR_NO_SPACE before writing anything when it does not fit
+ * the target. */
+int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t type, uint32_t fallback);
 /* dump_writer_small.c: a small dump, with the fallback reason it records. */
 int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t fallback);
 

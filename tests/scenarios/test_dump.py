@@ -210,7 +210,7 @@ def test_too_small_target_falls_back_to_a_minidump(tmp_path):
     try:
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
-        assert "a minidump will be written" in cfg and "will write:   small" in cfg, cfg
+        assert "a small dump will be written" in cfg and "will write:   small" in cfg, cfg
     finally:
         m.close()
     crash_and_collect(tmp_path, c, "manual")

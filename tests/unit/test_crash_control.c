@@ -102,6 +102,46 @@ static void test_values_read(void)
     UT_EQ_INT(ru_live, 0);
 }
 
+/* LastCrashTime is a REG_QWORD read whole, little-endian; absent or of another type it reads
+ * as 0 with the reason. */
+static void test_last_crash_time(void)
+{
+    struct reg_tree t;
+    reg_tree_init(&t, &ru_env);
+    const struct cc_source src = { cc_tree_get, &t };
+    uint64_t v = 1;
+    UT_EQ_INT(cc_get_qword(&src, CC_LAST_CRASH_TIME, &v), ERR_NOT_FOUND);
+    UT_EQ_U64(v, 0);
+    struct reg_key *k;
+    const uint8_t b[8] = { 0x00, 0x80, 0x3e, 0xd5, 0xde, 0xb1, 0x9d, 0x01 };
+    UT_EQ_INT(reg_key_create(&t, REG_CRASHCONTROL, false, &k), 0);
+    UT_EQ_INT(reg_value_set(&t, k, "LastCrashTime", REG_QWORD, b, 8), 0);
+    UT_EQ_INT(cc_get_qword(&src, CC_LAST_CRASH_TIME, &v), 0);
+    UT_EQ_U64(v, 0x019db1ded53e8000ull);
+    set_dword(&t, REG_CRASHCONTROL, "LastCrashTime", 5);
+    UT_EQ_INT(cc_get_qword(&src, CC_LAST_CRASH_TIME, &v), ERR_BAD_STATE);
+    UT_EQ_U64(v, 0);
+    reg_tree_clear(&t);
+    UT_EQ_INT(ru_live, 0);
+}
+
+/* PagingFiles' and DumpFileSize's sizes: 0 (system-managed) up to the largest FAT32 file in
+ * whole MB; anything larger, up to what the parse allows, is out of range. */
+static void test_file_mb_range(void)
+{
+    UT_EQ_INT(cc_file_mb_check(0), 0);
+    UT_EQ_INT(cc_file_mb_check(CC_FILE_MB_MAX), 0);
+    UT_ASSERT((uint64_t)CC_FILE_MB_MAX << 20 <= 0xFFFFFFFFull);
+    UT_EQ_INT(cc_file_mb_check(CC_FILE_MB_MAX + 1), ERR_RANGE);
+    UT_EQ_INT(cc_file_mb_check(UINT32_MAX), ERR_RANGE);
+    UT_EQ_INT(cc_file_mb_check(UINT64_MAX), ERR_RANGE);
+    uint64_t mb;
+    char path[32];
+    UT_EQ_INT(cc_paging_parse("C:\\pagefile.sys 4294967295 0", path, sizeof path, &mb, NULL), 0);
+    UT_EQ_INT(cc_file_mb_check(mb), ERR_RANGE);
+    UT_EQ_INT(cc_paging_parse("C:\\pagefile.sys 4294967296 0", path, sizeof path, &mb, NULL), ERR_RANGE);
+}
+
 /* The one rule: %SystemRoot% is expanded in a REG_EXPAND_SZ, never in a REG_SZ. */
 static void test_expand_only_expand_sz(void)
 {
@@ -333,6 +373,8 @@ static const struct ut_case cases[] = {
     { "expand", test_expand },
     { "unusable_values", test_unusable_values },
     { "paging_parse", test_paging_parse },
+    { "last_crash_time", test_last_crash_time },
+    { "file_mb_range", test_file_mb_range },
     { "paging_entries", test_paging_entries },
     { "bad_getters", test_bad_getters },
     { "new_hive", test_new_hive },

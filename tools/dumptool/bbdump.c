@@ -64,7 +64,7 @@ static void print_hex(const char *label, const uint8_t *b, size_t n)
     printf("%s\n", n ? "" : "(none)");
 }
 
-static const char *config_name(unsigned c)
+const char *config_name(unsigned c)
 {
     switch (c) {
     case 0: return "none";
@@ -72,17 +72,6 @@ static const char *config_name(unsigned c)
     case DUMP_CONFIG_KERNEL: return "kernel";
     case DUMP_CONFIG_SMALL: return "small";
     case DUMP_CONFIG_AUTOMATIC: return "automatic";
-    default: return "unknown";
-    }
-}
-
-static const char *fallback_name(unsigned f)
-{
-    switch (f) {
-    case DUMP_FALLBACK_NONE: return "none";
-    case DUMP_FALLBACK_TOO_SMALL: return "target too small";
-    case DUMP_FALLBACK_TOO_MANY_RUNS: return "too many memory runs";
-    case DUMP_FALLBACK_NO_BITMAP: return "no memory for the bitmap";
     default: return "unknown";
     }
 }
@@ -144,7 +133,7 @@ static int cmd_info(struct dumpfile *d)
     printf("%-22s%" PRIu64 "\n", "sequence:", bb->sequence);
     print_flags(bb->flags);
     printf("%-22s%s, written %s, fallback: %s\n", "configured:", config_name(bb->config_type),
-           dump_type_name(bb->written_type), fallback_name(bb->fallback_reason));
+           dump_type_name(bb->written_type), dump_fallback_name(bb->fallback_reason));
     printf("%-22s%" PRIu64 " MiB\n", "ram:", bb->ram_bytes >> 20);
     printf("%-22s0x%" PRIx64 ", %" PRIu64 " bytes\n", "klog area:", bb->klog_phys, bb->klog_size);
     printf("%-22s0x%016" PRIx64 "\n", "direct map base:", bb->direct_map_base);

@@ -48,6 +48,8 @@ int dumpfile_check_data(const struct dumpfile *d, uint64_t *bad, uint64_t *first
 int die(const struct dumpfile *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The validation problem as one line (via die). */
 int problem(const struct dumpfile *d);
+/* CrashDumpEnabled's name for bb.config_type ("complete", "automatic"...). */
+const char *config_name(unsigned c);
 
 /* A piece of the dump file that holds memory: `len` bytes at file offset `off`. */
 struct mem_piece {

@@ -329,6 +329,10 @@ int cmd_analyze(struct dumpfile *d, const char *elf, bool force)
     printf("\nDUMP:           %s (%s%s, sequence %" PRIu64 ")\n", d->path,
            dump_type_name(h->dump_type), d->l.complete ? ", complete" : ", partial",
            h->bb.sequence);
+    if (h->bb.flags & DUMP_BB_FALLBACK)
+        printf("DUMP_FALLBACK:  %s dump written instead of the configured %s one: %s\n",
+               dump_type_name(h->dump_type), config_name(h->bb.config_type),
+               dump_fallback_name(h->bb.fallback_reason));
     printf("KERNEL:         %s\n", elf);
     printf("FAULTING_IP:    %016" PRIx64 " ", h->context.rip);
     print_where(&a, h->context.rip, h->context.rip);

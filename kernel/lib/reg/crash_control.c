@@ -26,6 +26,7 @@ const struct cc_setting cc_settings[CC_VALUES] = {
                           "C:\\pagefile.sys 0 0", true },
     [CC_DEDICATED_DUMP_FILE] = { REG_CRASHCONTROL, "DedicatedDumpFile", REG_SZ, 0, "", false },
     [CC_DUMP_FILE_SIZE] = { REG_CRASHCONTROL, "DumpFileSize", REG_DWORD, 0, NULL, false },
+    [CC_LAST_CRASH_TIME] = { REG_CRASHCONTROL, "LastCrashTime", REG_QWORD, 0, NULL, false },
 };
 
 static char upper(char c)
@@ -100,17 +101,37 @@ static int fetch(const struct cc_source *src, enum cc_value v, uint32_t want, ui
     return rc;
 }
 
-int cc_get_dword(const struct cc_source *src, enum cc_value v, uint32_t *out)
+/* The REG_DWORD (n = 4) or REG_QWORD (n = 8) `v`, little-endian, into *out (0 on error). */
+static int get_le(const struct cc_source *src, enum cc_value v, uint32_t want, size_t n, uint64_t *out)
 {
-    uint8_t b[4];
+    uint8_t b[8];
     uint32_t type = 0;
     size_t len;
-    int rc = fetch(src, v, REG_DWORD, &type, b, sizeof b, &len);
-    if (rc == 0 && (type != REG_DWORD || len != sizeof b))
+    int rc = fetch(src, v, want, &type, b, n, &len);
+    if (rc == 0 && (type != want || len != n))
         rc = ERR_BAD_STATE;
-    *out = rc ? cc_settings[v].dword
-              : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    *out = 0;
+    for (size_t i = n; rc == 0 && i-- > 0;)
+        *out = *out << 8 | b[i];
     return rc;
+}
+
+int cc_get_dword(const struct cc_source *src, enum cc_value v, uint32_t *out)
+{
+    uint64_t x;
+    int rc = get_le(src, v, REG_DWORD, 4, &x);
+    *out = rc ? cc_settings[v].dword : (uint32_t)x;
+    return rc;
+}
+
+int cc_get_qword(const struct cc_source *src, enum cc_value v, uint64_t *out)
+{
+    return get_le(src, v, REG_QWORD, 8, out);
+}
+
+int cc_file_mb_check(uint64_t mb)
+{
+    return mb <= CC_FILE_MB_MAX ? 0 : ERR_RANGE;
 }
 
 int cc_get_string(const struct cc_source *src, enum cc_value v, char *out, size_t cap)

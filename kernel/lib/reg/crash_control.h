@@ -44,6 +44,13 @@ enum cc_value {
     CC_PAGING_FILES,             /* Memory Management, REG_MULTI_SZ "C:\pagefile.sys 0 0" */
     CC_DEDICATED_DUMP_FILE,      /* REG_SZ, not in a new hive: "" = none */
     CC_DUMP_FILE_SIZE,           /* REG_DWORD MB, not in a new hive: 0 = system-managed */
+    CC_LAST_CRASH_TIME,          /* REG_QWORD, not in a new hive: Windows 8's name. The time
+                                    (FILETIME, 0 if the clock was unknown) of the last crash
+                                    whose automatic dump fell back for want of space; the
+                                    kernel sets it at the next boot, and while it is present a
+                                    system-managed automatic target is sized for all of RAM
+                                    (up to CC_FILE_MB_MAX). Delete it to return to the
+                                    smaller size. */
     CC_VALUES
 };
 
@@ -86,6 +93,17 @@ int cc_get_dword(const struct cc_source *src, enum cc_value v, uint32_t *out);
  * ERR_BAD_STATE (another type, or data without its NUL), ERR_TOO_BIG (longer than cap) or
  * the getter's error; out is "" when even the default does not fit. */
 int cc_get_string(const struct cc_source *src, enum cc_value v, char *out, size_t cap);
+
+/* The largest PagingFiles initial size or DumpFileSize, in MB: a FAT32 file holds at most
+ * 4 GiB - 1 bytes, so 4095 MB (0 = system-managed). */
+#define CC_FILE_MB_MAX 4095u
+/* `mb` as a PagingFiles initial size or DumpFileSize: 0 when 0..CC_FILE_MB_MAX, else
+ * ERR_RANGE. */
+int cc_file_mb_check(uint64_t mb);
+
+/* The REG_QWORD `v` into *out: 0. Otherwise *out is 0 and the return says why, as
+ * cc_get_dword. */
+int cc_get_qword(const struct cc_source *src, enum cc_value v, uint64_t *out);
 
 #define CC_PAGING_FILES_BYTES 512u   /* the most of PagingFiles cc_get_paging_file reads */
 
