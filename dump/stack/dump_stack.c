@@ -1,10 +1,12 @@
 /* Dump-stack initialisation: size and prepare the target file (never destroying an
- * unrecovered dump), take its block map, load the clone of its disk's driver,
+ * unrecovered dump), or take the dump partition when the dump does not fit a file, take its
+ * block map, load the clone of its disk's driver,
  * checksum the pieces the bugcheck path will trust, and prove the path works with a one-block
  * write/read-back at boot. */
 #include <string.h>
 #include "dump/stack/dump_stack.h"
 #include "dump/stack/dump_writer.h"
+#include "dump/stack/dump_partition.h"
 #include "dump/dump_validate.h"
 #include "block/disk.h"
 #include "mm/pfn.h"
@@ -63,8 +65,25 @@ static int fail(enum dump_arm_state st, int rc, const char *fmt, const char *arg
     return rc;
 }
 
-/* Look at what the target holds: an unrecovered dump (valid and not cleared by smss) is kept;
- * the next dump's sequence number follows the last one found. */
+/* Look at the header the target begins with (h, DUMP_HEADER_SIZE bytes; the target holds
+ * `bytes`): an unrecovered dump (valid and not cleared by smss) is kept; the next dump's
+ * sequence number follows the last one found. */
+static void inspect_header(const struct dump_header *h, uint64_t bytes)
+{
+    struct dump_layout l;
+    int v = dump_validate(h, DUMP_HEADER_SIZE, bytes, &l);
+    bool header_ok = v == 0 || (v == ERR_RANGE && l.problem == DUMP_P_NEED_MORE);
+    if (l.problem != DUMP_P_SIGNATURE && l.problem != DUMP_P_TRUNCATED &&
+        l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION &&
+        h->bb.sequence + 1 > stack.sequence)
+        stack.sequence = h->bb.sequence + 1;
+    if (header_ok && !(l.flags & DUMP_BB_CLEARED)) {
+        stack.holds_dump = true;
+        klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
+             stack.target, (unsigned long)h->bb.sequence);
+    }
+}
+
 static int inspect_existing(struct fat_file *f)
 {
     if (fat_file_size(f) < DUMP_HEADER_SIZE)
@@ -74,21 +93,32 @@ static int inspect_existing(struct fat_file *f)
         return ERR_NO_MEMORY;
     size_t got = 0;
     int rc = fat_read(f, 0, h, DUMP_HEADER_SIZE, &got);
-    if (rc == 0 && got == DUMP_HEADER_SIZE) {
-        struct dump_layout l;
-        int v = dump_validate(h, DUMP_HEADER_SIZE, fat_file_size(f), &l);
-        bool header_ok = v == 0 || (v == ERR_RANGE && l.problem == DUMP_P_NEED_MORE);
-        if (l.problem != DUMP_P_SIGNATURE && l.problem != DUMP_P_TRUNCATED &&
-            l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION &&
-            h->bb.sequence + 1 > stack.sequence)
-            stack.sequence = h->bb.sequence + 1;
-        if (header_ok && !(l.flags & DUMP_BB_CLEARED)) {
-            stack.holds_dump = true;
-            klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
-                 stack.target, (unsigned long)h->bb.sequence);
-        }
-    }
+    if (rc == 0 && got == DUMP_HEADER_SIZE)
+        inspect_header(h, fat_file_size(f));
     kfree(h);
+    return rc;
+}
+
+/* Make dump partition `p` the target (the file target, if any was prepared, stays as it is):
+ * its header is looked at like a file's, and its block map is the partition. */
+static int take_partition(const struct dump_part *p, struct clone_params *prm)
+{
+    stack.partition = p;
+    stack.volume = NULL;
+    stack.disk = p->disk;
+    stack.dedicated = false;
+    stack.holds_dump = false;
+    stack.target_bytes = dump_partition_bytes(p);
+    fmt_snprintf(stack.target, sizeof stack.target, "%s", p->name);
+    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
+    if (!h)
+        return ERR_NO_MEMORY;
+    int rc = stack.target_bytes < DUMP_HEADER_SIZE ? ERR_NO_SPACE
+                                                   : dump_partition_read(p, h, DUMP_HEADER_SIZE);
+    if (!rc)
+        inspect_header(h, stack.target_bytes);
+    kfree(h);
+    dump_partition_block_map(p, prm);
     return rc;
 }
 
@@ -232,6 +262,51 @@ static int self_test(void)
     return rc;
 }
 
+/* CrashControl\DumpPartition names the target. */
+static int named_partition(struct clone_params *prm)
+{
+    const char *name = stack.settings.dump_partition;
+    const struct dump_part *p = dump_partition_find(name, 0);
+    if (!p)
+        return fail(DUMP_UNARMED, ERR_NOT_FOUND, "DumpPartition %s: no such dump partition (%s)", name);
+    int rc = take_partition(p, prm);
+    return rc ? fail(DUMP_UNARMED, rc, "cannot read dump partition %s: %s", name) : 0;
+}
+
+/* The dedicated dump file or the pagefile; a dump partition instead when a complete or
+ * kernel dump does not fit the file (or the file cannot be made that big) and one holds it.
+ * A file that holds an unrecovered dump stays the target. */
+static int file_or_partition(struct clone_params *prm)
+{
+    const struct dump_settings *s = &stack.settings;
+    stack.dedicated = s->dedicated_dump_file[0] != 0;
+    fmt_snprintf(stack.target, sizeof stack.target, "%s", stack.dedicated ? s->dedicated_dump_file : s->paging_file);
+    const char *inner;
+    int rc = volume_resolve(stack.target, &stack.volume, &inner);
+    if (rc)
+        return fail(DUMP_UNARMED, rc, "target %s: %s", stack.target);
+    stack.disk = stack.volume->disk;
+    struct fat_file f;
+    rc = prepare_target(&f, inner);
+    if (!rc)
+        stack.target_bytes = fat_file_size(&f);
+    const struct dump_part *p = NULL;
+    if (s->crash_dump_enabled != DUMP_CONFIG_SMALL && !stack.holds_dump &&
+        (rc == ERR_TOO_BIG || (!rc && stack.target_bytes < stack.needed_bytes)))
+        p = dump_partition_find("", stack.needed_bytes);
+    if (p) {
+        klog(KLOG_NOTICE, "dump: the dump needs %lu MiB, %s %s: dump partition %s is the target",
+             (unsigned long)(stack.needed_bytes / MIB), stack.target,
+             rc ? "cannot be made that big" : "is smaller", p->name);
+        rc = take_partition(p, prm);
+        return rc ? fail(DUMP_UNARMED, rc, "cannot read dump partition %s: %s", p->name) : 0;
+    }
+    if (rc)
+        return fail(DUMP_UNARMED, rc, "cannot prepare %s: %s", stack.target);
+    rc = block_map(&f, prm);
+    return rc ? fail(DUMP_UNARMED, rc, "block map of %s: %s", stack.target) : 0;
+}
+
 int dump_stack_init(const struct dump_settings *s)
 {
     struct dump_clone loaded = stack.clone;           /* a clone loaded by an earlier call */
@@ -250,25 +325,11 @@ int dump_stack_init(const struct dump_settings *s)
     stack.needed_bytes = dump_bytes_needed(s->crash_dump_enabled);
     if (!stack.needed_bytes)
         return fail(DUMP_UNARMED, ERR_INVALID_ARGS, "CrashDumpEnabled=%s is not a dump type (%s)", "?");
-    stack.dedicated = s->dedicated_dump_file[0] != 0;
-    fmt_snprintf(stack.target, sizeof stack.target, "%s", stack.dedicated ? s->dedicated_dump_file : s->paging_file);
-    const char *inner;
-    int rc = volume_resolve(stack.target, &stack.volume, &inner);
-    if (rc)
-        return fail(DUMP_UNARMED, rc, "target %s: %s", stack.target);
-    stack.disk = stack.volume->disk;
     struct clone_params prm;
     memset(&prm, 0, sizeof prm);
-    kind = stack.disk->dump;
-    if (!kind)
-        return fail(DUMP_UNARMED, ERR_NOT_SUPPORTED, "no clone for disk %s (%s)", stack.disk->bd->name);
-    if ((rc = kind->params(stack.disk->bd, &prm)) != 0)
-        return fail(DUMP_UNARMED, rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
-    struct fat_file f;
-    rc = prepare_target(&f, inner);
+    int rc = s->dump_partition[0] ? named_partition(&prm) : file_or_partition(&prm);
     if (rc)
-        return fail(DUMP_UNARMED, rc, "cannot prepare %s: %s", stack.target);
-    stack.target_bytes = fat_file_size(&f);
+        return rc;
     if (stack.holds_dump && !s->overwrite)
         return fail(DUMP_UNARMED, ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
     if (stack.target_bytes < stack.needed_bytes) {
@@ -279,9 +340,11 @@ int dump_stack_init(const struct dump_settings *s)
                      stack.target, (unsigned long)(stack.target_bytes / MIB), (unsigned long)(stack.needed_bytes / MIB));
         klog(KLOG_WARN, "dump: %s", stack.reason);
     }
-    rc = block_map(&f, &prm);
-    if (rc)
-        return fail(DUMP_UNARMED, rc, "block map of %s: %s", stack.target);
+    kind = stack.disk->dump;
+    if (!kind)
+        return fail(DUMP_UNARMED, ERR_NOT_SUPPORTED, "no clone for disk %s (%s)", stack.disk->bd->name);
+    if ((rc = kind->params(stack.disk->bd, &prm)) != 0)
+        return fail(DUMP_UNARMED, rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
     prm.tsc_hz = timer_tsc_hz();
     if (loaded.image_size && kind == loaded_kind) {
         rc = dump_clone_set_extents(&stack.clone, &prm);

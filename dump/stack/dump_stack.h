@@ -23,6 +23,8 @@ struct dump_settings {
     char dedicated_dump_file[64];  /* DedicatedDumpFile ("D:\DEDICATED.DMP"); "" = unset:
                                       when set, the dump goes there instead of the pagefile */
     uint64_t dump_file_size_mb;    /* DumpFileSize, MB; 0: system-managed for the dump type */
+    char dump_partition[24];       /* DumpPartition ("nvme0n1p2"); "" = unset: the first dump
+                                      partition that fits, when the file target does not */
 };
 
 enum dump_arm_state {
@@ -38,11 +40,13 @@ struct dump_stack {
     char reason[120];              /* why not armed, or a warning (e.g. fallback to small) */
     struct dump_settings settings;
     uint32_t planned_type;         /* what will be written: configured, or small on fallback */
-    struct volume *volume;         /* volume holding the target */
+    struct volume *volume;         /* volume holding the target file; NULL for a partition */
+    const struct dump_part *partition; /* the target is this dump partition; NULL: a file */
     const struct disk *disk;       /* disk under it */
-    char target[64];               /* "C:\pagefile.sys", or the dedicated dump file */
+    char target[64];               /* "C:\pagefile.sys", the dedicated dump file, or the dump
+                                      partition's name ("nvme0n1p2") */
     bool dedicated;                /* target is DedicatedDumpFile (sized by DumpFileSize) */
-    uint64_t target_bytes;         /* size of the target file */
+    uint64_t target_bytes;         /* size of the target file or partition */
     uint64_t needed_bytes;         /* size the configured dump type needs */
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
     uint64_t sequence;             /* sequence number the next dump gets */
@@ -59,11 +63,13 @@ struct dump_stack {
 /* Windows' defaults: automatic dump, system-managed C:\pagefile.sys, Overwrite on. */
 void dump_settings_default(struct dump_settings *s);
 /* The defaults, overridden by what the registry holds: CrashControl's CrashDumpEnabled,
- * Overwrite, DedicatedDumpFile and DumpFileSize, the first entry of Memory Management's
+ * Overwrite, DedicatedDumpFile, DumpFileSize and DumpPartition, the first entry of Memory Management's
  * PagingFiles ("C:\pagefile.sys 0 0": path, then the initial size in MB, 0 =
  * system-managed). Unreadable values keep the default and are logged. */
 void dump_settings_load(struct dump_settings *s);
-/* Set up the target, load the clone, checksum, self-test. Always leaves a description in
+/* Set up the target, load the clone, checksum, self-test. The target is DumpPartition when
+ * set; else the dedicated file or the pagefile, unless a complete or kernel dump does not fit
+ * it and a dump partition holds it (dump_partition.h). Always leaves a description in
  * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. */
 int dump_stack_init(const struct dump_settings *s);
 /* smss has started recovering the dump the target holds (the file is about to be renamed

@@ -125,14 +125,16 @@ struct sys_volinfo {
 #define SYS_DUMP_HOLDS_DUMP  0x1u     /* flags: target held a valid, unrecovered dump at boot */
 #define SYS_DUMP_DEDICATED   0x2u     /* flags: target is the DedicatedDumpFile */
 #define SYS_DUMP_OVERWRITE   0x4u     /* flags: CrashControl Overwrite = 1 */
+#define SYS_DUMP_PARTITION   0x8u     /* flags: target is a dump partition, named in target */
 struct sys_dump_info {
     uint32_t state;           /* SYS_DUMP_STATE_* */
     uint32_t flags;           /* SYS_DUMP_* */
     uint32_t configured_type; /* CrashDumpEnabled */
     uint32_t planned_type;    /* what a crash would write (small on fallback) */
     uint64_t sequence;        /* sequence number the next dump gets */
-    uint64_t target_bytes;    /* size of the target file */
-    char target[64];          /* "C:\pagefile.sys" or the dedicated dump file */
+    uint64_t target_bytes;    /* size of the target file or partition */
+    char target[64];          /* "C:\pagefile.sys", the dedicated dump file, or the dump
+                                 partition ("nvme0n1p2") */
     char reason[120];         /* why not armed, or a note */
 };
 

@@ -3,7 +3,10 @@
  * target (the pagefile or the dedicated dump file), checks it completely, has the kernel stop
  * writing there, moves it to the final name (same volume) or to DUMPxxxx.TMP (another
  * volume), records it in the volatile key MachineCrash for the WerFault stage, and has the
- * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk. */
+ * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk. A
+ * dump in a dump partition is not read here: it stays there, valid and unrecovered, for
+ * `bbdump extract` on the host, and the kernel keeps it unless Overwrite lets a new crash
+ * replace it. */
 #include "bb.h"
 #include "crashdump.h"
 #include "dump/recovery/dump_names.h"
@@ -164,7 +167,13 @@ int main(void)
         return 1;
     }
     crash_reg_path(CC_DUMP_FILE, final_path, sizeof final_path);
-    if (di.flags & SYS_DUMP_HOLDS_DUMP) {
+    if ((di.flags & (SYS_DUMP_HOLDS_DUMP | SYS_DUMP_PARTITION)) ==
+        (SYS_DUMP_HOLDS_DUMP | SYS_DUMP_PARTITION)) {
+        note("dump #%lu is in dump partition %s: left there for bbdump extract (%s)",
+             (unsigned long)(di.sequence - 1), di.target,
+             di.flags & SYS_DUMP_OVERWRITE ? "Overwrite is 1: the next crash replaces it"
+                                           : "Overwrite is 0: kept until taken off the disk");
+    } else if (di.flags & SYS_DUMP_HOLDS_DUMP) {
         struct dump_verify v;
         uint64_t t0 = clock_ns();
         rc = crash_verify(di.target, scratch, sizeof scratch, &v);

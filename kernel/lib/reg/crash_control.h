@@ -44,6 +44,9 @@ enum cc_value {
     CC_PAGING_FILES,             /* Memory Management, REG_MULTI_SZ "C:\pagefile.sys 0 0" */
     CC_DEDICATED_DUMP_FILE,      /* REG_SZ, not in a new hive: "" = none */
     CC_DUMP_FILE_SIZE,           /* REG_DWORD MB, not in a new hive: 0 = system-managed */
+    CC_DUMP_PARTITION,           /* REG_SZ, not in a new hive: a dump partition as the kernel
+                                    names it ("nvme0n1p2"); "" = the first that fits, only
+                                    when the dump does not fit the file target */
     CC_VALUES
 };
 
