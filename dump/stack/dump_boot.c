@@ -45,6 +45,7 @@ static const struct dumper dumper = {
     .query = query,
     .protect = dump_stack_protect,
     .rearm = dump_stack_rearm,
+    .release_partition = dump_stack_release_partition,
     .damage = dump_stack_damage_clone,
     .target_disk = target_disk,
 };

@@ -20,6 +20,10 @@ uint64_t dump_partition_bytes(const struct dump_part *p);
  * live driver. 0, ERR_INVALID_ARGS (len not whole sectors, or past the partition), or the
  * disk's error. */
 int dump_partition_read(const struct dump_part *p, void *buf, size_t len);
+/* Write buf (len bytes, a whole number of the disk's sectors) at byte `off` (sector-aligned)
+ * of the partition through the live driver, then flush. Only the dump stack's own headers
+ * (the recovery's marks) go this way. 0, ERR_INVALID_ARGS, or the disk's error. */
+int dump_partition_write(const struct dump_part *p, uint64_t off, const void *buf, size_t len);
 /* Its block map: one extent over the whole partition, in the disk's sectors. */
 void dump_partition_block_map(const struct dump_part *p, struct clone_params *prm);
 

@@ -77,6 +77,8 @@ static void inspect_header(const struct dump_header *h, uint64_t bytes)
         l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION &&
         h->bb.sequence + 1 > stack.sequence)
         stack.sequence = h->bb.sequence + 1;
+    if (header_ok && (l.flags & DUMP_BB_CLEARED) && (l.flags & DUMP_BB_VALID))
+        stack.kept_dump = true;
     if (header_ok && !(l.flags & DUMP_BB_CLEARED)) {
         stack.holds_dump = true;
         klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
@@ -133,20 +135,25 @@ static uint64_t target_size(void)
 /* A new target begins with a header that is not a dump (flags CLEARED, never VALID) but
  * carries the last dump's sequence number, so numbering carries on across boots after smss
  * has moved the dump away. */
-static int write_stub(struct fat_file *f)
+static void build_stub(struct dump_header *h, uint64_t sequence)
 {
-    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
-    if (!h)
-        return ERR_NO_MEMORY;
     memset(h, 0, DUMP_HEADER_SIZE);
     h->signature = DUMP_SIGNATURE;
     h->valid_dump = DUMP_VALID_DUMP64;
     memcpy(h->bb.magic, DUMP_BB_MAGIC, sizeof h->bb.magic);
     h->bb.version = DUMP_BB_VERSION;
     h->bb.size = sizeof h->bb;
-    h->bb.sequence = stack.sequence - 1;
+    h->bb.sequence = sequence;
     h->bb.flags = DUMP_BB_CLEARED;
     h->bb.header_crc = dump_header_crc(h);
+}
+
+static int write_stub(struct fat_file *f)
+{
+    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
+    if (!h)
+        return ERR_NO_MEMORY;
+    build_stub(h, stack.sequence - 1);
     size_t done = 0;
     int rc = fat_write(f, 0, h, DUMP_HEADER_SIZE, &done);
     kfree(h);
@@ -262,6 +269,22 @@ static int self_test(void)
     return rc;
 }
 
+/* True when dump partition p holds a dump the recovery left there (valid, CLEARED). */
+static bool keeps_recovered_dump(const struct dump_part *p)
+{
+    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
+    bool kept = false;
+    if (h && dump_partition_bytes(p) >= DUMP_HEADER_SIZE &&
+        dump_partition_read(p, h, DUMP_HEADER_SIZE) == 0) {
+        struct dump_layout l;
+        int v = dump_validate(h, DUMP_HEADER_SIZE, dump_partition_bytes(p), &l);
+        kept = (v == 0 || (v == ERR_RANGE && l.problem == DUMP_P_NEED_MORE)) &&
+               (l.flags & DUMP_BB_CLEARED) && (l.flags & DUMP_BB_VALID);
+    }
+    kfree(h);
+    return kept;
+}
+
 /* CrashControl\DumpPartition names the target. */
 static int named_partition(struct clone_params *prm)
 {
@@ -294,6 +317,11 @@ static int file_or_partition(struct clone_params *prm)
     if (s->crash_dump_enabled != DUMP_CONFIG_SMALL && !stack.holds_dump &&
         (rc == ERR_TOO_BIG || (!rc && stack.target_bytes < stack.needed_bytes)))
         p = dump_partition_find("", stack.needed_bytes);
+    if (p && !s->overwrite && keeps_recovered_dump(p)) {
+        klog(KLOG_NOTICE, "dump: dump partition %s keeps a recovered dump and Overwrite is 0: "
+             "not used", p->name);
+        p = NULL;
+    }
     if (p) {
         klog(KLOG_NOTICE, "dump: the dump needs %lu MiB, %s %s: dump partition %s is the target",
              (unsigned long)(stack.needed_bytes / MIB), stack.target,
@@ -332,6 +360,8 @@ int dump_stack_init(const struct dump_settings *s)
         return rc;
     if (stack.holds_dump && !s->overwrite)
         return fail(DUMP_UNARMED, ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
+    if (stack.partition && stack.kept_dump && !s->overwrite)
+        return fail(DUMP_UNARMED, ERR_BUSY, "%s keeps the recovered dump and Overwrite is 0 (%s)", stack.target);
     if (stack.target_bytes < stack.needed_bytes) {
         if (stack.target_bytes < DUMP_SMALL_BYTES)
             return fail(DUMP_UNARMED, ERR_NO_SPACE, "%s is too small even for a minidump (%s)", stack.target);
@@ -391,6 +421,39 @@ int dump_stack_rearm(void)
 {
     struct dump_settings s = stack.settings;
     return dump_stack_init(&s);
+}
+
+int dump_stack_release_partition(bool kept)
+{
+    const struct dump_part *p = stack.partition;
+    if (!p || !stack.holds_dump)
+        return ERR_BAD_STATE;
+    uint8_t *h = kmalloc(DUMP_HEADER_SIZE);
+    if (!h)
+        return ERR_NO_MEMORY;
+    int rc = dump_partition_read(p, h, DUMP_HEADER_SIZE);
+    const struct dump_bb_fields *bb = (const void *)(h + DUMP_BB_OFFSET);
+    uint32_t ss = p->disk->bd->sector_size;
+    if (rc == 0 && kept) {
+        /* flags and header_crc share one sector (as in smss's mark): only it is rewritten,
+         * so a reset leaves the old flags or the new, never a broken header */
+        _Static_assert(DUMP_BB_OFFSET >= 0x1000 && DUMP_BB_OFFSET + 0x14 <= 0x1200, "bb sector");
+        uint64_t at = 0x1000 / ss * ss;
+        rc = dump_header_seal(h, bb->flags | DUMP_BB_CLEARED, bb->crc_table_crc);
+        if (rc == 0)
+            rc = dump_partition_write(p, at, h + at, ss);
+    } else if (rc == 0) {
+        build_stub((struct dump_header *)h, bb->sequence);
+        rc = dump_partition_write(p, 0, h, DUMP_HEADER_SIZE);
+    }
+    kfree(h);
+    if (rc) {
+        klog(KLOG_ERR, "dump: cannot mark the dump in %s recovered: %s", p->name, err_str(rc));
+        return rc;
+    }
+    klog(KLOG_NOTICE, "dump: the dump in %s is recovered: %s", p->name,
+         kept ? "kept there" : "copied to a file, the partition is free");
+    return dump_stack_rearm();
 }
 
 int dump_stack_damage_clone(void)

@@ -49,6 +49,8 @@ struct dump_stack {
     uint64_t target_bytes;         /* size of the target file or partition */
     uint64_t needed_bytes;         /* size the configured dump type needs */
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
+    bool kept_dump;                /* the target, a dump partition, holds a dump the recovery
+                                      left there (valid, marked recovered): Overwrite decides */
     uint64_t sequence;             /* sequence number the next dump gets */
     struct dump_clone clone;       /* the clone: dump_ahci or dump_nvme */
     uint32_t crc_clone;           /* CRC32C of the loaded clone image (incl. parameters
@@ -81,6 +83,13 @@ int dump_stack_protect(void);
  * after smss renamed the old one away), give the loaded clone the new block map, checksum and
  * self-test again. The sequence number carries on. Same returns as dump_stack_init. */
 int dump_stack_rearm(void);
+/* The recovery is done with the dump in the dump partition that is the target (held at boot,
+ * state RECOVERING or re-armed on it): `kept` = it stays there as the recovered dump (its
+ * header marked CLEARED in place, one sector); else it was copied to a file and the header
+ * is replaced by a stub that is no dump. Then re-armed as dump_stack_rearm. 0, ERR_BAD_STATE
+ * (the target is no dump partition holding a dump), the disk's error, or the re-arm's.
+ * Process context. */
+int dump_stack_release_partition(bool kept);
 /* The prepared stack (never NULL). */
 const struct dump_stack *dump_stack_get(void);
 /* Flip one byte of the loaded clone's image (through its writable direct-map alias),
