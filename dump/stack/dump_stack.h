@@ -85,8 +85,9 @@ int dump_stack_protect(void);
 int dump_stack_rearm(void);
 /* The recovery is done with the dump in the dump partition that is the target (held at boot,
  * state RECOVERING or re-armed on it): `kept` = it stays there as the recovered dump (its
- * header marked CLEARED in place, one sector); else it was copied to a file and the header
- * is replaced by a stub that is no dump. Then re-armed as dump_stack_rearm. 0, ERR_BAD_STATE
+ * header marked CLEARED in place, one sector); else it was copied to a file (or proven
+ * invalid) and the header is replaced by a stub that is no dump. Then re-armed as
+ * dump_stack_rearm. 0, ERR_BAD_STATE
  * (the target is no dump partition holding a dump), the disk's error, or the re-arm's.
  * Process context. */
 int dump_stack_release_partition(bool kept);

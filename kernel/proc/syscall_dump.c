@@ -27,8 +27,8 @@ int64_t sys_dump_control(uint64_t op)
     switch (op) {
     case SYS_DUMP_PROTECT: return d->protect();
     case SYS_DUMP_REARM: return d->rearm();
-    case SYS_DUMP_PART_KEPT: return d->release_partition(true);
-    case SYS_DUMP_PART_COPIED: return d->release_partition(false);
+    case SYS_DUMP_PART_KEEP: return d->release_partition(true);
+    case SYS_DUMP_PART_FREE: return d->release_partition(false);
     default: return ERR_INVALID_ARGS;
     }
 }

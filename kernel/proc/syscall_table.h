@@ -44,7 +44,7 @@
  * a first byte. ERR_NOT_FOUND: the machine has no COM2. */
 #define SYS_VOLINFO      24  /* (const char *path, struct sys_volinfo *out): the volume   0  */
 #define SYS_DUMP_QUERY   25  /* (struct sys_dump_info *out): the crash-dump stack        0  */
-#define SYS_DUMP_CONTROL 26  /* (unsigned op): SYS_DUMP_PROTECT, _REARM, _PART_KEPT/_COPIED 0 */
+#define SYS_DUMP_CONTROL 26  /* (unsigned op): SYS_DUMP_PROTECT, _REARM, _PART_KEEP/_FREE 0 */
 #define SYS_FTRUNCATE    27  /* (int fd, uint64_t size): file open for writing          0  */
 #define SYS_REG_DELETE_KEY 28 /* (const char *key): with its values and subkeys          0  */
 #define SYS_CLOCK        29  /* (): nanoseconds since boot (monotonic)                  ns */
@@ -149,10 +149,10 @@ struct sys_dump_info {
                                  it (ERR_BAD_STATE if it held no dump at boot) */
 #define SYS_DUMP_REARM   2u   /* prepare a fresh target and arm the stack on it; returns the
                                  stack's error when it cannot be armed */
-#define SYS_DUMP_PART_KEPT   3u /* the dump in the target dump partition stays there as the
+#define SYS_DUMP_PART_KEEP   3u /* the dump in the target dump partition stays there as the
                                    recovered dump: marked CLEARED there, the stack re-armed
                                    (ERR_BAD_STATE if the target is no partition with a dump) */
-#define SYS_DUMP_PART_COPIED 4u /* it was copied to a file and checked: the partition's
-                                   header is made a stub (no dump), the stack re-armed */
+#define SYS_DUMP_PART_FREE   4u /* it was copied to a file and checked, or proven invalid: the
+                                   partition's header is made a stub (no dump), re-armed */
 
 #endif

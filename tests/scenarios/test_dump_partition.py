@@ -2,16 +2,20 @@
 pagefile (PagingFiles made 64 MB with tools/bbreg) goes to the data disk's dump partition
 through dump_nvme, on 512- and 4096-byte sectors; CrashControl\\DumpPartition names one
 explicitly, here the system disk's, written through dump_ahci although the pagefile would hold
-the dump. After the crash the next boot leaves the dump in the partition (smss says so, the
-kernel keeps it), and on the host `bbdump extract` takes it off the image and `bbdump check`
-reads every chunk; a page planted with `mark` is found at its physical address."""
+the dump. The next boot recovers it like FreeBSD's savecore: smss checks it in place
+(\\\\.\\nvme0n1p2), werfault copies it to C:\\MEMORY.DMP when it fits and frees the partition,
+or, when C: has no room, leaves it there marked recovered and says so in event 1001; the
+minidump is made from it either way. On the host `bbdump extract` takes a kept dump off the
+image and `bbdump check` reads every chunk; a page planted with `mark` is found at its
+physical address."""
+import os
 import re
 import subprocess
 
 import pytest
 
-from machine import Machine
-from test_dump import BBREG, CRASHCONTROL, bbdump, check_marker, system_disk
+from machine import ROOT, Machine
+from test_dump import BBREG, CRASHCONTROL, bbdump, check_marker
 from test_files import MKDISK, run
 
 MEMORY_MANAGEMENT = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management"
@@ -22,31 +26,66 @@ def reg(img, key, name, kind, data):
                    check=True, capture_output=True)
 
 
-def crash_into_partition(tmp_path, system, data, sector, part, clone, mark):
+def system_image(tmp_path, size="1G", dump_partition=None):
+    """A system disk set for complete dumps into a 64 MB pagefile (too small for them)."""
+    path = str(tmp_path / "system.img")
+    run(MKDISK, *(["--dump-partition", dump_partition] if dump_partition else []), path, size,
+        "SYSTEM")
+    for name, value in (("CrashDumpEnabled", "1"), ("AlwaysKeepMemoryDump", "1")):
+        reg(path, CRASHCONTROL, name, "REG_DWORD", value)
+    reg(path, MEMORY_MANAGEMENT, "PagingFiles", "REG_MULTI_SZ", "C:\\pagefile.sys 64 64")
+    return path
+
+
+def data_image(tmp_path, sector=512):
+    path = str(tmp_path / "data.img")
+    run(MKDISK, "--sector-size", str(sector), "--dump-partition", "320M", path, "700M", "DATA")
+    return path
+
+
+def check_armed_on(m, part, clone):
+    cfg = m.cmd("dumpcfg")
+    assert "state:        ARMED" in cfg, cfg
+    assert re.search(rf"target:\s+{part}\s*\n", cfg), cfg
+    assert re.search(rf"partition:\s+dump partition 2 of disk {part[:-2]}", cfg), cfg
+    assert re.search(rf"clone:\s+{clone},", cfg), cfg
+    assert "sector runs:  1 run(s)" in cfg, cfg
+    assert "self-test:    passed" in cfg, cfg
+    return cfg
+
+
+def crash_into_partition(tmp_path, system, data, sector, part, clone, mark, saved):
     """Boot, check the stack is armed on dump partition `part`, crash, let the next boot
-    leave the dump there, power off. Returns the marker's physical address."""
+    recover it (`saved`: copied to C:\\MEMORY.DMP, else kept in the partition), power off.
+    Returns the marker's physical address."""
     m = Machine(tmp_path, mem=256, system=system, data=data,
                 data_sector_size=sector if sector != 512 else None)
+    dev = re.escape(f"\\\\.\\{part}")
     try:
         m.wait_prompt()
-        cfg = m.cmd("dumpcfg")
-        assert "state:        ARMED" in cfg, cfg
-        assert f"target:       {part}\r" in cfg or f"target:       {part}\n" in cfg, cfg
-        assert re.search(rf"partition:\s+dump partition 2 of disk {part[:-2]}", cfg), cfg
-        assert re.search(rf"clone:\s+{clone},", cfg), cfg
-        assert "sector runs:  1 run(s)" in cfg, cfg
-        assert "self-test:    passed" in cfg, cfg
+        check_armed_on(m, part, clone)
         out = m.cmd(f'mark "{mark}"')
         phys = int(re.search(r"phys 0x([0-9a-f]+)", out).group(1), 16)
         m.send("crash manual\r")
         m.expect(r"\*\*\* STOP: 0x", timeout=60)
         m.expect("Physical memory dump complete.", timeout=300)
-        m.expect(rf"smss: dump #1 is in dump partition {part}: left there for bbdump extract",
-                 timeout=300)
+        m.expect(rf"smss: checked {dev}: \d+ chunks", timeout=300)
+        m.expect(rf"smss: dump #1 stays in {dev} for werfault")
+        if saved:
+            m.expect(r"werfault: dump #1 saved as C:\\MEMORY\.DMP", timeout=300)
+        else:
+            m.expect(rf"werfault: dump #1 left in {dev}: \d+ MiB do not fit the \d+ MiB free "
+                     r"on C:", timeout=300)
+        m.expect(r"werfault: minidump C:\\Minidump\\\S+: \d+ bytes, \d+ streams", timeout=300)
+        m.expect(rf"werfault: {dev}: " + ("freed for the next dump" if saved else
+                                          "marked recovered, the dump stays there"))
         m.wait_prompt()
-        cfg = m.cmd("dumpcfg")
-        assert f"{part} (holds an unrecovered dump)" in cfg, cfg
-        assert "state:        ARMED" in cfg, cfg
+        cfg = check_armed_on(m, part, clone)
+        assert "holds an unrecovered dump" not in cfg, cfg
+        events = m.cmd("eventlog 3")
+        where = ("A dump was saved in: C:\\MEMORY.DMP." if saved else
+                 f"The dump was left in dump partition {part}, marked recovered:")
+        assert where in events, events
         m.send("poweroff\r")
         assert m.wait_exit(timeout=60) == 0
     finally:
@@ -54,37 +93,48 @@ def crash_into_partition(tmp_path, system, data, sector, part, clone, mark):
     return phys
 
 
-def extract_partition_dump(tmp_path, image, name):
+def extract(tmp_path, *images):
     out = tmp_path / "extracted"
-    r = bbdump("extract", image, "-o", str(out))
-    assert re.search(rf"{name} partition 2\s.*\scomplete\s.*\svalid", r.stdout), r.stdout
-    return str(out / f"{name}-p2-dump.dmp")
+    r = bbdump("extract", *images, "-o", str(out), check=False)
+    return out, r.stdout
 
 
 @pytest.mark.parametrize("sector", [512, 4096])
-def test_complete_dump_too_big_for_the_pagefile_goes_to_the_partition(tmp_path, sector):
-    c = system_disk(tmp_path, 1)
-    reg(c.path, MEMORY_MANAGEMENT, "PagingFiles", "REG_MULTI_SZ", "C:\\pagefile.sys 64 64")
-    data = str(tmp_path / "data.img")
-    run(MKDISK, "--sector-size", str(sector), "--dump-partition", "320M", data, "700M", "DATA")
-    phys = crash_into_partition(tmp_path, c.path, data, sector, "nvme0n1p2", "dump_nvme",
-                                "PARTITION-MARK-")
-    dump = extract_partition_dump(tmp_path, data, "data.img")
-    check = bbdump("check", dump).stdout
-    assert "valid full dump" in check, check
+def test_dump_too_big_for_the_pagefile_goes_to_the_partition_and_is_copied(tmp_path, sector):
+    system, data = system_image(tmp_path), data_image(tmp_path, sector)
+    phys = crash_into_partition(tmp_path, system, data, sector, "nvme0n1p2", "dump_nvme",
+                                "PARTITION-MARK-", saved=True)
+    out, table = extract(tmp_path, system, data)
+    dump = str(out / "MEMORY.DMP")
+    assert "valid full dump" in bbdump("check", dump).stdout
     check_marker(dump, phys, "PARTITION-MARK-")
+    assert re.search(r"data\.img partition 2\s.*no dump", table), table
+
+
+def test_dump_kept_in_the_partition_when_c_has_no_room(tmp_path):
+    system, data = system_image(tmp_path, size="200M"), data_image(tmp_path)
+    phys = crash_into_partition(tmp_path, system, data, 512, "nvme0n1p2", "dump_nvme",
+                                "KEPT-MARK-", saved=False)
+    out, table = extract(tmp_path, system, data)
+    assert re.search(r"data\.img partition 2\s.*complete\s.*valid \(cleared: already recovered\)",
+                     table), table
+    dump = str(out / "data.img-p2-dump.dmp")
+    assert "valid full dump" in bbdump("check", dump).stdout
+    check_marker(dump, phys, "KEPT-MARK-")
+    assert list((out / "Minidump").glob("*.dmp")), table
+    host = subprocess.run([os.path.join(ROOT, "tools", "bbdump"), "events", system],
+                          capture_output=True, text=True, timeout=60).stdout
+    assert "left in dump partition nvme0n1p2, marked recovered" in host, host
 
 
 def test_dump_partition_named_in_the_registry(tmp_path):
-    system = str(tmp_path / "system.img")
-    run(MKDISK, "--dump-partition", "320M", system, "1G", "SYSTEM")
-    for name, value in (("CrashDumpEnabled", "1"), ("AlwaysKeepMemoryDump", "1")):
-        reg(system, CRASHCONTROL, name, "REG_DWORD", value)
+    system = system_image(tmp_path, size="1G", dump_partition="320M")
+    reg(system, MEMORY_MANAGEMENT, "PagingFiles", "REG_MULTI_SZ", "C:\\pagefile.sys 0 0")
     reg(system, CRASHCONTROL, "DumpPartition", "REG_SZ", "ahci0p2")
-    data = str(tmp_path / "data.img")
-    run(MKDISK, "--dump-partition", "320M", data, "700M", "DATA")
+    data = data_image(tmp_path)
     phys = crash_into_partition(tmp_path, system, data, 512, "ahci0p2", "dump_ahci",
-                                "NAMED-PART-MARK-")
-    dump = extract_partition_dump(tmp_path, system, "system.img")
+                                "NAMED-PART-MARK-", saved=True)
+    out, table = extract(tmp_path, system, data)
+    dump = str(out / "MEMORY.DMP")
     assert "valid full dump" in bbdump("check", dump).stdout
     check_marker(dump, phys, "NAMED-PART-MARK-")
