@@ -451,8 +451,8 @@ int dump_stack_release_partition(bool kept)
         klog(KLOG_ERR, "dump: cannot mark the dump in %s recovered: %s", p->name, err_str(rc));
         return rc;
     }
-    klog(KLOG_NOTICE, "dump: the dump in %s is recovered: %s", p->name,
-         kept ? "kept there" : "copied to a file, the partition is free");
+    klog(KLOG_NOTICE, "dump: %s: %s", p->name,
+         kept ? "its dump is recovered and kept there" : "freed for the next dump");
     return dump_stack_rearm();
 }
 

@@ -8,6 +8,7 @@ or, when C: has no room, leaves it there marked recovered and says so in event 1
 minidump is made from it either way. On the host `bbdump extract` takes a kept dump off the
 image and `bbdump check` reads every chunk; a page planted with `mark` is found at its
 physical address."""
+import filecmp
 import os
 import re
 import subprocess
@@ -63,7 +64,10 @@ def crash_into_partition(tmp_path, system, data, sector, part, clone, mark, save
     dev = re.escape(f"\\\\.\\{part}")
     try:
         m.wait_prompt()
-        check_armed_on(m, part, clone)
+        cfg = check_armed_on(m, part, clone)
+        first = int(re.search(r"LBA (\d+)\.\.\d+ \(\d+ sectors\)", cfg).group(1))
+        assert f"overlaps dump partition {part}: only the dump stack writes it" in \
+            m.cmd(f"blk {part[:-2]} fill {first + 8} 1 0"), "blk wrote the dump partition"
         out = m.cmd(f'mark "{mark}"')
         phys = int(re.search(r"phys 0x([0-9a-f]+)", out).group(1), 16)
         m.send("crash manual\r")
@@ -125,6 +129,21 @@ def test_dump_kept_in_the_partition_when_c_has_no_room(tmp_path):
     host = subprocess.run([os.path.join(ROOT, "tools", "bbdump"), "events", system],
                           capture_output=True, text=True, timeout=60).stdout
     assert "left in dump partition nvme0n1p2, marked recovered" in host, host
+    # Overwrite = 0: the kept dump is never written over; the pagefile takes what fits
+    reg(system, CRASHCONTROL, "Overwrite", "REG_DWORD", "0")
+    m = Machine(tmp_path, mem=256, system=system, data=data, log_name="serial2.log")
+    try:
+        m.wait_prompt()
+        cfg = m.cmd("dumpcfg")
+        assert "state:        ARMED" in cfg, cfg
+        assert re.search(r"target:\s+C:\\pagefile\.sys\s*\n", cfg), cfg
+        assert "will write:   small" in cfg, cfg
+        assert "dump partition nvme0n1p2 keeps a recovered dump and Overwrite is 0: not used" \
+            in m.cmd("log"), cfg
+    finally:
+        m.close()
+    out2, table = extract(tmp_path, data)
+    assert filecmp.cmp(dump, str(out2 / "data.img-p2-dump.dmp"), shallow=False), table
 
 
 def test_dump_partition_named_in_the_registry(tmp_path):
