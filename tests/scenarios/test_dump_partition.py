@@ -7,7 +7,8 @@ the dump. The next boot recovers it like FreeBSD's savecore: smss checks it in p
 or, when C: has no room, leaves it there marked recovered and says so in event 1001; the
 minidump is made from it either way. On the host `bbdump extract` takes a kept dump off the
 image and `bbdump check` reads every chunk; a page planted with `mark` is found at its
-physical address."""
+physical address. A dump cut short in the partition is never taken for a valid one, and the
+issue's 6 GiB guest is written there, checked and kept."""
 import filecmp
 import os
 import re
@@ -144,6 +145,33 @@ def test_dump_kept_in_the_partition_when_c_has_no_room(tmp_path):
         m.close()
     out2, table = extract(tmp_path, data)
     assert filecmp.cmp(dump, str(out2 / "data.img-p2-dump.dmp"), shallow=False), table
+
+
+def test_killed_mid_dump_leaves_an_incomplete_dump_in_the_partition(tmp_path):
+    """The torn-dump rule in a dump partition: QEMU killed half-way through the dump leaves
+    a header that says "in progress", never a valid dump; `bbdump extract` reports it
+    incomplete and copies nothing, and the next boot arms the partition again."""
+    system, data = system_image(tmp_path), data_image(tmp_path)
+    m = Machine(tmp_path, mem=256, system=system, data=data)
+    try:
+        m.wait_prompt()
+        check_armed_on(m, "nvme0n1p2", "dump_nvme")
+        m.send("crash manual\r")
+        m.expect(r"Dumping physical memory to disk:\s+[1-5]\d", timeout=120)
+        m.monitor("quit")
+        m.wait_exit()
+    finally:
+        m.close()
+    out, table = extract(tmp_path, data)
+    assert re.search(r"data\.img partition 2\s+-\s.*incomplete.*not copied", table), table
+    assert not (out / "data.img-p2-dump.dmp").exists()
+    m = Machine(tmp_path, mem=256, system=system, data=data, log_name="serial2.log")
+    try:
+        m.wait_prompt()
+        cfg = check_armed_on(m, "nvme0n1p2", "dump_nvme")
+        assert "holds an unrecovered dump" not in cfg, cfg
+    finally:
+        m.close()
 
 
 def test_dump_partition_named_in_the_registry(tmp_path):
