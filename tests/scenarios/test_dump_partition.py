@@ -7,8 +7,8 @@ the dump. The next boot recovers it like FreeBSD's savecore: smss checks it in p
 or, when C: has no room, leaves it there marked recovered and says so in event 1001; the
 minidump is made from it either way. On the host `bbdump extract` takes a kept dump off the
 image and `bbdump check` reads every chunk; a page planted with `mark` is found at its
-physical address. A dump cut short in the partition is never taken for a valid one, and the
-issue's 6 GiB guest is written there, checked and kept."""
+physical address. A dump cut short in the partition is never taken for a valid one, a
+corrupted one is discarded, and the issue's 6 GiB guest is written there, checked and kept."""
 import filecmp
 import os
 import re
@@ -172,6 +172,40 @@ def test_killed_mid_dump_leaves_an_incomplete_dump_in_the_partition(tmp_path):
         assert "holds an unrecovered dump" not in cfg, cfg
     finally:
         m.close()
+
+
+def test_a_corrupt_dump_in_the_partition_is_discarded(tmp_path):
+    """One byte of the dump's data flipped in the partition between the crash and the next
+    boot: smss's check finds it, the dump is discarded (the kernel makes the partition's
+    header a stub), never presented; no MachineCrash, and the partition is armed again."""
+    system, data = system_image(tmp_path), data_image(tmp_path)
+    reg(system, CRASHCONTROL, "AutoReboot", "REG_DWORD", "0")
+    m = Machine(tmp_path, mem=256, system=system, data=data)
+    try:
+        m.wait_prompt()
+        m.send("crash manual\r")
+        m.expect("Physical memory dump complete.", timeout=300)
+    finally:
+        m.close()
+    info = run("sgdisk", "-i", "2", data).stdout
+    at = int(re.search(r"First sector: (\d+)", info).group(1)) * 512 + 0x2000 + 300000
+    with open(data, "r+b") as f:
+        f.seek(at)
+        b = f.read(1)
+        f.seek(at)
+        f.write(bytes([b[0] ^ 0x40]))
+    m = Machine(tmp_path, mem=256, system=system, data=data, log_name="serial2.log")
+    try:
+        m.expect(r"smss: the dump in \\\\\.\\nvme0n1p2 is not valid \(data CRC mismatch in 1 "
+                 r"of \d+ chunks \(first: chunk 0\)\): discarded", timeout=120)
+        m.expect("werfault: no MachineCrash: nothing to do", timeout=120)
+        m.wait_prompt()
+        cfg = check_armed_on(m, "nvme0n1p2", "dump_nvme")
+        assert "holds an unrecovered dump" not in cfg, cfg
+    finally:
+        m.close()
+    out, table = extract(tmp_path, data)
+    assert re.search(r"data\.img partition 2\s+-\s.*no dump", table), table
 
 
 def test_dump_partition_named_in_the_registry(tmp_path):
