@@ -24,7 +24,8 @@ static void query(struct sys_dump_info *out)
     *out = (struct sys_dump_info){
         .state = states[d->state],
         .flags = (d->holds_dump ? SYS_DUMP_HOLDS_DUMP : 0) | (d->dedicated ? SYS_DUMP_DEDICATED : 0) |
-                 (d->settings.overwrite ? SYS_DUMP_OVERWRITE : 0),
+                 (d->settings.overwrite ? SYS_DUMP_OVERWRITE : 0) |
+                 (d->partition ? SYS_DUMP_PARTITION : 0),
         .configured_type = d->settings.crash_dump_enabled,
         .planned_type = d->planned_type,
         .sequence = d->sequence,
@@ -44,6 +45,7 @@ static const struct dumper dumper = {
     .query = query,
     .protect = dump_stack_protect,
     .rearm = dump_stack_rearm,
+    .release_partition = dump_stack_release_partition,
     .damage = dump_stack_damage_clone,
     .target_disk = target_disk,
 };

@@ -44,6 +44,10 @@ static void load(struct dump_settings *s, const struct cc_source *src)
     if (rc && rc != ERR_NOT_FOUND)
         klog(KLOG_WARN, "dump: DedicatedDumpFile unreadable (%s); using the paging file",
              err_str(rc));
+    rc = cc_get_string(src, CC_DUMP_PARTITION, s->dump_partition, sizeof s->dump_partition);
+    if (rc && rc != ERR_NOT_FOUND)
+        klog(KLOG_WARN, "dump: DumpPartition unreadable (%s); the first that fits is used",
+             err_str(rc));
     cc_get_dword(src, CC_DUMP_FILE_SIZE, &v);
     s->dump_file_size_mb = v;
     rc = cc_get_paging_file(src, 0, s->paging_file, sizeof s->paging_file, &s->paging_file_mb);

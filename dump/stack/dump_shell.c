@@ -52,6 +52,10 @@ int dump_shell_dumpcfg(int argc, char **argv)
     if (d->volume)
         kprintf("volume:       %c: = %s on disk %s (%s, %s)\n", d->volume->letter, d->volume->name,
                 d->disk->bd->name, d->disk->model, d->disk->controller);
+    if (d->partition)
+        kprintf("partition:    dump partition %u of disk %s (%s, %s)%s\n", d->partition->partition,
+                d->disk->bd->name, d->disk->model, d->disk->controller,
+                d->settings.dump_partition[0] ? ", CrashControl\\DumpPartition" : "");
     shell_format_size(need, sizeof need, d->needed_bytes);
     shell_format_size(have, sizeof have, d->target_bytes);
     kprintf("space:        needed %s (%lu bytes), available %s (%lu bytes)\n", need,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "dump/stack/dump_stack.h"
 #include "dump/stack/dump_writer.h"
+#include "dump/stack/dump_partition.h"
 #include "dump/dump_validate.h"
 #include "block/disk.h"
 #include "mm/pfn.h"
@@ -139,8 +140,30 @@ static void note_automatic_fallback(const struct dump_header *h)
          v->name, rc ? ", but not saved: " : "", rc ? err_str(rc) : "");
 }
 
-/* Look at what the target holds: an unrecovered dump (valid and not cleared by smss) is kept;
- * the next dump's sequence number follows the last one found. */
+/* Look at the header the target begins with (h, DUMP_HEADER_SIZE bytes; the target holds
+ * `bytes`): an unrecovered dump (valid and not cleared by smss) is kept; a valid one the
+ * recovery left there (a dump partition's kept dump) is noted; the next dump's sequence
+ * number follows the last one found. */
+static void inspect_header(const struct dump_header *h, uint64_t bytes)
+{
+    struct dump_layout l;
+    int v = dump_validate(h, DUMP_HEADER_SIZE, bytes, &l);
+    bool header_ok = v == 0 || (v == ERR_RANGE && l.problem == DUMP_P_NEED_MORE);
+    if (l.problem != DUMP_P_SIGNATURE && l.problem != DUMP_P_TRUNCATED &&
+        l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION &&
+        h->bb.sequence + 1 > stack.sequence)
+        stack.sequence = h->bb.sequence + 1;
+    if (header_ok && (l.flags & DUMP_BB_CLEARED) && (l.flags & DUMP_BB_VALID))
+        stack.kept_dump = true;
+    if (header_ok && !(l.flags & DUMP_BB_CLEARED) && !stack.holds_dump) {
+        stack.holds_dump = true;
+        klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
+             stack.target, (unsigned long)h->bb.sequence);
+        note_automatic_fallback(h);
+    }
+}
+
+/* inspect_header on the header of the target file `f`. */
 static int inspect_existing(struct fat_file *f)
 {
     if (fat_file_size(f) < DUMP_HEADER_SIZE)
@@ -150,21 +173,8 @@ static int inspect_existing(struct fat_file *f)
         return ERR_NO_MEMORY;
     size_t got = 0;
     int rc = fat_read(f, 0, h, DUMP_HEADER_SIZE, &got);
-    if (rc == 0 && got == DUMP_HEADER_SIZE) {
-        struct dump_layout l;
-        int v = dump_validate(h, DUMP_HEADER_SIZE, fat_file_size(f), &l);
-        bool header_ok = v == 0 || (v == ERR_RANGE && l.problem == DUMP_P_NEED_MORE);
-        if (l.problem != DUMP_P_SIGNATURE && l.problem != DUMP_P_TRUNCATED &&
-            l.problem != DUMP_P_NOT_BLACKBOX && l.problem != DUMP_P_VERSION &&
-            h->bb.sequence + 1 > stack.sequence)
-            stack.sequence = h->bb.sequence + 1;
-        if (header_ok && !(l.flags & DUMP_BB_CLEARED) && !stack.holds_dump) {
-            stack.holds_dump = true;
-            klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
-                 stack.target, (unsigned long)h->bb.sequence);
-            note_automatic_fallback(h);
-        }
-    }
+    if (rc == 0 && got == DUMP_HEADER_SIZE)
+        inspect_header(h, fat_file_size(f));
     kfree(h);
     return rc;
 }
@@ -198,20 +208,25 @@ static bool keeps_size(uint64_t have, uint64_t want)
 /* A new target begins with a header that is not a dump (flags CLEARED, never VALID) but
  * carries the last dump's sequence number, so numbering carries on across boots after smss
  * has moved the dump away. */
-static int write_stub(struct fat_file *f)
+static void build_stub(struct dump_header *h, uint64_t sequence)
 {
-    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
-    if (!h)
-        return ERR_NO_MEMORY;
     memset(h, 0, DUMP_HEADER_SIZE);
     h->signature = DUMP_SIGNATURE;
     h->valid_dump = DUMP_VALID_DUMP64;
     memcpy(h->bb.magic, DUMP_BB_MAGIC, sizeof h->bb.magic);
     h->bb.version = DUMP_BB_VERSION;
     h->bb.size = sizeof h->bb;
-    h->bb.sequence = stack.sequence - 1;
+    h->bb.sequence = sequence;
     h->bb.flags = DUMP_BB_CLEARED;
     h->bb.header_crc = dump_header_crc(h);
+}
+
+static int write_stub(struct fat_file *f)
+{
+    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
+    if (!h)
+        return ERR_NO_MEMORY;
+    build_stub(h, stack.sequence - 1);
     size_t done = 0;
     int rc = fat_write(f, 0, h, DUMP_HEADER_SIZE, &done);
     kfree(h);
@@ -396,6 +411,10 @@ static const char *type_word(uint32_t type)
 static int file_target(uint32_t type, uint64_t need, bool first, struct clone_params *prm)
 {
     const struct dump_settings *s = &stack.settings;
+    if (s->dump_partition[0])
+        return note(ERR_NOT_SUPPORTED, "DumpPartition %s names the target (%s)", s->dump_partition);
+    stack.partition = NULL;
+    stack.kept_dump = false;
     stack.dedicated = s->dedicated_dump_file[0] != 0;
     fmt_snprintf(stack.target, sizeof stack.target, "%s", stack.dedicated ? s->dedicated_dump_file : s->paging_file);
     const char *inner;
@@ -423,10 +442,82 @@ static int file_target(uint32_t type, uint64_t need, bool first, struct clone_pa
     return rc ? note(rc, "block map of %s: %s", stack.target) : 0;
 }
 
+/* True when dump partition p holds a dump the recovery left there (valid, CLEARED). */
+static bool keeps_recovered_dump(const struct dump_part *p)
+{
+    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
+    bool kept = false;
+    if (h && dump_partition_bytes(p) >= DUMP_HEADER_SIZE &&
+        dump_partition_read(p, h, DUMP_HEADER_SIZE) == 0) {
+        struct dump_layout l;
+        int v = dump_validate(h, DUMP_HEADER_SIZE, dump_partition_bytes(p), &l);
+        kept = (v == 0 || (v == ERR_RANGE && l.problem == DUMP_P_NEED_MORE)) &&
+               (l.flags & DUMP_BB_CLEARED) && (l.flags & DUMP_BB_VALID);
+    }
+    kfree(h);
+    return kept;
+}
+
+/* A dump partition as the target: CrashControl\DumpPartition when set (for any dump type);
+ * else, for a complete or kernel dump the file target did not take, the first dump
+ * partition that holds `need` bytes, unless the file holds an unrecovered dump (it stays
+ * the target) or, with Overwrite 0, the partition keeps a recovered dump. Its header is
+ * looked at like a file's; its block map is the partition. A target_kind's prepare. */
+static int partition_target(uint32_t type, uint64_t need, bool first, struct clone_params *prm)
+{
+    (void)first;
+    const struct dump_settings *s = &stack.settings;
+    const struct dump_part *p;
+    if (s->dump_partition[0]) {
+        if (!(p = dump_partition_find(s->dump_partition, 0)))
+            return note(ERR_NOT_FOUND, "DumpPartition %s: no such dump partition (%s)", s->dump_partition);
+    } else {
+        if (type == DUMP_CONFIG_SMALL || stack.holds_dump)
+            return note(ERR_NOT_SUPPORTED, "%s: no dump partition for it (%s)",
+                        type == DUMP_CONFIG_SMALL ? "a minidump goes to the file" : "the file holds a dump");
+        if (!(p = dump_partition_find("", need)))
+            return note(ERR_NOT_FOUND, "%s (%s)", "no dump partition holds it");
+        if (!s->overwrite && keeps_recovered_dump(p))
+            return note(ERR_BUSY, "dump partition %s keeps a recovered dump and Overwrite is 0 (%s)", p->name);
+    }
+    stack.partition = p;
+    stack.volume = NULL;
+    stack.disk = p->disk;
+    stack.dedicated = false;
+    stack.holds_dump = false;
+    stack.kept_dump = false;
+    stack.target_bytes = dump_partition_bytes(p);
+    fmt_snprintf(stack.target, sizeof stack.target, "%s", p->name);
+    kind = stack.disk->dump;
+    if (!kind)
+        return note(ERR_NOT_SUPPORTED, "no clone for disk %s (%s)", stack.disk->bd->name);
+    memset(prm, 0, sizeof *prm);
+    int rc = kind->params(stack.disk->bd, prm);
+    if (rc)
+        return note(rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
+    struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
+    if (!h)
+        return note(ERR_NO_MEMORY, "%s: %s", p->name);
+    rc = stack.target_bytes < DUMP_HEADER_SIZE ? ERR_NO_SPACE : dump_partition_read(p, h, DUMP_HEADER_SIZE);
+    if (!rc)
+        inspect_header(h, stack.target_bytes);
+    kfree(h);
+    if (rc)
+        return note(rc, "cannot read dump partition %s: %s", p->name);
+    if (stack.kept_dump && !s->overwrite)
+        return note(ERR_BUSY, "%s keeps the recovered dump and Overwrite is 0 (%s)", p->name);
+    dump_partition_block_map(p, prm);
+    if (!stack.holds_dump)
+        klog(KLOG_NOTICE, "dump: a %s dump of %lu MiB goes to dump partition %s", type_word(type),
+             (unsigned long)(need / MIB), p->name);
+    return 0;
+}
+
 /* The kinds of target, in order of preference: each step of the fallback chain tries them
  * all before the next, smaller dump type. A further kind is one more line here. */
 static const struct target_kind target_kinds[] = {
     { "file", file_target },
+    { "partition", partition_target },
 };
 
 /* The fallback chain: the configured type, then a kernel dump (after a complete one), then
@@ -547,6 +638,39 @@ int dump_stack_rearm(void)
 {
     struct dump_settings s = stack.settings;
     return dump_stack_init(&s);
+}
+
+int dump_stack_release_partition(bool kept)
+{
+    const struct dump_part *p = stack.partition;
+    if (!p || !stack.holds_dump)
+        return ERR_BAD_STATE;
+    uint8_t *h = kmalloc(DUMP_HEADER_SIZE);
+    if (!h)
+        return ERR_NO_MEMORY;
+    int rc = dump_partition_read(p, h, DUMP_HEADER_SIZE);
+    const struct dump_bb_fields *bb = (const void *)(h + DUMP_BB_OFFSET);
+    uint32_t ss = p->disk->bd->sector_size;
+    if (rc == 0 && kept) {
+        /* flags and header_crc share one sector (as in smss's mark): only it is rewritten,
+         * so a reset leaves the old flags or the new, never a broken header */
+        _Static_assert(DUMP_BB_OFFSET >= 0x1000 && DUMP_BB_OFFSET + 0x14 <= 0x1200, "bb sector");
+        uint64_t at = 0x1000 / ss * ss;
+        rc = dump_header_seal(h, bb->flags | DUMP_BB_CLEARED, bb->crc_table_crc);
+        if (rc == 0)
+            rc = dump_partition_write(p, at, h + at, ss);
+    } else if (rc == 0) {
+        build_stub((struct dump_header *)h, bb->sequence);
+        rc = dump_partition_write(p, 0, h, DUMP_HEADER_SIZE);
+    }
+    kfree(h);
+    if (rc) {
+        klog(KLOG_ERR, "dump: cannot mark the dump in %s recovered: %s", p->name, err_str(rc));
+        return rc;
+    }
+    klog(KLOG_NOTICE, "dump: %s: %s", p->name,
+         kept ? "its dump is recovered and kept there" : "freed for the next dump");
+    return dump_stack_rearm();
 }
 
 int dump_stack_damage_clone(void)

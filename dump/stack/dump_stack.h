@@ -30,6 +30,8 @@ struct dump_settings {
     bool last_crash_time;          /* CrashControl\LastCrashTime is present: an automatic
                                       dump fell back for want of space at a crash */
     char warning[120];             /* a value out of range and what was used instead, or "" */
+    char dump_partition[24];       /* DumpPartition ("nvme0n1p2"); "" = unset: the first dump
+                                      partition that fits, when the file target does not */
 };
 
 enum dump_arm_state {
@@ -49,16 +51,20 @@ struct dump_stack {
     uint32_t planned_type;         /* what will be written: the configured type, or the
                                       kernel or small dump the chain fell back to */
     uint32_t fallback;             /* DUMP_FALLBACK_* the header records for planned_type */
-    const char *target_kind;       /* the chain's target kind that armed ("file") */
+    const char *target_kind;       /* the chain's target kind that armed ("file", "partition") */
     bool grown;                    /* sized for all of RAM after a fallback (LastCrashTime) */
-    struct volume *volume;         /* volume holding the target */
+    struct volume *volume;         /* volume holding the target file; NULL for a partition */
+    const struct dump_part *partition; /* the target is this dump partition; NULL: a file */
     const struct disk *disk;       /* disk under it */
-    char target[64];               /* "C:\pagefile.sys", or the dedicated dump file */
+    char target[64];               /* "C:\pagefile.sys", the dedicated dump file, or the dump
+                                      partition's name ("nvme0n1p2") */
     bool dedicated;                /* target is DedicatedDumpFile (sized by DumpFileSize) */
-    uint64_t target_bytes;         /* size of the target file */
+    uint64_t target_bytes;         /* size of the target file or partition */
     uint64_t needed_bytes;         /* size the planned dump type needs */
     uint64_t kernel_bytes;         /* dump_kernel_memory() when the stack was armed */
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
+    bool kept_dump;                /* the target, a dump partition, holds a dump the recovery
+                                      left there (valid, marked recovered): Overwrite decides */
     uint64_t sequence;             /* sequence number the next dump gets */
     struct dump_clone clone;       /* the clone: dump_ahci or dump_nvme */
     uint32_t crc_clone;           /* CRC32C of the loaded clone image (incl. parameters
@@ -73,11 +79,13 @@ struct dump_stack {
 /* Windows' defaults: automatic dump, system-managed C:\pagefile.sys, Overwrite on. */
 void dump_settings_default(struct dump_settings *s);
 /* The defaults, overridden by what the registry holds: CrashControl's CrashDumpEnabled,
- * Overwrite, DedicatedDumpFile and DumpFileSize, the first entry of Memory Management's
+ * Overwrite, DedicatedDumpFile, DumpFileSize and DumpPartition, the first entry of Memory Management's
  * PagingFiles ("C:\pagefile.sys 0 0": path, then the initial size in MB, 0 =
  * system-managed). Unreadable values keep the default and are logged. */
 void dump_settings_load(struct dump_settings *s);
-/* Set up the target, load the clone, checksum, self-test. Always leaves a description in
+/* Set up the target, load the clone, checksum, self-test. The target is DumpPartition when
+ * set; else the dedicated file or the pagefile, unless a complete or kernel dump does not fit
+ * it and a dump partition holds it (dump_partition.h). Always leaves a description in
  * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. */
 int dump_stack_init(const struct dump_settings *s);
 /* smss has started recovering the dump the target holds (the file is about to be renamed
@@ -89,6 +97,14 @@ int dump_stack_protect(void);
  * after smss renamed the old one away), give the loaded clone the new block map, checksum and
  * self-test again. The sequence number carries on. Same returns as dump_stack_init. */
 int dump_stack_rearm(void);
+/* The recovery is done with the dump in the dump partition that is the target (held at boot,
+ * state RECOVERING or re-armed on it): `kept` = it stays there as the recovered dump (its
+ * header marked CLEARED in place, one sector); else it was copied to a file (or proven
+ * invalid) and the header is replaced by a stub that is no dump. Then re-armed as
+ * dump_stack_rearm. 0, ERR_BAD_STATE
+ * (the target is no dump partition holding a dump), the disk's error, or the re-arm's.
+ * Process context. */
+int dump_stack_release_partition(bool kept);
 /* The prepared stack (never NULL). */
 const struct dump_stack *dump_stack_get(void);
 /* Flip one byte of the loaded clone's image (through its writable direct-map alias),

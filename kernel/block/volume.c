@@ -1,5 +1,5 @@
 /* Volume discovery and drive letters: GPT -> slices -> FAT32 mounts, with the kernel's
- * allocator and the RTC as the FAT core's environment. */
+ * allocator and the RTC as the FAT core's environment; dump partitions listed, untouched. */
 #include <string.h>
 #include "block/volume.h"
 #include "lib/gpt.h"
@@ -14,6 +14,8 @@
 
 static struct volume volumes[VOLUME_MAX];
 static unsigned nvolumes;
+static struct dump_part dump_parts[DUMP_PART_MAX];
+static unsigned ndump_parts;
 
 /* FAT timestamps: date = (year-1980)<<9 | month<<5 | day, time = h<<11 | m<<5 | s/2. */
 static void env_now(void *ctx, struct fat_time *out)
@@ -65,6 +67,24 @@ static void mount_partition(const struct disk *d, const struct gpt_partition *p)
              "rewritten at the next change", v->letter);
 }
 
+/* A dump partition is only noted: nothing here reads or writes it. */
+static void note_dump_part(const struct disk *d, const struct gpt_partition *p)
+{
+    if (ndump_parts == DUMP_PART_MAX) {
+        klog(KLOG_WARN, "volume: %s: more than %d dump partitions, partition %u ignored",
+             d->bd->name, DUMP_PART_MAX, p->index + 1);
+        return;
+    }
+    struct dump_part *dp = &dump_parts[ndump_parts++];
+    dp->disk = d;
+    dp->partition = p->index + 1;
+    fmt_snprintf(dp->name, sizeof dp->name, "%sp%u", d->bd->name, dp->partition);
+    dp->first_lba = p->first_lba;
+    dp->sectors = p->last_lba - p->first_lba + 1;
+    klog(KLOG_INFO, "volume: %s is a dump partition, %lu MiB (not mounted)", dp->name,
+         (unsigned long)(dp->sectors * d->bd->sector_size >> 20));
+}
+
 static void scan_disk(const struct disk *d)
 {
     void *scratch = kmalloc(GPT_SCRATCH_MIN);
@@ -94,6 +114,8 @@ static void scan_disk(const struct disk *d)
         for (unsigned i = 0; i < count; i++)
             if (gpt_is_basic_data(&parts[i]))
                 mount_partition(d, &parts[i]);
+            else if (gpt_is_bb_dump(&parts[i]))
+                note_dump_part(d, &parts[i]);
     }
     kfree(scratch);
     kfree(parts);
@@ -138,6 +160,11 @@ int volume_resolve(const char *path, struct volume **v, const char **inner)
         return (*v)->mount_err;
     *inner = *path ? path : "\\";
     return 0;
+}
+
+const struct dump_part *volume_dump_part_at(unsigned i)
+{
+    return i < ndump_parts ? &dump_parts[i] : NULL;
 }
 
 int volume_sync_all(void)

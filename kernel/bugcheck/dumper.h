@@ -22,6 +22,10 @@ struct dumper {
     int (*protect)(void);
     /* Prepare a fresh target and arm again. 0 or why it is not armed. Process context. */
     int (*rearm)(void);
+    /* The recovery is done with the dump in the target dump partition: kept there (marked
+     * recovered) when `kept`, else copied to a file or proven invalid (the partition freed); then re-armed.
+     * 0, ERR_BAD_STATE (no dump partition holding a dump), or why not. Process context. */
+    int (*release_partition)(bool kept);
     /* Damage the loaded clone on purpose so that the next bugcheck finds its checksum broken
      * (`crash corrupt-dump-stack`). 0 or ERR_BAD_STATE (none loaded). */
     int (*damage)(void);

@@ -13,6 +13,11 @@ const struct gpt_guid gpt_type_ms_basic_data = { {
     0x87, 0xc0, 0x68, 0xb6, 0xb7, 0x26, 0x99, 0xc7,
 } };
 
+const struct gpt_guid gpt_type_bb_dump = { {
+    0x92, 0xb6, 0xdb, 0x2f, 0x35, 0x10, 0x1f, 0x4a,
+    0xa8, 0x0d, 0x9d, 0xb9, 0x08, 0x42, 0xb6, 0xb4,
+} };
+
 static bool is_pow2(uint64_t v)
 {
     return v && !(v & (v - 1));
@@ -337,6 +342,11 @@ bool gpt_guid_is_zero(const struct gpt_guid *g)
 bool gpt_is_basic_data(const struct gpt_partition *p)
 {
     return gpt_guid_equal(&p->type, &gpt_type_ms_basic_data);
+}
+
+bool gpt_is_bb_dump(const struct gpt_partition *p)
+{
+    return gpt_guid_equal(&p->type, &gpt_type_bb_dump);
 }
 
 /* Byte of the on-disk GUID printed at each position of the text form: the first three

@@ -180,6 +180,15 @@ extern const struct gpt_guid gpt_type_ms_basic_data;
 /* True when `p` is a Microsoft basic data partition. */
 bool gpt_is_basic_data(const struct gpt_partition *p);
 
+/* Blackbox's dump partition type (FreeBSD's dump device): a raw partition that only the dump
+ * stack writes, never mounted or formatted. The text form is what tools/mkdisk reads from
+ * this line and hands to sgdisk/fdisk; gpt_type_bb_dump holds the same GUID's bytes. */
+#define GPT_TYPE_BB_DUMP_TEXT "2FDBB692-1035-4A1F-A80D-9DB90842B6B4"
+extern const struct gpt_guid gpt_type_bb_dump;
+
+/* True when `p` is a Blackbox dump partition. */
+bool gpt_is_bb_dump(const struct gpt_partition *p);
+
 bool gpt_guid_equal(const struct gpt_guid *a, const struct gpt_guid *b);
 bool gpt_guid_is_zero(const struct gpt_guid *g);
 

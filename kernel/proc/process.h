@@ -36,7 +36,8 @@ struct proc_ctx {
     uint64_t rbx, rbp, r12, r13, r14, r15, rsp;
 };
 
-enum proc_fd_kind { PROC_FD_FREE = 0, PROC_FD_CONSOLE, PROC_FD_FILE, PROC_FD_DIR };
+enum proc_fd_kind { PROC_FD_FREE = 0, PROC_FD_CONSOLE, PROC_FD_FILE, PROC_FD_DIR,
+                    PROC_FD_DUMPPART /* a dump partition, read-only (syscall_dumppart.c) */ };
 
 /* One open descriptor (owned by its process; closed at exit). */
 struct proc_fd {
@@ -48,6 +49,7 @@ struct proc_fd {
     union {
         struct fat_file file;
         struct fat_dir dir;
+        const struct dump_part *part;
     } u;
 };
 

@@ -1,5 +1,5 @@
 /* The dump-stack system calls: SYS_DUMP_QUERY (the armed target and its state, for smss and
- * dumpcfg) and SYS_DUMP_CONTROL (the recovery's protect and rearm), both through the
+ * dumpcfg) and SYS_DUMP_CONTROL (the recovery's protect, rearm and dump-partition marks), both through the
  * bugcheck's dumper; ERR_NOT_SUPPORTED when no dumper has registered. */
 #include "proc/syscall.h"
 #include "proc/uaccess.h"
@@ -27,6 +27,8 @@ int64_t sys_dump_control(uint64_t op)
     switch (op) {
     case SYS_DUMP_PROTECT: return d->protect();
     case SYS_DUMP_REARM: return d->rearm();
+    case SYS_DUMP_PART_KEEP: return d->release_partition(true);
+    case SYS_DUMP_PART_FREE: return d->release_partition(false);
     default: return ERR_INVALID_ARGS;
     }
 }

@@ -1,10 +1,12 @@
-/* The file and directory system calls: descriptors (the console's and FAT files' and
- * directories'), open/read/write/seek/truncate/close, stat, unlink/mkdir/rmdir/rename, directory
+/* The file and directory system calls: descriptors (the console's, FAT files' and
+ * directories', and dump partitions' through syscall_dumppart.c), open/read/write/seek/
+ * truncate/close, stat, unlink/mkdir/rmdir/rename, directory
  * listing and volume information. A volume changed by a call is flushed before the call
  * returns (files: at close). */
 #include <string.h>
 #include "proc/syscall.h"
 #include "proc/uaccess.h"
+#include "proc/syscall_dumppart.h"
 #include "console/console.h"
 #include "mm/heap.h"
 #include "err.h"
@@ -89,7 +91,16 @@ int64_t sys_open(uint64_t path_va, uint64_t flags)
     char path[SYS_PATH_MAX];
     struct volume *v;
     const char *inner;
-    int rc, fd = open_prologue(path_va, path, &v, &inner);
+    int rc = uaccess_copy_str(path, path_va, SYS_PATH_MAX);
+    if (rc < 0)
+        return rc;
+    if (dumppart_is_path(path)) {
+        int fd = fd_alloc();
+        if (fd >= 0 && (rc = dumppart_open(&process_current()->fd[fd], path, flags)) != 0)
+            return rc;
+        return fd;
+    }
+    int fd = open_prologue(path_va, path, &v, &inner);
     if (fd < 0)
         return fd;
     struct proc_fd *d = &process_current()->fd[fd];
@@ -116,7 +127,10 @@ int64_t sys_open(uint64_t path_va, uint64_t flags)
 
 int64_t sys_read(uint64_t fd, uint64_t buf, uint64_t len)
 {
-    struct proc_fd *d = fd_get(fd, PROC_FD_FILE);
+    struct proc_fd *d = fd_get(fd, PROC_FD_DUMPPART);
+    if (d)
+        return dumppart_read(d, buf, len);
+    d = fd_get(fd, PROC_FD_FILE);
     if (!d || !(d->flags & SYS_O_READ))
         return ERR_INVALID_ARGS;
     if (len > SYS_IO_MAX)
@@ -173,18 +187,25 @@ int64_t sys_seek(uint64_t fd, int64_t off, uint64_t whence)
 {
     struct proc_fd *d = fd_get(fd, PROC_FD_FILE);
     if (!d)
+        d = fd_get(fd, PROC_FD_DUMPPART);
+    if (!d)
         return ERR_INVALID_ARGS;
+    /* a dump partition's end may lie past 4 GiB; a FAT file's never does */
+    uint64_t size = d->kind == PROC_FD_FILE ? fat_file_size(&d->u.file) : dumppart_size(d);
+    uint64_t max = d->kind == PROC_FD_FILE ? FILE_POS_MAX : size;
     uint64_t base;
     switch (whence) {
     case SYS_SEEK_SET: base = 0; break;
     case SYS_SEEK_CUR: base = d->pos; break;
-    case SYS_SEEK_END: base = fat_file_size(&d->u.file); break;
+    case SYS_SEEK_END: base = size; break;
     default: return ERR_INVALID_ARGS;
     }
+    if (base > max)
+        return ERR_RANGE;
     /* In unsigned arithmetic: the magnitude of INT64_MIN has no int64_t, and base is at most
-     * FILE_POS_MAX, so neither sum nor difference can wrap once checked. */
+     * max, so neither sum nor difference can wrap once checked. */
     uint64_t mag = off < 0 ? 0 - (uint64_t)off : (uint64_t)off;
-    if (off < 0 ? mag > base : mag > FILE_POS_MAX - base)
+    if (off < 0 ? mag > base : mag > max - base)
         return ERR_RANGE;
     d->pos = off < 0 ? base - mag : base + mag;
     return (int64_t)d->pos;
@@ -196,7 +217,14 @@ int64_t sys_stat(uint64_t path_va, uint64_t out)
     struct volume *v;
     const char *inner;
     int rc = uaccess_check(out, sizeof(struct sys_stat), true);
-    if (rc || (rc = user_path(path_va, path, &v, &inner)) != 0)
+    if (rc || (rc = uaccess_copy_str(path, path_va, SYS_PATH_MAX)) < 0)
+        return rc;
+    if (dumppart_is_path(path)) {
+        struct sys_stat st;
+        rc = dumppart_stat(path, &st);
+        return rc ? rc : uaccess_copy_out(out, &st, sizeof st);
+    }
+    if ((rc = volume_resolve(path, &v, &inner)) != 0)
         return rc;
     struct fat_dirent *e = kmalloc(sizeof *e);
     if (!e)
@@ -293,7 +321,8 @@ int64_t sys_readdir(uint64_t fd, uint64_t out)
 int64_t sys_close(uint64_t fd)
 {
     struct process *p = process_current();
-    if (fd >= SYS_FD_MAX || (p->fd[fd].kind != PROC_FD_FILE && p->fd[fd].kind != PROC_FD_DIR))
+    if (fd >= SYS_FD_MAX || (p->fd[fd].kind != PROC_FD_FILE && p->fd[fd].kind != PROC_FD_DIR &&
+                             p->fd[fd].kind != PROC_FD_DUMPPART))
         return ERR_INVALID_ARGS;
     return fd_close(&p->fd[fd]);
 }

@@ -44,7 +44,7 @@
  * a first byte. ERR_NOT_FOUND: the machine has no COM2. */
 #define SYS_VOLINFO      24  /* (const char *path, struct sys_volinfo *out): the volume   0  */
 #define SYS_DUMP_QUERY   25  /* (struct sys_dump_info *out): the crash-dump stack        0  */
-#define SYS_DUMP_CONTROL 26  /* (unsigned op): SYS_DUMP_PROTECT or SYS_DUMP_REARM         0  */
+#define SYS_DUMP_CONTROL 26  /* (unsigned op): SYS_DUMP_PROTECT, _REARM, _PART_KEEP/_FREE 0 */
 #define SYS_FTRUNCATE    27  /* (int fd, uint64_t size): file open for writing          0  */
 #define SYS_REG_DELETE_KEY 28 /* (const char *key): with its values and subkeys          0  */
 #define SYS_CLOCK        29  /* (): nanoseconds since boot (monotonic)                  ns */
@@ -69,6 +69,12 @@
 #define SYS_FD_MAX        16
 #define SYS_PATH_MAX     260   /* bytes, with the NUL */
 #define SYS_IO_MAX  (1u << 20) /* largest read/write per call; longer ones are shortened */
+
+/* A dump partition (kernel/block/volume.h) as a path: "\\.\nvme0n1p2", Windows' device
+ * namespace. open (SYS_O_READ only: ERR_ACCESS otherwise), stat, read, seek and close treat
+ * it as a read-only file of the partition's size; nothing else takes such a path, and only
+ * the dump stack writes a dump partition (SYS_DUMP_CONTROL). */
+#define SYS_DUMPPART_PREFIX "\\\\.\\"
 
 /* SYS_OPEN flags. Without SYS_O_CREATE a missing file is ERR_NOT_FOUND. */
 #define SYS_O_READ    0x1u     /* reading allowed */
@@ -125,14 +131,16 @@ struct sys_volinfo {
 #define SYS_DUMP_HOLDS_DUMP  0x1u     /* flags: target held a valid, unrecovered dump at boot */
 #define SYS_DUMP_DEDICATED   0x2u     /* flags: target is the DedicatedDumpFile */
 #define SYS_DUMP_OVERWRITE   0x4u     /* flags: CrashControl Overwrite = 1 */
+#define SYS_DUMP_PARTITION   0x8u     /* flags: target is a dump partition, named in target */
 struct sys_dump_info {
     uint32_t state;           /* SYS_DUMP_STATE_* */
     uint32_t flags;           /* SYS_DUMP_* */
     uint32_t configured_type; /* CrashDumpEnabled */
     uint32_t planned_type;    /* what a crash would write (small on fallback) */
     uint64_t sequence;        /* sequence number the next dump gets */
-    uint64_t target_bytes;    /* size of the target file */
-    char target[64];          /* "C:\pagefile.sys" or the dedicated dump file */
+    uint64_t target_bytes;    /* size of the target file or partition */
+    char target[64];          /* "C:\pagefile.sys", the dedicated dump file, or the dump
+                                 partition ("nvme0n1p2") */
     char reason[120];         /* why not armed, or a note */
 };
 
@@ -141,5 +149,10 @@ struct sys_dump_info {
                                  it (ERR_BAD_STATE if it held no dump at boot) */
 #define SYS_DUMP_REARM   2u   /* prepare a fresh target and arm the stack on it; returns the
                                  stack's error when it cannot be armed */
+#define SYS_DUMP_PART_KEEP   3u /* the dump in the target dump partition stays there as the
+                                   recovered dump: marked CLEARED there, the stack re-armed
+                                   (ERR_BAD_STATE if the target is no partition with a dump) */
+#define SYS_DUMP_PART_FREE   4u /* it was copied to a file and checked, or proven invalid: the
+                                   partition's header is made a stub (no dump), re-armed */
 
 #endif

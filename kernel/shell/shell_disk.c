@@ -1,11 +1,13 @@
 /* Disk commands of the shell: `disks` lists the registered disks, `blk` is a low-level
- * sector tool (hex dump of sectors, fill sectors with a byte then flush). Errors this file
+ * sector tool (hex dump of sectors, fill sectors with a byte then flush; never over a dump
+ * partition, which only the dump stack writes). Errors this file
  * can explain better than an ERR_* name are printed here as one line. */
 #include <stdint.h>
 #include <string.h>
 #include "shell/shell.h"
 #include "console/console.h"
 #include "block/disk.h"
+#include "block/volume.h"
 #include "mm/heap.h"
 #include "arch/timer.h"
 #include "lib/fmt.h"
@@ -113,6 +115,14 @@ static int blk_fill(const struct disk *d, int argc, char **argv)
         kprintf("blk: LBA %lu + %lu sectors is outside %s (%lu sectors)\n", (unsigned long)lba,
                 (unsigned long)count, bd->name, (unsigned long)bd->sectors);
         return 0;
+    }
+    const struct dump_part *dp;
+    for (unsigned i = 0; (dp = volume_dump_part_at(i)); i++) {
+        if (dp->disk == d && lba < dp->first_lba + dp->sectors && dp->first_lba < lba + count) {
+            kprintf("blk: LBA %lu + %lu sectors overlaps dump partition %s: only the dump "
+                    "stack writes it\n", (unsigned long)lba, (unsigned long)count, dp->name);
+            return 0;
+        }
     }
     uint64_t chunk = BLK_FILL_CHUNK / bd->sector_size;
     if (chunk > count)

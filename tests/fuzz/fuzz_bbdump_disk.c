@@ -1,8 +1,8 @@
 /* libFuzzer target for bbdump's readers of the guest's disk images (tools/dumptool): the input
  * is the start of an 8 MiB image file (the rest zeros; an input that starts as an event log
  * is a SYSTEM.EVT copy as it is). bbdump extract's view opens it (GPT, FAT32 volumes, the
- * crash settings from the SYSTEM hive) and validates the dump DumpFile names and the first
- * paging file as it would copy them; bbdump events lists its event log. Seeds:
+ * crash settings from the SYSTEM hive) and validates the dump DumpFile names, the first
+ * paging file and each dump partition as it would copy them; bbdump events lists its event log. Seeds:
  * tests/fuzz/seeds/bbdump_disk/ (sgdisk + mkfs.fat images). */
 #include <fcntl.h>
 #include <string.h>
@@ -49,6 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             validate(&d, s.dump_file);
             if (s.npaging)
                 validate(&d, s.paging[0]);
+        }
+        for (unsigned i = 0; i < d.npart; i++) {
+            struct part_src p;
+            struct copy_result r;
+            if (part_src_open(&p, &d.part[i]) == 0) {
+                dump_copy(&p.src, -1, true, &r);
+                part_src_close(&p);
+            }
         }
         disks_close(&d);
     }

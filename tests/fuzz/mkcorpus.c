@@ -12,6 +12,7 @@
 #include "config/reg_hive.h"
 #include "dump/recovery/dump_report.h"
 #include "eventlog/evlog_fat.h"
+#include "lib/gpt.h"
 #include "lib/klog_ring.h"
 #include "tests/unit/dump_util.h"
 #include "tools/lib/hostenv.h"
@@ -344,6 +345,28 @@ static void disk_seed(void)
     save_file("bbdump_disk", "disk.img", p, true);
 }
 
+/* An 8 MiB disk with one Blackbox dump partition (sectors 34..8191) holding a small dump at
+ * its start, as the dump stack writes one: bbdump extract's dump-partition source. */
+static void dump_partition_seed(void)
+{
+    const char *p = tmp("dumppart.img");
+    size_t size;
+    if (sh("rm -f %s && truncate -s 8M %s && sgdisk -a 1 -n 1:34:8191 -t 1:%s %s >/dev/null",
+           p, p, GPT_TYPE_BB_DUMP_TEXT, p) != 0)
+        return;
+    uint8_t *dump = dump_test_small(&size);
+    FILE *f = fopen(p, "r+b");
+    if (!dump || !f || fseek(f, 34 * 512, SEEK_SET) != 0 || fwrite(dump, 1, size, f) != size)
+        fail("dump partition");
+    if (f)
+        fclose(f);
+    free(dump);
+    /* the backup GPT goes: the target pads the input with zeros to 8 MiB anyway */
+    sh("dd if=/dev/zero of=%s bs=512 seek=%u count=33 conv=notrunc status=none", p,
+       (8u << 11) - 33);
+    save_file("bbdump_disk", "dumppart.img", p, true);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -363,6 +386,7 @@ int main(int argc, char **argv)
     gpt_seeds();
     elf_seeds();
     disk_seed();
+    dump_partition_seed();
     sh("rm -rf %s", scratch);
     return failed;
 }

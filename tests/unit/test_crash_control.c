@@ -66,6 +66,8 @@ static void test_defaults_when_absent(void)
     UT_EQ_INT(cc_get_string(&src, CC_MINIDUMP_DIR, s, sizeof s), ERR_NOT_FOUND);
     UT_EQ_STR(s, "C:\\Minidump");
     UT_EQ_INT(cc_get_string(&src, CC_DEDICATED_DUMP_FILE, s, sizeof s), ERR_NOT_FOUND);
+    UT_EQ_INT(cc_get_string(&src, CC_DUMP_PARTITION, s, sizeof s), ERR_NOT_FOUND);
+    UT_EQ_STR(s, "");
     UT_EQ_STR(s, "");
     UT_EQ_INT(cc_get_paging_file(&src, 0, s, sizeof s, &mb), ERR_NOT_FOUND);
     UT_EQ_STR(s, "C:\\pagefile.sys");
@@ -83,6 +85,7 @@ static void test_values_read(void)
     set_dword(&t, REG_CRASHCONTROL, "MinidumpsCount", 0);
     set_dword(&t, REG_CRASHCONTROL, "DumpFileSize", 2048);
     set_str(&t, REG_CRASHCONTROL, "DedicatedDumpFile", REG_SZ, "D:\\DEDICATED.DMP");
+    set_str(&t, REG_CRASHCONTROL, "DumpPartition", REG_SZ, "nvme0n1p2");
     set_str(&t, MM, "PagingFiles", REG_MULTI_SZ, "D:\\pagefile.sys 512 1024");
     char s[64];
     uint32_t v;
@@ -95,6 +98,8 @@ static void test_values_read(void)
     UT_EQ_INT(v, 2048);
     UT_EQ_INT(cc_get_string(&src, CC_DEDICATED_DUMP_FILE, s, sizeof s), 0);
     UT_EQ_STR(s, "D:\\DEDICATED.DMP");
+    UT_EQ_INT(cc_get_string(&src, CC_DUMP_PARTITION, s, sizeof s), 0);
+    UT_EQ_STR(s, "nvme0n1p2");
     UT_EQ_INT(cc_get_paging_file(&src, 0, s, sizeof s, &mb), 0);
     UT_EQ_STR(s, "D:\\pagefile.sys");
     UT_EQ_U64(mb, 512);

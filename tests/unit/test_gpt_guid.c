@@ -15,6 +15,8 @@ static void test_guid_text(void)
     static const uint8_t bytes[16] = { 0xa2, 0xa0, 0xd0, 0xeb, 0xe5, 0xb9, 0x33, 0x44,
                                        0x87, 0xc0, 0x68, 0xb6, 0xb7, 0x26, 0x99, 0xc7 };
     UT_ASSERT(memcmp(g.b, bytes, 16) == 0);
+    UT_EQ_STR(gpt_guid_format(&gpt_type_bb_dump, buf), GPT_TYPE_BB_DUMP_TEXT);
+    UT_ASSERT(!gpt_guid_equal(&gpt_type_bb_dump, &gpt_type_ms_basic_data));
     UT_EQ_INT(gpt_guid_parse("C12A7328-F81F-11D2-BA4B-00A0C93EC93B", &g), 0);
     UT_EQ_STR(gpt_guid_format(&g, buf), "C12A7328-F81F-11D2-BA4B-00A0C93EC93B");
     UT_ASSERT(!gpt_guid_is_zero(&g));

@@ -2,7 +2,8 @@
 FAT32 volume with mtools at the partition's offset (minfo, mdir, a file copied in and out),
 and fsck.fat -n on the partition copied out sparsely (SEEK_DATA), since fsck.fat takes no
 offset and loop devices need root. Also: sparse output, refusing to overwrite, errors, and
-`make disks` creating only what is missing."""
+`make disks` creating only what is missing, and --dump-partition (the GPT read back by fdisk and
+partx, the type GUID the one in kernel/lib/gpt.h, the FAT32 volume still whole before it)."""
 import errno
 import os
 import re
@@ -100,6 +101,45 @@ def test_image_checks_out(tmp_path, sector, size, label):
     assert "HELLO.TXT" in run("fsck.fat", "-n", "-l", part).stdout
 
 
+def dump_type_guid():
+    with open(os.path.join(ROOT, "kernel", "lib", "gpt.h")) as f:
+        return re.search(r'^#define GPT_TYPE_BB_DUMP_TEXT "([0-9A-F-]{36})"$', f.read(), re.M).group(1)
+
+
+@pytest.mark.parametrize("sector,size,dsize", [(512, "200M", 100), (4096, "400M", 64)])
+def test_dump_partition(tmp_path, sector, size, dsize):
+    img = str(tmp_path / "disk.img")
+    run(MKDISK, "--sector-size", str(sector), "--dump-partition", f"{dsize}M", img, size, "SYS")
+    nbytes = int(size[:-1]) << 20
+    assert os.stat(img).st_blocks * 512 < 64 << 20, "image is not sparse"
+    out = run("fdisk", "-b", str(sector), "-l", "-o", "Start,End,Type-UUID,Name", img).stdout
+    rows = re.findall(r"^\s*(\d+)\s+(\d+)\s+([0-9A-F-]{36})\s+(.*?)\s*$", out, re.M)
+    assert len(rows) == 2, out
+    (f1, l1, t1, _), (f2, l2, t2, n2) = rows
+    guid = dump_type_guid()
+    assert guid == "2FDBB692-1035-4A1F-A80D-9DB90842B6B4"
+    assert (t1, t2, n2) == ("EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", guid, "Blackbox dump")
+    f1, l1, f2, l2 = int(f1), int(l1), int(f2), int(l2)
+    align = (1 << 20) // sector
+    assert (l2 - f2 + 1) * sector == dsize << 20
+    assert f2 % align == 0 and l1 == f2 - 1
+    usable_end = nbytes // sector - (34 if sector == 512 else 6)
+    assert usable_end - align < l2 <= usable_end
+    if sector == 512:
+        assert "No problems found" in run("sgdisk", "-v", img).stdout
+        parts = run("partx", "-g", "-o", "NR,START,END,TYPE", img).stdout.split()
+        assert parts == ["1", str(f1), str(l1), t1.lower(), "2", str(f2), str(l2), guid.lower()]
+    target = f"{img}@@{f1 * sector}"
+    assert 'disk type="FAT32   "' in run("minfo", "-i", target, "::").stdout
+    part = str(tmp_path / "part.img")
+    extract(img, f1 * sector, (l1 - f1 + 1) * sector, part)
+    r = run("fsck.fat", "-n", part, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(img, "rb") as f:
+        f.seek(f2 * sector)
+        assert f.read(1 << 20) == bytes(1 << 20), "the dump partition is not left blank"
+
+
 def test_refuses_to_overwrite(tmp_path):
     img = tmp_path / "disk.img"
     img.write_bytes(b"precious")
@@ -124,6 +164,10 @@ def test_refuses_to_overwrite(tmp_path):
     (["x.img", "100M", "lower"], "A-Z"),
     (["--bogus", "x.img", "100M"], "unknown option"),
     (["/nonexistent-dir/x.img", "100M"], "does not exist"),
+    (["--dump-partition", "1X", "x.img", "100M"], "bad DSIZE"),
+    (["--dump-partition", "0", "x.img", "100M"], "more than 0"),
+    (["--dump-partition", "1500K", "x.img", "100M"], "DSIZE must be a whole number of MiB"),
+    (["--dump-partition", "70M", "x.img", "100M"], "at least 40M more than DSIZE"),
 ])
 def test_errors(tmp_path, args, message):
     r = subprocess.run([MKDISK] + args, capture_output=True, text=True, cwd=tmp_path,

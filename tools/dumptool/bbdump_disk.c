@@ -1,7 +1,7 @@
 /* bbdump extract's view of the guest's disks, offline and without root: each image opened
  * read-only as a block device (writes the FAT core would make — access dates, FSInfo — are
  * dropped), its GPT read and every basic-data partition's FAT32 mounted with the kernel's
- * cores and lettered as kernel/block/volume.c does; the crash settings from the SYSTEM hive
+ * cores and lettered as kernel/block/volume.c does, each dump partition listed; the crash settings from the SYSTEM hive
  * on C: (lib/reg/crash_control.h, with its defaults); a file's clusters as a copy source read
  * in large runs. */
 #include <errno.h>
@@ -82,6 +82,22 @@ static void mount_partition(struct disks *d, struct disk_image *im, const struct
     }
 }
 
+static void note_dump_partition(struct disks *d, struct disk_image *im,
+                                const struct gpt_partition *p)
+{
+    if (d->npart == DISK_DUMPPARTS_MAX) {
+        fprintf(stderr, "bbdump: %s: more than %d dump partitions, partition %u ignored\n",
+                im->path, DISK_DUMPPARTS_MAX, p->index + 1);
+        return;
+    }
+    struct disk_dumppart *dp = &d->part[d->npart];
+    dp->img = im;
+    dp->partition = p->index + 1;
+    if (blockdev_slice_init(&dp->slice, &im->ro, p->first_lba, p->last_lba - p->first_lba + 1,
+                            im->path) == 0)
+        d->npart++;
+}
+
 int disks_open(struct disks *d, char *const *paths, unsigned n)
 {
     static struct gpt_partition parts[DISK_PARTS_MAX];
@@ -107,9 +123,12 @@ int disks_open(struct disks *d, char *const *paths, unsigned n)
             return 1;
         }
         d->nimg++;
-        for (unsigned j = 0; j < count; j++)
+        for (unsigned j = 0; j < count; j++) {
             if (gpt_is_basic_data(&parts[j]))
                 mount_partition(d, im, &parts[j]);
+            else if (gpt_is_bb_dump(&parts[j]))
+                note_dump_partition(d, im, &parts[j]);
+        }
     }
     return 0;
 }
@@ -256,4 +275,36 @@ void fat_src_close(struct fat_src *f)
     free(f->bounce);
     f->ext = NULL;
     f->bounce = NULL;
+}
+
+static int part_src_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    struct part_src *p = ctx;
+    struct blockdev *bd = &p->part->slice.bd;
+    uint32_t ss = bd->sector_size;
+    uint64_t whole = len / ss;
+    int rc = whole ? blockdev_read(bd, off / ss, whole, buf) : 0;
+    if (rc == 0 && len % ss) {
+        rc = blockdev_read(bd, off / ss + whole, 1, p->bounce);
+        if (rc == 0)
+            memcpy((uint8_t *)buf + whole * ss, p->bounce, len % ss);
+    }
+    return rc;
+}
+
+int part_src_open(struct part_src *p, struct disk_dumppart *part)
+{
+    p->part = part;
+    p->bounce = malloc(part->slice.bd.sector_size);
+    if (!p->bounce)
+        return ERR_NO_MEMORY;
+    p->src = (struct copy_src){ p, part->slice.bd.sectors * part->slice.bd.sector_size,
+                                part_src_read };
+    return 0;
+}
+
+void part_src_close(struct part_src *p)
+{
+    free(p->bounce);
+    p->bounce = NULL;
 }

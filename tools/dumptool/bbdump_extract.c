@@ -1,7 +1,9 @@
 /* bbdump extract: finds and copies out of the guest's disk images what a crash left behind —
  * the final dump (CrashControl DumpFile), every minidump (MinidumpDir\*.dmp), the event log
  * (C:\EVENTS\SYSTEM.EVT, raw), and a dump not yet recovered: in the paging file(s), in a
- * DUMPxxxx.TMP in a volume's root, or in the DedicatedDumpFile. Each dump is validated while
+ * DUMPxxxx.TMP in a volume's root, or in the DedicatedDumpFile — and the dump in each dump
+ * partition, recovered or not (a partition is never emptied: its dump stays until the next
+ * crash replaces it). Each dump is validated while
  * it is copied (bbdump_copy.c); a table says what each source held. Only valid dumps are
  * written; an incomplete or corrupt one is reported with its reason and not copied. A name
  * from the image is made safe (bbdump_name.c) and every copy is created new inside the -o
@@ -176,30 +178,14 @@ static int out_close(const struct extract *x, struct out_file *o, bool good)
     return rc;
 }
 
-/* Copies one source to sub/want (sub NULL: the -o folder); prints its row. */
-static void job(struct extract *x, const char *source, enum job_kind kind, const char *sub,
-                const char *want, const char *type_hint)
+/* Copies src (named `source` in the table, on volume `letter`) to sub/want (sub NULL: the -o
+ * folder); prints its row. */
+static void copy_job(struct extract *x, const char *source, const struct copy_src *src,
+                     char letter, enum job_kind kind, const char *sub, const char *want,
+                     const char *type_hint)
 {
-    struct disk_volume *v;
-    const char *inner;
-    struct fat_src f;
     struct out_file o;
-    int rc;
-
-    if (disks_resolve(&x->disks, source, &v, &inner) != 0) {
-        row(source, "-", type_hint, UINT64_MAX, "-", "-", "no such volume");
-        return;
-    }
-    if ((rc = fat_src_open(&f, v, inner)) != 0) {
-        row(source, "-", type_hint, UINT64_MAX, "-", "-",
-            rc == ERR_NOT_FOUND ? "absent" : err_str(rc));
-        return;
-    }
-    if (!first_sight(x, v, inner)) {
-        fat_src_close(&f);
-        return;
-    }
-    rc = out_open(x, sub, want, v->letter, &o);
+    int rc = out_open(x, sub, want, letter, &o);
     if (rc != 0) {
         char status[NAME_MAX_LEN + 64];
         if (rc > 0)
@@ -207,30 +193,28 @@ static void job(struct extract *x, const char *source, enum job_kind kind, const
                      o.shown);
         else
             snprintf(status, sizeof status, "cannot create %s: %s", o.shown, strerror(errno));
-        row(source, "-", type_hint, f.src.size, "-", "-", status);
+        row(source, "-", type_hint, src->size, "-", "-", status);
         if (o.dfd >= 0)
             close(o.dfd);
         if (rc > 0)
             x->kept++;
         else
             x->bad++;
-        fat_src_close(&f);
         return;
     }
     if (kind == JOB_RAW) {
         char status[sizeof o.note + 16];
-        rc = raw_copy(&f.src, o.fd);
+        rc = raw_copy(src, o.fd);
         if (out_close(x, &o, rc == 0) == 0 && rc == 0) {
             snprintf(status, sizeof status, "copied (raw)%s", o.note);
-            row(source, o.shown, type_hint, f.src.size, "-", "-", status);
+            row(source, o.shown, type_hint, src->size, "-", "-", status);
         } else {
-            row(source, "-", type_hint, f.src.size, "-", "-", "copy failed");
+            row(source, "-", type_hint, src->size, "-", "-", "copy failed");
         }
-        fat_src_close(&f);
         return;
     }
     struct copy_result r;
-    enum copy_status st = dump_copy(&f.src, o.fd, kind == JOB_MAYBE_DUMP, &r);
+    enum copy_status st = dump_copy(src, o.fd, kind == JOB_MAYBE_DUMP, &r);
     if (out_close(x, &o, st == COPY_VALID) != 0 && st == COPY_VALID) {
         st = COPY_ERROR;
         snprintf(r.reason, sizeof r.reason, "writing %s: %s", o.shown, strerror(errno));
@@ -251,7 +235,29 @@ static void job(struct extract *x, const char *source, enum job_kind kind, const
             x->bad++;
     }
     row(source, st == COPY_VALID ? o.shown : "-", strcmp(r.kind, "-") ? r.kind : type_hint,
-        st == COPY_VALID ? r.bytes : f.src.size, code, seq, status);
+        st == COPY_VALID ? r.bytes : src->size, code, seq, status);
+}
+
+/* Copies one file of the images to sub/want (sub NULL: the -o folder); prints its row. */
+static void job(struct extract *x, const char *source, enum job_kind kind, const char *sub,
+                const char *want, const char *type_hint)
+{
+    struct disk_volume *v;
+    const char *inner;
+    struct fat_src f;
+    int rc;
+
+    if (disks_resolve(&x->disks, source, &v, &inner) != 0) {
+        row(source, "-", type_hint, UINT64_MAX, "-", "-", "no such volume");
+        return;
+    }
+    if ((rc = fat_src_open(&f, v, inner)) != 0) {
+        row(source, "-", type_hint, UINT64_MAX, "-", "-",
+            rc == ERR_NOT_FOUND ? "absent" : err_str(rc));
+        return;
+    }
+    if (first_sight(x, v, inner))
+        copy_job(x, source, &f.src, v->letter, kind, sub, want, type_hint);
     fat_src_close(&f);
 }
 
@@ -347,6 +353,27 @@ static void dump_tmps(struct extract *x)
     }
 }
 
+/* Each dump partition's dump, recovered (cleared) or not, to IMAGE-pN-dump.dmp (the image's
+ * file name, through the sanitiser). */
+static void dump_partitions(struct extract *x)
+{
+    for (unsigned i = 0; i < x->disks.npart; i++) {
+        struct disk_dumppart *dp = &x->disks.part[i];
+        char source[NAME_MAX_LEN], want[NAME_MAX_LEN];
+        snprintf(source, sizeof source, "%s partition %u", base_name(dp->img->path),
+                 dp->partition);
+        snprintf(want, sizeof want, "%s-p%u-dump.dmp", base_name(dp->img->path), dp->partition);
+        struct part_src p;
+        if (part_src_open(&p, dp) != 0) {
+            row(source, "-", "-", UINT64_MAX, "-", "-", "out of memory");
+            x->bad++;
+            continue;
+        }
+        copy_job(x, source, &p.src, '-', JOB_MAYBE_DUMP, NULL, want, "-");
+        part_src_close(&p);
+    }
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: bbdump extract IMAGE [IMAGE...] [-o DIR] [--force]\n");
@@ -392,6 +419,9 @@ int cmd_extract(int argc, char **argv)
     for (unsigned i = 0; i < x.disks.nvol; i++)
         printf("%c: %s partition %u%s\n", x.disks.vol[i].letter, x.disks.vol[i].img->path,
                x.disks.vol[i].partition, x.disks.vol[i].fat ? "" : " (not mounted)");
+    for (unsigned i = 0; i < x.disks.npart; i++)
+        printf("dump partition: %s partition %u\n", x.disks.part[i].img->path,
+               x.disks.part[i].partition);
     printf("\n");
     row("SOURCE", "OUTPUT", "TYPE", UINT64_MAX, "BUGCHECK", "SEQ", "STATUS");
     job(&x, s.dump_file, JOB_DUMP, NULL, base_name(s.dump_file), "memory");
@@ -405,6 +435,7 @@ int cmd_extract(int argc, char **argv)
     dump_tmps(&x);
     if (s.dedicated[0])
         job(&x, s.dedicated, JOB_MAYBE_DUMP, NULL, "dedicated-dump.dmp", "-");
+    dump_partitions(&x);
     printf("\n%u valid dump%s copied to %s", x.valid, x.valid == 1 ? "" : "s", x.dir);
     if (x.bad)
         printf("; %u incomplete or corrupt, not copied", x.bad);

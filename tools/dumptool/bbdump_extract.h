@@ -81,16 +81,26 @@ struct disk_volume {
     int mount_err;
 };
 
+/* A Blackbox dump partition (lib/gpt.h's GPT_TYPE_BB_DUMP_TEXT): raw sectors, no file system. */
+struct disk_dumppart {
+    struct disk_image *img;
+    unsigned partition;        /* 1-based GPT entry */
+    struct blockdev_slice slice;
+};
+#define DISK_DUMPPARTS_MAX 8
+
 struct disks {
     struct disk_image img[DISK_IMAGES_MAX];
     unsigned nimg;
     struct disk_volume vol[DISK_VOLUMES_MAX];
     unsigned nvol;
+    struct disk_dumppart part[DISK_DUMPPARTS_MAX];
+    unsigned npart;
 };
 
 /* Opens every image (512- then 4096-byte sectors), reads its GPT and mounts each
  * basic-data partition's FAT32 in order, lettered as the kernel does (C: the first, a
- * letter is used even when the mount fails). Returns 0, or 1 after printing why an image
+ * letter is used even when the mount fails), and lists its dump partitions. Returns 0, or 1 after printing why an image
  * cannot be read. disks_close unmounts and closes everything. */
 int disks_open(struct disks *d, char *const *paths, unsigned n);
 void disks_close(struct disks *d);
@@ -129,6 +139,16 @@ struct fat_src {
 };
 int fat_src_open(struct fat_src *f, struct disk_volume *v, const char *path);
 void fat_src_close(struct fat_src *f);
+
+/* A dump partition as a copy source: all of its bytes, read straight from the image.
+ * part_src_open returns 0 or ERR_NO_MEMORY; part_src_close frees it. */
+struct part_src {
+    struct copy_src src;
+    struct disk_dumppart *part;
+    uint8_t *bounce;           /* one sector, for a read ending mid-sector */
+};
+int part_src_open(struct part_src *p, struct disk_dumppart *part);
+void part_src_close(struct part_src *p);
 
 /* ---- Output names (bbdump_name.c) ---- */
 

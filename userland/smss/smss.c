@@ -3,7 +3,10 @@
  * target (the pagefile or the dedicated dump file), checks it completely, has the kernel stop
  * writing there, moves it to the final name (same volume) or to DUMPxxxx.TMP (another
  * volume), records it in the volatile key MachineCrash for the WerFault stage, and has the
- * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk. */
+ * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk. A
+ * dump in a dump partition is read through "\\.\NAME" (FreeBSD's savecore reading its dump
+ * device): checked the same way, it stays where it is and MachineCrash names it for werfault,
+ * which copies it or leaves it there and tells the kernel which. */
 #include "bb.h"
 #include "crashdump.h"
 #include "dump/recovery/dump_names.h"
@@ -66,6 +69,10 @@ static int recover(const struct sys_dump_info *di, const struct dump_layout *l, 
         note("the kernel would not protect %s: %s", di->target, err_str(rc));
         return rc;
     }
+    if (di->flags & SYS_DUMP_PARTITION) {
+        note("dump #%lu stays in %s for werfault", (unsigned long)seq, di->target);
+        return machine_crash(di->target, 1);
+    }
     bool overwrite = di->flags & SYS_DUMP_OVERWRITE;
     if (crash_drive(di->target) == crash_drive(final_path) &&
         (!exists(final_path) || overwrite)) {
@@ -108,7 +115,11 @@ static void discard(const struct sys_dump_info *di, int rc, const struct dump_ve
              di->target, why);
     if ((rc = event_write("smss", SMSS_EVENT_DISCARDED, SYS_EVENT_ERROR, msg)) != 0)
         note("event not logged: %s", err_str(rc));
-    if (dump_control(SYS_DUMP_PROTECT) == 0 && (rc = crash_mark_cleared(di->target, buf, cap)) != 0)
+    if (dump_control(SYS_DUMP_PROTECT) != 0)
+        return;
+    rc = di->flags & SYS_DUMP_PARTITION ? dump_control(SYS_DUMP_PART_FREE)
+                                        : crash_mark_cleared(di->target, buf, cap);
+    if (rc)
         note("cannot clear %s: %s", di->target, err_str(rc));
 }
 
@@ -167,6 +178,11 @@ int main(void)
     if (di.flags & SYS_DUMP_HOLDS_DUMP) {
         struct dump_verify v;
         uint64_t t0 = clock_ns();
+        if (di.flags & SYS_DUMP_PARTITION) {   /* read through the partition's device path */
+            char name[sizeof di.target];
+            memcpy(name, di.target, sizeof name);
+            snprintf(di.target, sizeof di.target, "%s%s", SYS_DUMPPART_PREFIX, name);
+        }
         rc = crash_verify(di.target, scratch, sizeof scratch, &v);
         uint64_t us = (clock_ns() - t0) / 1000u;
         note("checked %s: %lu chunks in %lu ms (%lu MB/s)", di.target,

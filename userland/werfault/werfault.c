@@ -3,17 +3,43 @@
  * there is nothing to do and exits 0. Otherwise it puts the dump at
  * its final place (rename on the same volume, copy to another), records
  * FinalDumpFileLocation, writes the minidump, applies the retention policy and
- * MinidumpsCount, marks the dump recovered and deletes MachineCrash. Every step can be redone
- * from what is on disk after a reset. */
+ * MinidumpsCount, marks the dump recovered and deletes MachineCrash. A dump in a dump
+ * partition is copied to the final file when one on that volume can hold it (and the
+ * retention policy keeps it), else left in the partition, marked recovered by the kernel.
+ * Every step can be redone from what is on disk after a reset. */
 #include "bb.h"
 #include "crashdump.h"
 #include "werfault.h"
 #include "dump/recovery/dump_names.h"
 
+#define FAT32_FILE_MAX 0xFFFFFFFFull   /* bytes: the largest file FAT32 holds */
+
 static bool exists(const char *path)
 {
     struct sys_stat st;
     return stat(path, &st) == 0;
+}
+
+/* A dump in a dump partition fits a file at c->final: FAT32's limit and the volume's free
+ * space (with what the final file it replaces frees). Else false, c->why_not says why. */
+static bool fits_final(struct crash *c)
+{
+    struct sys_volinfo vi;
+    struct sys_stat st;
+    int rc = volinfo(c->final, &vi);
+    if (rc) {
+        snprintf(c->why_not, sizeof c->why_not, "cannot read the volume of %s: %s", c->final,
+                 err_str(rc));
+        return false;
+    }
+    uint64_t room = vi.free_bytes + (stat(c->final, &st) == 0 ? st.size : 0);
+    if (c->total > FAT32_FILE_MAX)
+        snprintf(c->why_not, sizeof c->why_not, "%lu MiB is more than a FAT32 file holds",
+                 (unsigned long)(c->total >> 20));
+    else if (c->total > room)
+        snprintf(c->why_not, sizeof c->why_not, "%lu MiB do not fit the %lu MiB free on %c:",
+                 (unsigned long)(c->total >> 20), (unsigned long)(room >> 20), vi.letter);
+    return c->total <= FAT32_FILE_MAX && c->total <= room;
 }
 
 /* Step 1: the dump at its final location (or the reason it is not kept there). */
@@ -34,10 +60,12 @@ static void place_dump(struct crash *c, uint8_t *buf, size_t cap)
         snprintf(c->why_not, sizeof c->why_not, "%s exists and Overwrite is 0", c->final);
         return;
     }
+    if (c->in_partition && !fits_final(c))
+        return;
     int rc = 0;
     if (exists(c->final))
         rc = unlink(c->final);
-    if (rc == 0 && crash_drive(c->src) == crash_drive(c->final))
+    if (rc == 0 && !c->in_partition && crash_drive(c->src) == crash_drive(c->final))
         rc = rename(c->src, c->final);
     else if (rc == 0) {
         wer_note("copying %s to %s (%lu MiB)", c->src, c->final, (unsigned long)(c->total >> 20));
@@ -73,6 +101,9 @@ static void log_bugcheck(const struct crash *c)
     char msg[SYS_EVENT_MESSAGE_MAX], where[SYS_PATH_MAX + 64];
     if (c->saved[0])
         snprintf(where, sizeof where, "A dump was saved in: %s.", c->saved);
+    else if (c->in_partition)
+        snprintf(where, sizeof where, "The dump was left in dump partition %s, marked "
+                 "recovered: %s.", c->src + strlen(SYS_DUMPPART_PREFIX), c->why_not);
     else
         snprintf(where, sizeof where, "The dump was not kept: %s.", c->why_not);
     snprintf(msg, sizeof msg, "The computer has rebooted from a bugcheck. The bugcheck was: "
@@ -96,6 +127,7 @@ int main(int argc, char **argv)
         wer_note("no MachineCrash: nothing to do");
         return 0;
     }
+    c.in_partition = strncmp(c.src, SYS_DUMPPART_PREFIX, strlen(SYS_DUMPPART_PREFIX)) == 0;
     time_now(&c.now);
     crash_reg_path(CC_DUMP_FILE, c.final, sizeof c.final);
     c.overwrite = crash_reg_dword(CC_OVERWRITE) != 0;
@@ -128,6 +160,9 @@ int main(int argc, char **argv)
     if (c.saved[0]) {
         reg_set_sz(CC_KEY_MACHINECRASH, CC_MC_FINAL_LOCATION, c.saved);
         wer_note("dump #%lu saved as %s", (unsigned long)c.seq, c.saved);
+    } else if (c.in_partition) {
+        reg_set_sz(CC_KEY_MACHINECRASH, CC_MC_FINAL_LOCATION, c.src);
+        wer_note("dump #%lu left in %s: %s", (unsigned long)c.seq, c.src, c.why_not);
     } else {
         wer_note("dump #%lu not saved: %s", (unsigned long)c.seq, c.why_not);
     }
@@ -161,9 +196,19 @@ int main(int argc, char **argv)
     /* done: the dump recovered, the temporary file and MachineCrash gone */
     if (c.saved[0] && (rc = crash_mark_cleared(c.saved, scratch, sizeof scratch)) != 0)
         wer_note("cannot mark %s recovered: %s", c.saved, err_str(rc));
-    if ((c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
-        (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND)
+    if (c.in_partition) {
+        /* the kernel marks it: freed when a copy is kept (MEMORY.DMP, or the small dump's
+         * minidump), else recovered in place */
+        bool copied = c.saved[0] || (small && c.minidump[0]);
+        if ((rc = dump_control(copied ? SYS_DUMP_PART_FREE : SYS_DUMP_PART_KEEP)) != 0)
+            wer_note("the kernel did not mark %s: %s", c.src, err_str(rc));
+        else
+            wer_note("%s: %s", c.src, copied ? "freed for the next dump"
+                                           : "marked recovered, the dump stays there");
+    } else if ((c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
+               (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND) {
         wer_note("cannot delete %s: %s", c.src, err_str(rc));
+    }
     drop_stale_temp(&c, scratch, sizeof scratch);
     if ((rc = reg_delete_key(CC_KEY_MACHINECRASH)) != 0)
         wer_note("cannot delete MachineCrash: %s", err_str(rc));

@@ -13,6 +13,8 @@
 struct crash {
     char src[SYS_PATH_MAX];       /* MachineCrash DumpFile: where the dump is now */
     uint32_t temp;                /* TempDestination */
+    bool in_partition;            /* src is a dump partition ("\\.\nvme0n1p2"): copied to
+                                     final when a file there can hold it, else left in it */
     char final[SYS_PATH_MAX];     /* CrashControl DumpFile, expanded */
     bool overwrite;
     uint64_t seq, total;          /* the dump's sequence number and size */

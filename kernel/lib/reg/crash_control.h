@@ -51,6 +51,9 @@ enum cc_value {
                                     system-managed automatic target is sized for all of RAM
                                     (up to CC_FILE_MB_MAX). Delete it to return to the
                                     smaller size. */
+    CC_DUMP_PARTITION,           /* REG_SZ, not in a new hive: a dump partition as the kernel
+                                    names it ("nvme0n1p2"); "" = the first that fits, only
+                                    when the dump does not fit the file target */
     CC_VALUES
 };
 

@@ -1,7 +1,9 @@
 /* Crash-dump helpers shared by smss and werfault: CrashControl read through the registry
  * system calls by lib/reg/crash_control.h (its names, defaults and %SystemRoot% expansion), and
  * dump files read through descriptors: a full check (dump/dump_verify.h), the header alone,
- * and marking a recovered dump CLEARED. */
+ * and marking a recovered dump CLEARED. A path may also name a dump partition
+ * (SYS_DUMPPART_PREFIX "nvme0n1p2"): read-only, so it is checked and read here but marked
+ * through SYS_DUMP_CONTROL. */
 #ifndef BB_USER_CRASHDUMP_H
 #define BB_USER_CRASHDUMP_H
 
