@@ -44,7 +44,8 @@ static const struct dumper dumper = {
     .query = query,
     .protect = dump_stack_protect,
     .rearm = dump_stack_rearm,
-    .damage = dump_stack_damage_clone,
+    .damage = dump_stack_damage,
+    .part_name = dump_part_name,
     .target_disk = target_disk,
 };
 

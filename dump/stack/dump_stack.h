@@ -33,6 +33,23 @@ enum dump_arm_state {
                         until dump_stack_rearm() */
 };
 
+/* The parts the crash path trusts, each CRC32C-checked at boot and again at bugcheck before
+ * anything is written, in this order; a mismatch writes no dump and names the part. */
+enum dump_part {
+    DUMP_PART_PARAMS,    /* the clone's controller parameters (inside its image) */
+    DUMP_PART_BLOCKMAP,  /* the target's sector runs (inside the clone's parameters) */
+    DUMP_PART_CLONE,     /* the whole loaded clone image: code, parameters, block map */
+    DUMP_PART_WRITER,    /* the dump writer's code (.text.dumpwriter) */
+    DUMP_PART_HELPERS,   /* the code it calls: crc32c, memcpy, the blue screen, pfn_*,
+                            paging_virt_to_phys, rtc_read ... (linker.ld's crash helpers) */
+    DUMP_PART_TABLES,    /* the kernel's read-only data (CRC tables, strings), the IDT (and
+                            where IDTR points) and the GDT's code and data descriptors */
+    DUMP_PART_STATE,     /* struct dump_stack (below, up to crc: no field may change while
+                            armed but through dump_stack_init) and the writer's work-area
+                            layout (its offsets and CRC function) */
+    DUMP_PARTS
+};
+
 struct dump_stack {
     enum dump_arm_state state;
     char reason[120];              /* why not armed, or a warning (e.g. fallback to small) */
@@ -47,13 +64,10 @@ struct dump_stack {
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
     uint64_t sequence;             /* sequence number the next dump gets */
     struct dump_clone clone;       /* the clone: dump_ahci or dump_nvme */
-    uint32_t crc_clone;           /* CRC32C of the loaded clone image (incl. parameters
-                                      and block map) */
-    uint32_t crc_writer;           /* CRC32C of the dump writer's code */
-    uint32_t crc_blockmap;         /* CRC32C of the extents alone (shown separately) */
-    uint32_t crc_params;           /* CRC32C of the controller parameters alone */
     int selftest_rc;               /* boot-time write/read-back of one block: 0 = passed */
     uint64_t selftest_us;          /* how long it took */
+    uint32_t crc[DUMP_PARTS];      /* CRC32C of each part, taken when armed (last: the
+                                      state part covers every field above) */
 };
 
 /* Windows' defaults: automatic dump, system-managed C:\pagefile.sys, Overwrite on. */
@@ -77,10 +91,15 @@ int dump_stack_protect(void);
 int dump_stack_rearm(void);
 /* The prepared stack (never NULL). */
 const struct dump_stack *dump_stack_get(void);
-/* Flip one byte of the loaded clone's image (through its writable direct-map alias),
- * so that the next bugcheck finds the checksum broken and writes nothing: `crash
- * corrupt-dump-stack`. Returns 0, or ERR_BAD_STATE when no clone is loaded. */
-int dump_stack_damage_clone(void);
+/* `crash corrupt-dump-stack [PART]`: damage one part on purpose (PART is a name from
+ * dump_part_name(); NULL = "clone"), so that the next bugcheck finds its checksum broken,
+ * writes nothing and names it. Code and parameters are changed through their writable
+ * direct-map alias. Returns 0, ERR_INVALID_ARGS (unknown part) or ERR_BAD_STATE (no
+ * clone loaded). */
+int dump_stack_damage(const char *part);
+/* The short name of a part ("params", "blockmap", "clone", "writer", "helper", "tables",
+ * "state"), or NULL past the last one. */
+const char *dump_part_name(unsigned part);
 /* Bytes a dump of `type` needs on this machine (header included). */
 uint64_t dump_bytes_needed(uint32_t type);
 

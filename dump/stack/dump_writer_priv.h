@@ -1,7 +1,8 @@
 /* What the dump writer's files share: the work area reserved at boot, the state of one dump
  * being written, the walk over a dump's data, and the steps each file provides. Everything
  * declared WRITER runs at bugcheck time from .text.dumpwriter, which is checksummed at boot
- * and re-checked before use. Internal to dump/stack/dump_writer*.c. */
+ * and re-checked before use. Internal to dump/stack/dump_writer*.c (dump_stack.c's damage
+ * names writer_full). */
 #ifndef BB_DUMP_WRITER_PRIV_H
 #define BB_DUMP_WRITER_PRIV_H
 

@@ -22,9 +22,13 @@ struct dumper {
     int (*protect)(void);
     /* Prepare a fresh target and arm again. 0 or why it is not armed. Process context. */
     int (*rearm)(void);
-    /* Damage the loaded clone on purpose so that the next bugcheck finds its checksum broken
-     * (`crash corrupt-dump-stack`). 0 or ERR_BAD_STATE (none loaded). */
-    int (*damage)(void);
+    /* Damage one checksummed part on purpose so that the next bugcheck finds its checksum
+     * broken and names it (`crash corrupt-dump-stack [PART]`): `part` is a name part_name()
+     * gives, NULL for the clone. 0, ERR_INVALID_ARGS (no such part) or ERR_BAD_STATE
+     * (nothing loaded). */
+    int (*damage)(const char *part);
+    /* The name of checksummed part i (0, 1, ...), NULL past the last. */
+    const char *(*part_name)(unsigned i);
     /* The disk that holds the dump target, or NULL (`crash io`). */
     const struct disk *(*target_disk)(void);
 };

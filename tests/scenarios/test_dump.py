@@ -142,13 +142,23 @@ def test_marked_page_is_in_the_dump(tmp_path):
     check_marker(memory_dmp(c, tmp_path), phys, "The quick brown fox. ")
 
 
-def test_damaged_clone_writes_nothing(tmp_path):
+@pytest.mark.parametrize("part,label", [
+    (None, "dump_ahci image"), ("params", "dump_ahci controller parameters"),
+    ("blockmap", "block map"), ("writer", "dump writer code"),
+    ("helper", "crash-path helper code"), ("tables", "read-only data and descriptor tables"),
+    ("state", "dump stack state"),
+])
+def test_damaged_part_writes_nothing(tmp_path, part, label):
+    """`crash corrupt-dump-stack [PART]` damages one checksummed part: the bugcheck names
+    that part, writes nothing into the pagefile, and still reboots."""
     c = system_disk(tmp_path)
     m = Machine(tmp_path, system=c.path)
     try:
         m.wait_prompt()
-        m.send("crash corrupt-dump-stack\r")
-        m.expect(r"Crash dump not written: dump_ahci image checksum failed")
+        m.send("crash corrupt-dump-stack" + (f" {part}" if part else "") + "\r")
+        m.expect(r"Crash dump not written: ([^\r\n]*) checksum failed", timeout=60)
+        assert m.child.match.group(1) == label
+        m.expect("Rebooting in", timeout=30)
         m.wait_prompt()
         assert "holds an unrecovered dump" not in m.cmd("dumpcfg")
         m.send("poweroff\r")
