@@ -39,8 +39,16 @@ static const struct disk *target_disk(void)
     return dump_stack_get()->disk;
 }
 
+static uint64_t time_limit_ms(void)
+{
+    return dump_stack_get()->time_limit_ms;
+}
+
 static const struct dumper dumper = {
     .write = dump_write,
+    .time_limit_ms = time_limit_ms,
+    .abandon = dump_abandon,
+    .stall = dump_writer_stall,
     .query = query,
     .protect = dump_stack_protect,
     .rearm = dump_stack_rearm,

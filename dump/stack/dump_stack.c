@@ -86,6 +86,10 @@ static int inspect_existing(struct fat_file *f)
             stack.holds_dump = true;
             klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
                  stack.target, (unsigned long)h->bb.sequence);
+        } else if (l.problem == DUMP_P_INCOMPLETE && (l.flags & DUMP_BB_ABANDONED)) {
+            klog(KLOG_WARN, "dump: %s holds crash dump #%lu, abandoned at the crash by the dead-man "
+                 "(past its time limit): incomplete, not recovered", stack.target,
+                 (unsigned long)h->bb.sequence);
         }
     }
     kfree(h);
@@ -283,6 +287,9 @@ int dump_stack_init(const struct dump_settings *s)
     if (rc)
         return fail(DUMP_UNARMED, rc, "block map of %s: %s", stack.target);
     prm.tsc_hz = timer_tsc_hz();
+    uint64_t most = stack.planned_type == DUMP_CONFIG_SMALL ? DUMP_SMALL_BYTES : stack.target_bytes;
+    stack.time_limit_ms = s->dump_timeout_s ? s->dump_timeout_s * 1000ull
+                        : (DEADMAN_BASE_S + most / (DEADMAN_MIB_PER_S * MIB)) * 1000ull;
     if (loaded.image_size && kind == loaded_kind) {
         rc = dump_clone_set_extents(&stack.clone, &prm);
         if (rc)

@@ -13,6 +13,8 @@
 #include "block/volume.h"
 
 #define DUMP_SMALL_BYTES DUMP_SMALL_MAX   /* a minidump never exceeds this */
+#define DEADMAN_BASE_S 60u                /* the dead-man's limit: this long, plus ... */
+#define DEADMAN_MIB_PER_S 16u             /* ... 1 s per this many MiB of the planned dump */
 
 /* What the registry says (CrashControl and Memory Management); defaults are Windows'. */
 struct dump_settings {
@@ -23,6 +25,7 @@ struct dump_settings {
     char dedicated_dump_file[64];  /* DedicatedDumpFile ("D:\DEDICATED.DMP"); "" = unset:
                                       when set, the dump goes there instead of the pagefile */
     uint64_t dump_file_size_mb;    /* DumpFileSize, MB; 0: system-managed for the dump type */
+    uint32_t dump_timeout_s;       /* DumpTimeout, s; 0: the dead-man's rule (time_limit_ms) */
 };
 
 enum dump_arm_state {
@@ -64,6 +67,9 @@ struct dump_stack {
     bool holds_dump;               /* the target held an unrecovered dump at boot (kept) */
     uint64_t sequence;             /* sequence number the next dump gets */
     struct dump_clone clone;       /* the clone: dump_ahci or dump_nvme */
+    uint64_t time_limit_ms;        /* the dead-man's limit on a whole dump: DumpTimeout, or
+                                      DEADMAN_BASE_S + 1 s per DEADMAN_MIB_PER_S MiB the
+                                      planned dump may write (the target, or a minidump) */
     int selftest_rc;               /* boot-time write/read-back of one block: 0 = passed */
     uint64_t selftest_us;          /* how long it took */
     uint32_t crc[DUMP_PARTS];      /* CRC32C of each part, taken when armed (last: the

@@ -33,6 +33,8 @@ extern const char __crash_helpers_start[], __crash_helpers_end[];
 extern const char __rodata_start[], __rodata_end[];
 
 struct dump_work dump_work;
+static struct wr *volatile writing;      /* the dump being written, for the dead-man */
+static volatile bool stall_requested;    /* `crash stall-dump` */
 
 int dump_writer_prepare(void)
 {
@@ -91,6 +93,33 @@ WRITER int writer_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t bytes
     return left ? ERR_NO_SPACE : 0;
 }
 
+void dump_writer_stall(void)
+{
+    stall_requested = true;
+}
+
+/* `crash stall-dump`: hang as a disk that never answers or a looping bug would, interrupts
+ * off; only the dead-man's NMI gets out. */
+static WRITER void __attribute__((noreturn, noinline)) writer_stall(void)
+{
+    bsod_status("Stalling the dump on purpose (crash stall-dump).");
+    for (;;)
+        __asm__ volatile("cli; pause");
+}
+
+WRITER int dump_abandon(void)
+{
+    struct wr *w = writing;
+    if (!w || w->phase != WR_HEADER_OUT)
+        return ERR_BAD_STATE;
+    int rc = dump_header_seal(dump_work_at(dump_work.hdr_off), DUMP_BB_ABANDONED, 0);
+    if (rc == 0)
+        rc = w->st->clone.init();
+    if (rc == 0)
+        rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE);
+    return rc ? rc : w->st->clone.flush();
+}
+
 /* Count `bytes` done; redraw the percentage when it changed, at most every PROGRESS_VGA_NS
  * (a redraw costs about a millisecond under emulation), and print a COM1 line every
  * PROGRESS_SERIAL_STEP percent. */
@@ -102,6 +131,8 @@ WRITER void writer_progress(struct wr *w, uint64_t bytes)
     unsigned pct = (unsigned)(w->total ? w->done * 100 / w->total : 100);
     if (pct >= 50)
         bugcheck_nested_fault_point();
+    if (pct >= STALL_PCT && stall_requested)
+        writer_stall();
     bool line = pct >= w->pct_serial + PROGRESS_SERIAL_STEP || pct == 100;
     if (pct != w->pct_vga && (line || now - w->last_vga_ns >= PROGRESS_VGA_NS)) {
         w->pct_vga = pct;
@@ -225,6 +256,7 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     }
     bsod_status("Beginning dump of physical memory.");
     struct wr w = { .st = st, .prm = st->clone.params, .pct_vga = ~0u, .last_progress_ns = timer_ns() };
+    writing = &w;
     rc = type == DUMP_TYPE_SMALL ? writer_small(&w, bd, fallback) : writer_full(&w, bd, type);
     if (rc == ERR_NO_SPACE && type != DUMP_TYPE_SMALL && w.done == 0) {
         bsod_status("The %s does not fit in %s: writing a minidump instead.",

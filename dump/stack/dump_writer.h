@@ -21,5 +21,13 @@ void dump_parts_crc(const struct dump_stack *st, uint32_t crc[DUMP_PARTS]);
  * saying so on the screen; never hangs (every wait is bounded, a dead-man abandons a dump
  * that stops progressing). */
 int dump_write(const struct bugcheck_data *bd);
+/* Bugcheck time, from the dead-man (dumper.h's abandon): the dump being written by a
+ * dump_write that was cut off gets its in-progress header again, sealed with
+ * DUMP_BB_ABANDONED, through a re-initialised clone. 0; ERR_BAD_STATE when no header of this
+ * dump is on the disk yet, or when the valid header was being written (left as it is); or
+ * the clone's error. */
+int dump_abandon(void);
+/* Test only (`crash stall-dump`): the next dump_write spins with interrupts off at 30 %. */
+void dump_writer_stall(void);
 
 #endif

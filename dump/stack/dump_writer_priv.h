@@ -21,6 +21,7 @@
 #define CRC_STEP (256u << 10)                  /* bytes checksummed between two looks at the clone */
 #define SNAP_RANGES 3                          /* kernel data..end, the clone's state pages, the klog area */
 #define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
+#define STALL_PCT 30                           /* where `crash stall-dump` hangs the writer */
 #define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
 #define PROGRESS_VGA_NS (50ull * 1000 * 1000)  /* the screen's percentage: at most 20 redraws a second */
 #define FILETIME_UNIX_EPOCH 116444736000000000ull  /* 1970-01-01 in 100 ns since 1601 */
@@ -67,7 +68,12 @@ struct wr {
     uint64_t crc_ns, disk_ns, flush_ns;   /* checksumming; waiting for the disk; the data's flush
                                              (beside the checksums still to do) */
     uint64_t flush_t0;                    /* when that flush started */
+    volatile unsigned phase;              /* WR_*: what of this dump is on the disk, for the
+                                             dead-man's abandon */
 };
+#define WR_NOTHING 0u      /* nothing written yet */
+#define WR_HEADER_OUT 1u   /* the in-progress header (flags 0) is on the disk */
+#define WR_SEALING 2u      /* the valid header is being written: left alone */
 
 /* A walk over a dump's data in file order, one source range at a time: the bitmap block
  * (kernel dumps), then the pages, of the RAM runs (complete dumps) or of the runs of set

@@ -14,6 +14,17 @@ struct dumper {
     /* Bugcheck time: write the dump of the crash in *bd, reporting on the blue screen.
      * Returns 0 when a valid dump was written, else why not; never hangs. */
     int (*write)(const struct bugcheck_data *bd);
+    /* Bugcheck time, before write(): how long the whole dump may take, in ms (the
+     * dead-man's limit, bugcheck/deadman.h). */
+    uint64_t (*time_limit_ms)(void);
+    /* Bugcheck time, from the dead-man once write() ran past that limit and was cut off:
+     * mark the partial dump's header abandoned (never valid) without touching anything else
+     * written. 0, or why not (nothing written yet, the valid header was being written, the
+     * disk failed); bounded by the disk's own timeouts. */
+    int (*abandon)(void);
+    /* Test only (`crash stall-dump`): the next write() spins forever with interrupts off once
+     * it has written 30 % of the dump, as a hung disk or a looping bug would. */
+    void (*stall)(void);
     /* What the dumper is prepared to do (SYS_DUMP_QUERY, `dumpcfg`'s summary): fills *out.
      * Process context. */
     void (*query)(struct sys_dump_info *out);

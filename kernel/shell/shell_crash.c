@@ -95,6 +95,18 @@ static void __attribute__((noinline)) crash_corrupt_dump_stack(void)
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
 }
 
+/* Test only: the dump of this 0xE2 hangs at 30 % with interrupts off, so that the dead-man
+ * must abandon it. */
+static void __attribute__((noinline)) crash_stall_dump(void)
+{
+    const struct dumper *d = bugcheck_dumper();
+    if (d)
+        d->stall();
+    else
+        kprintf("crash: no dump stack to stall; crashing anyway\n");
+    bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+}
+
 /* Leave a large read outstanding on the dump disk, then crash at once: the clone must
  * take the port over in the middle of the live driver's I/O. */
 static void __attribute__((noinline)) crash_io(void)
@@ -137,6 +149,8 @@ static const struct crash_kind kinds[] = {
     { "io", "0xE2 while a read is still in flight on the dump disk", crash_io },
     { "corrupt-dump-stack", "[PART] flip a byte of a checksummed part (default: the clone), then 0xE2: "
       "no dump is written, the screen names the part", crash_corrupt_dump_stack },
+    { "stall-dump", "test: 0xE2 whose dump hangs at 30 % with interrupts off: the dead-man abandons it",
+      crash_stall_dump },
     { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };
 

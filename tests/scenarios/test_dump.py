@@ -169,6 +169,37 @@ def test_damaged_part_writes_nothing(tmp_path, part, label):
     assert r.returncode != 0
 
 
+def test_stalled_dump_is_abandoned(tmp_path):
+    """`crash stall-dump` hangs the writer at 30 % of a complete dump with interrupts off.
+    The dead-man (DumpTimeout = 8 s here) cuts it off by NMI: the screen names the reason and
+    where the writer hung, the partial dump's header says it was abandoned, the machine
+    reboots, and the next boot says so; the volume stays clean."""
+    c = system_disk(tmp_path, 1)
+    subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "DumpTimeout", "/t", "REG_DWORD",
+                    "/d", "8", "/f"], check=True, capture_output=True)
+    m = Machine(tmp_path, system=c.path)
+    try:
+        m.wait_prompt()
+        assert "unfinished after 8 s is abandoned (DumpTimeout)" in m.cmd("dumpcfg")
+        m.send("crash stall-dump\r")
+        m.expect("Stalling the dump on purpose", timeout=120)
+        m.expect(r"Crash dump abandoned: not finished within its time limit of 8 s "
+                 r"\(dead-man; it was at (\S+)\)", timeout=60)
+        assert m.child.match.group(1).startswith("writer_stall+")
+        m.expect("The partial dump is marked abandoned in its header.", timeout=60)
+        m.expect("Rebooting in", timeout=30)
+        m.expect(r"holds crash dump #1, abandoned at the crash by the dead-man", timeout=120)
+        m.wait_prompt()
+        m.send("poweroff\r")
+        m.wait_exit()
+    finally:
+        m.close()
+    r = bbdump("check", pagefile(c, tmp_path), check=False)
+    assert r.returncode != 0
+    assert re.search(r"flags:\s+0x20 ABANDONED$", bbdump("info", pagefile(c, tmp_path), check=False).stdout, re.M)
+    c.assert_clean()
+
+
 @pytest.mark.parametrize("point,incomplete", [
     ("Initializing disk for crash dump", False),
     ("Beginning dump of physical memory", False),

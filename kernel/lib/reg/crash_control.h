@@ -44,6 +44,8 @@ enum cc_value {
     CC_PAGING_FILES,             /* Memory Management, REG_MULTI_SZ "C:\pagefile.sys 0 0" */
     CC_DEDICATED_DUMP_FILE,      /* REG_SZ, not in a new hive: "" = none */
     CC_DUMP_FILE_SIZE,           /* REG_DWORD MB, not in a new hive: 0 = system-managed */
+    CC_DUMP_TIMEOUT,             /* REG_DWORD s, Blackbox's, not in a new hive: the dead-man's
+                                    limit on a whole dump; 0 = its rule (README) */
     CC_VALUES
 };
 
