@@ -41,7 +41,8 @@ static const struct disk *target_disk(void)
 
 static uint64_t time_limit_ms(void)
 {
-    return dump_stack_get()->time_limit_ms;
+    const struct dump_stack *st = dump_stack_get();
+    return st->state == DUMP_ARMED ? st->time_limit_ms : 0;
 }
 
 static const struct dumper dumper = {

@@ -8,6 +8,7 @@
 #include "bugcheck/dumper.h"
 #include "arch/trap.h"
 #include "arch/timer.h"
+#include "arch/lapic.h"
 #include "arch/watchdog.h"
 #include "err.h"
 
@@ -18,18 +19,23 @@ static volatile uint64_t deadline_ns;   /* 0: not armed */
 static uint64_t limit_ms;
 static uint64_t stalled_rip;            /* where the NMI found the stalled dump */
 static volatile bool abandoning;
+static uint32_t owner;                  /* APIC ID of the CPU writing the dump */
 
 void deadman_arm(uint64_t ms)
 {
+    if (!ms)
+        return;
     limit_ms = ms;
     abandoning = false;
+    owner = lapic_id();
     deadline_ns = timer_ns() + ms * NS_PER_MS;
     watchdog_start();
 }
 
 void deadman_disarm(void)
 {
-    watchdog_stop();
+    if (deadline_ns)
+        watchdog_stop();
     deadline_ns = 0;
 }
 
@@ -51,7 +57,7 @@ static void __attribute__((noreturn)) deadman_abandon(void)
 
 void deadman_nmi(struct trap_frame *f)
 {
-    if (!deadline_ns)
+    if (!deadline_ns || lapic_id() != owner)   /* another CPU's NMI: not a tick */
         return;
     watchdog_ack();
     uint64_t now = timer_ns();

@@ -12,11 +12,12 @@ struct trap_frame;
 
 #define DEADMAN_MARK_MS 10000u   /* time given to marking the abandoned dump's header */
 
-/* Start the dead-man: the dump must be done within `limit_ms`. Bugcheck time. */
+/* Start the dead-man: the dump must be done within `limit_ms` (0: nothing to bound, the
+ * dead-man stays off). Bugcheck time. */
 void deadman_arm(uint64_t limit_ms);
 /* The dump is over (written or failed on its own): stop ticking. */
 void deadman_disarm(void);
-/* An NMI while a bugcheck runs (bugcheck_from_trap): one tick. Past the limit, the NMI
+/* An NMI while a bugcheck runs (bugcheck_from_trap): on the CPU that armed it, one tick. Past the limit, the NMI
  * returns into the abandon path, on the interrupted stack, instead of into the stalled code
  * (so that later ticks still arrive and bound the abandon itself: past DEADMAN_MARK_MS more,
  * the machine reboots at once). Does nothing when not armed. */

@@ -15,7 +15,7 @@ struct dumper {
      * Returns 0 when a valid dump was written, else why not; never hangs. */
     int (*write)(const struct bugcheck_data *bd);
     /* Bugcheck time, before write(): how long the whole dump may take, in ms (the
-     * dead-man's limit, bugcheck/deadman.h). */
+     * dead-man's limit, bugcheck/deadman.h); 0 when write() will write nothing (not armed). */
     uint64_t (*time_limit_ms)(void);
     /* Bugcheck time, from the dead-man once write() ran past that limit and was cut off:
      * mark the partial dump's header abandoned (never valid) without touching anything else

@@ -46,6 +46,13 @@ def pagefile(c, tmp_path):
     return out
 
 
+def no_valid_dump_in_pagefile(c, tmp_path):
+    """`bbdump check` of the pagefile fails; returns its result."""
+    r = bbdump("check", pagefile(c, tmp_path), check=False)
+    assert r.returncode != 0, r.stdout
+    return r
+
+
 def memory_dmp(c, tmp_path):
     """The dump the boot after a crash recovered, taken out of the image with `bbdump
     extract`: C:\\MEMORY.DMP, or for a small dump (kept only as a minidump) the newest
@@ -165,8 +172,7 @@ def test_damaged_part_writes_nothing(tmp_path, part, label):
         m.wait_exit()
     finally:
         m.close()
-    r = bbdump("check", pagefile(c, tmp_path), check=False)
-    assert r.returncode != 0
+    no_valid_dump_in_pagefile(c, tmp_path)
 
 
 def test_stalled_dump_is_abandoned(tmp_path):
@@ -194,8 +200,7 @@ def test_stalled_dump_is_abandoned(tmp_path):
         m.wait_exit()
     finally:
         m.close()
-    r = bbdump("check", pagefile(c, tmp_path), check=False)
-    assert r.returncode != 0
+    no_valid_dump_in_pagefile(c, tmp_path)
     assert re.search(r"flags:\s+0x20 ABANDONED$", bbdump("info", pagefile(c, tmp_path), check=False).stdout, re.M)
     c.assert_clean()
 
@@ -218,8 +223,7 @@ def test_killed_in_the_middle_leaves_no_valid_dump(tmp_path, point, incomplete):
         m.wait_exit()
     finally:
         m.close()
-    r = bbdump("check", pagefile(c, tmp_path), check=False)
-    assert r.returncode != 0, r.stdout
+    r = no_valid_dump_in_pagefile(c, tmp_path)
     if incomplete:
         assert "incomplete" in (r.stdout + r.stderr)
 
