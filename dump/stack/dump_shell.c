@@ -68,12 +68,12 @@ int dump_shell_dumpcfg(int argc, char **argv)
         for (unsigned i = 0; dump_part_name(i); i++)
             kprintf(" %s 0x%08x", dump_part_name(i), d->crc[i]);
         kprintf("\n");
+        kprintf("dead-man:     a dump still unfinished after %lu s is abandoned (", (unsigned long)(d->time_limit_ms / 1000u));
+        if (d->settings.dump_timeout_s)
+            kprintf("DumpTimeout)\n");
+        else
+            kprintf("%u s + 1 s per %u MiB it may write)\n", DEADMAN_BASE_S, DEADMAN_MIB_PER_S);
     }
-    kprintf("dead-man:     a dump still unfinished after %lu s is abandoned (", (unsigned long)(d->time_limit_ms / 1000u));
-    if (d->settings.dump_timeout_s)
-        kprintf("DumpTimeout)\n");
-    else
-        kprintf("%u s + 1 s per %u MiB it may write)\n", DEADMAN_BASE_S, DEADMAN_MIB_PER_S);
     if (d->selftest_rc)
         kprintf("self-test:    FAILED: %s\n", err_str(d->selftest_rc));
     else

@@ -1,17 +1,17 @@
 /* The dump writer. Everything it runs at bugcheck time is in .text.dumpwriter, in the crash
  * helpers linker.ld places beside it (tools/check-crash-path proves nothing else is reached)
  * or in the clone, all checksummed when armed and re-checked before use, as are the tables and
- * state it reads (enum dump_part); it allocates nothing, takes no
- * lock and keeps its changing state on the stack. Memory that changes while the dump is
- * written (the kernel's data, bss and stacks, the clone's state pages) is snapshotted first
- * and written from the snapshot, so each chunk's CRC matches what reaches the disk; the
- * writer's own buffers read as zeros in the dump. Everything else goes to the disk straight
- * from physical memory, in large transfers. The disk never waits for a checksum: the data is
- * written as fast as the clone takes it, and checksummed (in file order, a step at a time)
- * whenever the clone is busy, the rest beside the final flush.
+ * state it reads (enum dump_part); it allocates nothing, takes no lock and keeps its changing
+ * state on the stack. Memory that changes while the dump is written (the kernel's data, bss
+ * and stacks, the clone's state pages) is snapshotted first and written from the snapshot, so
+ * each chunk's CRC matches what reaches the disk; the writer's own buffers read as zeros in
+ * the dump. Everything else goes to the disk straight from physical memory, in large
+ * transfers. The disk never waits for a checksum: the data is written as fast as the clone
+ * takes it, and checksummed (in file order, a step at a time) whenever the clone is busy, the
+ * rest beside the final flush.
  * This file: the work area, the parts' checksums (taken when armed, re-checked at bugcheck
- * before anything is written), writes through the block
- * map, progress, and dump_write itself; the CRC choice (_crc), the snapshot (_snap), the walk
+ * before anything is written), writes through the block map, progress, the dead-man's
+ * abandon, and dump_write itself; the CRC choice (_crc), the snapshot (_snap), the walk
  * over the data (_walk) and the dump types (_mem, _small) have files of their own. */
 #include <string.h>
 #include "dump/stack/dump_writer.h"
