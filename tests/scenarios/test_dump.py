@@ -174,12 +174,14 @@ def test_damaged_part_writes_nothing(tmp_path, part, label):
     no_valid_dump_in_pagefile(c, tmp_path)
 
 
-def test_stalled_dump_is_abandoned(tmp_path):
-    """`crash stall-dump` hangs the writer at 30 % of a complete dump with interrupts off.
-    The dead-man (DumpTimeout = 8 s here) cuts it off by NMI: the screen names the reason and
-    where the writer hung, the partial dump's header says it was abandoned, the machine
-    reboots, and the next boot says so; the volume stays clean."""
-    c = system_disk(tmp_path, 1)
+@pytest.mark.parametrize("dump_type", [1, 3])
+def test_stalled_dump_is_abandoned(tmp_path, dump_type):
+    """`crash stall-dump` hangs the writer with interrupts off: at 30 % of a complete dump,
+    or a small dump's writer before its header is sealed. The dead-man (DumpTimeout = 8 s
+    here) cuts it off by NMI: the screen names the reason and where the writer hung, the
+    partial dump's header says it was abandoned, the machine reboots, and the next boot says
+    so; the volume stays clean."""
+    c = system_disk(tmp_path, dump_type)
     subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "DumpTimeout", "/t", "REG_DWORD",
                     "/d", "8", "/f"], check=True, capture_output=True)
     m = Machine(tmp_path, system=c.path)
