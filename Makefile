@@ -15,7 +15,7 @@ B       := build
 WARN := -Wall -Wextra -Werror
 KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mno-red-zone \
     -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer -fno-stack-protector \
-    -fno-asynchronous-unwind-tables -fno-strict-aliasing -nostdinc \
+    -fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections -nostdinc \
     -isystem $(shell $(CC) -print-file-name=include) -Ikernel/libc/include -I. -Ikernel -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments --build-id=sha1 -T linker.ld
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Ikernel -MMD -MP
@@ -104,6 +104,7 @@ $(B)/blackbox.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
 	@$(NM) -n $@ | grep ' [tTwW] ' > $(B)/text.final
 	@cmp -s $(B)/text.pass1 $(B)/text.final || { echo "ksyms: functions moved between link passes" >&2; rm -f $@; exit 1; }
 	@$(NM) -n $@ > $(B)/blackbox.sym
+	@$(PYTHON) tools/check-crash-path $@ || { rm -f $@; exit 1; }
 
 $(B)/blackbox.iso: $(B)/blackbox.elf boot/grub.cfg
 	@rm -rf $(B)/iso && mkdir -p $(B)/iso/boot/grub

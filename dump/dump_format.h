@@ -196,7 +196,9 @@ _Static_assert(sizeof(struct dump_exception_record) == 0x98, "EXCEPTION_RECORD64
 #define DUMP_BB_FALLBACK    0x08u  /* written type differs from the configured one */
 #define DUMP_BB_CONVERTED   0x10u  /* a small dump made on a later boot from the big dump
                                       (dump/recovery/dump_convert.h), not at the crash */
-#define DUMP_BB_FLAGS_KNOWN 0x1Fu
+#define DUMP_BB_ABANDONED   0x20u  /* never VALID: the dead-man stopped this dump at the crash
+                                      (it ran past its time limit); data may be partial */
+#define DUMP_BB_FLAGS_KNOWN 0x3Fu
 
 /* bb.fallback_reason */
 #define DUMP_FALLBACK_NONE       0u  /* the configured type was written */

@@ -40,13 +40,23 @@ static const struct disk *target_disk(void)
     return dump_stack_get()->disk;
 }
 
+static uint64_t time_limit_ms(void)
+{
+    const struct dump_stack *st = dump_stack_get();
+    return st->state == DUMP_ARMED ? st->time_limit_ms : 0;
+}
+
 static const struct dumper dumper = {
     .write = dump_write,
+    .time_limit_ms = time_limit_ms,
+    .abandon = dump_abandon,
+    .stall = dump_writer_stall,
     .query = query,
     .protect = dump_stack_protect,
     .rearm = dump_stack_rearm,
     .release_partition = dump_stack_release_partition,
-    .damage = dump_stack_damage_clone,
+    .damage = dump_stack_damage,
+    .part_name = dump_part_name,
     .target_disk = target_disk,
 };
 

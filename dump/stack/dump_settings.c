@@ -50,6 +50,7 @@ static void load(struct dump_settings *s, const struct cc_source *src)
              err_str(rc));
     cc_get_dword(src, CC_DUMP_FILE_SIZE, &v);
     s->dump_file_size_mb = v;
+    cc_get_dword(src, CC_DUMP_TIMEOUT, &s->dump_timeout_s);
     rc = cc_get_paging_file(src, 0, s->paging_file, sizeof s->paging_file, &s->paging_file_mb);
     if (rc && rc != ERR_NOT_FOUND)
         klog(KLOG_WARN, "dump: PagingFiles entry not understood (%s); using %s", err_str(rc),

@@ -80,8 +80,17 @@ int dump_shell_dumpcfg(int argc, char **argv)
     kprintf("clone:        %s, %u bytes at %p (read-only), state %lu KiB at phys 0x%lx\n", d->clone.name,
             d->clone.image_size, (void *)d->clone.image_virt, (unsigned long)(d->clone.state_size / 1024),
             (unsigned long)d->clone.state_phys);
-    kprintf("checksums:    clone image 0x%08x, block map 0x%08x, controller parameters 0x%08x, dump writer 0x%08x (CRC32C)\n",
-            d->crc_clone, d->crc_blockmap, d->crc_params, d->crc_writer);
+    if (d->state == DUMP_ARMED) {
+        kprintf("checksums:    CRC32C, checked again at bugcheck:");
+        for (unsigned i = 0; dump_part_name(i); i++)
+            kprintf(" %s 0x%08x", dump_part_name(i), d->crc[i]);
+        kprintf("\n");
+        kprintf("dead-man:     a dump still unfinished after %lu s is abandoned (", (unsigned long)(d->time_limit_ms / 1000u));
+        if (d->settings.dump_timeout_s)
+            kprintf("DumpTimeout)\n");
+        else
+            kprintf("%u s + 1 s per %u MiB it may write)\n", DEADMAN_BASE_S, DEADMAN_MIB_PER_S);
+    }
     if (d->selftest_rc)
         kprintf("self-test:    FAILED: %s\n", err_str(d->selftest_rc));
     else
@@ -107,6 +116,6 @@ int dump_shell_lsmod(int argc, char **argv)
     if (d->clone.image_size)
         kprintf("%-12s %p %10u  crash-dump clone for %s, read-only, CRC32C 0x%08x\n", d->clone.name,
                 (void *)d->clone.image_virt, d->clone.image_size, d->disk ? d->disk->bd->name : "?",
-                d->crc_clone);
+                d->crc[DUMP_PART_CLONE]);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "dump/stack/dump_stack.h"
 #include "dump/stack/dump_writer.h"
 #include "dump/stack/dump_partition.h"
+#include "dump/stack/dump_writer_priv.h"
 #include "dump/dump_validate.h"
 #include "block/disk.h"
 #include "mm/pfn.h"
@@ -35,6 +36,7 @@ struct target_kind {
 };
 
 extern const char __dump_writer_start[], __dump_writer_end[];
+#define DAMAGED_VECTOR 0xF0                 /* IDT gate `crash corrupt-dump-stack tables` damages */
 
 static struct dump_stack stack;
 static const struct disk_dump *kind;   /* the dump parts of the loaded clone's disk */
@@ -160,6 +162,10 @@ static void inspect_header(const struct dump_header *h, uint64_t bytes)
         klog(KLOG_NOTICE, "dump: %s holds crash dump #%lu, not yet recovered: kept as it is",
              stack.target, (unsigned long)h->bb.sequence);
         note_automatic_fallback(h);
+    } else if (l.problem == DUMP_P_INCOMPLETE && (l.flags & DUMP_BB_ABANDONED)) {
+        klog(KLOG_WARN, "dump: %s holds crash dump #%lu, abandoned at the crash by the dead-man "
+             "(past its time limit): incomplete, not recovered", stack.target,
+             (unsigned long)h->bb.sequence);
     }
 }
 
@@ -593,6 +599,9 @@ int dump_stack_init(const struct dump_settings *s)
         return rc;
     }
     prm.tsc_hz = timer_tsc_hz();
+    uint64_t most = stack.planned_type == DUMP_CONFIG_SMALL ? DUMP_SMALL_BYTES : stack.target_bytes;
+    stack.time_limit_ms = s->dump_timeout_s ? s->dump_timeout_s * 1000ull
+                        : (DEADMAN_BASE_S + most / (DEADMAN_MIB_PER_S * MIB)) * 1000ull;
     if (loaded.image_size && kind == loaded_kind) {
         rc = dump_clone_set_extents(&stack.clone, &prm);
         if (rc)
@@ -606,10 +615,6 @@ int dump_stack_init(const struct dump_settings *s)
             return fail(DUMP_UNARMED, rc, "%s: live driver could not set it up: %s", kind->name);
     }
     const struct clone_params *lp = stack.clone.params;
-    stack.crc_clone = stack.clone.image_crc;
-    stack.crc_blockmap = crc32c(0, (const void *)lp->extents, sizeof(lp->extents[0]) * lp->extent_count);
-    stack.crc_params = crc32c(0, (const void *)lp, offsetof(struct clone_params, extents));
-    stack.crc_writer = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
     rc = dump_writer_prepare();
     if (rc)
         return fail(DUMP_UNARMED, rc, "dump writer buffers for %s: %s", stack.target);
@@ -617,6 +622,7 @@ int dump_stack_init(const struct dump_settings *s)
     if (stack.selftest_rc)
         return fail(DUMP_UNARMED, stack.selftest_rc, "self-test of %s failed: %s", stack.clone.name);
     stack.state = DUMP_ARMED;
+    dump_parts_crc(&stack, stack.crc);
     klog(KLOG_INFO, "dump: armed: %s on %s via %s, %u run(s), self-test %lu us", stack.target,
          stack.disk->bd->name, stack.clone.name, lp->extent_count, (unsigned long)stack.selftest_us);
     return 0;
@@ -673,11 +679,60 @@ int dump_stack_release_partition(bool kept)
     return dump_stack_rearm();
 }
 
-int dump_stack_damage_clone(void)
+static const char *const part_names[DUMP_PARTS] = {
+    [DUMP_PART_PARAMS] = "params", [DUMP_PART_BLOCKMAP] = "blockmap", [DUMP_PART_CLONE] = "clone",
+    [DUMP_PART_WRITER] = "writer", [DUMP_PART_HELPERS] = "helper", [DUMP_PART_TABLES] = "tables",
+    [DUMP_PART_STATE] = "state",
+};
+
+const char *dump_part_name(unsigned part)
 {
+    return part < DUMP_PARTS ? part_names[part] : NULL;
+}
+
+/* Flip bit 4 of the byte at kernel-image address `va` through the direct map (the image's
+ * own mapping of code is not writable). */
+static void flip_kernel_byte(const void *va)
+{
+    *(volatile uint8_t *)phys_to_virt((uint64_t)va - KERNEL_VMA) ^= 0x10;
+}
+
+int dump_stack_damage(const char *part)
+{
+    unsigned i = 0;
+    while (i < DUMP_PARTS && part && strcmp(part, part_names[i]) != 0)
+        i++;
+    if (i == DUMP_PARTS)
+        return ERR_INVALID_ARGS;
     if (!stack.clone.image_size)
         return ERR_BAD_STATE;
-    uint8_t *alias = phys_to_virt(stack.clone.image_phys);
-    alias[stack.clone.image_size / 2] ^= 0x40;
+    uint8_t *image = phys_to_virt(stack.clone.image_phys);
+    uint64_t params = (uint64_t)stack.clone.params - stack.clone.image_virt;
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idt;
+    switch (part ? i : DUMP_PART_CLONE) {
+    case DUMP_PART_PARAMS:    /* the sector size the clone checks every transfer against */
+        image[params + offsetof(struct clone_params, sector_size)] ^= 0x10;
+        break;
+    case DUMP_PART_BLOCKMAP:  /* where the first run starts: the dump would land elsewhere */
+        image[params + offsetof(struct clone_params, extents)] ^= 0x10;
+        break;
+    case DUMP_PART_CLONE:     /* the clone's write entry point */
+        image[(uint64_t)stack.clone.write - stack.clone.image_virt] ^= 0x10;
+        break;
+    case DUMP_PART_WRITER:
+        flip_kernel_byte((const uint8_t *)writer_full + 16);
+        break;
+    case DUMP_PART_HELPERS:
+        flip_kernel_byte((const uint8_t *)dump_header_build + 16);
+        break;
+    case DUMP_PART_TABLES:    /* the gate of a vector nothing raises */
+        __asm__ volatile("sidt %0" : "=m"(idt));
+        ((volatile uint8_t *)idt.base)[DAMAGED_VECTOR * 16] ^= 0x10;
+        break;
+    default:                  /* the pointer the writer calls the clone's write through */
+        stack.clone.write = (clone_io_fn)((uint64_t)stack.clone.write ^ 0x10);
+        break;
+    }
+    klog(KLOG_WARN, "dump: %s damaged on purpose (crash corrupt-dump-stack)", part_names[part ? i : DUMP_PART_CLONE]);
     return 0;
 }

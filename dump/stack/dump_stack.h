@@ -17,6 +17,8 @@
 #define DUMP_FILE_MAX ((uint64_t)CC_FILE_MB_MAX << 20)   /* the largest file target, bytes */
 #define DUMP_HEADROOM_BYTES (32ull << 20) /* a kernel dump target's headroom: this plus a
                                              quarter of the kernel memory it holds now */
+#define DEADMAN_BASE_S 60u                /* the dead-man's limit: this long, plus ... */
+#define DEADMAN_MIB_PER_S 16u             /* ... 1 s per this many MiB of the planned dump */
 
 /* What the registry says (CrashControl and Memory Management); defaults are Windows'. */
 struct dump_settings {
@@ -32,6 +34,7 @@ struct dump_settings {
     char warning[120];             /* a value out of range and what was used instead, or "" */
     char dump_partition[24];       /* DumpPartition ("nvme0n1p2"); "" = unset: the first dump
                                       partition that fits, when the file target does not */
+    uint32_t dump_timeout_s;       /* DumpTimeout, s; 0: the dead-man's rule (time_limit_ms) */
 };
 
 enum dump_arm_state {
@@ -40,6 +43,23 @@ enum dump_arm_state {
     DUMP_ARMED,      /* a crash will be written */
     DUMP_RECOVERING, /* the target holds the dump smss is recovering: nothing is written
                         until dump_stack_rearm() */
+};
+
+/* The parts the crash path trusts, each CRC32C-checked at boot and again at bugcheck before
+ * anything is written, in this order; a mismatch writes no dump and names the part. */
+enum dump_checked_part {
+    DUMP_PART_PARAMS,    /* the clone's controller parameters (inside its image) */
+    DUMP_PART_BLOCKMAP,  /* the target's sector runs (inside the clone's parameters) */
+    DUMP_PART_CLONE,     /* the whole loaded clone image: code, parameters, block map */
+    DUMP_PART_WRITER,    /* the dump writer's code (.text.dumpwriter) */
+    DUMP_PART_HELPERS,   /* the code it calls: crc32c, memcpy, the blue screen, pfn_*,
+                            paging_virt_to_phys, rtc_read ... (linker.ld's crash helpers) */
+    DUMP_PART_TABLES,    /* the kernel's read-only data (CRC tables, strings), the IDT (and
+                            where IDTR points) and the GDT's code and data descriptors */
+    DUMP_PART_STATE,     /* struct dump_stack (below, up to crc: no field may change while
+                            armed but through dump_stack_init) and the writer's work-area
+                            layout (its offsets and CRC function) */
+    DUMP_PARTS
 };
 
 struct dump_stack {
@@ -67,13 +87,13 @@ struct dump_stack {
                                       left there (valid, marked recovered): Overwrite decides */
     uint64_t sequence;             /* sequence number the next dump gets */
     struct dump_clone clone;       /* the clone: dump_ahci or dump_nvme */
-    uint32_t crc_clone;           /* CRC32C of the loaded clone image (incl. parameters
-                                      and block map) */
-    uint32_t crc_writer;           /* CRC32C of the dump writer's code */
-    uint32_t crc_blockmap;         /* CRC32C of the extents alone (shown separately) */
-    uint32_t crc_params;           /* CRC32C of the controller parameters alone */
+    uint64_t time_limit_ms;        /* the dead-man's limit on a whole dump: DumpTimeout, or
+                                      DEADMAN_BASE_S + 1 s per DEADMAN_MIB_PER_S MiB the
+                                      planned dump may write (the target, or a minidump) */
     int selftest_rc;               /* boot-time write/read-back of one block: 0 = passed */
     uint64_t selftest_us;          /* how long it took */
+    uint32_t crc[DUMP_PARTS];      /* CRC32C of each part, taken when armed (last: the
+                                      state part covers every field above) */
 };
 
 /* Windows' defaults: automatic dump, system-managed C:\pagefile.sys, Overwrite on. */
@@ -107,10 +127,15 @@ int dump_stack_rearm(void);
 int dump_stack_release_partition(bool kept);
 /* The prepared stack (never NULL). */
 const struct dump_stack *dump_stack_get(void);
-/* Flip one byte of the loaded clone's image (through its writable direct-map alias),
- * so that the next bugcheck finds the checksum broken and writes nothing: `crash
- * corrupt-dump-stack`. Returns 0, or ERR_BAD_STATE when no clone is loaded. */
-int dump_stack_damage_clone(void);
+/* `crash corrupt-dump-stack [PART]`: damage one part on purpose (PART is a name from
+ * dump_part_name(); NULL = "clone"), so that the next bugcheck finds its checksum broken,
+ * writes nothing and names it. Code and parameters are changed through their writable
+ * direct-map alias. Returns 0, ERR_INVALID_ARGS (unknown part) or ERR_BAD_STATE (no
+ * clone loaded). */
+int dump_stack_damage(const char *part);
+/* The short name of a part ("params", "blockmap", "clone", "writer", "helper", "tables",
+ * "state"), or NULL past the last one. */
+const char *dump_part_name(unsigned part);
 /* Bytes a dump of `type` (DUMP_CONFIG_*) needs on this machine now, header included:
  * complete = RAM + 1 MiB; kernel and automatic = the memory a kernel dump holds now
  * (dump_kernel_memory), its bitmap and CRC table, plus dump_kernel_headroom(); small =

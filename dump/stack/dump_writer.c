@@ -1,14 +1,17 @@
-/* The dump writer. Everything it runs at bugcheck time is in .text.dumpwriter (checksummed at
- * boot, re-checked before use) or in the checksummed clone; it allocates nothing, takes no
- * lock and keeps its changing state on the stack. Memory that changes while the dump is
- * written (the kernel's data, bss and stacks, the clone's state pages) is snapshotted first
- * and written from the snapshot, so each chunk's CRC matches what reaches the disk; the
- * writer's own buffers read as zeros in the dump. Everything else goes to the disk straight
- * from physical memory, in large transfers. The disk never waits for a checksum: the data is
- * written as fast as the clone takes it, and checksummed (in file order, a step at a time)
- * whenever the clone is busy, the rest beside the final flush.
- * This file: the work area, the boot-time checks re-run at bugcheck, writes through the block
- * map, progress, and dump_write itself; the CRC choice (_crc), the snapshot (_snap), the walk
+/* The dump writer. Everything it runs at bugcheck time is in .text.dumpwriter, in the crash
+ * helpers linker.ld places beside it (tools/check-crash-path proves nothing else is reached)
+ * or in the clone, all checksummed when armed and re-checked before use, as are the tables and
+ * state it reads (enum dump_checked_part); it allocates nothing, takes no lock and keeps its changing
+ * state on the stack. Memory that changes while the dump is written (the kernel's data, bss
+ * and stacks, the clone's state pages) is snapshotted first and written from the snapshot, so
+ * each chunk's CRC matches what reaches the disk; the writer's own buffers read as zeros in
+ * the dump. Everything else goes to the disk straight from physical memory, in large
+ * transfers. The disk never waits for a checksum: the data is written as fast as the clone
+ * takes it, and checksummed (in file order, a step at a time) whenever the clone is busy, the
+ * rest beside the final flush.
+ * This file: the work area, the parts' checksums (taken when armed, re-checked at bugcheck
+ * before anything is written), writes through the block map, progress, the dead-man's
+ * abandon, and dump_write itself; the CRC choice (_crc), the snapshot (_snap), the walk
  * over the data (_walk) and the dump types (_mem, _small) have files of their own. */
 #include <string.h>
 #include "dump/stack/dump_writer.h"
@@ -20,14 +23,20 @@
 #include "mm/pfn.h"
 #include "arch/timer.h"
 #include "arch/rtc.h"
+#include "arch/gdt.h"
+#include "lib/fmt.h"
 #include "klog.h"
 #include "version.h"
 #include "err.h"
 
 extern char __kernel_phys_start[];
 extern const char __dump_writer_start[], __dump_writer_end[];
+extern const char __crash_helpers_start[], __crash_helpers_end[];
+extern const char __rodata_start[], __rodata_end[];
 
 struct dump_work dump_work;
+static struct wr *volatile writing;      /* the dump being written, for the dead-man */
+static volatile bool stall_requested;    /* `crash stall-dump` */
 
 int dump_writer_prepare(void)
 {
@@ -87,6 +96,33 @@ WRITER int writer_file(struct wr *w, uint64_t off, uint64_t phys, uint64_t bytes
     return left ? ERR_NO_SPACE : 0;
 }
 
+void dump_writer_stall(void)
+{
+    stall_requested = true;
+}
+
+/* `crash stall-dump`: hang as a disk that never answers or a looping bug would, interrupts
+ * off; only the dead-man's NMI gets out. */
+static WRITER void __attribute__((noreturn, noinline)) writer_stall(void)
+{
+    bsod_status("Stalling the dump on purpose (crash stall-dump).");
+    for (;;)
+        __asm__ volatile("cli; pause");
+}
+
+WRITER int dump_abandon(void)
+{
+    struct wr *w = writing;
+    if (!w || w->phase != WR_HEADER_OUT)
+        return ERR_BAD_STATE;
+    int rc = dump_header_seal(dump_work_at(dump_work.hdr_off), DUMP_BB_ABANDONED, 0);
+    if (rc == 0)
+        rc = w->st->clone.init();
+    if (rc == 0)
+        rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE);
+    return rc ? rc : w->st->clone.flush();
+}
+
 /* Count `bytes` done; redraw the percentage when it changed, at most every PROGRESS_VGA_NS
  * (a redraw costs about a millisecond under emulation), and print a COM1 line every
  * PROGRESS_SERIAL_STEP percent. */
@@ -98,6 +134,8 @@ WRITER void writer_progress(struct wr *w, uint64_t bytes)
     unsigned pct = (unsigned)(w->total ? w->done * 100 / w->total : 100);
     if (pct >= 50)
         bugcheck_nested_fault_point();
+    if (pct >= STALL_PCT && stall_requested)
+        writer_stall();
     bool line = pct >= w->pct_serial + PROGRESS_SERIAL_STEP || pct == 100;
     if (pct != w->pct_vga && (line || now - w->last_vga_ns >= PROGRESS_VGA_NS)) {
         w->pct_vga = pct;
@@ -122,24 +160,49 @@ static WRITER uint64_t writer_filetime_now(void)
     return FILETIME_UNIX_EPOCH + secs * 10000000ull;
 }
 
+struct descriptor_ptr {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+WRITER void dump_parts_crc(const struct dump_stack *st, uint32_t crc[DUMP_PARTS])
+{
+    const struct clone_params *p = st->clone.params;
+    crc[DUMP_PART_PARAMS] = crc32c(0, p, offsetof(struct clone_params, extents));
+    crc[DUMP_PART_BLOCKMAP] = crc32c(0, p->extents, sizeof(p->extents[0]) * p->extent_count);
+    crc[DUMP_PART_CLONE] = dump_clone_crc(&st->clone);
+    crc[DUMP_PART_WRITER] = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
+    crc[DUMP_PART_HELPERS] = crc32c(0, __crash_helpers_start, (size_t)(__crash_helpers_end - __crash_helpers_start));
+    struct descriptor_ptr idt, gdt;
+    __asm__ volatile("sidt %0" : "=m"(idt));
+    __asm__ volatile("sgdt %0" : "=m"(gdt));
+    uint32_t t = crc32c(0, __rodata_start, (size_t)(__rodata_end - __rodata_start));
+    t = crc32c(t, &idt, sizeof idt);
+    t = crc32c(t, (const void *)idt.base, (size_t)idt.limit + 1);
+    crc[DUMP_PART_TABLES] = crc32c(t, (const void *)gdt.base, GDT_TSS);
+    crc[DUMP_PART_STATE] = crc32c(crc32c(0, st, offsetof(struct dump_stack, crc)), &dump_work, sizeof dump_work);
+}
+
+/* Each part's label on the blue screen, in enum dump_checked_part order; "%s" is the clone's name. */
+static const char *const part_label[DUMP_PARTS] = {
+    "%s controller parameters", "block map", "%s image", "dump writer code",
+    "crash-path helper code", "read-only data and descriptor tables", "dump stack state",
+};
+
 static WRITER int writer_verify(const struct dump_stack *st)
 {
-    uint32_t img = dump_clone_crc(&st->clone);
-    uint32_t wrc = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
-    const struct clone_params *p = st->clone.params;
-    uint32_t map = crc32c(0, (const void *)p->extents, sizeof(p->extents[0]) * p->extent_count);
-    if (img != st->crc_clone)
-        bsod_status("Crash dump not written: %s image checksum failed (0x%08x, expected 0x%08x).",
-                    st->clone.name, img, st->crc_clone);
-    else if (wrc != st->crc_writer)
-        bsod_status("Crash dump not written: dump writer checksum failed (0x%08x, expected 0x%08x).",
-                    wrc, st->crc_writer);
-    else if (map != st->crc_blockmap)
-        bsod_status("Crash dump not written: block map checksum failed (0x%08x, expected 0x%08x).",
-                    map, st->crc_blockmap);
-    else
-        return 0;
-    return ERR_CHECKSUM;
+    uint32_t now[DUMP_PARTS];
+    dump_parts_crc(st, now);
+    for (unsigned i = 0; i < DUMP_PARTS; i++) {
+        if (now[i] == st->crc[i])
+            continue;
+        char label[64];
+        fmt_snprintf(label, sizeof label, part_label[i], st->clone.name);
+        bsod_status("Crash dump not written: %s checksum failed (0x%08x, expected 0x%08x).",
+                    label, now[i], st->crc[i]);
+        return ERR_CHECKSUM;
+    }
+    return 0;
 }
 
 /* The header inputs every dump type shares. `runs` must hold DUMP_MAX_RUNS entries: it gets
@@ -235,6 +298,7 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     bsod_status("Beginning dump of physical memory.");
     struct wr w = { .st = st, .prm = st->clone.params, .pct_vga = ~0u, .last_progress_ns = timer_ns(),
                     .cpus = writer_cpu_block(bd) };
+    writing = &w;
     rc = type == DUMP_TYPE_SMALL ? writer_small(&w, bd, fallback) : writer_full(&w, bd, type, fallback);
     if (rc == ERR_NO_SPACE && type != DUMP_TYPE_SMALL && w.done == 0) {
         bsod_status("The %s does not fit in %s: writing a minidump instead.",

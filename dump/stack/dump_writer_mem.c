@@ -87,6 +87,7 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
     if ((rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0 ||
         (rc = w->st->clone.flush()) != 0)
         return rc;
+    w->phase = WR_HEADER_OUT;
     /* 2. the data, flushed */
     uint32_t *table = dump_work_at(dump_work.crc_off);
     if ((rc = dump_crc_begin(&w->acc, table, plan.data_end - DUMP_HEADER_SIZE, plan.chunk_size)) != 0)
@@ -123,6 +124,7 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
     w->disk_ns += timer_ns() - t0;
     if (!w->flush_ns)
         w->flush_ns = timer_ns() - w->flush_t0;
+    w->phase = WR_SEALING;
     if ((rc = dump_header_seal(dump_work_at(dump_work.hdr_off), DUMP_BB_VALID | DUMP_BB_COMPLETE, table_crc)) != 0)
         return rc;
     if ((rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0)

@@ -1,7 +1,8 @@
 /* What the dump writer's files share: the work area reserved at boot, the state of one dump
  * being written, the walk over a dump's data, and the steps each file provides. Everything
  * declared WRITER runs at bugcheck time from .text.dumpwriter, which is checksummed at boot
- * and re-checked before use. Internal to dump/stack/dump_writer*.c. */
+ * and re-checked before use. Internal to dump/stack/dump_writer*.c (dump_stack.c's damage
+ * names writer_full). */
 #ifndef BB_DUMP_WRITER_PRIV_H
 #define BB_DUMP_WRITER_PRIV_H
 
@@ -20,6 +21,7 @@
 #define CRC_STEP (256u << 10)                  /* bytes checksummed between two looks at the clone */
 #define SNAP_RANGES 3                          /* kernel data..end, the clone's state pages, the klog area */
 #define DEADMAN_NS (10ull * 1000 * 1000 * 1000) /* no progress for this long: give up */
+#define STALL_PCT 30                           /* where `crash stall-dump` hangs the writer */
 #define PROGRESS_SERIAL_STEP 10                /* COM1 gets a line every 10 % */
 #define PROGRESS_VGA_NS (50ull * 1000 * 1000)  /* the screen's percentage: at most 20 redraws a second */
 #define FILETIME_UNIX_EPOCH 116444736000000000ull  /* 1970-01-01 in 100 ns since 1601 */
@@ -69,7 +71,12 @@ struct wr {
                                              (beside the checksums still to do) */
     uint64_t flush_t0;                    /* when that flush started */
     uint32_t cpus;                        /* records in the CPU block: NumberProcessors */
+    volatile unsigned phase;              /* WR_*: what of this dump is on the disk, for the
+                                             dead-man's abandon */
 };
+#define WR_NOTHING 0u      /* nothing written yet */
+#define WR_HEADER_OUT 1u   /* the in-progress header (flags 0) is on the disk */
+#define WR_SEALING 2u      /* the valid header is being written: left alone */
 
 /* A walk over a dump's data in file order, one source range at a time: the bitmap block
  * (bitmap layouts), then the pages, of the RAM runs (complete dumps, in either layout) or of

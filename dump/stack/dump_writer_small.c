@@ -126,8 +126,10 @@ WRITER int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t f
     w->total = padded;
     uint32_t *table = dump_work_at(dump_work.crc_off);
     if ((rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0 ||
-        (rc = w->st->clone.flush()) != 0 ||
-        (rc = dump_crc_begin(&w->acc, table, p.data_size, plan.chunk_size)) != 0 ||
+        (rc = w->st->clone.flush()) != 0)
+        return rc;
+    w->phase = WR_HEADER_OUT;
+    if ((rc = dump_crc_begin(&w->acc, table, p.data_size, plan.chunk_size)) != 0 ||
         (rc = dump_crc_update(&w->acc, buf, p.data_size)) != 0 ||
         (rc = dump_crc_end(&w->acc)) != 0 ||
         (rc = writer_file(w, DUMP_HEADER_SIZE, dump_work.phys + dump_work.mini_off, padded)) != 0 ||
@@ -135,6 +137,7 @@ WRITER int writer_small(struct wr *w, const struct bugcheck_data *bd, uint32_t f
         return rc;
     writer_progress(w, padded);
     memcpy((uint8_t *)dump_work_at(dump_work.hdr_off) + DUMP_CRC_INLINE_OFFSET, table, plan.chunk_count * 4);
+    w->phase = WR_SEALING;
     if ((rc = dump_header_seal(dump_work_at(dump_work.hdr_off), DUMP_BB_VALID | DUMP_BB_COMPLETE, 0)) != 0 ||
         (rc = writer_file(w, 0, dump_work.phys + dump_work.hdr_off, DUMP_HEADER_SIZE)) != 0)
         return rc;

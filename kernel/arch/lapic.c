@@ -79,6 +79,12 @@ void lapic_eoi(void)
         lapic_write(LAPIC_EOI, 0);
 }
 
+void lapic_lint0_nmi(bool on)
+{
+    if (lapic)
+        lapic_write(LAPIC_LVT_LINT0, on ? LVT_DELIVERY_NMI : LVT_MASKED);
+}
+
 uint32_t lapic_id(void)
 {
     return lapic ? lapic_read(LAPIC_ID) >> 24 : 0;

@@ -1,5 +1,6 @@
 /* The bugcheck path: recursion guard, context capture, mapping of CPU exceptions to STOP
- * codes, and the sequence screen -> dump (through the registered dumper) -> reboot. Uses
+ * codes, and the sequence screen -> dump (through the registered dumper, bounded by the
+ * dead-man) -> reboot. Uses
  * only lock-free, polled output and touches no allocator. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include "bugcheck/bsod.h"
 #include "bugcheck/dumper.h"
 #include "bugcheck/cpu_state.h"
+#include "bugcheck/deadman.h"
 #include "arch/trap.h"
 #include "arch/cpu.h"
 #include "arch/lapic.h"
@@ -68,11 +70,19 @@ static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint6
          (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
          (void *)data.ctx.rip);
     bsod_show(&data);
-    if (dumper)
+    if (dumper) {
+        deadman_arm(dumper->time_limit_ms());
         dumper->write(&data);
-    else
+        deadman_disarm();
+    } else {
         bsod_status("No crash dump: no dump stack was prepared.");
+    }
     bugcheck_nested_fault_point();
+    bugcheck_finish();
+}
+
+void bugcheck_finish(void)
+{
     if (auto_reboot) {
         bsod_status("Rebooting in %d seconds...", BUGCHECK_REBOOT_DELAY_S);
         timer_delay_ms(BUGCHECK_REBOOT_DELAY_S * 1000u);
@@ -134,8 +144,10 @@ void bugcheck_from_trap(struct trap_frame *f)
 {
     uint64_t cr2 = read_cr2();
     cpu_cli();
-    if (depth > 0 && f->vector == VEC_NMI)
+    if (depth > 0 && f->vector == VEC_NMI) {
+        deadman_nmi(f);
         return;
+    }
     if (__atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST) > 1)
         nested((uint32_t)f->vector, f->rip);
     struct bugcheck_context *c = &data.ctx;

@@ -65,6 +65,9 @@ void bugcheck_nested_fault_point(void);
 
 /* AutoReboot: reboot after the blue screen (default) or halt. */
 void bugcheck_set_auto_reboot(bool on);
+/* The bugcheck's last step, after the dump (or the dead-man's abandon): the reboot notice and
+ * the reboot when AutoReboot is set, else "System halted.". Never returns. */
+void bugcheck_finish(void) __attribute__((noreturn));
 
 
 #endif

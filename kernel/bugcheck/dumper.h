@@ -14,6 +14,17 @@ struct dumper {
     /* Bugcheck time: write the dump of the crash in *bd, reporting on the blue screen.
      * Returns 0 when a valid dump was written, else why not; never hangs. */
     int (*write)(const struct bugcheck_data *bd);
+    /* Bugcheck time, before write(): how long the whole dump may take, in ms (the
+     * dead-man's limit, bugcheck/deadman.h); 0 when write() will write nothing (not armed). */
+    uint64_t (*time_limit_ms)(void);
+    /* Bugcheck time, from the dead-man once write() ran past that limit and was cut off:
+     * mark the partial dump's header abandoned (never valid) without touching anything else
+     * written. 0, or why not (nothing written yet, the valid header was being written, the
+     * disk failed); bounded by the disk's own timeouts. */
+    int (*abandon)(void);
+    /* Test only (`crash stall-dump`): the next write() spins forever with interrupts off once
+     * it has written 30 % of the dump, as a hung disk or a looping bug would. */
+    void (*stall)(void);
     /* What the dumper is prepared to do (SYS_DUMP_QUERY, `dumpcfg`'s summary): fills *out.
      * Process context. */
     void (*query)(struct sys_dump_info *out);
@@ -26,9 +37,13 @@ struct dumper {
      * recovered) when `kept`, else copied to a file or proven invalid (the partition freed); then re-armed.
      * 0, ERR_BAD_STATE (no dump partition holding a dump), or why not. Process context. */
     int (*release_partition)(bool kept);
-    /* Damage the loaded clone on purpose so that the next bugcheck finds its checksum broken
-     * (`crash corrupt-dump-stack`). 0 or ERR_BAD_STATE (none loaded). */
-    int (*damage)(void);
+    /* Damage one checksummed part on purpose so that the next bugcheck finds its checksum
+     * broken and names it (`crash corrupt-dump-stack [PART]`): `part` is a name part_name()
+     * gives, NULL for the clone. 0, ERR_INVALID_ARGS (no such part) or ERR_BAD_STATE
+     * (nothing loaded). */
+    int (*damage)(const char *part);
+    /* The name of checksummed part i (0, 1, ...), NULL past the last. */
+    const char *(*part_name)(unsigned i);
     /* The disk that holds the dump target, or NULL (`crash io`). */
     const struct disk *(*target_disk)(void);
 };

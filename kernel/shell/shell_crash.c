@@ -75,12 +75,35 @@ static void __attribute__((noinline)) crash_nested(void)
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
 }
 
+static const char *crash_arg;   /* the word after the kind (corrupt-dump-stack's only), or NULL */
+
+/* Damage the checksummed part named by crash_arg (the clone when none), then 0xE2. An
+ * unknown part crashes nothing: the usage lists the parts. */
 static void __attribute__((noinline)) crash_corrupt_dump_stack(void)
 {
     const struct dumper *d = bugcheck_dumper();
-    int rc = d ? d->damage() : ERR_NOT_FOUND;
+    int rc = d ? d->damage(crash_arg) : ERR_NOT_FOUND;
+    if (rc == ERR_INVALID_ARGS) {
+        kprintf("crash corrupt-dump-stack: unknown part '%s'; parts:", crash_arg);
+        for (unsigned i = 0; d->part_name(i); i++)
+            kprintf(" %s", d->part_name(i));
+        kprintf("\n");
+        return;
+    }
     if (rc)
         kprintf("crash: no clone loaded (%s); crashing anyway\n", err_str(rc));
+    bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+}
+
+/* Test only: the dump of this 0xE2 hangs at 30 % with interrupts off, so that the dead-man
+ * must abandon it. */
+static void __attribute__((noinline)) crash_stall_dump(void)
+{
+    const struct dumper *d = bugcheck_dumper();
+    if (d)
+        d->stall();
+    else
+        kprintf("crash: no dump stack to stall; crashing anyway\n");
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
 }
 
@@ -124,21 +147,26 @@ static const struct crash_kind kinds[] = {
     { "assert", "failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED", crash_assert },
     { "hang", "spin with interrupts off; only an NMI (0x80) gets out", crash_hang },
     { "io", "0xE2 while a read is still in flight on the dump disk", crash_io },
-    { "corrupt-dump-stack", "flip a byte of the clone, then 0xE2: no dump is written", crash_corrupt_dump_stack },
+    { "corrupt-dump-stack", "[PART] flip a byte of a checksummed part (default: the clone), then 0xE2: "
+      "no dump is written, the screen names the part", crash_corrupt_dump_stack },
+    { "stall-dump", "test: 0xE2 whose dump hangs at 30 % with interrupts off: the dead-man abandons it",
+      crash_stall_dump },
     { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };
 
 int shell_cmd_crash(int argc, char **argv)
 {
-    if (argc == 2) {
+    if (argc == 2 || argc == 3) {
         for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-            if (strcmp(argv[1], kinds[i].name) == 0) {
-                klog(KLOG_WARN, "shell: crash %s requested", kinds[i].name);
+            if (strcmp(argv[1], kinds[i].name) == 0 && (argc == 2 || kinds[i].fn == crash_corrupt_dump_stack)) {
+                crash_arg = argc == 3 ? argv[2] : NULL;
+                klog(KLOG_WARN, "shell: crash %s%s%s requested", kinds[i].name, crash_arg ? " " : "",
+                     crash_arg ? crash_arg : "");
                 kinds[i].fn();
                 return ERR_GENERIC;
             }
         }
-        kprintf("crash: unknown kind '%s'\n", argv[1]);
+        kprintf("crash: unknown kind '%s'%s\n", argv[1], argc == 3 ? " (or it takes no argument)" : "");
     }
     kprintf("crash kinds:\n");
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

@@ -46,6 +46,13 @@ def pagefile(c, tmp_path):
     return out
 
 
+def no_valid_dump_in_pagefile(c, tmp_path):
+    """`bbdump check` of the pagefile fails; returns its result."""
+    r = bbdump("check", pagefile(c, tmp_path), check=False)
+    assert r.returncode != 0, r.stdout
+    return r
+
+
 def memory_dmp(c, tmp_path):
     """The dump the boot after a crash recovered, taken out of the image with `bbdump
     extract`: C:\\MEMORY.DMP, or for a small dump (kept only as a minidump) the newest
@@ -145,21 +152,61 @@ def test_marked_page_is_in_the_dump(tmp_path):
     check_marker(memory_dmp(c, tmp_path), phys, "The quick brown fox. ")
 
 
-def test_damaged_clone_writes_nothing(tmp_path):
+@pytest.mark.parametrize("part,label", [
+    (None, "dump_ahci image"), ("params", "dump_ahci controller parameters"),
+    ("blockmap", "block map"), ("writer", "dump writer code"),
+    ("helper", "crash-path helper code"), ("tables", "read-only data and descriptor tables"),
+    ("state", "dump stack state"),
+])
+def test_damaged_part_writes_nothing(tmp_path, part, label):
+    """`crash corrupt-dump-stack [PART]` damages one checksummed part: the bugcheck names
+    that part, writes nothing into the pagefile, and goes on to its reboot (switched off
+    there: nothing more is written)."""
     c = system_disk(tmp_path)
     m = Machine(tmp_path, system=c.path)
     try:
         m.wait_prompt()
-        m.send("crash corrupt-dump-stack\r")
-        m.expect(r"Crash dump not written: dump_ahci image checksum failed")
+        m.send("crash corrupt-dump-stack" + (f" {part}" if part else "") + "\r")
+        m.expect(r"Crash dump not written: ([^\r\n]*) checksum failed", timeout=60)
+        assert m.child.match.group(1) == label
+        m.expect("Rebooting in", timeout=30)
+        m.monitor("quit")
+        m.wait_exit()
+    finally:
+        m.close()
+    no_valid_dump_in_pagefile(c, tmp_path)
+
+
+@pytest.mark.parametrize("dump_type", [1, 3])
+def test_stalled_dump_is_abandoned(tmp_path, dump_type):
+    """`crash stall-dump` hangs the writer with interrupts off: at 30 % of a complete dump,
+    or a small dump's writer before its header is sealed. The dead-man (DumpTimeout = 8 s
+    here) cuts it off by NMI: the screen names the reason and where the writer hung, the
+    partial dump's header says it was abandoned, the machine reboots, and the next boot says
+    so; the volume stays clean."""
+    c = system_disk(tmp_path, dump_type)
+    subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "DumpTimeout", "/t", "REG_DWORD",
+                    "/d", "8", "/f"], check=True, capture_output=True)
+    m = Machine(tmp_path, system=c.path)
+    try:
         m.wait_prompt()
-        assert "holds an unrecovered dump" not in m.cmd("dumpcfg")
+        assert "unfinished after 8 s is abandoned (DumpTimeout)" in m.cmd("dumpcfg")
+        m.send("crash stall-dump\r")
+        m.expect("Stalling the dump on purpose", timeout=120)
+        m.expect(r"Crash dump abandoned: not finished within its time limit of 8 s "
+                 r"\(dead-man; it was at (\S+)\)", timeout=60)
+        assert m.child.match.group(1).startswith("writer_stall+")
+        m.expect("The partial dump is marked abandoned in its header.", timeout=60)
+        m.expect("Rebooting in", timeout=30)
+        m.expect(r"holds crash dump #1, abandoned at the crash by the dead-man", timeout=120)
+        m.wait_prompt()
         m.send("poweroff\r")
         m.wait_exit()
     finally:
         m.close()
-    r = bbdump("check", pagefile(c, tmp_path), check=False)
-    assert r.returncode != 0
+    no_valid_dump_in_pagefile(c, tmp_path)
+    assert re.search(r"flags:\s+0x20 ABANDONED$", bbdump("info", pagefile(c, tmp_path), check=False).stdout, re.M)
+    c.assert_clean()
 
 
 @pytest.mark.parametrize("point,incomplete", [
@@ -180,8 +227,7 @@ def test_killed_in_the_middle_leaves_no_valid_dump(tmp_path, point, incomplete):
         m.wait_exit()
     finally:
         m.close()
-    r = bbdump("check", pagefile(c, tmp_path), check=False)
-    assert r.returncode != 0, r.stdout
+    r = no_valid_dump_in_pagefile(c, tmp_path)
     if incomplete:
         assert "incomplete" in (r.stdout + r.stderr)
 

@@ -103,6 +103,9 @@ static void test_header_crc_and_torn(void)
     EXPECT(f, size, ERR_BAD_STATE, DUMP_P_INCOMPLETE);
     UT_EQ_INT(dump_header_seal(f, DUMP_BB_COMPLETE, 0), 0);
     EXPECT(f, size, ERR_BAD_STATE, DUMP_P_INCOMPLETE);
+    /* Abandoned by the dead-man: a known flag, never valid. */
+    UT_EQ_INT(dump_header_seal(f, DUMP_BB_ABANDONED, 0), 0);
+    EXPECT(f, size, ERR_BAD_STATE, DUMP_P_INCOMPLETE);
     UT_EQ_INT(dump_header_seal(f, DUMP_BB_VALID, 0), 0);
     struct dump_layout l;
     UT_EQ_INT(dump_validate(f, size, size, &l), 0);

@@ -80,8 +80,8 @@ static void print_flags(uint32_t f)
 {
     printf("%-22s0x%x", "flags:", f);
     static const char *const names[] = { "VALID", "COMPLETE", "CLEARED", "FALLBACK",
-                                         "CONVERTED" };
-    for (unsigned i = 0; i < 5; i++)
+                                         "CONVERTED", "ABANDONED" };
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
         if (f & (1u << i))
             printf(" %s", names[i]);
     printf("\n");

@@ -88,6 +88,9 @@ static enum copy_status classify(const uint8_t *pre, const struct dump_layout *l
     case DUMP_P_INCOMPLETE:
         if (may_be_empty && (l->flags & DUMP_BB_CLEARED))   /* the stub of a fresh target */
             return set(r, COPY_NO_DUMP, "no dump (a target ready for the next one)");
+        if (l->flags & DUMP_BB_ABANDONED)
+            return set(r, COPY_INCOMPLETE, "incomplete: abandoned at the crash (the dead-man "
+                       "stopped a dump that ran past its time limit)");
         return set(r, COPY_INCOMPLETE, "incomplete: header not marked valid (the dump was cut "
                    "short or is being written)");
     case DUMP_P_SIZE:

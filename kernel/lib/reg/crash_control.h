@@ -54,6 +54,8 @@ enum cc_value {
     CC_DUMP_PARTITION,           /* REG_SZ, not in a new hive: a dump partition as the kernel
                                     names it ("nvme0n1p2"); "" = the first that fits, only
                                     when the dump does not fit the file target */
+    CC_DUMP_TIMEOUT,             /* REG_DWORD s, Blackbox's, not in a new hive: the dead-man's
+                                    limit on a whole dump; 0 = its rule (README) */
     CC_VALUES
 };
 
