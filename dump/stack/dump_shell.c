@@ -44,7 +44,7 @@ int dump_shell_dumpcfg(int argc, char **argv)
     if (d->state == DUMP_OFF)
         return 0;
     kprintf("target:       %s%s%s\n", d->target, d->holds_dump ? " (holds an unrecovered dump)" : "",
-            d->dedicated ? " (DedicatedDumpFile)" : d->target_kind ? " (pagefile)" : "");
+            d->dedicated ? " (DedicatedDumpFile)" : d->partition ? "" : d->target_kind ? " (pagefile)" : "");
     if (d->dedicated)
         kprintf("dedicated:    DedicatedDumpFile, DumpFileSize %lu MB%s\n",
                 (unsigned long)d->settings.dump_file_size_mb,
