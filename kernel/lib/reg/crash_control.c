@@ -26,6 +26,7 @@ const struct cc_setting cc_settings[CC_VALUES] = {
                           "C:\\pagefile.sys 0 0", true },
     [CC_DEDICATED_DUMP_FILE] = { REG_CRASHCONTROL, "DedicatedDumpFile", REG_SZ, 0, "", false },
     [CC_DUMP_FILE_SIZE] = { REG_CRASHCONTROL, "DumpFileSize", REG_DWORD, 0, NULL, false },
+    [CC_ALLOW_USER_CRASH] = { REG_CRASHCONTROL, "AllowUserCrash", REG_DWORD, 0, NULL, false },
 };
 
 static char upper(char c)

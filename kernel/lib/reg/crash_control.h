@@ -44,6 +44,8 @@ enum cc_value {
     CC_PAGING_FILES,             /* Memory Management, REG_MULTI_SZ "C:\pagefile.sys 0 0" */
     CC_DEDICATED_DUMP_FILE,      /* REG_SZ, not in a new hive: "" = none */
     CC_DUMP_FILE_SIZE,           /* REG_DWORD MB, not in a new hive: 0 = system-managed */
+    CC_ALLOW_USER_CRASH,         /* REG_DWORD, not in a new hive: 1 lets a program crash the
+                                    machine on purpose (SYS_CRASH, `notmyfault`); 0 = refused */
     CC_VALUES
 };
 
