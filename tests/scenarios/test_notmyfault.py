@@ -5,7 +5,8 @@ interrupt taken while the program runs in ring 3) with its STOP code; the dump, 
 the crash left a process's kernel stack behind, is valid: the next boot's smss recovers it
 (never "discarded") into C:\MEMORY.DMP, and `bbdump analyze` names the function that failed
 and, from the klog, the program with the user RIP it was stopped at (inside the program's
-own code, per its ELF)."""
+own code, per its ELF). Also an NMI while a program spins in ring 3: a valid dump whose
+analyze shows the user-mode RIP as such, not as a kernel symbol."""
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ from machine import Machine, ROOT
 from test_dump import BBREG, CRASHCONTROL, bbdump, memory_dmp, system_disk
 
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
-USER_ELF = os.path.join(ROOT, "build", "user", "notmyfault.elf")
+USER_ELF = os.path.join(ROOT, "build", "user", "%s.elf")
 
 # kind -> (STOP code, function analyze must name, the program's function holding the user RIP)
 KINDS = {
@@ -34,9 +35,9 @@ def allow_user_crash(c):
                     "REG_DWORD", "/d", "1", "/f"], check=True, capture_output=True)
 
 
-def user_function(rip):
-    """The notmyfault function holding rip, from its ELF's symbols."""
-    out = subprocess.run(["nm", "-n", USER_ELF], capture_output=True, text=True,
+def user_function(program, rip):
+    """The function of user program `program` holding rip, from its ELF's symbols."""
+    out = subprocess.run(["nm", "-n", USER_ELF % program], capture_output=True, text=True,
                          check=True).stdout
     best = None
     for addr, kind, name in re.findall(r"^([0-9a-f]+) ([tT]) (\S+)$", out, re.M):
@@ -63,20 +64,29 @@ def crash_and_recover(m, kind):
     assert m.wait_exit(timeout=60) == 0
 
 
-def check_analyze(c, tmp_path, kind):
-    code, function, user_fn = KINDS[kind]
+def analyze_recovered(c, tmp_path):
+    """analyze of the dump the next boot recovered, after checking smss kept it."""
     serial = (tmp_path / "serial.log").read_text(errors="replace")
     assert "not valid" not in serial and "discarded" not in serial, serial
-    out = bbdump("analyze", memory_dmp(c, tmp_path), "--kernel", ELF).stdout
+    return bbdump("analyze", memory_dmp(c, tmp_path), "--kernel", ELF).stdout
+
+
+def user_rip_in_klog(out, program):
+    proc = re.search(rf"bugcheck: process {program} \(pid \d+\) was running, user rip "
+                     r"0x([0-9a-f]+)", out.split("KLOG")[1])
+    assert proc, out
+    return int(proc.group(1), 16)
+
+
+def check_analyze(c, tmp_path, kind):
+    code, function, user_fn = KINDS[kind]
+    out = analyze_recovered(c, tmp_path)
     assert re.search(rf"^\w+ \({code}\)$", out, re.M), out
     if kind == "stack":
         assert re.search(r"^Arg1: 0000000000000008, ", out, re.M), out   # a double fault
     assert re.search(rf"^FAULTING_IP:\s+[0-9a-f]{{16}} {function}\+0x[0-9a-f]+ \([^:]+:\d+\)",
                      out, re.M), out
-    proc = re.search(r"bugcheck: process notmyfault \(pid \d+\) was running, user rip "
-                     r"0x([0-9a-f]+)", out.split("KLOG")[1])
-    assert proc, out
-    assert user_function(int(proc.group(1), 16)) == user_fn, out
+    assert user_function("notmyfault", user_rip_in_klog(out, "notmyfault")) == user_fn, out
 
 
 def test_refused_by_default_then_allowed_null(tmp_path):
@@ -109,3 +119,25 @@ def test_kind_gives_a_valid_dump(tmp_path, kind):
     finally:
         m.close()
     check_analyze(c, tmp_path, kind)
+
+
+def test_nmi_while_a_program_spins_in_ring3(tmp_path):
+    c = system_disk(tmp_path)
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt()
+        m.send("run fault spin\r")
+        m.expect("fault: spin")
+        m.monitor("nmi")
+        m.expect(r"\*\*\* STOP: 0x00000080", timeout=60)
+        m.expect(r"werfault: dump #\d+ saved as C:\\MEMORY\.DMP", timeout=300)
+        m.wait_prompt()
+        m.send("poweroff\r")
+        assert m.wait_exit(timeout=60) == 0
+    finally:
+        m.close()
+    out = analyze_recovered(c, tmp_path)
+    assert re.search(r"^NMI_HARDWARE_FAILURE \(80\)$", out, re.M), out
+    rip = user_rip_in_klog(out, "fault")
+    assert re.search(rf"^FAULTING_IP:\s+{rip:016x} 0x{rip:016x} \(user mode\)$", out, re.M), out
+    assert user_function("fault", rip) == "main", out
