@@ -1,7 +1,7 @@
 /* The system calls (syscall_table.h): the dispatcher, and the process, clock, report-channel
  * and event-log calls. Files and directories are in syscall_file.c, the registry in
- * syscall_reg.c, the dump stack in syscall_dump.c, SYS_CRASH in syscall_crash.c. Every user pointer goes through uaccess
- * before use. */
+ * syscall_reg.c, the dump stack in syscall_dump.c, SYS_CRASH in syscall_crash.c. Every user
+ * pointer goes through uaccess before use. */
 #include "proc/syscall.h"
 #include "proc/uaccess.h"
 #include "console/com2.h"
