@@ -56,7 +56,8 @@ def crash_and_recover(m, kind):
         m.monitor("nmi")
     m.expect(r"\*\*\* STOP: 0x", timeout=60)
     m.expect(r"Dump #\d+: \w+, \d+ MiB in \d+ ms", timeout=300)
-    saved = m.child.expect([r"werfault: dump #\d+ saved as C:\\MEMORY\.DMP",
+    saved = m.child.expect([r"werfault: (dump #\d+ saved as C:\\MEMORY\.DMP|minidump "
+                            r"C:\\Minidump\\\S+: the small dump itself)",
                             r"smss: the dump in \S+ is not valid \([^)]*\)"], timeout=300)
     assert saved == 0, m.child.after
     m.wait_prompt()
@@ -108,9 +109,11 @@ def test_refused_by_default_then_allowed_null(tmp_path):
     check_analyze(c, tmp_path, "null")
 
 
-@pytest.mark.parametrize("kind", sorted(k for k in KINDS if k != "null"))
-def test_kind_gives_a_valid_dump(tmp_path, kind):
-    c = system_disk(tmp_path)
+# Every kind with the default (automatic: kernel) dump; two also as complete and small dumps.
+@pytest.mark.parametrize("kind,dump_type", [(k, None) for k in sorted(KINDS) if k != "null"] +
+                         [("irq", 1), ("stack", 3)])
+def test_kind_gives_a_valid_dump(tmp_path, kind, dump_type):
+    c = system_disk(tmp_path, dump_type)
     allow_user_crash(c)
     m = Machine(tmp_path, mem=256, system=c.path)
     try:
