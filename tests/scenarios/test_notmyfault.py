@@ -2,7 +2,8 @@ r"""`run notmyfault KIND` (userland/notmyfault, SYS_CRASH). With CrashControl Al
 at its default 0 the kernel refuses: a clear message, exit code 3, the machine carries on.
 With it at 1 each kind stops the kernel inside the program's system call (irq: in the timer
 interrupt taken while the program runs in ring 3) with its STOP code; the dump, written while
-the crash left a process's kernel stack behind, is valid: the next boot's smss recovers it
+the crash left a process's kernel stack behind, is valid (pagefile on AHCI, or a dedicated
+dump file on NVMe; kernel, complete or small): the next boot's smss recovers it
 (never "discarded") into C:\MEMORY.DMP, and `bbdump analyze` names the function that failed
 and, from the klog, the program with the user RIP it was stopped at (inside the program's
 own code, per its ELF). Also an NMI while a program spins in ring 3: a valid dump whose
@@ -15,6 +16,7 @@ import pytest
 
 from machine import Machine, ROOT
 from test_dump import BBREG, CRASHCONTROL, bbdump, memory_dmp, system_disk
+from test_dump_nvme import dedicated_setup
 
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 USER_ELF = os.path.join(ROOT, "build", "user", "%s.elf")
@@ -109,13 +111,18 @@ def test_refused_by_default_then_allowed_null(tmp_path):
     check_analyze(c, tmp_path, "null")
 
 
-# Every kind with the default (automatic: kernel) dump; two also as complete and small dumps.
-@pytest.mark.parametrize("kind,dump_type", [(k, None) for k in sorted(KINDS) if k != "null"] +
-                         [("irq", 1), ("stack", 3)])
-def test_kind_gives_a_valid_dump(tmp_path, kind, dump_type):
-    c = system_disk(tmp_path, dump_type)
+# Every kind with the default (automatic: kernel) dump to the pagefile on AHCI; irq also as a
+# complete dump and to a dedicated dump file on NVMe, stack also as a small dump.
+@pytest.mark.parametrize("kind,dump_type,nvme",
+                         [(k, None, False) for k in sorted(KINDS) if k != "null"] +
+                         [("irq", 1, False), ("irq", None, True), ("stack", 3, False)])
+def test_kind_gives_a_valid_dump(tmp_path, kind, dump_type, nvme):
+    if nvme:
+        c, d = dedicated_setup(tmp_path, dump_type)
+    else:
+        c, d = system_disk(tmp_path, dump_type), None
     allow_user_crash(c)
-    m = Machine(tmp_path, mem=256, system=c.path)
+    m = Machine(tmp_path, mem=256, system=c.path, data=d.path if d else None)
     try:
         m.wait_prompt()
         crash_and_recover(m, kind)
