@@ -1,7 +1,10 @@
 /* The bugcheck path: recursion guard, context capture, mapping of CPU exceptions to STOP
  * codes, and the sequence screen -> dump (through the registered dumper, bounded by the
- * dead-man) -> reboot. Uses
- * only lock-free, polled output and touches no allocator. */
+ * dead-man) -> reboot. Uses only lock-free, polled output and touches no allocator. Once the
+ * context is captured the path moves to this CPU's crash stack (in .bss, which the dump
+ * writer snapshots) and never touches the stack the crash happened on again: that stack (a
+ * process's kernel stack, an IST stack, the boot stack) goes into the dump exactly as the
+ * crash left it. */
 #include <stdbool.h>
 #include <stddef.h>
 #include "bugcheck/bugcheck.h"
@@ -14,9 +17,11 @@
 #include "arch/lapic.h"
 #include "arch/timer.h"
 #include "arch/acpi.h"
+#include "proc/process.h"
 #include "klog.h"
 
 #define BUGCHECK_REBOOT_DELAY_S 3   /* pause on the blue screen before an automatic reboot */
+#define CRASH_STACK_SIZE 16384      /* bytes per CPU: as an IST stack, which ran the whole path */
 
 _Static_assert(offsetof(struct bugcheck_context, rsp) == 0x38, "bugcheck_entry.asm CTX_RSP");
 _Static_assert(offsetof(struct bugcheck_context, r15) == 0x78, "bugcheck_entry.asm CTX_R15");
@@ -29,9 +34,12 @@ static volatile int depth;                   /* bugchecks in progress (recursion
 static bool auto_reboot = true;
 static volatile bool nested_fault_armed;     /* crash nested: fault inside the crash path */
 static const struct dumper *dumper;          /* set once at boot by the dump stack */
+static uint8_t crash_stacks[CPU_MAX][CRASH_STACK_SIZE] __attribute__((aligned(16)));
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
                     struct bugcheck_context *ctx) __attribute__((noreturn));
+/* bugcheck_entry.asm: rsp = top, then fn(). */
+void bugcheck_on_stack(uint8_t *top, void (*fn)(void)) __attribute__((noreturn));
 
 static void capture_system_regs(struct bugcheck_context *c)
 {
@@ -56,19 +64,32 @@ static void __attribute__((noreturn)) nested(uint32_t code, uint64_t rip)
         cpu_hlt();
 }
 
-static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint64_t p[4])
+/* Name the program that was running, and where in it, in the klog (which every dump holds):
+ * the interrupted instruction when the trap came from ring 3, else the process's own record
+ * (the instruction after its `syscall`, or where an interrupt stopped it). */
+static void log_process(void)
 {
-    lapic_timer_stop();
-    data.code = code;
-    for (int i = 0; i < 4; i++)
-        data.params[i] = p[i];
-    data.ts_ns = timer_ns();
-    data.cpu = bugcheck_cpu_index();
-    bugcheck_cpu_save(data.cpu, CPU_STATE_CRASHED, code, false, &data.ctx);
+    char name[PROC_NAME_MAX];
+    int pid;
+    uint64_t rip;
+    if (!process_crash_info(name, sizeof name, &pid, &rip))
+        return;
+    if (data.ctx.vector != BUGCHECK_NO_VECTOR && (data.ctx.cs & 3) == 3)
+        rip = data.ctx.rip;
+    klog(KLOG_EMERG, "bugcheck: process %s (pid %d) was running, user rip %p", name, pid,
+         (void *)rip);
+}
+
+/* The rest of the path, on the crash stack: data is complete. */
+static void __attribute__((noreturn)) bugcheck_run(void)
+{
+    const uint32_t code = data.code;
+    const uint64_t *p = data.params;
     klog_bugcheck_resync();
     klog(KLOG_EMERG, "bugcheck 0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx) at %p", code,
          (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
          (void *)data.ctx.rip);
+    log_process();
     bsod_show(&data);
     if (dumper) {
         deadman_arm(dumper->time_limit_ms());
@@ -93,6 +114,18 @@ void bugcheck_finish(void)
     }
     for (;;)
         cpu_hlt();
+}
+
+static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint64_t p[4])
+{
+    lapic_timer_stop();
+    data.code = code;
+    for (int i = 0; i < 4; i++)
+        data.params[i] = p[i];
+    data.ts_ns = timer_ns();
+    data.cpu = bugcheck_cpu_index();
+    bugcheck_cpu_save(data.cpu, CPU_STATE_CRASHED, code, false, &data.ctx);
+    bugcheck_on_stack(crash_stacks[cpu_index()] + CRASH_STACK_SIZE, bugcheck_run);
 }
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,

@@ -2,10 +2,13 @@
 ; bugcheck_call_ctx as the caller left them (RIP = return address, RSP = caller's RSP), then
 ; call bugcheck_enter(code, p1, p2, p3, p4, &bugcheck_call_ctx). Offsets follow
 ; struct bugcheck_context in kernel/bugcheck/bugcheck.h (checked there by _Static_assert).
+; bugcheck_on_stack(top, fn): move to the crash stack whose top is `top` and call fn(), which
+; never returns; the stack the crash happened on is left as it was.
 
 bits 64
 section .text
 global bugcheck_ex
+global bugcheck_on_stack
 extern bugcheck_enter
 extern bugcheck_call_ctx
 
@@ -56,6 +59,14 @@ bugcheck_ex:
     mov r9, rax                          ; sixth argument: the context
     and rsp, -16                         ; ABI alignment for the C call
     call bugcheck_enter
+.halt:
+    cli
+    hlt
+    jmp .halt
+
+bugcheck_on_stack:
+    mov rsp, rdi                         ; 16-byte aligned: fn starts as after a normal call
+    call rsi
 .halt:
     cli
     hlt

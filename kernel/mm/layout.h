@@ -9,6 +9,8 @@
 #define DIRECT_MAP_BASE  0xffff800000000000ull /* all physical memory: virtual = base + physical */
 #define MMIO_BASE        0xffffc00000000000ull /* device register windows (uncached), bump-allocated */
 #define MMIO_LIMIT       0xffffc10000000000ull /* end of the MMIO window area */
+#define KSTACK_WINDOW    0xffffc10000000000ull /* the running process's kernel stack, above
+                                                  an unmapped guard page at this address */
 #define PAGE_SIZE        4096ull
 #define PAGE_SHIFT       12
 

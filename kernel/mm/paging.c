@@ -116,6 +116,29 @@ void *paging_map_mmio(uint64_t phys, uint64_t size)
     return (void *)(va + off);
 }
 
+int paging_map_kernel(uint64_t va, uint64_t pa, uint64_t pages)
+{
+    for (uint64_t i = 0; i < pages; i++) {
+        int rc = paging_map_page(kernel_pml4, va + i * PAGE_SIZE, pa + i * PAGE_SIZE,
+                                 PTE_WRITE | nx_bit);
+        if (rc) {
+            paging_unmap_kernel(va, i);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void paging_unmap_kernel(uint64_t va, uint64_t pages)
+{
+    for (uint64_t i = 0; i < pages; i++) {
+        uint64_t *pt = walk(kernel_pml4, va + i * PAGE_SIZE, 0, PTE_PRESENT | PTE_WRITE);
+        if (pt)
+            pt[idx(va + i * PAGE_SIZE, 0)] = 0;
+        invlpg(va + i * PAGE_SIZE);
+    }
+}
+
 uint64_t paging_new_space(void)
 {
     uint64_t pml4 = pfn_alloc(PFN_PAGETABLE);

@@ -27,6 +27,12 @@ void *paging_map_mmio(uint64_t phys, uint64_t size);
 /* Map one 4 KiB page va -> pa with flags in the tables rooted at pml4_phys, allocating
  * intermediate tables. Returns 0, ERR_EXISTS or ERR_NO_MEMORY. */
 int paging_map_page(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags);
+/* Map `pages` physically contiguous pages at pa to the kernel's virtual address va (writable,
+ * no execute) in the kernel's tables, which every address space shares. Returns 0,
+ * ERR_EXISTS (a page already mapped: nothing is left mapped) or ERR_NO_MEMORY. */
+int paging_map_kernel(uint64_t va, uint64_t pa, uint64_t pages);
+/* Undo paging_map_kernel: unmap `pages` pages from va and flush them from the TLB. */
+void paging_unmap_kernel(uint64_t va, uint64_t pages);
 /* A new address space: a PML4 whose kernel half (entries 256..511) points at the kernel's
  * own tables, user half empty. Returns its physical address, or 0 when out of memory. */
 uint64_t paging_new_space(void);

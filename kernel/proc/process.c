@@ -55,6 +55,24 @@ struct process *process_current(void)
     return current;
 }
 
+bool process_crash_info(char *name, size_t cap, int *pid, uint64_t *user_rip)
+{
+    const struct process *p = current;
+    if (!p)
+        return false;
+    fmt_snprintf(name, cap, "%s", p->name);
+    *pid = p->pid;
+    if (p->syscall) {
+        *user_rip = p->syscall->user_rip;
+    } else {
+        /* Interrupted in ring 3: the CPU's frame (rip, cs, rflags, rsp, ss) ends at the top
+         * of the kernel stack. */
+        const uint64_t *top = (const uint64_t *)((uint64_t)p->kstack + PROC_KSTACK_SIZE);
+        *user_rip = top[-5];
+    }
+    return true;
+}
+
 static uint64_t seg_pte_flags(uint32_t flags)
 {
     uint64_t f = PTE_USER;
@@ -150,12 +168,33 @@ static int push_args(int argc, char **argv, uint64_t *rsp, uint64_t *uargv)
     return 0;
 }
 
+#define KSTACK_PAGES (PROC_KSTACK_SIZE / PAGE_SIZE)
+
+/* p's kernel stack: pages of its own at KSTACK_WINDOW + one guard page. 0 or an ERR_*. */
+static int kstack_create(struct process *p)
+{
+    uint64_t pa;
+    if (pfn_alloc_contig(KSTACK_PAGES, 1, UINT64_MAX, PFN_KERNEL, &pa))
+        return ERR_NO_MEMORY;
+    int rc = paging_map_kernel(KSTACK_WINDOW + PAGE_SIZE, pa, KSTACK_PAGES);
+    if (rc) {
+        pfn_free(pa, KSTACK_PAGES);
+        return rc;
+    }
+    p->kstack_phys = pa;
+    p->kstack = (void *)(KSTACK_WINDOW + PAGE_SIZE);
+    return 0;
+}
+
 static void destroy(struct process *p)
 {
     syscall_close_all(p);
     if (p->pml4)
         paging_free_space(p->pml4);
-    kfree(p->kstack);
+    if (p->kstack_phys) {
+        paging_unmap_kernel((uint64_t)p->kstack, KSTACK_PAGES);
+        pfn_free(p->kstack_phys, KSTACK_PAGES);
+    }
     kfree(p);
 }
 
@@ -169,14 +208,18 @@ int process_run(const char *name, const void *image, size_t len, int argc, char 
         return ERR_NO_MEMORY;
     p->pid = ++next_pid;
     fmt_snprintf(p->name, sizeof p->name, "%s", name);
-    p->kstack = kmalloc(PROC_KSTACK_SIZE);
+    int rc = kstack_create(p);   /* first: the window's tables are shared by the new space */
+    if (rc) {
+        destroy(p);
+        return rc;
+    }
     p->pml4 = paging_new_space();
-    if (!p->kstack || !p->pml4) {
+    if (!p->pml4) {
         destroy(p);
         return ERR_NO_MEMORY;
     }
     uint64_t entry;
-    int rc = build_space(p, image, len, &entry);
+    rc = build_space(p, image, len, &entry);
     if (rc) {
         destroy(p);
         return rc;

@@ -1,7 +1,9 @@
 /* User processes: a static ELF64 program run in ring 3 in an address space of its own (a
  * fresh PML4 sharing the kernel half), with a kernel stack of its own (TSS rsp0 and the
- * syscall entry use it). One process at a time, run to completion: process_run returns when
- * the program exits or is killed for a fault. Not for interrupt or bugcheck time.
+ * syscall entry use it, mapped at KSTACK_WINDOW above an unmapped guard page, so an overflow
+ * faults into a double fault). One process at a time, run to completion: process_run returns
+ * when the program exits or is killed for a fault. Not for interrupt or bugcheck time, except
+ * process_crash_info.
  *
  * User address space: the program's PT_LOAD segments anywhere in [PROC_IMAGE_LO,
  * PROC_IMAGE_HI); the stack below PROC_STACK_TOP (PROC_STACK_SIZE, mapped up front); at entry
@@ -53,11 +55,15 @@ struct proc_fd {
     } u;
 };
 
+struct syscall_args;
+
 struct process {
     int pid;                          /* [I] */
     char name[PROC_NAME_MAX];         /* [I] */
     uint64_t pml4;                    /* address space root, physical [I] */
     void *kstack;                     /* kernel stack, PROC_KSTACK_SIZE bytes [I] */
+    uint64_t kstack_phys;             /* its pages, physically contiguous; 0 = none [I] */
+    const struct syscall_args *syscall; /* the system call running, else NULL */
     struct proc_ctx ctx;              /* where process_run resumes [I while running] */
     struct proc_fd fd[SYS_FD_MAX];    /* changed by syscalls only */
 };
@@ -89,6 +95,11 @@ void process_exit(int code) __attribute__((noreturn));
 /* Timer interrupt: kills the running process when it interrupted ring 3 past its time
  * limit (process_run's time_limit_s, 0 = none). Interrupt context. */
 void process_tick(const struct trap_frame *f);
+/* For the bugcheck: the running process, if any, with its name (cap bytes, NUL-terminated),
+ * pid and the user-mode RIP it was stopped at (in a system call: the instruction after the
+ * `syscall`; interrupted in ring 3: the interrupted instruction). Returns false when no
+ * process runs. Reads only: safe at bugcheck time. */
+bool process_crash_info(char *name, size_t cap, int *pid, uint64_t *user_rip);
 /* "page fault" for vector 14, "time limit exceeded" for PROC_KILL_TIME_LIMIT, etc. */
 const char *process_vector_name(unsigned vector);
 /* Called by trap_dispatch for a CPU exception raised in ring 3: log it, kill the process. */

@@ -1,7 +1,7 @@
 /* The system calls (syscall_table.h): the dispatcher, and the process, clock, report-channel
  * and event-log calls. Files and directories are in syscall_file.c, the registry in
- * syscall_reg.c, the dump stack in syscall_dump.c. Every user pointer goes through uaccess
- * before use. */
+ * syscall_reg.c, the dump stack in syscall_dump.c, SYS_CRASH in syscall_crash.c. Every user
+ * pointer goes through uaccess before use. */
 #include "proc/syscall.h"
 #include "proc/uaccess.h"
 #include "console/com2.h"
@@ -55,7 +55,7 @@ static int64_t sys_event_write(const struct syscall_args *a)
     return evlog_write(source, (uint32_t)a->rsi, (uint32_t)a->rdx, message);
 }
 
-int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
+static int64_t dispatch(uint64_t nr, const struct syscall_args *a)
 {
     switch (nr) {
     case SYS_EXIT: process_exit((int)a->rdi);
@@ -88,6 +88,17 @@ int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
     case SYS_DUMP_CONTROL: return sys_dump_control(a->rdi);
     case SYS_EVENT_WRITE: return sys_event_write(a);
     case SYS_CLOCK: return (int64_t)timer_ns();
+    case SYS_CRASH: return sys_crash(a->rdi);
     default: return ERR_NOT_SUPPORTED;
     }
+}
+
+/* The call runs with the process knowing it (process_crash_info: the user RIP). */
+int64_t syscall_dispatch(uint64_t nr, const struct syscall_args *a)
+{
+    struct process *p = process_current();
+    p->syscall = a;
+    int64_t rc = dispatch(nr, a);
+    p->syscall = NULL;
+    return rc;
 }

@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include "proc/process.h"
 
-/* The argument registers as syscall_entry.asm pushed them (lowest address first). */
+/* The argument registers as syscall_entry.asm pushed them (lowest address first), then
+ * what it saved of the program's state above them. */
 struct syscall_args {
     uint64_t r9, r8, r10, rdx, rsi, rdi;
+    uint64_t rbp, user_rflags, user_rip, user_rsp;
 };
 
 /* Run system call nr for the current process; the return value goes to the program's rax. */
@@ -39,5 +41,7 @@ int64_t sys_registry(uint64_t nr, const struct syscall_args *a);
 /* syscall_dump.c */
 int64_t sys_dump_query(uint64_t out);
 int64_t sys_dump_control(uint64_t op);
+/* syscall_crash.c */
+int64_t sys_crash(uint64_t kind);
 
 #endif

@@ -1,8 +1,9 @@
 ; The `syscall` entry point (MSR LSTAR). The CPU arrives here in ring 0 with interrupts off
 ; (FMASK), rcx = user rip, r11 = user rflags, still on the user stack: switch to the running
 ; process's kernel stack, save what sysret needs and the argument registers (struct
-; syscall_args in kernel/proc/syscall.h), run syscall_dispatch with interrupts on, restore,
-; sysretq. Registers other than rax, rcx, r11 come back as the program left them.
+; syscall_args in kernel/proc/syscall.h names all ten pushes), run syscall_dispatch with
+; interrupts on, restore, sysretq. Registers other than rax, rcx, r11 come back as the
+; program left them.
 
 bits 64
 section .text

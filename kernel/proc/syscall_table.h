@@ -48,7 +48,20 @@
 #define SYS_FTRUNCATE    27  /* (int fd, uint64_t size): file open for writing          0  */
 #define SYS_REG_DELETE_KEY 28 /* (const char *key): with its values and subkeys          0  */
 #define SYS_CLOCK        29  /* (): nanoseconds since boot (monotonic)                  ns */
-#define SYS_COUNT        30
+#define SYS_CRASH        30  /* (unsigned kind): stop the machine on purpose   see below  */
+#define SYS_COUNT        31
+
+/* SYS_CRASH kinds (`notmyfault`): the kernel fails inside the call in the chosen way and
+ * bugchecks. Refused with ERR_ACCESS unless CrashControl AllowUserCrash (REG_DWORD) is 1;
+ * ERR_INVALID_ARGS for an unknown kind. Only SYS_CRASH_IRQ returns (0): the bugcheck comes
+ * from the next timer interrupt, taken while the program runs in ring 3. */
+#define SYS_CRASH_NULL   1u  /* kernel NULL read -> 0x50 PAGE_FAULT_IN_NONPAGED_AREA */
+#define SYS_CRASH_IRQ    2u  /* 0xE2 MANUALLY_INITIATED_CRASH from the timer interrupt */
+#define SYS_CRASH_STACK  3u  /* kernel stack overflow -> double fault -> 0x7F (8) */
+#define SYS_CRASH_HANG   4u  /* spin with interrupts off: only an NMI gets out (0x80) */
+#define SYS_CRASH_HEAP   5u  /* a heap block's header overwritten, then freed -> 0x19
+                                BAD_POOL_HEADER (p2 = the block) */
+#define SYS_CRASH_ASSERT 6u  /* failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED */
 
 /* SYS_EVENT_WRITE: level 1 critical, 2 error, 3 warning, 4 information (Windows' numbers);
  * source 1..31 characters of [A-Za-z0-9 ._-] (ERR_TOO_BIG beyond); message at most

@@ -91,7 +91,10 @@ struct symtab *sym_open(const char *path);
 void sym_close(struct symtab *s);
 /* The ELF's GNU build-id: bytes at *id, count returned (0 when it has none). */
 int sym_build_id(struct symtab *s, const uint8_t **id);
-/* Symbol and line of an address; false when the address is outside the ELF. */
+/* Addresses below this are user mode (a program's), never the kernel ELF's. */
+#define SYM_KERNEL_HALF 0xffff800000000000ull
+/* Symbol and line of an address; false when the address is outside the ELF or in user mode
+ * (below SYM_KERNEL_HALF). */
 bool sym_lookup(struct symtab *s, uint64_t addr, struct sym_info *out);
 /* Lowest and highest+1 address of the ELF's loadable image. */
 void sym_image_range(struct symtab *s, uint64_t *lo, uint64_t *hi);

@@ -34,7 +34,7 @@ static void print_where(struct analysis *a, uint64_t addr, uint64_t line_addr)
 {
     struct sym_info si, li;
     if (!sym_lookup(a->sym, addr, &si) || !si.name) {
-        printf("0x%016" PRIx64, addr);
+        printf("0x%016" PRIx64 "%s", addr, addr < SYM_KERNEL_HALF ? " (user mode)" : "");
         return;
     }
     printf("%s+0x%" PRIx64, si.name, si.offset);

@@ -81,7 +81,7 @@ void sym_image_range(struct symtab *s, uint64_t *lo, uint64_t *hi)
 bool sym_lookup(struct symtab *s, uint64_t addr, struct sym_info *out)
 {
     memset(out, 0, sizeof(*out));
-    if (addr < s->lo || addr >= s->hi)
+    if (addr < s->lo || addr >= s->hi || addr < SYM_KERNEL_HALF)
         return false;
     GElf_Off off = 0;
     GElf_Sym sym;

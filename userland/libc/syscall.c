@@ -111,3 +111,8 @@ uint64_t clock_ns(void)
 {
     return (uint64_t)SC0(SYS_CLOCK);
 }
+
+int crash_machine(unsigned kind)
+{
+    return (int)SC1(SYS_CRASH, kind);
+}

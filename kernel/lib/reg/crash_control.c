@@ -29,6 +29,7 @@ const struct cc_setting cc_settings[CC_VALUES] = {
     [CC_LAST_CRASH_TIME] = { REG_CRASHCONTROL, "LastCrashTime", REG_QWORD, 0, NULL, false },
     [CC_DUMP_PARTITION] = { REG_CRASHCONTROL, "DumpPartition", REG_SZ, 0, "", false },
     [CC_DUMP_TIMEOUT] = { REG_CRASHCONTROL, "DumpTimeout", REG_DWORD, 0, NULL, false },
+    [CC_ALLOW_USER_CRASH] = { REG_CRASHCONTROL, "AllowUserCrash", REG_DWORD, 0, NULL, false },
 };
 
 static char upper(char c)

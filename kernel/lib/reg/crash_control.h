@@ -56,6 +56,8 @@ enum cc_value {
                                     when the dump does not fit the file target */
     CC_DUMP_TIMEOUT,             /* REG_DWORD s, Blackbox's, not in a new hive: the dead-man's
                                     limit on a whole dump; 0 = its rule (README) */
+    CC_ALLOW_USER_CRASH,         /* REG_DWORD, not in a new hive: 1 lets a program crash the
+                                    machine on purpose (SYS_CRASH, `notmyfault`); 0 = refused */
     CC_VALUES
 };
 

@@ -47,6 +47,9 @@ int reg_delete_key(const char *key);
 int volinfo(const char *path, struct sys_volinfo *out);
 int dump_query(struct sys_dump_info *out);
 int dump_control(unsigned op);
+/* SYS_CRASH: returns only when refused (ERR_ACCESS), for an unknown kind, or 0 for
+ * SYS_CRASH_IRQ (the crash follows at the next timer interrupt). */
+int crash_machine(unsigned kind);
 
 /* Append a record to the system event log (SYS_EVENT_WRITE): level 1 critical, 2 error,
  * 3 warning, 4 information. 0 once it is on disk, or an ERR_* code. */
