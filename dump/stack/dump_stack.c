@@ -23,6 +23,21 @@ extern const char __dump_writer_start[], __dump_writer_end[];
 
 static struct dump_stack stack;
 static const struct disk_dump *kind;   /* the dump parts of the loaded clone's disk */
+static uint32_t target_cluster;        /* first cluster of the target file (0: none) */
+
+/* The volume's guard (fat_set_guard): the target is the kernel's while it is armed or holds a
+ * dump not yet recovered, whoever asks (shell, system calls, the kernel itself); only
+ * dump_stack_protect (smss's SYS_DUMP_CONTROL) hands a held dump over. */
+static int guard(void *ctx, const struct fat_vol *vol, uint32_t first_cluster)
+{
+    (void)ctx;
+    bool kernels = stack.state == DUMP_ARMED ||
+                   (stack.holds_dump && stack.state != DUMP_RECOVERING);
+    if (kernels && first_cluster && first_cluster == target_cluster && stack.volume &&
+        vol == stack.volume->fat)
+        return ERR_DUMP_TARGET;
+    return 0;
+}
 
 const struct dump_stack *dump_stack_get(void)
 {
@@ -265,9 +280,12 @@ int dump_stack_init(const struct dump_settings *s)
     if ((rc = kind->params(stack.disk->bd, &prm)) != 0)
         return fail(DUMP_UNARMED, rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
     struct fat_file f;
+    target_cluster = 0;
     rc = prepare_target(&f, inner);
     if (rc)
         return fail(DUMP_UNARMED, rc, "cannot prepare %s: %s", stack.target);
+    target_cluster = f.first_cluster;
+    fat_set_guard(stack.volume->fat, guard, NULL);
     stack.target_bytes = fat_file_size(&f);
     if (stack.holds_dump && !s->overwrite)
         return fail(DUMP_UNARMED, ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
