@@ -287,8 +287,6 @@ int dump_stack_init(const struct dump_settings *s)
     target_cluster = f.first_cluster;
     fat_set_guard(stack.volume->fat, guard, NULL);
     stack.target_bytes = fat_file_size(&f);
-    if (stack.holds_dump && !s->overwrite)
-        return fail(DUMP_UNARMED, ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
     if (stack.target_bytes < stack.needed_bytes) {
         if (stack.target_bytes < DUMP_SMALL_BYTES)
             return fail(DUMP_UNARMED, ERR_NO_SPACE, "%s is too small even for a minidump (%s)", stack.target);
@@ -318,6 +316,11 @@ int dump_stack_init(const struct dump_settings *s)
     stack.crc_blockmap = crc32c(0, (const void *)lp->extents, sizeof(lp->extents[0]) * lp->extent_count);
     stack.crc_params = crc32c(0, (const void *)lp, offsetof(struct clone_params, extents));
     stack.crc_writer = crc32c(0, __dump_writer_start, (size_t)(__dump_writer_end - __dump_writer_start));
+    /* only now: the clone is loaded (mapped into the kernel half every process shares) at
+     * boot, so that the re-arm after the recovery, in smss's system call, only changes its
+     * block map */
+    if (stack.holds_dump && !s->overwrite)
+        return fail(DUMP_UNARMED, ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
     rc = dump_writer_prepare();
     if (rc)
         return fail(DUMP_UNARMED, rc, "dump writer buffers for %s: %s", stack.target);

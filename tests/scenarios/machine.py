@@ -18,7 +18,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 class Machine:
     def __init__(self, workdir, mem=256, system=None, data=None, data_sector_size=None,
-                 log_name="serial.log", qemu_args=(), com2=None):
+                 log_name="serial.log", qemu_args=(), com2=None, system_errors=None):
         self.workdir = str(workdir)
         self.monitor_path = os.path.join(self.workdir, "monitor.sock")
         self.log = open(os.path.join(self.workdir, log_name), "w", encoding="utf-8")
@@ -26,6 +26,8 @@ class Machine:
                 "--monitor", self.monitor_path]
         if system:
             args += ["--system", system]
+        if system_errors:
+            args += ["--system-errors", system_errors]   # blkdebug rules (read errors)
         if data:
             args += ["--data", data]
         if data_sector_size:

@@ -68,6 +68,6 @@ def test_a_new_dedicated_dump_file_takes_effect_at_the_next_boot(tmp_path):
         power_off(m)
     finally:
         m.close()
-    assert "DEDICATED DMP" in d.mdir()
+    assert "DEDICATED.DMP" in d.mdir()
     c.assert_clean()
     d.assert_clean()
