@@ -132,13 +132,6 @@ void crash_verify_text(int rc, const struct dump_verify *v, char *out, size_t ca
         snprintf(out, cap, "%s", err_str(rc));
 }
 
-bool crash_proven_invalid(int rc, const struct dump_layout *l)
-{
-    if (rc == ERR_CHECKSUM || rc == ERR_CORRUPT)
-        return true;
-    return rc != 0 && l->problem != DUMP_OK && l->problem != DUMP_P_NEED_MORE;
-}
-
 /* The part of a path after its drive, without leading separators. */
 static const char *path_rest(const char *p)
 {

@@ -217,7 +217,7 @@ int main(void)
         uint64_t seq = ((const struct dump_header *)scratch)->bb.sequence;
         if (rc == 0) {
             recover(&di, &v.layout, seq);
-        } else if (crash_proven_invalid(rc, &v.layout)) {
+        } else if (dump_verify_proves_invalid(rc, &v.layout)) {
             discard(&di, rc, &v, scratch, sizeof scratch);
         } else {
             left(&di, rc, "could not be checked");

@@ -66,7 +66,7 @@ static void place_dump(struct crash *c, uint8_t *buf, size_t cap)
         return;
     }
     /* one that cannot be read is not known to be garbage: with Overwrite 0 both stay */
-    if (hrc && hrc != ERR_NOT_FOUND && !c->overwrite && !crash_proven_invalid(hrc, &l)) {
+    if (hrc && hrc != ERR_NOT_FOUND && !c->overwrite && !dump_verify_proves_invalid(hrc, &l)) {
         c->retry = true;
         snprintf(c->why_not, sizeof c->why_not, "%s cannot be read (%s) and Overwrite is 0: "
                  "kept in %s, tried again at the next boot", c->final, err_str(hrc), c->src);

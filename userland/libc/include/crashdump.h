@@ -41,12 +41,6 @@ int crash_header(const char *path, void *buf, size_t cap, struct dump_layout *l)
  * the old or the new flags); buf (cap >= DUMP_HEADER_SIZE bytes) holds the header meanwhile.
  * 0 or ERR_*. */
 int crash_mark_cleared(const char *path, void *buf, size_t cap);
-/* Whether a failed check (crash_verify's or crash_header's rc, with the layout it filled)
- * proves the file holds no valid dump: a CRC mismatch (ERR_CHECKSUM) or a header, prefix or
- * layout that is wrong (ERR_CORRUPT, or dump_validate's problem). An I/O error, a missing
- * file or a limit of ours (ERR_TOO_BIG: a buffer too small; ERR_NO_MEMORY...) proves
- * nothing: such a dump is left where it is and tried again at the next boot. */
-bool crash_proven_invalid(int rc, const struct dump_layout *l);
 /* Whether two paths name the same file: drive letters (none = C:), then the rest compared
  * without case, '/' and '\' alike, repeated separators as one. */
 bool crash_same_path(const char *a, const char *b);
