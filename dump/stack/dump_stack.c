@@ -23,20 +23,45 @@ extern const char __dump_writer_start[], __dump_writer_end[];
 
 static struct dump_stack stack;
 static const struct disk_dump *kind;   /* the dump parts of the loaded clone's disk */
+#define GUARD_FOLDERS 8
 static uint32_t target_cluster;        /* first cluster of the target file (0: none) */
+static uint32_t target_folders[GUARD_FOLDERS]; /* ... and of the folders on its path */
+static unsigned ntarget_folders;
 
 /* The volume's guard (fat_set_guard): the target is the kernel's while it is armed or holds a
  * dump not yet recovered, whoever asks (shell, system calls, the kernel itself); only
- * dump_stack_protect (smss's SYS_DUMP_CONTROL) hands a held dump over. */
+ * dump_stack_protect (smss's SYS_DUMP_CONTROL) hands a held dump over. The folders above it
+ * may not be renamed either: the recovery finds the target by its path. */
 static int guard(void *ctx, const struct fat_vol *vol, uint32_t first_cluster)
 {
     (void)ctx;
     bool kernels = stack.state == DUMP_ARMED ||
                    (stack.holds_dump && stack.state != DUMP_RECOVERING);
-    if (kernels && first_cluster && first_cluster == target_cluster && stack.volume &&
-        vol == stack.volume->fat)
+    if (!kernels || !first_cluster || !stack.volume || vol != stack.volume->fat)
+        return 0;
+    if (first_cluster == target_cluster)
         return ERR_DUMP_TARGET;
+    for (unsigned i = 0; i < ntarget_folders; i++)
+        if (first_cluster == target_folders[i])
+            return ERR_DUMP_TARGET;
     return 0;
+}
+
+/* Note the first clusters of the folders on the path `inner` (the root has no entry). */
+static void guard_folders(struct fat_vol *fat, const char *inner)
+{
+    char dir[sizeof stack.target];
+    struct fat_dirent *e = kmalloc(sizeof *e);
+    ntarget_folders = 0;
+    for (size_t i = 1; e && inner[i] && i < sizeof dir && ntarget_folders < GUARD_FOLDERS; i++) {
+        if (inner[i] != '\\' && inner[i] != '/')
+            continue;
+        memcpy(dir, inner, i);
+        dir[i] = 0;
+        if (fat_stat(fat, dir, e) == 0 && e->first_cluster)
+            target_folders[ntarget_folders++] = e->first_cluster;
+    }
+    kfree(e);
 }
 
 const struct dump_stack *dump_stack_get(void)
@@ -285,6 +310,7 @@ int dump_stack_init(const struct dump_settings *s)
     if (rc)
         return fail(DUMP_UNARMED, rc, "cannot prepare %s: %s", stack.target);
     target_cluster = f.first_cluster;
+    guard_folders(stack.volume->fat, inner);
     fat_set_guard(stack.volume->fat, guard, NULL);
     stack.target_bytes = fat_file_size(&f);
     if (stack.target_bytes < stack.needed_bytes) {

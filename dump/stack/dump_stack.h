@@ -67,7 +67,8 @@ void dump_settings_load(struct dump_settings *s);
  * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code.
  * From then on, while the stack is armed or the target holds a dump not yet recovered, the
  * target's volume refuses every change to the target file (write, truncate, delete, rename,
- * open for writing) with ERR_DUMP_TARGET, through the FAT guard (fat_set_guard). The target
+ * open for writing), and the renaming of the folders above it, with ERR_DUMP_TARGET, through
+ * the FAT guard (fat_set_guard). The target
  * named by the settings is the one used until the next boot: dump_stack_rearm keeps it. */
 int dump_stack_init(const struct dump_settings *s);
 /* smss has started recovering the dump the target holds (the file is about to be renamed

@@ -2,8 +2,10 @@
 truncating or opening for writing the target file is refused, from the shell and from a ring-3
 program (userland/tamper), with an error naming the dump stack; an ordinary file beside it
 can be changed. The crash afterwards still gives a valid dump, recovered at the next boot. A
-new DedicatedDumpFile takes effect at the next boot, as in Windows."""
+new DedicatedDumpFile (in a folder, which cannot be renamed then) takes effect at the next
+boot, as in Windows."""
 import re
+import subprocess
 
 from machine import Machine
 from test_dump import BBREG, CRASHCONTROL, bbdump, memory_dmp, system_disk
@@ -15,7 +17,7 @@ REFUSED = "in use by the dump stack (the crash-dump target)"
 
 def refused_everywhere(m, target):
     """Every change to `target` from the shell and from a program is refused."""
-    other = target[:2] + "\\PF.OLD"
+    other = target[:2] + "\\PF.OLD"      # on the same volume
     for line in (f"del {target}", f"ren {target} {other}", f"write {target} x",
                  f"copy C:\\CONFIG\\SYSTEM.REG {target}", f"mkfile {target} 4K"):
         out = m.cmd(line)
@@ -54,20 +56,24 @@ def test_the_armed_pagefile_cannot_be_changed_and_the_crash_is_kept(tmp_path):
 def test_a_new_dedicated_dump_file_takes_effect_at_the_next_boot(tmp_path):
     c = system_disk(tmp_path)
     d = Disk(tmp_path, "data.img", size="1G", label="DATA")
+    subprocess.run(["mmd", "-i", d.target, "::/DUMPS"], check=True)
     m = Machine(tmp_path, mem=256, system=c.path, data=d.path)
     try:
         m.wait_prompt()
-        m.cmd(f'reg add "{CRASHCONTROL}" /v DedicatedDumpFile /t REG_SZ /d D:\\DEDICATED.DMP /f')
+        m.cmd(f'reg add "{CRASHCONTROL}" /v DedicatedDumpFile /t REG_SZ '
+              r'/d D:\DUMPS\DEDICATED.DMP /f')
         assert re.search(r"target:\s+C:\\pagefile\.sys", m.cmd("dumpcfg"))
         assert REFUSED in m.cmd("del C:\\pagefile.sys")
         m.send("reboot\r")
         m.wait_prompt(timeout=300)
-        assert re.search(r"target:\s+D:\\DEDICATED\.DMP", m.cmd("dumpcfg"))
-        refused_everywhere(m, "D:\\DEDICATED.DMP")
+        assert re.search(r"target:\s+D:\\DUMPS\\DEDICATED\.DMP", m.cmd("dumpcfg"))
+        refused_everywhere(m, "D:\\DUMPS\\DEDICATED.DMP")
+        # the folder above it cannot be renamed away either (recovery looks for it by path)
+        assert REFUSED in m.cmd("ren D:\\DUMPS D:\\OTHER")
         assert REFUSED not in m.cmd("del C:\\pagefile.sys")
         power_off(m)
     finally:
         m.close()
-    assert "DEDICATED.DMP" in d.mdir()
+    assert "DEDICATED.DMP" in d.mdir("/DUMPS")
     c.assert_clean()
     d.assert_clean()
