@@ -85,6 +85,16 @@ static void place_dump(struct crash *c, uint8_t *buf, size_t cap)
     snprintf(c->saved, sizeof c->saved, "%s", c->final);
 }
 
+/* Delete `path`, another copy of the dump now saved as `saved` ("" if none is kept). If it
+ * is the same file under a second name (a rename cut short left both names on one cluster
+ * chain), deleting it would free the saved dump's clusters: renaming it onto the saved name
+ * finishes the rename instead; a separate copy (ERR_EXISTS, or another volume) is deleted. */
+static int remove_copy(const char *path, const char *saved)
+{
+    int rc = saved[0] ? rename(path, saved) : ERR_EXISTS;
+    return rc == ERR_EXISTS || rc == ERR_NOT_SUPPORTED ? unlink(path) : rc;
+}
+
 /* A DUMPxxxx.TMP of this dump left by a run cut short after the copy (the next boot found
  * the final file first): deleted, on any volume it may be on. */
 static void drop_stale_temp(const struct crash *c, uint8_t *buf, size_t cap)
@@ -96,7 +106,7 @@ static void drop_stale_temp(const struct crash *c, uint8_t *buf, size_t cap)
         snprintf(path, sizeof path, "%c:\\%s", drives[i], name);
         if (strcmp(path, c->saved) == 0 || !wer_holds_dump(path, c->seq, buf, cap))
             continue;
-        int rc = unlink(path);
+        int rc = remove_copy(path, c->saved);
         wer_note("%s: a copy of dump #%lu left by an earlier run: %s", path,
                  (unsigned long)c->seq, rc ? err_str(rc) : "deleted");
     }
@@ -191,7 +201,7 @@ int main(int argc, char **argv)
     if (c.saved[0] && (rc = crash_mark_cleared(c.saved, scratch, sizeof scratch)) != 0)
         wer_note("cannot mark %s recovered: %s", c.saved, err_str(rc));
     if (!c.retry && (c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
-        (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND)
+        (rc = remove_copy(c.src, c.saved)) != 0 && rc != ERR_NOT_FOUND)
         wer_note("cannot delete %s: %s", c.src, err_str(rc));
     if (!c.retry)
         drop_stale_temp(&c, scratch, sizeof scratch);
