@@ -3,7 +3,9 @@
  * target (the pagefile or the dedicated dump file), checks it completely, has the kernel stop
  * writing there, moves it to the final name (same volume) or to DUMPxxxx.TMP (another
  * volume), records it in the volatile key MachineCrash for the WerFault stage, and has the
- * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk. */
+ * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk.
+ * Only a check that proves the dump invalid discards it; one it cannot check or move (a read
+ * error, a limit) stays in the target, logged, for the next boot. */
 #include "bb.h"
 #include "crashdump.h"
 #include "dump/recovery/dump_names.h"
