@@ -162,3 +162,10 @@ int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf
     }
     return dump_verify_end(out);
 }
+
+int dump_verify_proves_invalid(int rc, const struct dump_layout *l)
+{
+    if (rc == ERR_CHECKSUM || rc == ERR_CORRUPT)
+        return 1;
+    return rc != 0 && l->problem != DUMP_OK && l->problem != DUMP_P_NEED_MORE;
+}

@@ -83,4 +83,11 @@ int dump_verify_file(dump_read_fn read, void *ctx, uint64_t file_size, void *buf
      ((max_phys) / DUMP_CHUNK_DEFAULT + DUMP_VERIFY_BITMAP_BYTES(max_phys) / DUMP_CHUNK_DEFAULT \
       + 3) * 4 + 2 * 4096 + (window))
 
+/* Whether a failed check (rc from dump_verify_file or dump_verify_prefix, with the layout
+ * it filled) proves the file holds no valid dump: a CRC mismatch (ERR_CHECKSUM), or a header,
+ * prefix or layout that is wrong (ERR_CORRUPT, or dump_validate's problem). A read error, a
+ * limit of the caller's (ERR_TOO_BIG: the buffer is too small) or a bad argument proves
+ * nothing: recovery leaves such a dump where it is and tries again later. 0 for rc == 0. */
+int dump_verify_proves_invalid(int rc, const struct dump_layout *l);
+
 #endif

@@ -24,6 +24,9 @@
 #define ERR_NOT_EMPTY    (-17)  /* directory not empty */
 #define ERR_BAD_STATE    (-18)  /* object is not in a state that allows the call */
 #define ERR_ACCESS       (-19)  /* permission or validity check refused the access */
+#define ERR_DUMP_TARGET  (-20)  /* the file is the crash-dump target the kernel holds (armed,
+                                   or holding a dump not yet recovered): Windows' sharing
+                                   violation, "in use by another process" */
 
 /* Short description of an ERR_* code ("timed out"); "unknown error" for anything else.
  * Pure function, safe at bugcheck time. */
@@ -50,6 +53,7 @@ static inline const char *err_str(int err)
     case ERR_NOT_EMPTY: return "directory not empty";
     case ERR_BAD_STATE: return "bad state";
     case ERR_ACCESS: return "access denied";
+    case ERR_DUMP_TARGET: return "in use by the dump stack (the crash-dump target)";
     default: return "unknown error";
     }
 }

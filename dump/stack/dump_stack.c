@@ -40,6 +40,46 @@ extern const char __dump_writer_start[], __dump_writer_end[];
 
 static struct dump_stack stack;
 static const struct disk_dump *kind;   /* the dump parts of the loaded clone's disk */
+#define GUARD_FOLDERS 8
+static uint32_t target_cluster;        /* first cluster of the target file (0: none) */
+static uint32_t target_folders[GUARD_FOLDERS]; /* ... and of the folders on its path */
+static unsigned ntarget_folders;
+
+/* The volume's guard (fat_set_guard): the target is the kernel's while it is armed or holds a
+ * dump not yet recovered, whoever asks (shell, system calls, the kernel itself); only
+ * dump_stack_protect (smss's SYS_DUMP_CONTROL) hands a held dump over. The folders above it
+ * may not be renamed either: the recovery finds the target by its path. */
+static int guard(void *ctx, const struct fat_vol *vol, uint32_t first_cluster)
+{
+    (void)ctx;
+    bool kernels = stack.state == DUMP_ARMED ||
+                   (stack.holds_dump && stack.state != DUMP_RECOVERING);
+    if (!kernels || !first_cluster || !stack.volume || vol != stack.volume->fat)
+        return 0;
+    if (first_cluster == target_cluster)
+        return ERR_DUMP_TARGET;
+    for (unsigned i = 0; i < ntarget_folders; i++)
+        if (first_cluster == target_folders[i])
+            return ERR_DUMP_TARGET;
+    return 0;
+}
+
+/* Note the first clusters of the folders on the path `inner` (the root has no entry). */
+static void guard_folders(struct fat_vol *fat, const char *inner)
+{
+    char dir[sizeof stack.target];
+    struct fat_dirent *e = kmalloc(sizeof *e);
+    ntarget_folders = 0;
+    for (size_t i = 1; e && inner[i] && i < sizeof dir && ntarget_folders < GUARD_FOLDERS; i++) {
+        if (inner[i] != '\\' && inner[i] != '/')
+            continue;
+        memcpy(dir, inner, i);
+        dir[i] = 0;
+        if (fat_stat(fat, dir, e) == 0 && e->first_cluster)
+            target_folders[ntarget_folders++] = e->first_cluster;
+    }
+    kfree(e);
+}
 
 const struct dump_stack *dump_stack_get(void)
 {
@@ -435,6 +475,7 @@ static int file_target(uint32_t type, uint64_t need, bool first, struct clone_pa
     if ((rc = kind->params(stack.disk->bd, prm)) != 0)
         return note(rc, "disk %s cannot take a dump (%s)", stack.disk->bd->name);
     struct fat_file f;
+    target_cluster = 0;
     rc = prepare_target(&f, inner, type, need, first);
     if (rc == ERR_TOO_BIG) {
         fmt_snprintf(stack.reason, sizeof stack.reason, "a %s dump needs %lu MiB, a FAT32 file holds %u MiB",
@@ -443,6 +484,9 @@ static int file_target(uint32_t type, uint64_t need, bool first, struct clone_pa
     }
     if (rc)
         return note(rc, "cannot prepare %s: %s", stack.target);
+    target_cluster = f.first_cluster;
+    guard_folders(stack.volume->fat, inner);
+    fat_set_guard(stack.volume->fat, guard, NULL);
     stack.target_bytes = fat_file_size(&f);
     rc = block_map(&f, prm);
     return rc ? note(rc, "block map of %s: %s", stack.target) : 0;
@@ -544,9 +588,9 @@ static int arm_chain(struct clone_params *prm)
         for (size_t k = 0; k < sizeof target_kinds / sizeof target_kinds[0]; k++) {
             stack.reason[0] = 0;
             rc = target_kinds[k].prepare(steps[i], need, i == 0, prm);
-            if (rc == 0 && stack.holds_dump && !stack.settings.overwrite)
-                return note(ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
-            if (rc == 0 && stack.target_bytes >= need) {
+            /* a held dump with Overwrite 0 keeps its target (unarmed once the clone is
+               loaded, dump_stack_init); otherwise a target that holds the dump */
+            if (rc == 0 && (stack.target_bytes >= need || (stack.holds_dump && !stack.settings.overwrite))) {
                 stack.planned_type = steps[i];
                 stack.needed_bytes = need;
                 stack.target_kind = target_kinds[k].name;
@@ -615,6 +659,11 @@ int dump_stack_init(const struct dump_settings *s)
             return fail(DUMP_UNARMED, rc, "%s: live driver could not set it up: %s", kind->name);
     }
     const struct clone_params *lp = stack.clone.params;
+    /* only now: the clone is loaded (mapped into the kernel half every process shares) at
+     * boot, so that the re-arm after the recovery, in smss's system call, only changes its
+     * block map */
+    if (stack.holds_dump && !s->overwrite)
+        return fail(DUMP_UNARMED, ERR_BUSY, "%s holds an unrecovered dump and Overwrite is 0 (%s)", stack.target);
     rc = dump_writer_prepare();
     if (rc)
         return fail(DUMP_UNARMED, rc, "dump writer buffers for %s: %s", stack.target);

@@ -106,12 +106,17 @@ void dump_settings_load(struct dump_settings *s);
 /* Set up the target, load the clone, checksum, self-test. The target is DumpPartition when
  * set; else the dedicated file or the pagefile, unless a complete or kernel dump does not fit
  * it and a dump partition holds it (dump_partition.h). Always leaves a description in
- * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. */
+ * dump_stack_get() (state + reason); returns 0 when armed, else the reason's error code. From then on,
+ * while the stack is armed or the target holds a dump not yet recovered, the target's volume
+ * refuses every change to the target file (write, truncate, delete, rename, open for
+ * writing), and the renaming of the folders above it, with ERR_DUMP_TARGET, through the FAT
+ * guard (fat_set_guard). The target named by the settings is the one used until the next
+ * boot: dump_stack_rearm keeps it. */
 int dump_stack_init(const struct dump_settings *s);
 /* smss has started recovering the dump the target holds (the file is about to be renamed
  * and truncated, so its block map must no longer be written): the stack stops writing
- * until dump_stack_rearm(). 0, or ERR_BAD_STATE when the target held no dump at boot.
- * Process context. */
+ * until dump_stack_rearm() and hands the file over (its guard lets it be changed). 0, or
+ * ERR_BAD_STATE when the target held no dump at boot. Process context. */
 int dump_stack_protect(void);
 /* Prepare the target again with the settings of the last dump_stack_init (a fresh pagefile
  * after smss renamed the old one away), give the loaded clone the new block map, checksum and

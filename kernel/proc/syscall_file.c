@@ -115,6 +115,8 @@ int64_t sys_open(uint64_t path_va, uint64_t flags)
         return rc;
     if ((flags & SYS_O_WRITE) && open_for_write(&f))
         return ERR_BUSY;
+    if ((flags & SYS_O_WRITE) && !created && (rc = fat_may_change(&f)) != 0)
+        return rc;
     if ((flags & SYS_O_TRUNC) && !created && (rc = fat_truncate(&f, 0)) != 0)
         return rc;
     *d = (struct proc_fd){ .kind = PROC_FD_FILE, .flags = (unsigned)flags, .vol = v,

@@ -218,19 +218,27 @@ def test_overwrite_0_keeps_the_first_dump(tmp_path):
     c.assert_clean()
 
 
-@pytest.mark.parametrize("point", [
-    r"dump: C:\\pagefile\.sys holds dump #1, being recovered",
-    r"smss: dump #1 moved",
-    r"smss: MachineCrash: DumpFile",
-    r"werfault: copying",
-    r"werfault: dump #1 saved",
-])
-def test_killed_during_recovery_the_next_boot_finishes(tmp_path, point):
-    """QEMU killed at several points of a cross-volume recovery of a complete dump: the dump
-    is never lost, the next boot completes the recovery, and fsck.fat finds nothing beyond
-    what a reset may leave."""
-    c = system_disk(tmp_path, 1)
-    reg(c, "/v", "DumpFile", "/t", "REG_EXPAND_SZ", "/d", "D:\\MEMORY.DMP")
+KILL_POINTS = {
+    # another volume: through C:\DUMP0001.TMP and werfault's copy
+    "D:\\MEMORY.DMP": [r"dump: C:\\pagefile\.sys holds dump #1, being recovered",
+                       r"smss: dump #1 moved", r"smss: MachineCrash: DumpFile",
+                       r"werfault: copying", r"werfault: dump #1 saved"],
+    # the same volume, in a folder: a rename across directories (new entry before old goes)
+    "C:\\DUMPS\\MEMORY.DMP": [r"dump: C:\\pagefile\.sys holds dump #1, being recovered",
+                              r"smss: dump #1 moved", r"smss: dump stack re-armed",
+                              r"werfault: dump #1 saved", r"werfault: crash report"],
+}
+
+
+@pytest.mark.parametrize("final,point", [(f, p) for f, ps in KILL_POINTS.items() for p in ps])
+def test_killed_during_recovery_the_next_boot_finishes(tmp_path, final, point):
+    """QEMU killed at several points of a recovery, of a complete dump to another volume and of
+    a kernel dump (smaller, as fast) to a folder of the same one: the dump is never lost, the
+    next boot completes the recovery, and fsck.fat finds nothing beyond what a reset may
+    leave."""
+    cross = final.startswith("D:")
+    c = system_disk(tmp_path, 1 if cross else None)
+    reg(c, "/v", "DumpFile", "/t", "REG_EXPAND_SZ", "/d", final)
     d = Disk(tmp_path, "data.img", size="1G", label="DATA")
     m = Machine(tmp_path, mem=256, system=c.path, data=d.path)
     try:
@@ -249,9 +257,11 @@ def test_killed_during_recovery_the_next_boot_finishes(tmp_path, point):
         power_off(m)
     finally:
         m.close()
-    out = str(tmp_path / "D-MEMORY.DMP")
-    subprocess.run(["mcopy", "-o", "-n", "-i", d.target, "::/MEMORY.DMP", out], check=True)
-    assert "valid full dump" in bbdump("check", out).stdout
+    out = str(tmp_path / "FINAL.DMP")
+    subprocess.run(["mcopy", "-o", "-n", "-i", (d if cross else c).target,
+                    "::/" + final[3:].replace("\\", "/"), out], check=True)
+    assert ("valid full dump" if cross else "valid bitmap dump") in bbdump("check", out).stdout
+    assert "CLEARED" in info(out)[2]
     assert "DUMP0001" not in c.mdir()
     c.assert_consistent()
     d.assert_consistent()

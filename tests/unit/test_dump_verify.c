@@ -1,7 +1,8 @@
 /* Unit tests of the one dump check (dump/dump_verify.c): good full, bitmap and small dumps
  * pass through a small scratch buffer; a flipped data byte, a damaged external CRC table, a
  * cut-short file and a lying header are each caught and named; the stream check fed in odd
- * pieces agrees with the file check; the prefix reader asks for a larger buffer. */
+ * pieces agrees with the file check; the prefix reader asks for a larger buffer; only a CRC or
+ * header mismatch proves a dump invalid (a read error or a small buffer does not). */
 #include "tests/unit/ut.h"
 #include "tests/unit/dump_util.h"
 #include "dump/dump_verify.h"
@@ -183,6 +184,35 @@ static void prefix_asks_for_more(void)
     free(f);
 }
 
+/* Recovery discards only what a check proves invalid: a CRC or header mismatch, never a
+ * read error or a buffer of ours too small. */
+static void only_proof_discards(void)
+{
+    struct dump_verify v;
+    size_t size;
+    uint8_t *f = dump_test_full(runs, 2, 4096, 0, &size);
+    UT_ASSERT(f);
+    int rc = check(f, size, 16384, &v);                        /* our buffer is too small */
+    UT_EQ_INT(rc, ERR_TOO_BIG);
+    UT_EQ_INT(dump_verify_proves_invalid(rc, &v.layout), 0);
+    struct mem m = { f, DUMP_HEADER_SIZE + 8192, 0 };          /* reads fail past this */
+    rc = dump_verify_file(mem_read, &m, size, scratch, sizeof scratch, &v);
+    UT_EQ_INT(rc, ERR_IO);
+    UT_EQ_INT(dump_verify_proves_invalid(rc, &v.layout), 0);
+    rc = check(f, size, sizeof scratch, &v);
+    UT_EQ_INT(rc, 0);
+    UT_EQ_INT(dump_verify_proves_invalid(rc, &v.layout), 0);
+    f[DUMP_HEADER_SIZE + 3 * 4096 + 9] ^= 4;                    /* a data byte */
+    rc = check(f, size, sizeof scratch, &v);
+    UT_EQ_INT(dump_verify_proves_invalid(rc, &v.layout), 1);
+    f[DUMP_HEADER_SIZE + 3 * 4096 + 9] ^= 4;
+    f[0] ^= 1;                                                  /* the signature */
+    rc = check(f, size, sizeof scratch, &v);
+    UT_ASSERT(rc < 0);
+    UT_EQ_INT(dump_verify_proves_invalid(rc, &v.layout), 1);
+    free(f);
+}
+
 static const struct ut_case cases[] = {
     { "good_dumps_pass", good_dumps_pass },
     { "damage_is_named", damage_is_named },
@@ -190,6 +220,7 @@ static const struct ut_case cases[] = {
     { "stream_in_odd_pieces", stream_in_odd_pieces },
     { "truncated_is_an_error", truncated_is_an_error },
     { "prefix_asks_for_more", prefix_asks_for_more },
+    { "only_proof_discards", only_proof_discards },
 };
 
 UT_MAIN(cases)

@@ -135,3 +135,74 @@ void crash_verify_text(int rc, const struct dump_verify *v, char *out, size_t ca
     else
         snprintf(out, cap, "%s", err_str(rc));
 }
+
+/* The part of a path after its drive, without leading separators. */
+static const char *path_rest(const char *p)
+{
+    if (p[0] && p[1] == ':')
+        p += 2;
+    while (*p == '\\' || *p == '/')
+        p++;
+    return p;
+}
+
+static bool is_sep(char c)
+{
+    return c == '\\' || c == '/';
+}
+
+bool crash_same_path(const char *a, const char *b)
+{
+    if (crash_drive(a) != crash_drive(b))
+        return false;
+    a = path_rest(a);
+    b = path_rest(b);
+    while (*a && *b) {
+        if (is_sep(*a) && is_sep(*b)) {
+            while (is_sep(*a))
+                a++;
+            while (is_sep(*b))
+                b++;
+            continue;
+        }
+        char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
+        char y = *b >= 'a' && *b <= 'z' ? (char)(*b - 32) : *b;
+        if (x != y)
+            return false;
+        a++;
+        b++;
+    }
+    while (is_sep(*a))
+        a++;
+    while (is_sep(*b))
+        b++;
+    return !*a && !*b;
+}
+
+int crash_final_path(const char *target, char *out, size_t cap)
+{
+    crash_reg_path(CC_DUMP_FILE, out, cap);
+    if (!target[0] || !crash_same_path(out, target))
+        return 0;
+    const struct cc_setting *d = &cc_settings[CC_DUMP_FILE];
+    cc_expand(d->type, d->text, out, cap);
+    return 1;
+}
+
+int crash_make_parents(const char *path)
+{
+    char dir[SYS_PATH_MAX];
+    size_t start = path[0] && path[1] == ':' ? 2 : 0;
+    while (is_sep(path[start]))
+        start++;
+    for (size_t i = start; path[i] && i < sizeof dir; i++) {
+        if (!is_sep(path[i]))
+            continue;
+        memcpy(dir, path, i);
+        dir[i] = 0;
+        int rc = mkdir(dir);
+        if (rc && rc != ERR_EXISTS)
+            return rc;
+    }
+    return 0;
+}

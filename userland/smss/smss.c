@@ -6,12 +6,17 @@
  * kernel re-arm the dump stack on a fresh target. Every step is restartable from the disk. A
  * dump in a dump partition is read through "\\.\NAME" (FreeBSD's savecore reading its dump
  * device): checked the same way, it stays where it is and MachineCrash names it for werfault,
- * which copies it or leaves it there and tells the kernel which. */
+ * which copies it or leaves it there and tells the kernel which.
+ * Only a check that proves the dump invalid discards it; one it cannot check or move (a read
+ * error, a limit) stays in the target, logged, for the next boot. */
 #include "bb.h"
 #include "crashdump.h"
 #include "dump/recovery/dump_names.h"
 
 #define SMSS_EVENT_DISCARDED 1100u     /* event id: a dump in the target failed its check */
+#define SMSS_EVENT_LEFT      1101u     /* event id: a dump that could not be checked or moved
+                                          is left where it is, tried again at the next boot */
+#define SMSS_EVENT_DUMPFILE  1102u     /* event id: DumpFile names the dump target itself */
 #define TRUNCATE_MIN (16ull << 20)     /* bytes past the dump below which the file is kept whole */
 
 static char final_path[SYS_PATH_MAX];
@@ -58,6 +63,40 @@ static int truncate_to(const char *path, uint64_t bytes)
     return rc ? rc : crc;
 }
 
+/* A dump that is not proven invalid but could not be checked or moved: it stays where it
+ * is (the stack keeps it: no new dump goes over it unless Overwrite is 1), an event says
+ * why (rc and what fmt says), and the next boot tries again. */
+static void left(const struct sys_dump_info *di, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void left(const struct sys_dump_info *di, int rc, const char *fmt, ...)
+{
+    char why[SYS_PATH_MAX + 64], msg[SYS_EVENT_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    note("the dump in %s %s: %s; left there, tried again at the next boot", di->target, why,
+         err_str(rc));
+    snprintf(msg, sizeof msg, "The crash dump in %s %s: %s. It is left there and tried again "
+             "at the next boot.", di->target, why, err_str(rc));
+    if ((rc = event_write("smss", SMSS_EVENT_LEFT, SYS_EVENT_WARNING, msg)) != 0)
+        note("event not logged: %s", err_str(rc));
+}
+
+/* Move the target to the final name on its own volume. Renamed first: the final name may be
+ * this very dump under a second name, left by a rename cut short (the rename then finishes
+ * it); only a final name taken by another file is deleted, and only with Overwrite. */
+static int move_to_final(const struct sys_dump_info *di)
+{
+    int rc = crash_make_parents(final_path);
+    if (rc)
+        return rc;
+    rc = rename(di->target, final_path);
+    if (rc == ERR_EXISTS && (rc = unlink(final_path)) == 0)
+        rc = rename(di->target, final_path);
+    return rc;
+}
+
 /* The target holds a good dump: move it out of the dump stack's way. */
 static int recover(const struct sys_dump_info *di, const struct dump_layout *l, uint64_t seq)
 {
@@ -76,20 +115,18 @@ static int recover(const struct sys_dump_info *di, const struct dump_layout *l, 
     bool overwrite = di->flags & SYS_DUMP_OVERWRITE;
     if (crash_drive(di->target) == crash_drive(final_path) &&
         (!exists(final_path) || overwrite)) {
-        if (exists(final_path) && (rc = unlink(final_path)) != 0) {
-            note("cannot replace %s: %s", final_path, err_str(rc));
-            return rc;
-        }
         snprintf(dest, sizeof dest, "%s", final_path);
         temp = 0;
+        rc = move_to_final(di);
     } else {
         /* another volume, or the final name is taken and Overwrite is 0 */
         char name[DUMP_TMP_NAME_LEN + 1];
         dump_tmp_name_format((uint16_t)seq, name, sizeof name);
         snprintf(dest, sizeof dest, "%c:\\%s", crash_drive(di->target), name);
+        rc = rename(di->target, dest);
     }
-    if ((rc = rename(di->target, dest)) != 0) {
-        note("cannot rename %s to %s: %s", di->target, dest, err_str(rc));
+    if (rc) {
+        left(di, rc, "cannot be moved to %s", dest);
         return rc;
     }
     /* cutting a file walks its cluster chain: worth it only when it frees much (a kernel dump
@@ -174,7 +211,14 @@ int main(void)
         note("cannot query the dump stack: %s", err_str(rc));
         return 1;
     }
-    crash_reg_path(CC_DUMP_FILE, final_path, sizeof final_path);
+    if (crash_final_path(di.target, final_path, sizeof final_path) == 1) {
+        char msg[SYS_EVENT_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "DumpFile names the dump target %s itself: dumps are saved "
+                 "as %s instead.", di.target, final_path);
+        note("%s", msg);
+        if ((rc = event_write("smss", SMSS_EVENT_DUMPFILE, SYS_EVENT_WARNING, msg)) != 0)
+            note("event not logged: %s", err_str(rc));
+    }
     if (di.flags & SYS_DUMP_HOLDS_DUMP) {
         struct dump_verify v;
         uint64_t t0 = clock_ns();
@@ -189,10 +233,13 @@ int main(void)
              (unsigned long)v.chunks_checked, (unsigned long)(us / 1000u),
              (unsigned long)(us ? v.layout.total / us : 0));
         uint64_t seq = ((const struct dump_header *)scratch)->bb.sequence;
-        if (rc == 0)
+        if (rc == 0) {
             recover(&di, &v.layout, seq);
-        else
+        } else if (dump_verify_proves_invalid(rc, &v.layout)) {
             discard(&di, rc, &v, scratch, sizeof scratch);
+        } else {
+            left(&di, rc, "could not be checked");
+        }
     } else {
         resume(&di, scratch, sizeof scratch);
     }

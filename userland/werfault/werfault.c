@@ -1,7 +1,8 @@
 /* werfault -k -c: the WerFault stage of crash recovery (kernel report, convert to minidump),
  * run by the kernel at every boot after smss; without the volatile key MachineCrash it says
  * there is nothing to do and exits 0. Otherwise it puts the dump at
- * its final place (rename on the same volume, copy to another), records
+ * its final place (rename on the same volume, copy to another; a dump that cannot be placed
+ * is left where it is for the next boot), records
  * FinalDumpFileLocation, writes the minidump, applies the retention policy and
  * MinidumpsCount, marks the dump recovered and deletes MachineCrash. A dump in a dump
  * partition is copied to the final file when one on that volume can hold it (and the
@@ -14,10 +15,15 @@
 
 #define FAT32_FILE_MAX 0xFFFFFFFFull   /* bytes: the largest file FAT32 holds */
 
-static bool exists(const char *path)
+/* Rename `from` to the final name on its volume: renamed first, so that a final name that
+ * is this very dump under a second name (a rename cut short) is finished, not deleted; a
+ * final name taken by another file is replaced. */
+static int rename_to_final(const struct crash *c, const char *from)
 {
-    struct sys_stat st;
-    return stat(path, &st) == 0;
+    int rc = rename(from, c->final);
+    if (rc == ERR_EXISTS && (rc = unlink(c->final)) == 0)
+        rc = rename(from, c->final);
+    return rc;
 }
 
 /* A dump in a dump partition fits a file at c->final: FAT32's limit and the volume's free
@@ -43,6 +49,32 @@ static bool fits_final(struct crash *c)
 }
 
 /* Step 1: the dump at its final location (or the reason it is not kept there). */
+/* Copy the dump to another volume: into DUMPxxxx.TMP beside the final name, checked, and
+ * only then renamed over the final name, so the old final file stays until the new one is
+ * proven good. A copy that fails is deleted (it was never a valid dump: the header goes
+ * last); the source stays for the next boot. */
+static int copy_to_final(const struct crash *c, uint8_t *buf, size_t cap)
+{
+    char stage[SYS_PATH_MAX], name[DUMP_TMP_NAME_LEN + 1];
+    dump_tmp_name_format((uint16_t)c->seq, name, sizeof name);
+    size_t dir = 0;
+    for (size_t i = 0; c->final[i]; i++)
+        if (c->final[i] == '\\' || c->final[i] == '/' || (i == 1 && c->final[i] == ':'))
+            dir = i + 1;
+    snprintf(stage, sizeof stage, "%.*s%s", (int)dir, c->final, name);
+    wer_note("copying %s to %s (%lu MiB)", c->src, stage, (unsigned long)(c->total >> 20));
+    int rc = wer_copy_dump(c->src, stage, c->total, buf, cap);
+    if (rc) {
+        int urc = unlink(stage);
+        if (urc && urc != ERR_NOT_FOUND)
+            wer_note("cannot delete the failed copy %s: %s", stage, err_str(urc));
+        return rc;
+    }
+    return rename_to_final(c, stage);
+}
+
+/* Step 1: the dump at its final location (or the reason it is not kept there, and whether
+ * to leave it where it is for the next boot: c->retry). */
 static void place_dump(struct crash *c, uint8_t *buf, size_t cap)
 {
     struct dump_layout l;
@@ -50,32 +82,50 @@ static void place_dump(struct crash *c, uint8_t *buf, size_t cap)
         snprintf(c->saved, sizeof c->saved, "%s", c->src);
         return;
     }
-    bool final_valid = crash_header(c->final, buf, cap, &l) == 0;
-    if (final_valid && ((const struct dump_header *)buf)->bb.sequence == c->seq) {
+    int hrc = crash_header(c->final, buf, cap, &l);
+    if (hrc == 0 && ((const struct dump_header *)buf)->bb.sequence == c->seq) {
         snprintf(c->saved, sizeof c->saved, "%s", c->final);   /* copied before a reset */
         return;
     }
     /* a final file that is no valid dump (a copy cut short) is always replaced */
-    if (final_valid && !c->overwrite) {
+    if (hrc == 0 && !c->overwrite) {
         snprintf(c->why_not, sizeof c->why_not, "%s exists and Overwrite is 0", c->final);
+        return;
+    }
+    /* one that cannot be read is not known to be garbage: with Overwrite 0 both stay */
+    if (hrc && hrc != ERR_NOT_FOUND && !c->overwrite && !dump_verify_proves_invalid(hrc, &l)) {
+        c->retry = true;
+        snprintf(c->why_not, sizeof c->why_not, "%s cannot be read (%s) and Overwrite is 0: "
+                 "kept in %s, tried again at the next boot", c->final, err_str(hrc), c->src);
         return;
     }
     if (c->in_partition && !fits_final(c))
         return;
-    int rc = 0;
-    if (exists(c->final))
-        rc = unlink(c->final);
-    if (rc == 0 && !c->in_partition && crash_drive(c->src) == crash_drive(c->final))
-        rc = rename(c->src, c->final);
-    else if (rc == 0) {
-        wer_note("copying %s to %s (%lu MiB)", c->src, c->final, (unsigned long)(c->total >> 20));
-        rc = wer_copy_dump(c->src, c->final, c->total, buf, cap);
-    }
-    if (rc) {
+    int rc = crash_make_parents(c->final);
+    if (rc == 0)
+        rc = !c->in_partition && crash_drive(c->src) == crash_drive(c->final)
+                 ? rename_to_final(c, c->src) : copy_to_final(c, buf, cap);
+    if (rc && c->in_partition) {   /* the dump stays in its partition, marked recovered */
         snprintf(c->why_not, sizeof c->why_not, "cannot write %s: %s", c->final, err_str(rc));
         return;
     }
+    if (rc) {
+        c->retry = true;
+        snprintf(c->why_not, sizeof c->why_not, "cannot write %s: %s; kept in %s, tried again "
+                 "at the next boot", c->final, err_str(rc), c->src);
+        return;
+    }
     snprintf(c->saved, sizeof c->saved, "%s", c->final);
+}
+
+/* Delete `path`, another copy of the dump now saved as `saved` ("" if none is kept). If it
+ * is the same file under a second name (a rename cut short left both names on one cluster
+ * chain), deleting it would free the saved dump's clusters: renaming it onto the saved name
+ * finishes the rename instead; a separate copy (ERR_EXISTS, or another volume) is deleted. */
+static int remove_copy(const char *path, const char *saved)
+{
+    int rc = saved[0] ? rename(path, saved) : ERR_EXISTS;
+    return rc == ERR_EXISTS || rc == ERR_NOT_SUPPORTED ? unlink(path) : rc;
 }
 
 /* A DUMPxxxx.TMP of this dump left by a run cut short after the copy (the next boot found
@@ -89,7 +139,7 @@ static void drop_stale_temp(const struct crash *c, uint8_t *buf, size_t cap)
         snprintf(path, sizeof path, "%c:\\%s", drives[i], name);
         if (strcmp(path, c->saved) == 0 || !wer_holds_dump(path, c->seq, buf, cap))
             continue;
-        int rc = unlink(path);
+        int rc = remove_copy(path, c->saved);
         wer_note("%s: a copy of dump #%lu left by an earlier run: %s", path,
                  (unsigned long)c->seq, rc ? err_str(rc) : "deleted");
     }
@@ -98,7 +148,7 @@ static void drop_stale_temp(const struct crash *c, uint8_t *buf, size_t cap)
 /* Event 1001, source BugCheck, as Windows words it. */
 static void log_bugcheck(const struct crash *c)
 {
-    char msg[SYS_EVENT_MESSAGE_MAX], where[SYS_PATH_MAX + 64];
+    char msg[SYS_EVENT_MESSAGE_MAX], where[sizeof ((struct crash *)0)->why_not + 32];
     if (c->saved[0])
         snprintf(where, sizeof where, "A dump was saved in: %s.", c->saved);
     else if (c->in_partition)
@@ -129,7 +179,8 @@ int main(int argc, char **argv)
     }
     c.in_partition = strncmp(c.src, SYS_DUMPPART_PREFIX, strlen(SYS_DUMPPART_PREFIX)) == 0;
     time_now(&c.now);
-    crash_reg_path(CC_DUMP_FILE, c.final, sizeof c.final);
+    struct sys_dump_info di;
+    crash_final_path(dump_query(&di) == 0 ? di.target : "", c.final, sizeof c.final);
     c.overwrite = crash_reg_dword(CC_OVERWRITE) != 0;
     struct dump_layout l;
     int rc = crash_header(c.src, scratch, sizeof scratch, &l);
@@ -205,11 +256,12 @@ int main(int argc, char **argv)
         else
             wer_note("%s: %s", c.src, copied ? "freed for the next dump"
                                            : "marked recovered, the dump stays there");
-    } else if ((c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
-               (rc = unlink(c.src)) != 0 && rc != ERR_NOT_FOUND) {
+    } else if (!c.retry && (c.temp || (small && c.minidump[0])) && strcmp(c.src, c.saved) != 0 &&
+               (rc = remove_copy(c.src, c.saved)) != 0 && rc != ERR_NOT_FOUND) {
         wer_note("cannot delete %s: %s", c.src, err_str(rc));
     }
-    drop_stale_temp(&c, scratch, sizeof scratch);
+    if (!c.retry)
+        drop_stale_temp(&c, scratch, sizeof scratch);
     if ((rc = reg_delete_key(CC_KEY_MACHINECRASH)) != 0)
         wer_note("cannot delete MachineCrash: %s", err_str(rc));
     return 0;

@@ -21,7 +21,8 @@ struct crash {
     uint32_t code;                /* bugcheck code and parameters, from the header */
     uint64_t param[4];
     char saved[SYS_PATH_MAX];     /* FinalDumpFileLocation, "" when not saved */
-    char why_not[120];            /* why not saved (or why deleted) */
+    char why_not[SYS_PATH_MAX + 160]; /* why not saved (or why deleted) */
+    bool retry;                   /* not saved, but kept where it is (src) for the next boot */
     char minidump[SYS_PATH_MAX];  /* the minidump written, "" if none */
     struct sys_time now;          /* RTC at start */
 };

@@ -109,6 +109,13 @@ int fat_mount(struct blockdev *bd, const struct fat_env *env, struct fat_vol **o
 int fat_unmount(struct fat_vol *vol);
 /* Flush the device (every metadata write is already through). */
 int fat_sync(struct fat_vol *vol);
+/* A guard the volume's owner may set (the kernel's dump stack protects its armed target
+ * this way): asked with the first cluster of an existing file or directory before its data,
+ * size or name change (fat_write, fat_truncate, fat_zero_fill, fat_unlink, fat_rename: the
+ * one renamed) and by fat_may_change. Returns 0 to allow, or the ERR_* code the change then
+ * fails with, before anything is written. NULL (the default) allows everything. */
+typedef int (*fat_guard_fn)(void *ctx, const struct fat_vol *vol, uint32_t first_cluster);
+void fat_set_guard(struct fat_vol *vol, fat_guard_fn fn, void *ctx);
 void fat_info(const struct fat_vol *vol, struct fat_info *out);
 
 /* Paths: components separated by '/' or '\', matched case-insensitively against long and
@@ -136,6 +143,8 @@ int fat_write(struct fat_file *f, uint64_t off, const void *buf, size_t len, siz
 /* Set the file size: shrinking frees clusters, growing adds zeros. */
 int fat_truncate(struct fat_file *f, uint32_t size);
 uint32_t fat_file_size(const struct fat_file *f);
+/* What the volume's guard says about changing f (0: allowed): for opening it for writing. */
+int fat_may_change(const struct fat_file *f);
 
 /* Write zeros over every cluster of f (whole clusters, past its size too), in transfers of
  * at most FAT_ZERO_CHUNK bytes over runs of adjacent clusters; no metadata changes. For a
@@ -155,8 +164,12 @@ int fat_unlink(struct fat_vol *vol, const char *path);
 int fat_mkdir(struct fat_vol *vol, const char *path);
 /* Remove an empty directory (ERR_NOT_EMPTY, ERR_NOT_DIR, ERR_ACCESS for the root). */
 int fat_rmdir(struct fat_vol *vol, const char *path);
-/* Rename or move a file or directory within the volume. ERR_EXISTS if `to` exists,
- * ERR_INVALID_ARGS when moving a directory into itself. Open handles on it become stale. */
+/* Rename or move a file or directory within the volume. ERR_EXISTS if `to` exists (but a
+ * `to` holding the same first cluster as `from` is the same file named twice by a rename cut
+ * short: the rename is finished by removing `from`'s entry), ERR_INVALID_ARGS when moving a
+ * directory into itself. The new entry is written before the old one is removed, so a reset
+ * at any instant leaves the file under its old name, its new one, or both. Open handles on
+ * it become stale. */
 int fat_rename(struct fat_vol *vol, const char *from, const char *to);
 /* Describe the entry at path; the root is a directory named "\". */
 int fat_stat(struct fat_vol *vol, const char *path, struct fat_dirent *out);

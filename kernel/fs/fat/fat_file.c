@@ -323,7 +323,10 @@ int fat_write(struct fat_file *f, uint64_t off, const void *buf, size_t len, siz
     *done = 0;
     if (len == 0)
         return 0;
-    int rc = grow_write(f, off, buf, len);
+    int rc = fat_guard_check(f->vol, f->first_cluster);
+    if (rc)
+        return rc;
+    rc = grow_write(f, off, buf, len);
     if (rc == 0)
         *done = len;
     return rc;
@@ -362,9 +365,17 @@ int fat_truncate(struct fat_file *f, uint32_t size)
 {
     if (!f || !f->vol)
         return ERR_INVALID_ARGS;
+    int rc = fat_guard_check(f->vol, f->first_cluster);
+    if (rc)
+        return rc;
     if (size > f->size)
         return grow_write(f, f->size, NULL, size - f->size);
     return shrink(f, size);
+}
+
+int fat_may_change(const struct fat_file *f)
+{
+    return f && f->vol ? fat_guard_check(f->vol, f->first_cluster) : ERR_INVALID_ARGS;
 }
 
 uint32_t fat_file_size(const struct fat_file *f)
@@ -421,7 +432,10 @@ int fat_zero_fill(struct fat_file *f)
         return ERR_INVALID_ARGS;
     struct fat_vol *v = f->vol;
     size_t runs;
-    int rc = fat_extents(f, NULL, 0, &runs);     /* a broken chain: refuse before writing */
+    int rc = fat_guard_check(v, f->first_cluster);
+    if (rc)
+        return rc;
+    rc = fat_extents(f, NULL, 0, &runs);         /* a broken chain: refuse before writing */
     if (rc && rc != ERR_TOO_BIG)
         return rc;
     uint8_t *zeros = v->env.alloc(v->env.ctx, FAT_ZERO_CHUNK);

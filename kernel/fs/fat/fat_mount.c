@@ -236,6 +236,17 @@ int fat_mount(struct blockdev *bd, const struct fat_env *env, struct fat_vol **o
     return 0;
 }
 
+void fat_set_guard(struct fat_vol *v, fat_guard_fn fn, void *ctx)
+{
+    v->guard = fn;
+    v->guard_ctx = ctx;
+}
+
+int fat_guard_check(const struct fat_vol *v, uint32_t c)
+{
+    return v->guard ? v->guard(v->guard_ctx, v, c) : 0;
+}
+
 int fat_sync(struct fat_vol *v)
 {
     return fat_op_end(v, 0);

@@ -22,6 +22,8 @@ int fat_unlink(struct fat_vol *v, const char *path)
         return ERR_IS_DIR;
     rc = node_chain(v, &node, &first);
     if (rc == 0)
+        rc = fat_guard_check(v, first);
+    if (rc == 0)
         rc = fat_op_begin(v);
     if (rc == 0)
         rc = fat_dir_remove(v, &node);
@@ -180,14 +182,25 @@ int fat_rename(struct fat_vol *v, const char *from, const char *to)
     bool is_dir = node.ent[DE_ATTR] & FAT_ATTR_DIRECTORY;
     rc = is_dir ? fat_dir_cluster(v, &node, &c) : node_chain(v, &node, &c);
     if (rc == 0)
+        rc = fat_guard_check(v, c);
+    if (rc == 0)
         rc = fat_lookup_parent(v, to, &dir, &leaf, &n);
     if (rc)
         return rc;
     rc = fat_dir_find(v, dir, leaf, n, &other);
-    if (rc == 0 && (other.lba != node.lba || other.off != node.off))
-        return ERR_EXISTS;
+    if (rc == 0 && (other.lba != node.lba || other.off != node.off)) {
+        /* the same chain under both names: a rename cut short between its two steps */
+        if (c == 0 || fat_ent_cluster(other.ent) != c ||
+            (other.ent[DE_ATTR] & FAT_ATTR_DIRECTORY) != (node.ent[DE_ATTR] & FAT_ATTR_DIRECTORY))
+            return ERR_EXISTS;
+        rc = fat_op_begin(v);
+        if (rc == 0)
+            rc = fat_dir_remove(v, &node);
+        return fat_op_end(v, rc);
+    }
     if (rc && rc != ERR_NOT_FOUND)
         return rc;
+    bool same = rc == 0;     /* `to` names the entry itself: a change of case */
     uint8_t sfn[11], nt;
     if (dir == node.dir && node.nslots == 1 && fat_name_fits_83(leaf, n, sfn, &nt))
         return rename_in_place(v, &node, sfn, nt);
@@ -198,10 +211,21 @@ int fat_rename(struct fat_vol *v, const char *from, const char *to)
         rc = fat_dir_make_room(v, dir, n);
     if (rc == 0 && is_dir && dir != node.dir)
         rc = set_dotdot(v, c, dir);
-    if (rc == 0)
+    if (rc == 0 && same) {
+        /* only the case of a long name changes: the new entry would collide with the old */
         rc = fat_dir_remove(v, &node);
+        if (rc == 0)
+            rc = fat_dir_add(v, dir, leaf, n, node.ent, &other);
+        return fat_op_end(v, rc);
+    }
+    /* the new name first, flushed, then the old one goes (adding moves no entry, so node
+     * still says where it is): never a moment with neither */
     if (rc == 0)
         rc = fat_dir_add(v, dir, leaf, n, node.ent, &other);
+    if (rc == 0)
+        rc = blockdev_flush(v->bd);
+    if (rc == 0)
+        rc = fat_dir_remove(v, &node);
     return fat_op_end(v, rc);
 }
 

@@ -19,8 +19,12 @@
  *    before the clusters are freed. Creating writes the short entry before its long-name
  *    slots, so a torn create leaves a valid short entry, never an orphaned long name.
  *  - A new directory cluster is zeroed before it is linked to its directory.
- *  - Rename removes the old entries before writing the new ones, so a reset in between
- *    loses the name (fsck reclaims the clusters) but never cross-links a chain. */
+ *  - Rename of 8.3 names in one directory rewrites the short entry in place (one sector).
+ *    Any other rename writes the new entries (and a moved directory's "..") before it
+ *    removes the old ones, so a reset in between leaves both names on one chain (fsck.fat
+ *    reports the clusters shared) and never neither; renaming the old name to the new one
+ *    again finishes it (fat_rename). Only a change of case of a long name in place removes
+ *    the old entries first (the new ones would collide with them). */
 #ifndef BB_FS_FAT_PRIV_H
 #define BB_FS_FAT_PRIV_H
 
@@ -127,6 +131,8 @@ struct fat_vol {
     bool dir_buf_dirty;        /* [M] changed since last written */
     uint8_t *bounce;           /* [M] scratch sector for partial data transfers */
     char label[BS_VOLLAB_LEN + 1]; /* boot-sector volume label, trailing blanks removed */
+    fat_guard_fn guard;        /* [M] fat_set_guard's: asked before an entry changes */
+    void *guard_ctx;           /* [M] passed back to it */
 };
 
 /* Position of one 32-byte directory slot. */
@@ -184,6 +190,8 @@ void fat_dsec_forget(struct fat_vol *v, uint64_t lba, uint64_t count);
 int fat_op_begin(struct fat_vol *v);     /* before the first FAT change of an operation */
 int fat_op_end(struct fat_vol *v, int rc); /* write FSInfo, flush; returns rc or the error */
 void fat_now(struct fat_vol *v, struct fat_time *t);
+/* The guard's word on changing the file or directory whose chain starts at c (0: allowed). */
+int fat_guard_check(const struct fat_vol *v, uint32_t c);
 
 /* fat_table.c: FAT entries and cluster chains. */
 int fat_get(struct fat_vol *v, uint32_t c, uint32_t *val);

@@ -47,6 +47,17 @@ int crash_header(const char *path, void *buf, size_t cap, struct dump_layout *l)
  * the old or the new flags); buf (cap >= DUMP_HEADER_SIZE bytes) holds the header meanwhile.
  * 0 or ERR_*. */
 int crash_mark_cleared(const char *path, void *buf, size_t cap);
+/* Whether two paths name the same file: drive letters (none = C:), then the rest compared
+ * without case, '/' and '\' alike, repeated separators as one. */
+bool crash_same_path(const char *a, const char *b);
+/* The final name of a recovered dump: CrashControl's DumpFile, expanded, into out (cap
+ * bytes). A DumpFile naming the dump target itself (`target`) would make the recovery
+ * replace the dump it is moving: the default (%SystemRoot%\MEMORY.DMP) is used instead and
+ * 1 returned; else 0. */
+int crash_final_path(const char *target, char *out, size_t cap);
+/* Make every folder above the file `path` that is missing ("D:\DUMPS\X\MEMORY.DMP":
+ * D:\DUMPS, then D:\DUMPS\X). 0 or the first error (an existing folder is no error). */
+int crash_make_parents(const char *path);
 /* Text for a dump_verify outcome ("data CRC mismatch in chunk 12", "incomplete dump ...",
  * for ERR_TOO_BIG the scratch the dump needs against CRASH_SCRATCH_BYTES). */
 void crash_verify_text(int rc, const struct dump_verify *v, char *out, size_t cap);
