@@ -1,11 +1,16 @@
-/* The bugcheck path: recursion guard, context capture, mapping of CPU exceptions to STOP
- * codes, and the sequence screen -> dump (through the registered dumper) -> reboot. Uses
- * only lock-free, polled output and touches no allocator. */
+/* The bugcheck path: claim (first CPU wins) and recursion guard, context capture, mapping of
+ * CPU exceptions to STOP codes, and the sequence stop the other CPUs -> screen -> dump
+ * (through the registered dumper) -> reboot. Uses only lock-free, polled output and touches
+ * no allocator. */
 #include <stdbool.h>
 #include <stddef.h>
 #include "bugcheck/bugcheck.h"
 #include "bugcheck/bsod.h"
 #include "bugcheck/dumper.h"
+#include "bugcheck/cpu_stop.h"
+#include "bugcheck/cpu_slots.h"
+#include "console/console.h"
+#include "smp/smp.h"
 #include "arch/trap.h"
 #include "arch/cpu.h"
 #include "arch/lapic.h"
@@ -14,15 +19,16 @@
 #include "klog.h"
 
 #define BUGCHECK_REBOOT_DELAY_S 3   /* pause on the blue screen before an automatic reboot */
+#define NMI_BOOT_CPU_GRACE_MS 50u   /* an AP's wait for the boot CPU to claim a machine NMI */
 
 _Static_assert(offsetof(struct bugcheck_context, rsp) == 0x38, "bugcheck_entry.asm CTX_RSP");
 _Static_assert(offsetof(struct bugcheck_context, r15) == 0x78, "bugcheck_entry.asm CTX_R15");
 _Static_assert(offsetof(struct bugcheck_context, rip) == 0x80, "bugcheck_entry.asm CTX_RIP");
 _Static_assert(offsetof(struct bugcheck_context, rflags) == 0x88, "bugcheck_entry.asm CTX_RFLAGS");
+_Static_assert(sizeof(struct bugcheck_context) <= 0xD0, "bugcheck_entry.asm CTX_SIZE");
 
-struct bugcheck_context bugcheck_call_ctx;   /* filled by bugcheck_entry.asm */
 static struct bugcheck_data data;
-static volatile int depth;                   /* bugchecks in progress (recursion guard) */
+static volatile int depth;                   /* bugchecks in progress on the owning CPU */
 static bool auto_reboot = true;
 static volatile bool nested_fault_armed;     /* crash nested: fault inside the crash path */
 static const struct dumper *dumper;          /* set once at boot by the dump stack */
@@ -53,18 +59,25 @@ static void __attribute__((noreturn)) nested(uint32_t code, uint64_t rip)
         cpu_hlt();
 }
 
-static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint64_t p[4])
+/* Called with the claim won: this CPU owns the bugcheck. */
+static void __attribute__((noreturn)) bugcheck_common(unsigned me, uint32_t code, const uint64_t p[4])
 {
     lapic_timer_stop();
     data.code = code;
     for (int i = 0; i < 4; i++)
         data.params[i] = p[i];
     data.ts_ns = timer_ns();
+    data.crash_cpu = me;
+    data.ncpus = smp_cpu_count();
+    data.cpus = bugcheck_cpu_slots();
+    cpu_stop_others(me, &data);
     klog_bugcheck_resync();
+    console_bugcheck_takeover();
     klog(KLOG_EMERG, "bugcheck 0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx) at %p", code,
          (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
          (void *)data.ctx.rip);
     bsod_show(&data);
+    cpu_stop_report();
     if (dumper)
         dumper->write(&data);
     else
@@ -82,19 +95,36 @@ static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint6
         cpu_hlt();
 }
 
+/* Claim the bugcheck for CPU me with context c: returns if it won; parks if another CPU
+ * owns it; goes to nested() if me already owns it (a fault inside the crash path). */
+static void claim_or_park(unsigned me, uint32_t code, const struct bugcheck_context *c)
+{
+    uint32_t own = cpu_stop_claim(me);
+    if (own == CPU_NONE) {
+        depth = 1;
+        return;
+    }
+    if (own == me) {
+        __atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST);
+        nested(c->vector == BUGCHECK_NO_VECTOR ? code : c->vector, c->rip);
+    }
+    cpu_park(me, CPU_SLOT_CRASHED_TOO, code, c);
+}
+
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
                     struct bugcheck_context *ctx)
 {
-    if (__atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST) > 1)
-        nested(code, ctx->rip);
-    data.ctx = *ctx;
-    data.ctx.vector = BUGCHECK_NO_VECTOR;
-    data.ctx.error_code = 0;
-    __asm__ volatile("mov %%cs, %0" : "=r"(data.ctx.cs));
-    __asm__ volatile("mov %%ss, %0" : "=r"(data.ctx.ss));
-    capture_system_regs(&data.ctx);
+    unsigned me = smp_this_cpu();
+    struct bugcheck_context c = *ctx;
+    c.vector = BUGCHECK_NO_VECTOR;
+    c.error_code = 0;
+    __asm__ volatile("mov %%cs, %0" : "=r"(c.cs));
+    __asm__ volatile("mov %%ss, %0" : "=r"(c.ss));
+    capture_system_regs(&c);
+    claim_or_park(me, code, &c);
+    data.ctx = c;
     const uint64_t p[4] = { p1, p2, p3, p4 };
-    bugcheck_common(code, p);
+    bugcheck_common(me, code, p);
 }
 
 /* Windows' mapping of a kernel-mode CPU exception to a STOP code and parameters. */
@@ -127,15 +157,8 @@ static uint32_t trap_to_bugcode(const struct trap_frame *f, uint64_t cr2, uint64
     }
 }
 
-void bugcheck_from_trap(struct trap_frame *f)
+static void context_from_frame(const struct trap_frame *f, uint64_t cr2, struct bugcheck_context *c)
 {
-    uint64_t cr2 = read_cr2();
-    cpu_cli();
-    if (depth > 0 && f->vector == VEC_NMI)
-        return;
-    if (__atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST) > 1)
-        nested((uint32_t)f->vector, f->rip);
-    struct bugcheck_context *c = &data.ctx;
     *c = (struct bugcheck_context){
         .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
         .rsi = f->rsi, .rdi = f->rdi, .rbp = f->rbp, .rsp = f->rsp,
@@ -146,9 +169,43 @@ void bugcheck_from_trap(struct trap_frame *f)
     };
     capture_system_regs(c);
     c->cr2 = cr2;
+}
+
+/* An NMI on an AP with no bugcheck running: give the boot CPU the first claim. */
+static uint32_t wait_for_owner(void)
+{
+    uint64_t end = timer_ns() + NMI_BOOT_CPU_GRACE_MS * 1000000ull;
+    uint32_t own;
+    while ((own = cpu_stop_owner()) == CPU_NONE && timer_ns() < end)
+        cpu_pause();
+    return own;
+}
+
+void bugcheck_from_trap(struct trap_frame *f)
+{
+    uint64_t cr2 = read_cr2();
+    cpu_cli();
+    unsigned me = smp_this_cpu();
+    struct bugcheck_context c;
+    if (f->vector == VEC_NMI) {
+        uint32_t own = cpu_stop_owner();
+        if (own == me)
+            return;
+        if (own == CPU_NONE && me != 0)
+            own = wait_for_owner();
+        if (own != CPU_NONE && cpu_stop_parked(me))
+            cpu_park(me, CPU_SLOT_STOPPED, 0, NULL);   /* an NMI while parked: park again */
+        if (own != CPU_NONE) {
+            context_from_frame(f, cr2, &c);
+            cpu_park(me, CPU_SLOT_STOPPED, 0, &c);
+        }
+    }
+    context_from_frame(f, cr2, &c);
     uint64_t p[4];
     uint32_t code = trap_to_bugcode(f, cr2, p);
-    bugcheck_common(code, p);
+    claim_or_park(me, code, &c);
+    data.ctx = c;
+    bugcheck_common(me, code, p);
 }
 
 void bugcheck_assert_log(const char *expr, const char *file, int line)

@@ -9,6 +9,8 @@
 #define DIRECT_MAP_BASE  0xffff800000000000ull /* all physical memory: virtual = base + physical */
 #define MMIO_BASE        0xffffc00000000000ull /* device register windows (uncached), bump-allocated */
 #define MMIO_LIMIT       0xffffc10000000000ull /* end of the MMIO window area */
+#define CPU_STACKS_BASE  0xffffc10000000000ull /* application processors' stacks, one slot each */
+#define CPU_STACKS_SLOT  0x20000ull            /* bytes of address space per CPU */
 #define PAGE_SIZE        4096ull
 #define PAGE_SHIFT       12
 
