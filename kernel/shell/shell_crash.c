@@ -1,6 +1,6 @@
-/* `crash KIND`: crash the machine on purpose, each kind through a different real path, so
- * that the bugcheck, the blue screen and the dump can be checked for each. Every kind lives
- * in its own function so the blue screen names it. The kinds that need the dump stack reach
+/* `crash [-c N] KIND`: crash the machine on purpose, each kind through a different real path,
+ * so that the bugcheck, the blue screen and the dump can be checked for each, on the shell's
+ * CPU or handed to CPU N. Every kind lives in its own function so the blue screen names it. The kinds that need the dump stack reach
  * it through the bugcheck's dumper and the target disk's dump parts. */
 #include <stdint.h>
 #include <string.h>
@@ -12,10 +12,12 @@
 #include "arch/timer.h"
 #include "console/console.h"
 #include "klog.h"
+#include "smp/smp.h"
 #include "mm/heap.h"
 #include "err.h"
 
 #define CRASH_IO_BYTES (1u << 20)   /* size of the read left in flight by crash io */
+#define CRASH_ON_CPU_WAIT_MS 2000u  /* how long `crash -c N` waits for CPU N (hang never ends) */
 
 static void __attribute__((noinline)) crash_manual(void)
 {
@@ -128,19 +130,42 @@ static const struct crash_kind kinds[] = {
     { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };
 
+static int run_kind(void *arg)
+{
+    ((const struct crash_kind *)arg)->fn();
+    return ERR_GENERIC;
+}
+
 int shell_cmd_crash(int argc, char **argv)
 {
+    uint64_t cpu = UINT64_MAX;
+    if (argc == 4 && strcmp(argv[1], "-c") == 0) {
+        if (num_parse(argv[2], UINT32_MAX, &cpu) || cpu >= smp_cpu_count()) {
+            kprintf("crash: no CPU %s (there are %u)\n", argv[2], smp_cpu_count());
+            return ERR_INVALID_ARGS;
+        }
+        argv += 2;
+        argc -= 2;
+    }
     if (argc == 2) {
         for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-            if (strcmp(argv[1], kinds[i].name) == 0) {
+            if (strcmp(argv[1], kinds[i].name) != 0)
+                continue;
+            if (cpu == UINT64_MAX) {
                 klog(KLOG_WARN, "shell: crash %s requested", kinds[i].name);
                 kinds[i].fn();
                 return ERR_GENERIC;
             }
+            klog(KLOG_WARN, "shell: crash %s requested on CPU %u", kinds[i].name, (unsigned)cpu);
+            int result, rc = smp_run_on((unsigned)cpu, kinds[i].name, run_kind, (void *)&kinds[i],
+                                        CRASH_ON_CPU_WAIT_MS, &result);
+            if (rc == ERR_TIMED_OUT)
+                kprintf("crash: CPU %u is still running crash %s\n", (unsigned)cpu, kinds[i].name);
+            return rc == ERR_TIMED_OUT ? 0 : rc ? rc : result;
         }
         kprintf("crash: unknown kind '%s'\n", argv[1]);
     }
-    kprintf("crash kinds:\n");
+    kprintf("crash kinds (crash -c N KIND runs one on CPU N):\n");
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         kprintf("  %-7s %s\n", kinds[i].name, kinds[i].what);
     return ERR_INVALID_ARGS;

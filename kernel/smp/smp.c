@@ -226,20 +226,25 @@ int smp_run_on(unsigned index, const char *what, smp_work_fn fn, void *arg,
     if (!__atomic_compare_exchange_n(&c->state, &idle, CPU_BUSY, false, __ATOMIC_ACQUIRE,
                                      __ATOMIC_RELAXED))
         return ERR_BUSY;
+    struct cpu *self = &cpus[smp_this_cpu()];
+    const char *was = self->doing;
+    self->doing = "waiting for work on another CPU";
     c->work_fn = fn;
     c->work_arg = arg;
     c->doing = what;
     uint32_t seq = c->work_seq + 1;
-    __atomic_store_n(&c->work_seq, seq, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->work_seq, seq, __ATOMIC_SEQ_CST);
     int rc = lapic_send_ipi(c->apic_id, VEC_SMP_WAKE);
-    if (rc)
+    if (rc) {
+        self->doing = was;
         return rc;
-    uint64_t end = timer_ns() + (uint64_t)timeout_ms * 1000000u;
-    while (__atomic_load_n(&c->done_seq, __ATOMIC_ACQUIRE) != seq) {
-        if (timer_ns() > end)
-            return ERR_TIMED_OUT;
-        cpu_pause();
     }
+    uint64_t end = timer_ns() + (uint64_t)timeout_ms * 1000000u;
+    while (__atomic_load_n(&c->done_seq, __ATOMIC_ACQUIRE) != seq && timer_ns() <= end)
+        cpu_pause();
+    self->doing = was;
+    if (__atomic_load_n(&c->done_seq, __ATOMIC_ACQUIRE) != seq)
+        return ERR_TIMED_OUT;
     *result = c->work_result;
     return 0;
 }
