@@ -31,6 +31,7 @@ static struct bugcheck_data data;
 static volatile int depth;                   /* bugchecks in progress on the owning CPU */
 static bool auto_reboot = true;
 static volatile bool nested_fault_armed;     /* crash nested: fault inside the crash path */
+static volatile unsigned rendezvous_left;    /* crash -c all: bugchecks still to arrive */
 static const struct dumper *dumper;          /* set once at boot by the dump stack */
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
@@ -99,6 +100,12 @@ static void __attribute__((noreturn)) bugcheck_common(unsigned me, uint32_t code
  * owns it; goes to nested() if me already owns it (a fault inside the crash path). */
 static void claim_or_park(unsigned me, uint32_t code, const struct bugcheck_context *c)
 {
+    if (__atomic_load_n(&rendezvous_left, __ATOMIC_ACQUIRE) &&
+        __atomic_sub_fetch(&rendezvous_left, 1, __ATOMIC_SEQ_CST) != 0) {
+        uint64_t end = timer_ns() + BUGCHECK_RENDEZVOUS_MS * 1000000ull;
+        while (__atomic_load_n(&rendezvous_left, __ATOMIC_ACQUIRE) && timer_ns() < end)
+            cpu_pause();
+    }
     uint32_t own = cpu_stop_claim(me);
     if (own == CPU_NONE) {
         depth = 1;
@@ -121,6 +128,7 @@ void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64
     __asm__ volatile("mov %%cs, %0" : "=r"(c.cs));
     __asm__ volatile("mov %%ss, %0" : "=r"(c.ss));
     capture_system_regs(&c);
+    cpu_stop_entering(me, code, &c);
     claim_or_park(me, code, &c);
     data.ctx = c;
     const uint64_t p[4] = { p1, p2, p3, p4 };
@@ -197,12 +205,13 @@ void bugcheck_from_trap(struct trap_frame *f)
             cpu_park(me, CPU_SLOT_STOPPED, 0, NULL);   /* an NMI while parked: park again */
         if (own != CPU_NONE) {
             context_from_frame(f, cr2, &c);
-            cpu_park(me, CPU_SLOT_STOPPED, 0, &c);
+            cpu_park_on_nmi(me, &c);
         }
     }
     context_from_frame(f, cr2, &c);
     uint64_t p[4];
     uint32_t code = trap_to_bugcode(f, cr2, p);
+    cpu_stop_entering(me, code, &c);
     claim_or_park(me, code, &c);
     data.ctx = c;
     bugcheck_common(me, code, p);
@@ -222,6 +231,11 @@ void bugcheck_nested_fault_point(void)
 {
     if (nested_fault_armed)
         (void)*(volatile uint64_t *)(uintptr_t)data.ctx.cr2;
+}
+
+void bugcheck_arm_rendezvous(unsigned n)
+{
+    __atomic_store_n(&rendezvous_left, n, __ATOMIC_RELEASE);
 }
 
 void bugcheck_set_dumper(const struct dumper *d)

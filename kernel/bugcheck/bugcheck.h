@@ -71,6 +71,13 @@ void bugcheck_arm_nested_fault(void);
 /* Where the crash path may fault on purpose: does so only when armed. */
 void bugcheck_nested_fault_point(void);
 
+/* Make the next n bugchecks (one per CPU: `crash -c all`) wait for each other, at most
+ * BUGCHECK_RENDEZVOUS_MS, after capturing their context and before claiming the bugcheck,
+ * so that n CPUs really bugcheck at the same moment: one wins, the others park as
+ * crashed too. */
+#define BUGCHECK_RENDEZVOUS_MS 2000u
+void bugcheck_arm_rendezvous(unsigned n);
+
 /* AutoReboot: reboot after the blue screen (default) or halt. */
 void bugcheck_set_auto_reboot(bool on);
 

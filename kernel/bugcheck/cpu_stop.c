@@ -13,6 +13,8 @@
 
 static struct cpu_context_slot slots[MAX_CPUS];
 static volatile uint32_t owner = CPU_NONE;
+static const struct bugcheck_context *volatile pending_ctx[MAX_CPUS];  /* entering a bugcheck */
+static volatile uint32_t pending_code[MAX_CPUS];
 
 const struct cpu_context_slot *bugcheck_cpu_slots(void)
 {
@@ -73,6 +75,22 @@ void cpu_park(unsigned me, uint32_t state, uint32_t bugcode, const struct bugche
         c->state = CPU_PARKED;
     for (;;)
         cpu_hlt();
+}
+
+void cpu_stop_entering(unsigned me, uint32_t code, const struct bugcheck_context *ctx)
+{
+    if (me >= MAX_CPUS)
+        return;
+    pending_code[me] = code;
+    __atomic_store_n(&pending_ctx[me], ctx, __ATOMIC_RELEASE);
+}
+
+void cpu_park_on_nmi(unsigned me, const struct bugcheck_context *at_nmi)
+{
+    const struct bugcheck_context *own = me < MAX_CPUS ? pending_ctx[me] : NULL;
+    if (own)
+        cpu_park(me, CPU_SLOT_CRASHED_TOO, pending_code[me], own);
+    cpu_park(me, CPU_SLOT_STOPPED, 0, at_nmi);
 }
 
 unsigned cpu_stop_others(unsigned me, const struct bugcheck_data *d)

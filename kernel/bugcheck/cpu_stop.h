@@ -19,6 +19,12 @@ uint32_t cpu_stop_owner(void);
  * interrupts off, `hlt`; an NMI taken while parked parks again. */
 void cpu_park(unsigned me, uint32_t state, uint32_t bugcode, const struct bugcheck_context *ctx)
     __attribute__((noreturn));
+/* CPU me has started a bugcheck with STOP code `code` and context *ctx (which must stay valid):
+ * an NMI that stops it before it claims the bugcheck records it as CRASHED_TOO with them. */
+void cpu_stop_entering(unsigned me, uint32_t code, const struct bugcheck_context *ctx);
+/* Park CPU me after the NMI of another CPU's bugcheck: as CRASHED_TOO if it was entering a
+ * bugcheck of its own, else as STOPPED with the context the NMI interrupted. */
+void cpu_park_on_nmi(unsigned me, const struct bugcheck_context *at_nmi) __attribute__((noreturn));
 /* True if CPU me's slot is already filled (it is parked; an NMI must not overwrite it). */
 bool cpu_stop_parked(unsigned me);
 /* On the owner: record its own slot (CRASHED), send every other online CPU an NMI and wait up

@@ -34,7 +34,7 @@ const struct shell_cmd *shell_registered_at(unsigned i);
 int shell_cmd_mark(int argc, char **argv);
 /* `cpus [run N]` (shell_cpus.c). */
 int shell_cmd_cpus(int argc, char **argv);
-/* `crash [-c N] KIND` (shell_crash.c). */
+/* `crash [-c N|all] KIND` (shell_crash.c). */
 int shell_cmd_crash(int argc, char **argv);
 /* `disks` and `blk DISK read|fill ...` (shell_disk.c). */
 int shell_cmd_disks(int argc, char **argv);

@@ -172,7 +172,7 @@ const struct shell_cmd shell_commands[] = {
       shell_cmd_mark },
     { "cpus", "[run N]", "CPUs: APIC ID, state, what each is doing; run N hands CPU N a test job",
       shell_cmd_cpus },
-    { "crash", "[-c N] KIND", "crash on purpose, on the shell's CPU or CPU N (crash with no KIND lists the kinds)",
+    { "crash", "[-c N|all] KIND", "crash on purpose: on the shell's CPU, on CPU N, or on all at once (no KIND lists the kinds)",
       shell_cmd_crash },
     { 0, 0, 0, 0 },
 };

@@ -1,7 +1,8 @@
 /* `crash [-c N] KIND`: crash the machine on purpose, each kind through a different real path,
  * so that the bugcheck, the blue screen and the dump can be checked for each, on the shell's
- * CPU or handed to CPU N. Every kind lives in its own function so the blue screen names it. The kinds that need the dump stack reach
+ * CPU, handed to CPU N, or on every CPU at the same moment (-c all). Every kind lives in its own function so the blue screen names it. The kinds that need the dump stack reach
  * it through the bugcheck's dumper and the target disk's dump parts. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "shell/shell.h"
@@ -136,11 +137,30 @@ static int run_kind(void *arg)
     return ERR_GENERIC;
 }
 
+/* `crash -c all KIND`: hand KIND to every idle CPU and run it here; the bugchecks wait for
+ * each other (bugcheck_arm_rendezvous) so that they claim the bugcheck at the same moment. */
+static int crash_all(const struct crash_kind *k)
+{
+    unsigned me = smp_this_cpu(), n = smp_cpu_count(), idle = 0;
+    for (unsigned i = 0; i < n; i++)
+        idle += i != me && smp_cpu(i)->state == CPU_IDLE;
+    klog(KLOG_WARN, "shell: crash %s requested on all %u CPUs", k->name, idle + 1);
+    bugcheck_arm_rendezvous(idle + 1);
+    for (unsigned i = 0; i < n; i++) {
+        int result;
+        if (i != me && smp_cpu(i)->state == CPU_IDLE)
+            smp_run_on(i, k->name, run_kind, (void *)k, 0, &result);
+    }
+    return run_kind((void *)k);
+}
+
 int shell_cmd_crash(int argc, char **argv)
 {
     uint64_t cpu = UINT64_MAX;
+    bool all = false;
     if (argc == 4 && strcmp(argv[1], "-c") == 0) {
-        if (num_parse(argv[2], UINT32_MAX, &cpu) || cpu >= smp_cpu_count()) {
+        all = strcmp(argv[2], "all") == 0;
+        if (!all && (num_parse(argv[2], UINT32_MAX, &cpu) || cpu >= smp_cpu_count())) {
             kprintf("crash: no CPU %s (there are %u)\n", argv[2], smp_cpu_count());
             return ERR_INVALID_ARGS;
         }
@@ -151,6 +171,8 @@ int shell_cmd_crash(int argc, char **argv)
         for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
             if (strcmp(argv[1], kinds[i].name) != 0)
                 continue;
+            if (all)
+                return crash_all(&kinds[i]);
             if (cpu == UINT64_MAX) {
                 klog(KLOG_WARN, "shell: crash %s requested", kinds[i].name);
                 kinds[i].fn();
@@ -165,7 +187,7 @@ int shell_cmd_crash(int argc, char **argv)
         }
         kprintf("crash: unknown kind '%s'\n", argv[1]);
     }
-    kprintf("crash kinds (crash -c N KIND runs one on CPU N):\n");
+    kprintf("crash kinds (crash -c N KIND runs one on CPU N, -c all on every CPU at once):\n");
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         kprintf("  %-7s %s\n", kinds[i].name, kinds[i].what);
     return ERR_INVALID_ARGS;
