@@ -12,7 +12,6 @@
 #include "arch/trap.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
-#include "mm/pfn.h"
 #include "klog.h"
 #include "err.h"
 
@@ -99,15 +98,20 @@ static void __attribute__((noreturn)) ap_main(uint64_t index)
     }
 }
 
+/* An application processor's stacks live in the kernel's .bss, inside what the dump writer
+ * snapshots at a crash (a crash on that CPU runs the writer on them), and are mapped again in
+ * the CPU's slot at CPU_STACKS_BASE under an unmapped guard page, where the CPU uses them. */
+static uint8_t ap_stacks[MAX_CPUS - 1][(AP_STACK_PAGES + AP_IST_PAGES) * PAGE_SIZE]
+    __attribute__((aligned(PAGE_SIZE)));
+
 /* Map a CPU's stack slot: guard page (left unmapped), kernel stack, IST stacks. */
 static int map_stacks(struct cpu *c)
 {
     uint64_t slot = CPU_STACKS_BASE + c->index * CPU_STACKS_SLOT;
-    for (unsigned i = 1; i < 1 + AP_STACK_PAGES + AP_IST_PAGES; i++) {
-        uint64_t pa = pfn_alloc(PFN_KERNEL);
-        if (!pa)
-            return ERR_NO_MEMORY;
-        int rc = paging_map_page(paging_kernel_pml4(), slot + i * PAGE_SIZE, pa, PTE_WRITE | PTE_NX);
+    const uint8_t *backing = ap_stacks[c->index - 1];
+    for (unsigned i = 0; i < AP_STACK_PAGES + AP_IST_PAGES; i++) {
+        int rc = paging_map_page(paging_kernel_pml4(), slot + (1 + i) * PAGE_SIZE,
+                                 kernel_virt_to_phys(backing + i * PAGE_SIZE), PTE_WRITE | PTE_NX);
         if (rc)
             return rc;
     }
