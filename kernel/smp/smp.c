@@ -121,7 +121,7 @@ static int map_stacks(struct cpu *c)
 }
 
 /* The trampoline's page tables: the first 2 MiB identity-mapped (executable) for the jump
- * into long mode; start_ap adds the kernel's half of the address space. */
+ * into long mode; smp_init adds the kernel's half of the address space. */
 static void build_trampoline(void)
 {
     memcpy(phys_to_virt(SMP_TRAMPOLINE_PHYS), ap_trampoline_start,
@@ -147,15 +147,9 @@ static bool wait_started(struct cpu *c, uint64_t us)
     return false;
 }
 
+/* STARTUP IPIs to a CPU that had its INIT; wait for it to report in. */
 static int start_ap(struct cpu *c)
 {
-    int rc = map_stacks(c);
-    if (rc)
-        return rc;
-    uint64_t *pml4 = phys_to_virt(TRAMPOLINE_PML4);
-    const uint64_t *kernel = phys_to_virt(paging_kernel_pml4());
-    for (unsigned i = 256; i < 512; i++)   /* now with this CPU's stacks */
-        pml4[i] = kernel[i];
     struct ap_params *p = phys_to_virt(SMP_TRAMPOLINE_PHYS + (uint64_t)(ap_params - ap_trampoline_start));
     p->cr0 = (uint32_t)read_cr0();
     p->cr3 = (uint32_t)TRAMPOLINE_PML4;
@@ -164,10 +158,7 @@ static int start_ap(struct cpu *c)
     p->stack = c->stack_hi;
     p->entry = (uint64_t)ap_main;
     p->arg = c->index;
-    __atomic_store_n(&c->state, CPU_STARTING, __ATOMIC_SEQ_CST);
-    if ((rc = lapic_send_init(c->apic_id)))
-        return rc;
-    timer_delay_ms(INIT_DELAY_MS);
+    int rc;
     for (int sipi = 0; sipi < 2; sipi++) {
         if ((rc = lapic_send_sipi(c->apic_id, (uint8_t)(SMP_TRAMPOLINE_PHYS >> 12))))
             return rc;
@@ -177,6 +168,13 @@ static int start_ap(struct cpu *c)
     if (!wait_started(c, AP_START_MS * 1000u))
         return ERR_TIMED_OUT;
     return c->state == CPU_IDLE ? 0 : ERR_BAD_STATE;
+}
+
+static void start_failed(struct cpu *c, int rc)
+{
+    c->state = CPU_FAILED;
+    c->doing = "did not start";
+    klog(KLOG_ERR, "smp: CPU %u (APIC %u) did not start: %s", c->index, c->apic_id, err_str(rc));
 }
 
 unsigned smp_init(void)
@@ -192,6 +190,7 @@ unsigned smp_init(void)
         return 1;
     }
     build_trampoline();
+    /* Every CPU gets its stacks and its INIT first, so that the 10 ms wait is paid once. */
     for (unsigned i = 0; i < n && ncpus < MAX_CPUS; i++) {
         if (ids[i] == self || ids[i] > 0xFF)
             continue;
@@ -200,12 +199,22 @@ unsigned smp_init(void)
         c->apic_id = ids[i];
         c->doing = "starting";
         apic_to_index[ids[i]] = (uint8_t)(c->index + 1);
+        __atomic_store_n(&c->state, CPU_STARTING, __ATOMIC_SEQ_CST);
+        if ((rc = map_stacks(c)) || (rc = lapic_send_init(c->apic_id)))
+            start_failed(c, rc);
+    }
+    uint64_t *pml4 = phys_to_virt(TRAMPOLINE_PML4);
+    const uint64_t *kernel = phys_to_virt(paging_kernel_pml4());
+    for (unsigned i = 256; i < 512; i++)   /* the kernel's half, with the CPUs' stacks */
+        pml4[i] = kernel[i];
+    timer_delay_ms(INIT_DELAY_MS);
+    for (unsigned i = 1; i < ncpus; i++) {
+        struct cpu *c = &cpus[i];
+        if (c->state != CPU_STARTING)
+            continue;
         uint64_t t0 = timer_ns();
-        rc = start_ap(c);
-        if (rc) {
-            c->state = CPU_FAILED;
-            c->doing = "did not start";
-            klog(KLOG_ERR, "smp: CPU %u (APIC %u) did not start: %s", c->index, c->apic_id, err_str(rc));
+        if ((rc = start_ap(c))) {
+            start_failed(c, rc);
             continue;
         }
         online++;

@@ -46,7 +46,9 @@ struct cpu *smp_cpu(unsigned index);
  * and in an NMI. */
 unsigned smp_this_cpu(void);
 /* Run fn(arg) on CPU `index` and wait at most timeout_ms for it to return; `what` names the
- * work in `cpus`. On the calling CPU itself it just calls fn. Returns 0 with *result = fn's
+ * work in `cpus`. fn runs with interrupts enabled and may use klog, the console, the heap and
+ * the page allocator (all locked); the file systems, the registry, the block layer and the
+ * processes belong to the boot CPU, which also takes every device interrupt. On the calling CPU itself it just calls fn. Returns 0 with *result = fn's
  * return value, ERR_INVALID_ARGS, ERR_BUSY (that CPU is not idle), ERR_TIMED_OUT (still
  * running: the CPU stays busy until fn returns) or an IPI error. */
 int smp_run_on(unsigned index, const char *what, smp_work_fn fn, void *arg,
