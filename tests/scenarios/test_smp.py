@@ -91,3 +91,10 @@ def test_ap_spinning_with_interrupts_off_is_stopped(tmp_path):
     assert "crashed here" in lines[0], lines
     assert re.search(r"stopped by NMI at crash_hang\+0x[0-9a-f]+ \(was running: hang\)",
                      lines[1]), lines
+
+
+def test_stack_overflow_on_an_ap_double_faults_on_its_ist(machine):
+    """An AP's kernel stack has its own guard page and its TSS its own #DF stack."""
+    machine.send("crash -c 1 stack\r")
+    machine.expect(r"\*\*\* STOP: 0x0000007F \(0x0000000000000008,", timeout=60)
+    machine.expect(r"CPU 1 \(APIC 1\): crashed here \(was running: stack\)", timeout=60)
