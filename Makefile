@@ -316,7 +316,7 @@ $(B)/disks/data.img: | $(B)/.deps-ok
 	tools/mkdisk $@ 32G DATA
 
 run: all disks
-	tools/run-qemu --system $(B)/disks/system.img --data $(B)/disks/data.img $(RUNFLAGS)
+	tools/run-qemu --smp 2 --system $(B)/disks/system.img --data $(B)/disks/data.img $(RUNFLAGS)
 
 test: all unit fuzz-build $(B)/tools/mkksyms $(B)/tools/bbreg
 	$(PYTHON) -m pytest -v -p no:cacheprovider tests/unit tests/scenarios

@@ -1,10 +1,11 @@
-/* Kernel glue for the log ring: formatting, timestamps, interrupt masking, console echo. */
+/* Kernel glue for the log ring: formatting, timestamps, a spinlock (dropped once a bugcheck
+ * owns the machine), console echo. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include "klog.h"
 #include "lib/klog_ring.h"
 #include "lib/fmt.h"
-#include "arch/cpu.h"
+#include "arch/spinlock.h"
 #include "arch/timer.h"
 #include "console/console.h"
 #include "mm/layout.h"
@@ -13,7 +14,8 @@
 
 static struct klog_ring ring;
 static bool ring_ready;
-static volatile bool ring_busy;        /* a klog_ring_write is in progress */
+static struct spinlock ring_lock = SPINLOCK_INIT;  /* held across a klog_ring_write */
+static volatile bool lockless;         /* a bugcheck owns the log: write without the lock */
 static uint64_t area_phys;
 
 uint64_t klog_init(uint64_t phys)
@@ -43,13 +45,15 @@ void klog(unsigned level, const char *fmt, ...)
         return;
     size_t len = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
     uint64_t ts = timer_ns();
-    uint64_t flags = irq_save();
-    if (ring_ready && !ring_busy) {
-        ring_busy = true;
-        klog_ring_write(&ring, level, ts, text, len);
-        ring_busy = false;
+    if (lockless) {
+        if (ring_ready)
+            klog_ring_write(&ring, level, ts, text, len);
+    } else {
+        uint64_t flags = spin_lock_irqsave(&ring_lock);
+        if (ring_ready)
+            klog_ring_write(&ring, level, ts, text, len);
+        spin_unlock_irqrestore(&ring_lock, flags);
     }
-    irq_restore(flags);
     if (level <= KLOG_CONSOLE_LEVEL)
         kprintf("[%5lu.%06lu] %.*s\n", (unsigned long)(ts / 1000000000u),
                 (unsigned long)(ts / 1000u % 1000000u), (int)len, text);
@@ -92,9 +96,9 @@ uint64_t klog_area_phys(void)
 
 void klog_bugcheck_resync(void)
 {
-    if (ring_ready && ring_busy) {
+    lockless = true;
+    if (ring_ready && ring_lock.locked) {
         if (klog_ring_recover(&ring, phys_to_virt(area_phys), KLOG_AREA_SIZE) != 0)
             ring_ready = false;
-        ring_busy = false;
     }
 }

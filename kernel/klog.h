@@ -39,7 +39,9 @@ void klog_tail(uint64_t max, void (*fn)(void *ctx, const struct klog_record *r),
 void klog_print(uint64_t max);
 /* Physical address and size of the area, for the dump stack; 0 before klog_init. */
 uint64_t klog_area_phys(void);
-/* Bugcheck path: forget any write the crash interrupted and resynchronise with the area. */
+/* Bugcheck path, once the other CPUs are stopped: from now on klog writes without its lock;
+ * forget any write the crash interrupted (the lock still held) and resynchronise with the
+ * area. */
 void klog_bugcheck_resync(void);
 
 #endif

@@ -1,6 +1,6 @@
 /* kmain: the boot sequence from the first C instruction to the shell: console and klog,
- * GDT/IDT, PFN database and paging, ACPI, LAPIC and timer, PCI, the storage drivers
- * (INIT_STORAGE boot steps), volumes, registry, the dump stack (INIT_DUMP), the event log,
+ * GDT/IDT, PFN database and paging, ACPI, LAPIC and timer, the application processors, PCI,
+ * the storage drivers (INIT_STORAGE boot steps), volumes, registry, the dump stack (INIT_DUMP), the event log,
  * COM2, the recovery programs, the shell. Each step logs what it found; a step the system
  * cannot live without bugchecks. */
 #include <stdbool.h>
@@ -13,6 +13,7 @@
 #include "arch/lapic.h"
 #include "arch/acpi.h"
 #include "arch/cpu.h"
+#include "smp/smp.h"
 #include "console/console.h"
 #include "console/com2.h"
 #include "mm/pfn.h"
@@ -110,6 +111,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     check(bugcheck_cpu_online(0, lapic_id()), "bootstrap CPU slot");
     check(timer_start(), "timer");
     cpu_sti();
+    smp_init();
     pci_init();
     initcall_run(INIT_STORAGE);
     volume_mount_all();

@@ -266,7 +266,7 @@ WRITER uint32_t writer_cpu_block(const struct bugcheck_data *bd)
         r[i].stack_lo = s->stack_lo;
         r[i].stack_hi = s->stack_hi;
     }
-    dump_cpu_block_seal(blk, n, bd->cpu);
+    dump_cpu_block_seal(blk, n, bd->crash_cpu);
     return n;
 }
 

@@ -1,11 +1,12 @@
-/* ACPI table walk (RSDP -> RSDT/XSDT -> FADT -> DSDT) for reset and S5. Table layouts from the
- * ACPI 6.x specification, section 5.2. */
+/* ACPI table walk (RSDP -> RSDT/XSDT -> FADT -> DSDT) for reset and S5, and the MADT for the
+ * list of CPUs. Table layouts from the ACPI 6.x specification, section 5.2. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "arch/acpi.h"
 #include "arch/cpu.h"
 #include "arch/timer.h"
+#include "smp/smp.h"
 #include "mm/layout.h"
 #include "klog.h"
 #include "err.h"
@@ -57,6 +58,11 @@ _Static_assert(sizeof(struct acpi_sdt) == 36, "SDT header");
 #define I8042_COMMAND 0x64
 #define I8042_PULSE_RESET 0xFE
 #define ACPI_MAX_TABLE (16u << 20)
+#define MADT_ENTRIES       44   /* entries follow the header, LAPIC address and flags */
+#define MADT_LOCAL_APIC     0   /* entry type: processor local APIC */
+#define MADT_LAPIC_LEN      8
+#define MADT_LAPIC_ENABLED  (1u << 0)
+#define MADT_LAPIC_ONLINE_CAPABLE (1u << 1)
 
 static struct {
     bool reset_io;          /* reset register is an I/O port */
@@ -65,6 +71,8 @@ static struct {
     uint16_t pm1a_cnt, pm1b_cnt;
     bool s5_known;
     uint8_t slp_typ_a, slp_typ_b;
+    uint32_t cpu_apic_ids[MAX_CPUS];
+    unsigned ncpus;
 } acpi;
 
 static bool checksum_ok(const void *p, uint64_t len)
@@ -125,7 +133,7 @@ static void find_s5(const struct acpi_sdt *dsdt)
     }
 }
 
-static const struct acpi_sdt *find_fadt(const struct acpi_rsdp *rsdp)
+static const struct acpi_sdt *find_table(const struct acpi_rsdp *rsdp, const char sig[4])
 {
     const struct acpi_sdt *root = NULL;
     unsigned entry = 4;
@@ -144,10 +152,29 @@ static const struct acpi_sdt *find_fadt(const struct acpi_rsdp *rsdp)
         const uint8_t *e = (const uint8_t *)(root + 1) + i * entry;
         uint64_t phys = entry == 8 ? rd64(e, 0) : rd32(e, 0);
         const struct acpi_sdt *t = table_at(phys);
-        if (t && memcmp(t->signature, "FACP", 4) == 0)
+        if (t && memcmp(t->signature, sig, 4) == 0)
             return t;
     }
     return NULL;
+}
+
+/* The enabled (or online-capable) processor local APICs of the MADT, in table order. */
+static void parse_madt(const struct acpi_sdt *madt)
+{
+    const uint8_t *p = (const uint8_t *)madt + MADT_ENTRIES, *end = (const uint8_t *)madt + madt->length;
+    unsigned skipped = 0;
+    while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
+        if (p[0] == MADT_LOCAL_APIC && p[1] >= MADT_LAPIC_LEN &&
+            (rd32(p, 4) & (MADT_LAPIC_ENABLED | MADT_LAPIC_ONLINE_CAPABLE))) {
+            if (acpi.ncpus < MAX_CPUS)
+                acpi.cpu_apic_ids[acpi.ncpus++] = p[3];
+            else
+                skipped++;
+        }
+        p += p[1];
+    }
+    if (skipped)
+        klog(KLOG_WARN, "acpi: %u CPUs beyond MAX_CPUS (%u) left offline", skipped, MAX_CPUS);
 }
 
 int acpi_init(const struct boot_info *bi)
@@ -157,7 +184,10 @@ int acpi_init(const struct boot_info *bi)
     const struct acpi_rsdp *rsdp = (const struct acpi_rsdp *)bi->rsdp;
     if (memcmp(rsdp->signature, "RSD PTR ", 8) != 0 || !checksum_ok(rsdp, 20))
         return ERR_CORRUPT;
-    const struct acpi_sdt *fadt = find_fadt(rsdp);
+    const struct acpi_sdt *madt = find_table(rsdp, "APIC");
+    if (madt && madt->length >= MADT_ENTRIES)
+        parse_madt(madt);
+    const struct acpi_sdt *fadt = find_table(rsdp, "FACP");
     if (!fadt)
         return ERR_NOT_FOUND;
     acpi.pm1a_cnt = (uint16_t)rd32(fadt, FADT_PM1A_CNT_BLK);
@@ -174,10 +204,16 @@ int acpi_init(const struct boot_info *bi)
     const struct acpi_sdt *dsdt = table_at(dsdt_phys);
     if (dsdt)
         find_s5(dsdt);
-    klog(KLOG_INFO, "acpi: PM1a_CNT 0x%x, reset %s 0x%x=0x%x, S5 %s", acpi.pm1a_cnt,
-         acpi.reset_io ? "port" : "none", acpi.reset_port, acpi.reset_value,
-         acpi.s5_known ? "found" : "not found");
+    klog(KLOG_INFO, "acpi: PM1a_CNT 0x%x, reset %s 0x%x=0x%x, S5 %s, %u CPUs in the MADT",
+         acpi.pm1a_cnt, acpi.reset_io ? "port" : "none", acpi.reset_port, acpi.reset_value,
+         acpi.s5_known ? "found" : "not found", acpi.ncpus);
     return 0;
+}
+
+unsigned acpi_cpu_apic_ids(const uint32_t **ids)
+{
+    *ids = acpi.cpu_apic_ids;
+    return acpi.ncpus;
 }
 
 void acpi_reboot(void)

@@ -7,12 +7,6 @@
 
 #define RFLAGS_IF (1ull << 9)   /* interrupt enable flag */
 
-/* CPUs the kernel keeps per-CPU slots for (the bugcheck's crash stacks); slot 0 is the boot
- * CPU, the only one started. */
-#define CPU_MAX 1
-/* The slot of the CPU this runs on, 0 .. CPU_MAX - 1. Safe at bugcheck time. */
-static inline unsigned cpu_index(void) { return 0; }
-
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }

@@ -1,5 +1,6 @@
-/* GDT and TSS: flat 64-bit kernel and user segments, and a TSS whose interrupt stack table
- * gives #DF, NMI and #MC stacks of their own, so they work even on an overflowed stack. */
+/* GDT and TSS, one of each per CPU: flat 64-bit kernel and user segments, and a TSS whose
+ * interrupt stack table gives #DF, NMI and #MC stacks of their own, so they work even on an
+ * overflowed stack. */
 #ifndef BB_GDT_H
 #define BB_GDT_H
 
@@ -16,8 +17,13 @@
 #define IST_MACHINE_CHECK 3    /* IST index for #MC */
 #define IST_STACK_SIZE   16384 /* bytes per IST stack */
 
+/* The boot CPU's GDT and TSS (its IST stacks in .bss, the boot stack). */
 void gdt_init(void);
-/* Set the TSS's ring-0 stack: where the CPU switches on an interrupt or exception taken in
+/* Build and load CPU `cpu`'s GDT and TSS: its three IST stacks lie at
+ * [ist, ist + 3 * IST_STACK_SIZE) (#DF, NMI, #MC in that order), its kernel stack at
+ * [stack_lo, stack_hi). Runs on that CPU. */
+void gdt_init_cpu(unsigned cpu, uint64_t ist, uint64_t stack_lo, uint64_t stack_hi);
+/* Set the calling CPU's TSS ring-0 stack: where the CPU switches on an interrupt or exception taken in
  * ring 3. [bottom, top) is the running process's kernel stack, which also counts as a kernel
  * stack for gdt_addr_on_kernel_stack; (0, 0) goes back to the boot stack alone. */
 void gdt_set_kernel_stack(uint64_t bottom, uint64_t top);

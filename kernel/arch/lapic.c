@@ -12,6 +12,8 @@
 #define LAPIC_ID           0x020       /* local APIC ID */
 #define LAPIC_TPR          0x080       /* task priority */
 #define LAPIC_EOI          0x0B0       /* end of interrupt */
+#define LAPIC_ICR_LO       0x300       /* interrupt command, low half (write sends) */
+#define LAPIC_ICR_HI       0x310       /* interrupt command, high half: destination */
 #define LAPIC_SVR          0x0F0       /* spurious interrupt vector */
 #define LAPIC_LVT_TIMER    0x320       /* LVT timer */
 #define LAPIC_LVT_LINT0    0x350       /* LVT LINT0 */
@@ -25,6 +27,14 @@
 #define LVT_DELIVERY_NMI   (4u << 8)
 #define LVT_TIMER_PERIODIC (1u << 17)
 #define TIMER_DIV_16       0x3
+#define ICR_DELIVERY_FIXED (0u << 8)
+#define ICR_DELIVERY_NMI   (4u << 8)
+#define ICR_DELIVERY_INIT  (5u << 8)
+#define ICR_DELIVERY_SIPI  (6u << 8)
+#define ICR_PENDING        (1u << 12)  /* delivery status: send pending */
+#define ICR_LEVEL_ASSERT   (1u << 14)
+#define ICR_DEST_SHIFT     24
+#define ICR_WAIT_US        1000u       /* longest wait for the previous IPI to leave */
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
 #define PIC2_CMD 0xA0
@@ -52,6 +62,17 @@ static void pic_mask_all(void)
     outb(PIC2_DATA, 0xFF);
 }
 
+/* Registers every CPU programs the same way on its own LAPIC. */
+static void lapic_setup_local(void)
+{
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+    lapic_write(LAPIC_LVT_LINT1, LVT_DELIVERY_NMI);
+    lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+    lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+}
+
 int lapic_init(void)
 {
     uint32_t r[4];
@@ -64,13 +85,60 @@ int lapic_init(void)
     lapic = paging_map_mmio(base & APIC_BASE_ADDR_MASK, PAGE_SIZE);
     if (!lapic)
         return ERR_NO_MEMORY;
-    lapic_write(LAPIC_TPR, 0);
-    lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
-    lapic_write(LAPIC_LVT_LINT1, LVT_DELIVERY_NMI);
-    lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
-    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
-    lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+    lapic_setup_local();
     return 0;
+}
+
+int lapic_init_ap(void)
+{
+    if (!lapic)
+        return ERR_BAD_STATE;
+    wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE);
+    lapic_setup_local();
+    return 0;
+}
+
+static int icr_wait_idle(void)
+{
+    uint64_t end = timer_ns() + ICR_WAIT_US * 1000u;
+    while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING) {
+        if (timer_ns() > end)
+            return ERR_TIMED_OUT;
+        cpu_pause();
+    }
+    return 0;
+}
+
+static int icr_send(uint32_t apic_id, uint32_t low)
+{
+    if (!lapic)
+        return ERR_BAD_STATE;
+    int rc = icr_wait_idle();
+    if (rc)
+        return rc;
+    lapic_write(LAPIC_ICR_HI, apic_id << ICR_DEST_SHIFT);
+    lapic_write(LAPIC_ICR_LO, low);
+    return icr_wait_idle();
+}
+
+int lapic_send_init(uint32_t apic_id)
+{
+    return icr_send(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT);
+}
+
+int lapic_send_sipi(uint32_t apic_id, uint8_t page)
+{
+    return icr_send(apic_id, ICR_DELIVERY_SIPI | ICR_LEVEL_ASSERT | page);
+}
+
+int lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    return icr_send(apic_id, ICR_DELIVERY_FIXED | ICR_LEVEL_ASSERT | vector);
+}
+
+int lapic_send_nmi(uint32_t apic_id)
+{
+    return icr_send(apic_id, ICR_DELIVERY_NMI | ICR_LEVEL_ASSERT);
 }
 
 void lapic_eoi(void)

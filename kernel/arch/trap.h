@@ -32,6 +32,8 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame layout is fixed 
 typedef void (*trap_handler_t)(struct trap_frame *f);
 
 void idt_init(void);
+/* Load the (shared) IDT on the calling CPU; idt_init does it for the boot CPU. */
+void idt_load(void);
 /* Route a device vector (>= 32) to handler. Returns 0 or ERR_INVALID_ARGS / ERR_BUSY. */
 int trap_register(unsigned vector, trap_handler_t handler);
 /* Called from isr.asm for every vector. */

@@ -1,17 +1,20 @@
-/* The bugcheck path: recursion guard, context capture, mapping of CPU exceptions to STOP
- * codes, and the sequence screen -> dump (through the registered dumper, bounded by the
- * dead-man) -> reboot. Uses only lock-free, polled output and touches no allocator. Once the
- * context is captured the path moves to this CPU's crash stack (in .bss, which the dump
- * writer snapshots) and never touches the stack the crash happened on again: that stack (a
- * process's kernel stack, an IST stack, the boot stack) goes into the dump exactly as the
- * crash left it. */
+/* The bugcheck path: claim (first CPU wins) and recursion guard, context capture, mapping of
+ * CPU exceptions to STOP codes, and the sequence stop the other CPUs -> screen -> dump
+ * (through the registered dumper, bounded by the dead-man) -> reboot. Uses only lock-free,
+ * polled output and touches no allocator. Once the context is captured the path moves to
+ * this CPU's crash stack (in .bss, which the dump writer snapshots) and never touches the
+ * stack the crash happened on again: that stack goes into the dump as the crash left it. */
 #include <stdbool.h>
 #include <stddef.h>
 #include "bugcheck/bugcheck.h"
 #include "bugcheck/bsod.h"
 #include "bugcheck/dumper.h"
 #include "bugcheck/cpu_state.h"
+#include "bugcheck/cpu_stop.h"
+#include "bugcheck/cpu_slots.h"
 #include "bugcheck/deadman.h"
+#include "console/console.h"
+#include "smp/smp.h"
 #include "arch/trap.h"
 #include "arch/cpu.h"
 #include "arch/lapic.h"
@@ -22,19 +25,21 @@
 
 #define BUGCHECK_REBOOT_DELAY_S 3   /* pause on the blue screen before an automatic reboot */
 #define CRASH_STACK_SIZE 16384      /* bytes per CPU: as an IST stack, which ran the whole path */
+#define NMI_BOOT_CPU_GRACE_MS 50u   /* an AP's wait for the boot CPU to claim a machine NMI */
 
 _Static_assert(offsetof(struct bugcheck_context, rsp) == 0x38, "bugcheck_entry.asm CTX_RSP");
 _Static_assert(offsetof(struct bugcheck_context, r15) == 0x78, "bugcheck_entry.asm CTX_R15");
 _Static_assert(offsetof(struct bugcheck_context, rip) == 0x80, "bugcheck_entry.asm CTX_RIP");
 _Static_assert(offsetof(struct bugcheck_context, rflags) == 0x88, "bugcheck_entry.asm CTX_RFLAGS");
+_Static_assert(sizeof(struct bugcheck_context) <= 0xD0, "bugcheck_entry.asm CTX_SIZE");
 
-struct bugcheck_context bugcheck_call_ctx;   /* filled by bugcheck_entry.asm */
 static struct bugcheck_data data;
-static volatile int depth;                   /* bugchecks in progress (recursion guard) */
+static volatile int depth;                   /* bugchecks in progress on the owning CPU */
 static bool auto_reboot = true;
 static volatile bool nested_fault_armed;     /* crash nested: fault inside the crash path */
+static volatile unsigned rendezvous_left;    /* crash -c all: bugchecks still to arrive */
 static const struct dumper *dumper;          /* set once at boot by the dump stack */
-static uint8_t crash_stacks[CPU_MAX][CRASH_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t crash_stacks[MAX_CPUS][CRASH_STACK_SIZE] __attribute__((aligned(16)));
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
                     struct bugcheck_context *ctx) __attribute__((noreturn));
@@ -85,12 +90,15 @@ static void __attribute__((noreturn)) bugcheck_run(void)
 {
     const uint32_t code = data.code;
     const uint64_t *p = data.params;
+    cpu_stop_others(data.crash_cpu, &data);
     klog_bugcheck_resync();
+    console_bugcheck_takeover();
     klog(KLOG_EMERG, "bugcheck 0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx) at %p", code,
          (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
          (void *)data.ctx.rip);
     log_process();
     bsod_show(&data);
+    cpu_stop_report();
     if (dumper) {
         deadman_arm(dumper->time_limit_ms());
         dumper->write(&data);
@@ -116,31 +124,59 @@ void bugcheck_finish(void)
         cpu_hlt();
 }
 
-static void __attribute__((noreturn)) bugcheck_common(uint32_t code, const uint64_t p[4])
+/* Called with the claim won: this CPU owns the bugcheck. Records it, then moves to its
+ * crash stack. */
+static void __attribute__((noreturn)) bugcheck_common(unsigned me, uint32_t code, const uint64_t p[4])
 {
     lapic_timer_stop();
     data.code = code;
     for (int i = 0; i < 4; i++)
         data.params[i] = p[i];
     data.ts_ns = timer_ns();
-    data.cpu = bugcheck_cpu_index();
-    bugcheck_cpu_save(data.cpu, CPU_STATE_CRASHED, code, false, &data.ctx);
-    bugcheck_on_stack(crash_stacks[cpu_index()] + CRASH_STACK_SIZE, bugcheck_run);
+    data.crash_cpu = me;
+    data.ncpus = smp_cpu_count();
+    data.cpus = bugcheck_cpu_slots();
+    bugcheck_cpu_save(me, CPU_STATE_CRASHED, code, false, &data.ctx);
+    bugcheck_on_stack(crash_stacks[me] + CRASH_STACK_SIZE, bugcheck_run);
+}
+
+/* Claim the bugcheck for CPU me with context c: returns if it won; parks if another CPU
+ * owns it; goes to nested() if me already owns it (a fault inside the crash path). */
+static void claim_or_park(unsigned me, uint32_t code, const struct bugcheck_context *c)
+{
+    if (__atomic_load_n(&rendezvous_left, __ATOMIC_ACQUIRE) &&
+        __atomic_sub_fetch(&rendezvous_left, 1, __ATOMIC_SEQ_CST) != 0) {
+        uint64_t end = timer_ns() + BUGCHECK_RENDEZVOUS_MS * 1000000ull;
+        while (__atomic_load_n(&rendezvous_left, __ATOMIC_ACQUIRE) && timer_ns() < end)
+            cpu_pause();
+    }
+    uint32_t own = cpu_stop_claim(me);
+    if (own == CPU_NONE) {
+        depth = 1;
+        return;
+    }
+    if (own == me) {
+        __atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST);
+        nested(c->vector == BUGCHECK_NO_VECTOR ? code : c->vector, c->rip);
+    }
+    cpu_park(me, CPU_SLOT_CRASHED_TOO, code, c);
 }
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
                     struct bugcheck_context *ctx)
 {
-    if (__atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST) > 1)
-        nested(code, ctx->rip);
-    data.ctx = *ctx;
-    data.ctx.vector = BUGCHECK_NO_VECTOR;
-    data.ctx.error_code = 0;
-    __asm__ volatile("mov %%cs, %0" : "=r"(data.ctx.cs));
-    __asm__ volatile("mov %%ss, %0" : "=r"(data.ctx.ss));
-    capture_system_regs(&data.ctx);
+    unsigned me = smp_this_cpu();
+    struct bugcheck_context c = *ctx;
+    c.vector = BUGCHECK_NO_VECTOR;
+    c.error_code = 0;
+    __asm__ volatile("mov %%cs, %0" : "=r"(c.cs));
+    __asm__ volatile("mov %%ss, %0" : "=r"(c.ss));
+    capture_system_regs(&c);
+    cpu_stop_entering(me, code, &c);
+    claim_or_park(me, code, &c);
+    data.ctx = c;
     const uint64_t p[4] = { p1, p2, p3, p4 };
-    bugcheck_common(code, p);
+    bugcheck_common(me, code, p);
 }
 
 /* Windows' mapping of a kernel-mode CPU exception to a STOP code and parameters. */
@@ -173,17 +209,8 @@ static uint32_t trap_to_bugcode(const struct trap_frame *f, uint64_t cr2, uint64
     }
 }
 
-void bugcheck_from_trap(struct trap_frame *f)
+static void context_from_frame(const struct trap_frame *f, uint64_t cr2, struct bugcheck_context *c)
 {
-    uint64_t cr2 = read_cr2();
-    cpu_cli();
-    if (depth > 0 && f->vector == VEC_NMI) {
-        deadman_nmi(f);
-        return;
-    }
-    if (__atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST) > 1)
-        nested((uint32_t)f->vector, f->rip);
-    struct bugcheck_context *c = &data.ctx;
     *c = (struct bugcheck_context){
         .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
         .rsi = f->rsi, .rdi = f->rdi, .rbp = f->rbp, .rsp = f->rsp,
@@ -194,9 +221,46 @@ void bugcheck_from_trap(struct trap_frame *f)
     };
     capture_system_regs(c);
     c->cr2 = cr2;
+}
+
+/* An NMI on an AP with no bugcheck running: give the boot CPU the first claim. */
+static uint32_t wait_for_owner(void)
+{
+    uint64_t end = timer_ns() + NMI_BOOT_CPU_GRACE_MS * 1000000ull;
+    uint32_t own;
+    while ((own = cpu_stop_owner()) == CPU_NONE && timer_ns() < end)
+        cpu_pause();
+    return own;
+}
+
+void bugcheck_from_trap(struct trap_frame *f)
+{
+    uint64_t cr2 = read_cr2();
+    cpu_cli();
+    unsigned me = smp_this_cpu();
+    struct bugcheck_context c;
+    if (f->vector == VEC_NMI) {
+        uint32_t own = cpu_stop_owner();
+        if (own == me) {                /* the dead-man's tick, or a stray NMI while dumping */
+            deadman_nmi(f);
+            return;
+        }
+        if (own == CPU_NONE && me != 0)
+            own = wait_for_owner();
+        if (own != CPU_NONE && cpu_stop_parked(me))
+            cpu_park(me, CPU_SLOT_STOPPED, 0, NULL);   /* an NMI while parked: park again */
+        if (own != CPU_NONE) {
+            context_from_frame(f, cr2, &c);
+            cpu_park_on_nmi(me, &c);
+        }
+    }
+    context_from_frame(f, cr2, &c);
     uint64_t p[4];
     uint32_t code = trap_to_bugcode(f, cr2, p);
-    bugcheck_common(code, p);
+    cpu_stop_entering(me, code, &c);
+    claim_or_park(me, code, &c);
+    data.ctx = c;
+    bugcheck_common(me, code, p);
 }
 
 void bugcheck_assert_log(const char *expr, const char *file, int line)
@@ -213,6 +277,11 @@ void bugcheck_nested_fault_point(void)
 {
     if (nested_fault_armed)
         (void)*(volatile uint64_t *)(uintptr_t)data.ctx.cr2;
+}
+
+void bugcheck_arm_rendezvous(unsigned n)
+{
+    __atomic_store_n(&rendezvous_left, n, __ATOMIC_RELEASE);
 }
 
 void bugcheck_set_dumper(const struct dumper *d)

@@ -1,7 +1,9 @@
 /* Bugcheck: the one way the kernel stops. bugcheck(code, p1..p4) takes Windows' STOP codes
  * (kernel/lib/bugcodes.h); CPU exceptions in kernel mode arrive via bugcheck_from_trap.
- * Interrupts off, recursion guard, full CPU context captured, blue screen on VGA and COM1
- * with symbolized RIP and backtrace and the klog tail, then reboot (AutoReboot) or halt. */
+ * Interrupts off, recursion guard, full CPU context captured, the other CPUs stopped by NMI
+ * with their contexts saved (bugcheck/cpu_slots.h), blue screen on VGA and COM1 with
+ * symbolized RIP and backtrace and the klog tail, then reboot (AutoReboot) or halt. The
+ * first CPU to bugcheck wins; one that bugchecks while another's bugcheck runs parks. */
 #ifndef BB_BUGCHECK_H
 #define BB_BUGCHECK_H
 
@@ -10,6 +12,7 @@
 #include "lib/bugcodes.h"
 
 struct trap_frame;
+struct cpu_context_slot;
 
 /* CPU state at the moment of the crash. Offsets are used by bugcheck_entry.asm. */
 struct bugcheck_context {
@@ -30,7 +33,9 @@ struct bugcheck_data {
     uint64_t params[4];
     struct bugcheck_context ctx;
     uint64_t ts_ns;          /* timer_ns() at the crash */
-    uint32_t cpu;            /* the crashing CPU: its slot (bugcheck/cpu_state.h) */
+    uint32_t crash_cpu;      /* index of the CPU whose bugcheck this is (0 = boot CPU) */
+    uint32_t ncpus;          /* CPUs known: entries of cpus[] that mean something */
+    const struct cpu_context_slot *cpus;   /* every CPU's slot (bugcheck/cpu_slots.h) */
 };
 
 /* Stop the system. Never returns: the macro places a trap after the call so that the
@@ -51,8 +56,11 @@ void bugcheck_ex(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t 
     } } while (0)
 void bugcheck_assert_log(const char *expr, const char *file, int line);
 
-/* Called by trap_dispatch for CPU exceptions (vectors 0..31) in kernel mode. Returns only
- * for an NMI that arrives while a bugcheck is already in progress. */
+/* Called by trap_dispatch for CPU exceptions (vectors 0..31) in kernel mode. An NMI while
+ * another CPU's bugcheck runs parks this CPU (its context saved in its slot); an NMI on the
+ * bugchecking CPU itself returns. An NMI reaching an application processor while no
+ * bugcheck runs waits up to 50 ms for the boot CPU to claim it (a machine-wide NMI reaches
+ * every CPU; the boot CPU reports it), then bugchecks itself. */
 void bugcheck_from_trap(struct trap_frame *f);
 
 /* Make the next bugcheck fault inside its own crash path, to exercise the recursion guard
@@ -62,6 +70,13 @@ void bugcheck_from_trap(struct trap_frame *f);
 void bugcheck_arm_nested_fault(void);
 /* Where the crash path may fault on purpose: does so only when armed. */
 void bugcheck_nested_fault_point(void);
+
+/* Make the next n bugchecks (one per CPU: `crash -c all`) wait for each other, at most
+ * BUGCHECK_RENDEZVOUS_MS, after capturing their context and before claiming the bugcheck,
+ * so that n CPUs really bugcheck at the same moment: one wins, the others park as
+ * crashed too. */
+#define BUGCHECK_RENDEZVOUS_MS 2000u
+void bugcheck_arm_rendezvous(unsigned n);
 
 /* AutoReboot: reboot after the blue screen (default) or halt. */
 void bugcheck_set_auto_reboot(bool on);

@@ -3,7 +3,6 @@
 #include <string.h>
 #include "bugcheck/cpu_state.h"
 #include "arch/gdt.h"
-#include "arch/lapic.h"
 #include "proc/process.h"
 #include "err.h"
 
@@ -25,22 +24,14 @@ unsigned bugcheck_cpu_count(void)
     return count;
 }
 
-unsigned bugcheck_cpu_index(void)
-{
-    uint32_t id = lapic_id();
-    for (unsigned i = 0; i < count; i++)
-        if (slots[i].apic_id == id)
-            return i;
-    return 0;
-}
-
 void bugcheck_cpu_save(unsigned cpu, uint32_t state, uint32_t code, bool idle,
                        const struct bugcheck_context *ctx)
 {
     if (cpu >= MAX_CPUS)
         return;
     struct cpu_crash_state *s = &slots[cpu];
-    const struct process *p = idle ? NULL : process_current();
+    /* processes run only on the boot CPU (smp/smp.h): elsewhere it ran kernel work */
+    const struct process *p = idle || cpu != 0 ? NULL : process_current();
     s->ctx = *ctx;
     s->bugcheck_code = code;
     s->running = idle ? CPU_RUN_IDLE : p ? CPU_RUN_PROCESS : CPU_RUN_KERNEL;

@@ -10,8 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "bugcheck/bugcheck.h"
-
-#define MAX_CPUS 64u   /* CPUs the kernel runs and records (slots) */
+#include "smp/smp.h"          /* MAX_CPUS */
 
 /* cpu_crash_state.state: the values of the dump's DUMP_CPU_* (dump/dump_cpu.h) */
 #define CPU_STATE_NONE         0u  /* nothing saved at this bugcheck (yet) */
@@ -48,13 +47,10 @@ int bugcheck_cpu_online(unsigned cpu, uint32_t apic_id);
  * time. */
 unsigned bugcheck_cpu_count(void);
 
-/* The calling CPU's index: the slot whose APIC id is its own, 0 when none is. Safe at
- * bugcheck time and in an NMI. */
-unsigned bugcheck_cpu_index(void);
-
 /* Bugcheck time, on CPU `cpu` itself: save its registers `ctx`, `state` (CRASHED,
  * NMI_STOPPED or PARKED), the STOP code it raised (0 for NMI_STOPPED), what it is running
- * (`idle`: it was stopped in its idle loop; else its process, or the kernel) and the kernel
+ * (`idle`: it was stopped in its idle loop; else, on the boot CPU, its process, or the
+ * kernel) and the kernel
  * stack ctx->rsp is on into its slot. Lock-free, allocates nothing. */
 void bugcheck_cpu_save(unsigned cpu, uint32_t state, uint32_t code, bool idle,
                        const struct bugcheck_context *ctx);

@@ -1,5 +1,7 @@
-/* Console fan-out (serial + VGA) and merged, escape-decoded input. */
+/* Console fan-out (serial + VGA) under one spinlock, so that lines from two CPUs do not mix,
+ * and merged, escape-decoded input. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "console/console.h"
@@ -7,10 +9,24 @@
 #include "console/vga.h"
 #include "console/kbd.h"
 #include "lib/fmt.h"
+#include "arch/spinlock.h"
 
 /* State of the VT100 decoder for COM1 input: ESC, ESC [, ESC [ digit. */
 static enum { ESC_NONE, ESC_SEEN, ESC_CSI, ESC_CSI_NUM } esc_state;
 static int esc_num;
+static struct spinlock out_lock = SPINLOCK_INIT;   /* serial and VGA output */
+static volatile bool lockless;                     /* a bugcheck owns the console */
+
+static uint64_t out_acquire(void)
+{
+    return lockless ? read_rflags() : spin_lock_irqsave(&out_lock);
+}
+
+static void out_release(uint64_t flags)
+{
+    if (!lockless)
+        spin_unlock_irqrestore(&out_lock, flags);
+}
 
 void console_init(void)
 {
@@ -18,7 +34,7 @@ void console_init(void)
     vga_init();
 }
 
-void console_write(const char *s, size_t n)
+static void write_locked(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
@@ -26,6 +42,18 @@ void console_write(const char *s, size_t n)
         serial_putc(SERIAL_COM1, s[i]);
         vga_putc(s[i]);
     }
+}
+
+void console_write(const char *s, size_t n)
+{
+    uint64_t flags = out_acquire();
+    write_locked(s, n);
+    out_release(flags);
+}
+
+void console_bugcheck_takeover(void)
+{
+    lockless = true;
 }
 
 void console_puts(const char *s)
@@ -36,14 +64,16 @@ void console_puts(const char *s)
 static void console_sink(void *ctx, const char *s, size_t n)
 {
     (void)ctx;
-    console_write(s, n);
+    write_locked(s, n);
 }
 
 int kprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    uint64_t flags = out_acquire();
     int n = fmt_vformat(console_sink, NULL, fmt, ap);
+    out_release(flags);
     va_end(ap);
     return n;
 }

@@ -4,7 +4,7 @@
 #include "mm/heap.h"
 #include "mm/pfn.h"
 #include "mm/layout.h"
-#include "arch/cpu.h"
+#include "arch/spinlock.h"
 #include "bugcheck/bugcheck.h"
 
 #define HEAP_MAGIC_LIVE 0x4B4C4248u   /* "HBLK" */
@@ -28,6 +28,7 @@ struct free_blk {
 
 static struct free_blk *free_lists[NCLASSES];
 static struct heap_stats stats;
+static struct spinlock lock = SPINLOCK_INIT;   /* free lists and stats */
 
 static int refill(unsigned cls)
 {
@@ -53,11 +54,11 @@ void *kmalloc(size_t size)
     if (total < size)
         return NULL;
     struct heap_hdr *h;
-    uint64_t flags = irq_save();
+    uint64_t flags = spin_lock_irqsave(&lock);
     if (total > ((size_t)1 << MAX_SHIFT)) {
         uint64_t pages = (total + PAGE_SIZE - 1) / PAGE_SIZE, pa;
         if (pfn_alloc_contig(pages, 1, UINT64_MAX, PFN_KERNEL, &pa)) {
-            irq_restore(flags);
+            spin_unlock_irqrestore(&lock, flags);
             return NULL;
         }
         stats.pages += pages;
@@ -68,7 +69,7 @@ void *kmalloc(size_t size)
         while (((size_t)1 << (cls + MIN_SHIFT)) < total)
             cls++;
         if (!free_lists[cls] && refill(cls)) {
-            irq_restore(flags);
+            spin_unlock_irqrestore(&lock, flags);
             return NULL;
         }
         struct free_blk *b = free_lists[cls];
@@ -81,7 +82,7 @@ void *kmalloc(size_t size)
     h->size = size;
     stats.bytes_in_use += size;
     stats.blocks_in_use++;
-    irq_restore(flags);
+    spin_unlock_irqrestore(&lock, flags);
     return h + 1;
 }
 
@@ -98,7 +99,7 @@ void kfree(void *p)
     if (!p)
         return;
     struct heap_hdr *h = (struct heap_hdr *)p - 1;
-    uint64_t flags = irq_save();
+    uint64_t flags = spin_lock_irqsave(&lock);
     if (h->magic != HEAP_MAGIC_LIVE || (h->cls >= NCLASSES && h->cls != CLASS_PAGES))
         bugcheck(BUGCODE_BAD_POOL_HEADER, 0x21, (uint64_t)p, h->magic, h->cls);
     stats.bytes_in_use -= h->size;
@@ -114,14 +115,14 @@ void kfree(void *p)
         b->next = free_lists[h->cls];
         free_lists[h->cls] = b;
     }
-    irq_restore(flags);
+    spin_unlock_irqrestore(&lock, flags);
 }
 
 void heap_stats(struct heap_stats *st)
 {
-    uint64_t flags = irq_save();
+    uint64_t flags = spin_lock_irqsave(&lock);
     *st = stats;
-    irq_restore(flags);
+    spin_unlock_irqrestore(&lock, flags);
 }
 
 void *heap_env_alloc(void *ctx, size_t size)

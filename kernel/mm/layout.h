@@ -9,7 +9,9 @@
 #define DIRECT_MAP_BASE  0xffff800000000000ull /* all physical memory: virtual = base + physical */
 #define MMIO_BASE        0xffffc00000000000ull /* device register windows (uncached), bump-allocated */
 #define MMIO_LIMIT       0xffffc10000000000ull /* end of the MMIO window area */
-#define KSTACK_WINDOW    0xffffc10000000000ull /* the running process's kernel stack, above
+#define CPU_STACKS_BASE  0xffffc10000000000ull /* application processors' stacks, one slot each */
+#define CPU_STACKS_SLOT  0x20000ull            /* bytes of address space per CPU */
+#define KSTACK_WINDOW    0xffffc18000000000ull /* the running process's kernel stack, above
                                                   an unmapped guard page at this address */
 #define PAGE_SIZE        4096ull
 #define PAGE_SHIFT       12

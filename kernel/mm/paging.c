@@ -8,6 +8,7 @@
 #include "mm/paging.h"
 #include "mm/pfn.h"
 #include "arch/cpu.h"
+#include "arch/spinlock.h"
 #include "err.h"
 
 #define HUGE_SIZE (2ull << 20)
@@ -20,6 +21,7 @@ extern char kernel_stack_guard[];
 static uint64_t kernel_pml4;
 static uint64_t nx_bit;         /* PTE_NX when the CPU supports it, else 0 */
 static uint64_t mmio_next = MMIO_BASE;
+static struct spinlock mmio_lock = SPINLOCK_INIT;   /* mmio_next and the kernel tables it maps */
 
 static unsigned idx(uint64_t va, int level) { return (va >> (12 + 9 * level)) & (ENTRIES - 1); }
 
@@ -101,19 +103,19 @@ void *paging_map_mmio(uint64_t phys, uint64_t size)
 {
     uint64_t off = phys & (PAGE_SIZE - 1), base = phys - off;
     uint64_t pages = (off + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-    uint64_t flags = irq_save();
-    if (mmio_next + pages * PAGE_SIZE > MMIO_LIMIT) {
-        irq_restore(flags);
-        return NULL;
+    uint64_t flags = spin_lock_irqsave(&mmio_lock);
+    void *ret = NULL;
+    if (mmio_next + pages * PAGE_SIZE <= MMIO_LIMIT) {
+        uint64_t va = mmio_next;
+        mmio_next += pages * PAGE_SIZE;
+        ret = (void *)(va + off);
+        for (uint64_t i = 0; i < pages && ret; i++)
+            if (paging_map_page(kernel_pml4, va + i * PAGE_SIZE, base + i * PAGE_SIZE,
+                                PTE_WRITE | PTE_PCD | PTE_PWT | nx_bit))
+                ret = NULL;
     }
-    uint64_t va = mmio_next;
-    mmio_next += pages * PAGE_SIZE;
-    irq_restore(flags);
-    for (uint64_t i = 0; i < pages; i++)
-        if (paging_map_page(kernel_pml4, va + i * PAGE_SIZE, base + i * PAGE_SIZE,
-                            PTE_WRITE | PTE_PCD | PTE_PWT | nx_bit))
-            return NULL;
-    return (void *)(va + off);
+    spin_unlock_irqrestore(&mmio_lock, flags);
+    return ret;
 }
 
 int paging_map_kernel(uint64_t va, uint64_t pa, uint64_t pages)

@@ -1,10 +1,10 @@
 /* PFN database and page allocator: a byte array indexed by frame number, next-fit search
- * for single pages, linear search for contiguous runs. Interrupt-safe. */
+ * for single pages, linear search for contiguous runs. Interrupt- and SMP-safe (one spinlock). */
 #include <stdbool.h>
 #include <string.h>
 #include "mm/pfn.h"
 #include "mm/layout.h"
-#include "arch/cpu.h"
+#include "arch/spinlock.h"
 #include "bugcheck/bugcheck.h"
 #include "err.h"
 
@@ -15,6 +15,7 @@ static struct pfn_range ram_runs[BOOT_MMAP_MAX];
 static unsigned nram_runs;
 static uint8_t *pfn_db;   /* [frames] states; lives in the direct map */
 static uint64_t frames, next_hint, ram_top;
+static struct spinlock lock = SPINLOCK_INIT;   /* the database and next_hint */
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
@@ -90,18 +91,18 @@ int pfn_init(const struct boot_info *bi, const struct pfn_range *taken, unsigned
 
 uint64_t pfn_alloc(enum pfn_state state)
 {
-    uint64_t flags = irq_save();
+    uint64_t flags = spin_lock_irqsave(&lock);
     for (uint64_t n = 0; n < frames; n++) {
         uint64_t f = (next_hint + n) % frames;
         if (pfn_db[f] == PFN_FREE) {
             pfn_db[f] = (uint8_t)state;
             next_hint = f + 1;
-            irq_restore(flags);
+            spin_unlock_irqrestore(&lock, flags);
             memset(phys_to_virt(f << PAGE_SHIFT), 0, PAGE_SIZE);
             return f << PAGE_SHIFT;
         }
     }
-    irq_restore(flags);
+    spin_unlock_irqrestore(&lock, flags);
     return 0;
 }
 
@@ -113,32 +114,32 @@ int pfn_alloc_contig(uint64_t npages, uint64_t align_pages, uint64_t max_phys,
     uint64_t limit = max_phys >> PAGE_SHIFT;
     if (limit > frames)
         limit = frames;
-    uint64_t flags = irq_save();
+    uint64_t flags = spin_lock_irqsave(&lock);
     for (uint64_t f = align_up(LOW_MEMORY_END >> PAGE_SHIFT, align_pages); f + npages <= limit; f += align_pages) {
         uint64_t k = 0;
         while (k < npages && pfn_db[f + k] == PFN_FREE)
             k++;
         if (k == npages) {
             memset(pfn_db + f, state, npages);
-            irq_restore(flags);
+            spin_unlock_irqrestore(&lock, flags);
             memset(phys_to_virt(f << PAGE_SHIFT), 0, npages << PAGE_SHIFT);
             *phys = f << PAGE_SHIFT;
             return 0;
         }
     }
-    irq_restore(flags);
+    spin_unlock_irqrestore(&lock, flags);
     return ERR_NO_MEMORY;
 }
 
 void pfn_free(uint64_t phys, uint64_t npages)
 {
-    uint64_t flags = irq_save();
+    uint64_t flags = spin_lock_irqsave(&lock);
     for (uint64_t f = phys >> PAGE_SHIFT; f < (phys >> PAGE_SHIFT) + npages; f++) {
         if (f >= frames || pfn_db[f] == PFN_FREE || pfn_db[f] == PFN_RESERVED)
             bugcheck(BUGCODE_PFN_LIST_CORRUPT, 0x99, f, f < frames ? pfn_db[f] : 0, 0);
         pfn_db[f] = PFN_FREE;
     }
-    irq_restore(flags);
+    spin_unlock_irqrestore(&lock, flags);
 }
 
 enum pfn_state pfn_state_of(uint64_t phys)

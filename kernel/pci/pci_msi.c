@@ -5,7 +5,7 @@
 #include "pci/pci_msi.h"
 #include "mm/paging.h"
 #include "arch/lapic.h"
-#include "arch/cpu.h"
+#include "arch/spinlock.h"
 #include "err.h"
 
 #define PCI_COMMAND            0x04     /* u16 command register */
@@ -54,6 +54,7 @@
 #define MSI_ADDR_DEST_MASK     0xFFu        /* an 8-bit xAPIC ID */
 
 static uint8_t vectors_used[(PCI_VECTOR_LAST - PCI_VECTOR_FIRST + 1 + 7) / 8];
+static struct spinlock lock = SPINLOCK_INIT;   /* vectors_used */
 
 static uint8_t cfg_read8(const struct pci_device *d, uint8_t off)
 {
@@ -96,16 +97,16 @@ void pci_intx_disable(const struct pci_device *d)
 
 int pci_vector_alloc(void)
 {
-    uint64_t flags = irq_save();
+    uint64_t flags = spin_lock_irqsave(&lock);
     for (unsigned v = PCI_VECTOR_FIRST; v <= PCI_VECTOR_LAST; v++) {
         unsigned i = v - PCI_VECTOR_FIRST;
         if (!(vectors_used[i / 8] & (1u << (i % 8)))) {
             vectors_used[i / 8] |= (uint8_t)(1u << (i % 8));
-            irq_restore(flags);
+            spin_unlock_irqrestore(&lock, flags);
             return (int)v;
         }
     }
-    irq_restore(flags);
+    spin_unlock_irqrestore(&lock, flags);
     return ERR_NO_SPACE;
 }
 

@@ -32,7 +32,9 @@ const struct shell_cmd *shell_find(const char *name);
 const struct shell_cmd *shell_registered_at(unsigned i);
 /* `mark TEXT` (shell_mark.c). */
 int shell_cmd_mark(int argc, char **argv);
-/* `crash KIND` (shell_crash.c). */
+/* `cpus [run N]` (shell_cpus.c). */
+int shell_cmd_cpus(int argc, char **argv);
+/* `crash [-c N|all] KIND` (shell_crash.c). */
 int shell_cmd_crash(int argc, char **argv);
 /* `disks` and `blk DISK read|fill ...` (shell_disk.c). */
 int shell_cmd_disks(int argc, char **argv);

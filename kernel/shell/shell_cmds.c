@@ -170,6 +170,9 @@ const struct shell_cmd shell_commands[] = {
       shell_cmd_run },
     { "mark", "TEXT [PAGES]", "fill kernel pages (default 1) with TEXT and print the first one's physical address",
       shell_cmd_mark },
-    { "crash", "KIND", "crash on purpose (crash with no KIND lists the kinds)", shell_cmd_crash },
+    { "cpus", "[run N]", "CPUs: APIC ID, state, what each is doing; run N hands CPU N a test job",
+      shell_cmd_cpus },
+    { "crash", "[-c N|all] KIND", "crash on purpose: on the shell's CPU, on CPU N, or on all at once (no KIND lists the kinds)",
+      shell_cmd_crash },
     { 0, 0, 0, 0 },
 };

@@ -1,7 +1,8 @@
-/* `crash KIND`: crash the machine on purpose, each kind through a different real path, so
- * that the bugcheck, the blue screen and the dump can be checked for each. Every kind lives
- * in its own function so the blue screen names it. The kinds that need the dump stack reach
+/* `crash [-c N] KIND`: crash the machine on purpose, each kind through a different real path,
+ * so that the bugcheck, the blue screen and the dump can be checked for each, on the shell's
+ * CPU, handed to CPU N, or on every CPU at the same moment (-c all). Every kind lives in its own function so the blue screen names it. The kinds that need the dump stack reach
  * it through the bugcheck's dumper and the target disk's dump parts. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "shell/shell.h"
@@ -12,10 +13,12 @@
 #include "arch/timer.h"
 #include "console/console.h"
 #include "klog.h"
+#include "smp/smp.h"
 #include "mm/heap.h"
 #include "err.h"
 
 #define CRASH_IO_BYTES (1u << 20)   /* size of the read left in flight by crash io */
+#define CRASH_ON_CPU_WAIT_MS 2000u  /* how long `crash -c N` waits for CPU N (hang never ends) */
 
 static void __attribute__((noinline)) crash_manual(void)
 {
@@ -154,21 +157,65 @@ static const struct crash_kind kinds[] = {
     { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };
 
+static int run_kind(void *arg)
+{
+    ((const struct crash_kind *)arg)->fn();
+    return ERR_GENERIC;
+}
+
+/* `crash -c all KIND`: hand KIND to every idle CPU and run it here; the bugchecks wait for
+ * each other (bugcheck_arm_rendezvous) so that they claim the bugcheck at the same moment. */
+static int crash_all(const struct crash_kind *k)
+{
+    unsigned me = smp_this_cpu(), n = smp_cpu_count(), idle = 0;
+    for (unsigned i = 0; i < n; i++)
+        idle += i != me && smp_cpu(i)->state == CPU_IDLE;
+    klog(KLOG_WARN, "shell: crash %s requested on all %u CPUs", k->name, idle + 1);
+    bugcheck_arm_rendezvous(idle + 1);
+    for (unsigned i = 0; i < n; i++) {
+        int result;
+        if (i != me && smp_cpu(i)->state == CPU_IDLE)
+            smp_run_on(i, k->name, run_kind, (void *)k, 0, &result);
+    }
+    return run_kind((void *)k);
+}
+
 int shell_cmd_crash(int argc, char **argv)
 {
+    uint64_t cpu = UINT64_MAX;
+    bool all = false;
+    if (argc >= 4 && strcmp(argv[1], "-c") == 0) {
+        all = strcmp(argv[2], "all") == 0;
+        if (!all && (num_parse(argv[2], UINT32_MAX, &cpu) || cpu >= smp_cpu_count())) {
+            kprintf("crash: no CPU %s (there are %u)\n", argv[2], smp_cpu_count());
+            return ERR_INVALID_ARGS;
+        }
+        argv += 2;
+        argc -= 2;
+    }
     if (argc == 2 || argc == 3) {
         for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-            if (strcmp(argv[1], kinds[i].name) == 0 && (argc == 2 || kinds[i].fn == crash_corrupt_dump_stack)) {
-                crash_arg = argc == 3 ? argv[2] : NULL;
+            if (strcmp(argv[1], kinds[i].name) != 0 || (argc == 3 && kinds[i].fn != crash_corrupt_dump_stack))
+                continue;
+            crash_arg = argc == 3 ? argv[2] : NULL;
+            if (all)
+                return crash_all(&kinds[i]);
+            if (cpu == UINT64_MAX) {
                 klog(KLOG_WARN, "shell: crash %s%s%s requested", kinds[i].name, crash_arg ? " " : "",
                      crash_arg ? crash_arg : "");
                 kinds[i].fn();
                 return ERR_GENERIC;
             }
+            klog(KLOG_WARN, "shell: crash %s requested on CPU %u", kinds[i].name, (unsigned)cpu);
+            int result, rc = smp_run_on((unsigned)cpu, kinds[i].name, run_kind, (void *)&kinds[i],
+                                        CRASH_ON_CPU_WAIT_MS, &result);
+            if (rc == ERR_TIMED_OUT)
+                kprintf("crash: CPU %u is still running crash %s\n", (unsigned)cpu, kinds[i].name);
+            return rc == ERR_TIMED_OUT ? 0 : rc ? rc : result;
         }
         kprintf("crash: unknown kind '%s'%s\n", argv[1], argc == 3 ? " (or it takes no argument)" : "");
     }
-    kprintf("crash kinds:\n");
+    kprintf("crash kinds (crash -c N KIND runs one on CPU N, -c all on every CPU at once):\n");
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         kprintf("  %-7s %s\n", kinds[i].name, kinds[i].what);
     return ERR_INVALID_ARGS;

@@ -13,17 +13,19 @@ RUN_QEMU = os.path.join(ROOT, "tools", "run-qemu")
 PROMPT = "bb> "
 BOOT_TIMEOUT = int(os.environ.get("BB_BOOT_TIMEOUT", "120"))   # seconds, TCG on a busy host
 QEMU_HARD_LIMIT = 900                                          # seconds, per QEMU process
+SMP = int(os.environ.get("BB_SMP", "2"))                       # CPUs of a guest unless a test says
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class Machine:
     def __init__(self, workdir, mem=256, system=None, data=None, data_sector_size=None,
-                 log_name="serial.log", qemu_args=(), com2=None, system_blkdebug=None, iso=None):
+                 log_name="serial.log", qemu_args=(), com2=None, system_blkdebug=None, iso=None,
+                 smp=None):
         self.workdir = str(workdir)
         self.monitor_path = os.path.join(self.workdir, "monitor.sock")
         self.log = open(os.path.join(self.workdir, log_name), "w", encoding="utf-8")
         args = [str(QEMU_HARD_LIMIT), RUN_QEMU, "--headless", "--mem", str(mem),
-                "--monitor", self.monitor_path]
+                "--smp", str(SMP if smp is None else smp), "--monitor", self.monitor_path]
         if system:
             args += ["--system", system]
         if system_blkdebug:

@@ -18,6 +18,9 @@ def test_make_run_gives_a_shell_on_the_terminal(tmp_path):
         child.send("ver\r")
         child.expect(r"build-id [0-9a-f]{40}")
         child.expect_exact("bb> ")
+        child.send("cpus\r")                  # make run boots two CPUs
+        child.expect(r"\n\s+1\s+\d+\s+idle\s+idle")
+        child.expect_exact("bb> ")
         child.send("poweroff\r")
         child.expect(pexpect.EOF, timeout=60)
         child.close()
@@ -33,6 +36,7 @@ def test_launcher_rejects_bad_options():
     launcher = os.path.join(ROOT, "tools", "run-qemu")
     for args, message in [(["--mem", "lots"], "--mem wants a number"),
                           (["--accel", "warp"], "--accel must be kvm, tcg or auto"),
+                          (["--smp", "0"], "--smp wants a number of CPUs"),
                           (["--system", "/nonexistent.img"], "no system image"),
                           (["--bogus"], "unknown option --bogus")]:
         r = subprocess.run([launcher, "--headless"] + args, capture_output=True, text=True,

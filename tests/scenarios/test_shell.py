@@ -27,7 +27,8 @@ def test_help_lists_every_command(machine):
 
 def test_unknown_command_and_bad_arguments(machine):
     assert "unknown command 'frobnicate'" in machine.cmd("frobnicate now")
-    assert "usage: crash KIND" in machine.cmd("crash sideways")
+    assert "usage: crash [-c N|all] KIND" in machine.cmd("crash sideways")
+    assert "crash: no CPU 9" in machine.cmd("crash -c 9 manual")
     assert "usage: log [N]" in machine.cmd("log lots")
     assert "unterminated quote" in machine.cmd('ver "oops')
     assert "usage: ver" in machine.cmd("ver extra")

@@ -1,0 +1,38 @@
+/* The bugcheck's side of SMP (cpu_stop.c, private to kernel/bugcheck): claiming the
+ * bugcheck, stopping the other CPUs with an NMI, parking them with their context saved in
+ * their slot (bugcheck/cpu_slots.h). Lock-free throughout. */
+#ifndef BB_CPU_STOP_H
+#define BB_CPU_STOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "bugcheck/bugcheck.h"
+
+#define CPU_NONE 0xFFFFFFFFu
+
+/* Try to make CPU `me` the one whose bugcheck runs. Returns CPU_NONE when it won, else the
+ * index of the CPU that already owns the bugcheck (possibly `me` itself: recursion). */
+uint32_t cpu_stop_claim(unsigned me);
+/* The CPU owning the bugcheck, or CPU_NONE. */
+uint32_t cpu_stop_owner(void);
+/* Save `ctx` (or only mark the slot, ctx NULL) into CPU me's slot as state, then park for good:
+ * interrupts off, `hlt`; an NMI taken while parked parks again. */
+void cpu_park(unsigned me, uint32_t state, uint32_t bugcode, const struct bugcheck_context *ctx)
+    __attribute__((noreturn));
+/* CPU me has started a bugcheck with STOP code `code` and context *ctx (which must stay valid):
+ * an NMI that stops it before it claims the bugcheck records it as CRASHED_TOO with them. */
+void cpu_stop_entering(unsigned me, uint32_t code, const struct bugcheck_context *ctx);
+/* Park CPU me after the NMI of another CPU's bugcheck: as CRASHED_TOO if it was entering a
+ * bugcheck of its own, else as STOPPED with the context the NMI interrupted. */
+void cpu_park_on_nmi(unsigned me, const struct bugcheck_context *at_nmi) __attribute__((noreturn));
+/* True if CPU me's slot is already filled (it is parked; an NMI must not overwrite it). */
+bool cpu_stop_parked(unsigned me);
+/* On the owner: record its own slot (CRASHED), send every other online CPU an NMI and wait up
+ * to CPU_STOP_TIMEOUT_MS for each to park; a CPU that does not is marked NO_RESPONSE.
+ * Returns the number of CPUs that parked. */
+unsigned cpu_stop_others(unsigned me, const struct bugcheck_data *d);
+/* With more than one CPU, one blue-screen line per CPU: which crashed, how each other one
+ * was stopped and where. */
+void cpu_stop_report(void);
+
+#endif
