@@ -2,7 +2,10 @@
 type, each crashed in a fresh guest, rebooted and recovered, then judged on the host as a
 user would: the STOP code on the screen, the recovered dump valid in every chunk, recovered
 by smss without a discard, `bbdump analyze` naming the faulting function, fsck.fat clean on
-every volume. Prints a line per case as it ends, then the table and a summary line.
+every volume. Contexts: the shell's crash kinds (the boot stack), the timer interrupt, an NMI
+out of a hang, and notmyfault's kinds inside a system call (a process's kernel stack, the
+timer interrupt taken in ring 3, a stack overflow, an NMI, a corrupted heap block). Prints a
+line per case as it ends, then the table and a summary line.
 
     tests/scenarios/matrix.py [-j JOBS] [--keep] [FILTER...]
 
@@ -30,6 +33,7 @@ BBREG = os.path.join(ROOT, "tools", "bbreg")
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
 SHELL_C = "kernel/shell/shell_crash.c"
+SYSCALL_C = "kernel/proc/syscall_crash.c"
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Context:
     source: str
     nmi: bool = False
     registry: dict = field(default_factory=dict)      # CrashControl REG_DWORD values
+    nmi_after: str = "crash hang requested"           # with `nmi`: what to wait for first
 
 
 CONTEXTS = [
@@ -54,6 +59,19 @@ CONTEXTS = [
     Context("timer-irq", "crash irq", 0xE2, "timer_tick", "kernel/arch/timer.c"),
     # the NMI lands on the spin's pause, inlined from cpu.h: analyze gives that line
     Context("nmi-hang", "crash hang", 0x80, "crash_hang", "kernel/arch/cpu.h", nmi=True),
+] + [
+    # inside a system call of a ring-3 program (userland/notmyfault), AllowUserCrash = 1
+    Context(f"syscall-{kind}", f"run notmyfault {kind}", code, function, source,
+            nmi=kind == "hang", registry={"AllowUserCrash": 1},
+            nmi_after="SYS_CRASH 4: crashing the machine on request")
+    for kind, code, function, source in [
+        ("null", 0x50, "notmyfault_null", SYSCALL_C),
+        ("irq", 0xE2, "timer_tick", "kernel/arch/timer.c"),   # timer interrupt in ring 3
+        ("stack", 0x7F, "notmyfault_stack", SYSCALL_C),       # overflow: double fault
+        ("hang", 0x80, "notmyfault_hang", "kernel/arch/cpu.h"),  # NMI on the spin's pause
+        ("heap", 0x19, "kfree", "kernel/mm/heap.c"),
+        ("assert", 0x1E, "notmyfault_assert", SYSCALL_C),
+    ]
 ]
 
 TYPES = {"complete": (1, "full"), "kernel": (2, "bitmap"), "small": (3, "small")}
@@ -143,7 +161,7 @@ def judge(case, workdir, res):
         expect("state:        ARMED" in cfg, "not armed:\n" + cfg)
         m.send(case.context.command + "\r")
         if case.context.nmi:
-            m.expect("crash hang requested")
+            m.expect(case.context.nmi_after)
             m.monitor("nmi")
         m.expect(r"\*\*\* STOP: 0x([0-9A-F]{8})", timeout=60)
         res.stop = f"0x{int(m.child.match.group(1), 16):X}"

@@ -8,6 +8,8 @@ import pytest
 import matrix
 
 SLICE = [
+    "syscall-irq/nvme-dedicated/complete",
+    "syscall-heap/ahci-pagefile/small",
     "timer-irq/nvme-dedicated/complete",
     "nmi-hang/nvme-dedicated/small",
     "shell-stack/ahci-pagefile/small",
