@@ -238,6 +238,18 @@ def test_collector_resyncs_and_refuses_bad_reports(tmp_path, reports):
     assert buckets(ocad_report(col.db)) == {reports[0][1]: 1}
 
 
+def send_for_answer(s, data):
+    """Send `data` on socket s and read the collector's answer line: (line, seconds taken)."""
+    start = time.monotonic()
+    s.sendall(data)
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = s.recv(4096)
+        assert chunk, line
+        line += chunk
+    return line, time.monotonic() - start
+
+
 def test_collector_outlasts_a_flood(tmp_path, reports):
     """Over the socket directly: 4 MiB of fake frame headers (sync marker, bad header CRC),
     then 2 MiB of headers whose CRC holds, each claiming the largest report and each inside
@@ -256,14 +268,7 @@ def test_collector_outlasts_a_flood(tmp_path, reports):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(120)
             s.connect(col.sock)
-            start = time.monotonic()
-            s.sendall(flood + frame(good))
-            line = b""
-            while not line.endswith(b"\n"):
-                chunk = s.recv(4096)
-                assert chunk, line
-                line += chunk
-            took = time.monotonic() - start
+            line, took = send_for_answer(s, flood + frame(good))
             print(f"\n{len(flood) / 2 ** 20:.1f} MiB of fake frame headers, then a report: "
                   f"ACK after {took:.3f} s")
             assert line.decode() == f"ACK {report_id:016x}\n"
@@ -301,14 +306,7 @@ def test_collector_linear_on_forged_reports(tmp_path, reports):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(300)
             s.connect(col.sock)
-            start = time.monotonic()
-            s.sendall(forged + frame(good))
-            line = b""
-            while not line.endswith(b"\n"):
-                chunk = s.recv(4096)
-                assert chunk, line
-                line += chunk
-            took = time.monotonic() - start
+            line, took = send_for_answer(s, forged + frame(good))
             print(f"\n{len(forged) // len(unit)} forged reports in {len(forged) / 2 ** 20:.1f} MiB, "
                   f"then a real one: ACK after {took:.3f} s")
             assert line.decode() == f"ACK {report_id:016x}\n"
