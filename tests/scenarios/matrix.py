@@ -7,9 +7,10 @@ out of a hang, and notmyfault's kinds inside a system call (a process's kernel s
 timer interrupt taken in ring 3, a stack overflow, an NMI, a corrupted heap block). Prints a
 line per case as it ends, then the table and a summary line.
 
-    tests/scenarios/matrix.py [-j JOBS] [--keep] [FILTER...]
+    tests/scenarios/matrix.py [-j JOBS] [--keep] [--cpus 1,2] [FILTER...]
 
-A FILTER (a context, target or type name) keeps only the cases that name it; tests/scenarios/
+Each case runs with each CPU count given (default 1 and 2). A FILTER (a context, target or
+type name, or "2cpu") keeps only the cases that name it; tests/scenarios/
 test_matrix.py runs a slice of the same cases in `make test`."""
 import argparse
 import concurrent.futures
@@ -83,10 +84,11 @@ class Case:
     context: Context
     target: str
     dump_type: str
+    cpus: int = 2
 
     @property
     def name(self):
-        return f"{self.context.name}/{self.target}/{self.dump_type}"
+        return f"{self.context.name}/{self.target}/{self.dump_type}/{self.cpus}cpu"
 
 
 @dataclass
@@ -105,9 +107,10 @@ class Result:
         return not self.error
 
 
-def cases(filters=()):
-    out = [Case(c, t, d) for c in CONTEXTS for t in TARGETS for d in TYPES]
-    return [c for c in out if all(f in (c.context.name, c.target, c.dump_type) for f in filters)]
+def cases(filters=(), cpus=(2,)):
+    out = [Case(c, t, d, n) for c in CONTEXTS for t in TARGETS for d in TYPES for n in cpus]
+    return [c for c in out
+            if all(f in (c.context.name, c.target, c.dump_type, f"{c.cpus}cpu") for f in filters)]
 
 
 def reg(image, name, value, kind="REG_DWORD", key=CRASHCONTROL):
@@ -154,7 +157,7 @@ def judge(case, workdir, res):
     if case.target == "nvme-dedicated":
         reg(c.path, "DedicatedDumpFile", "D:\\DEDICATED.DMP", kind="REG_SZ")
         d = Disk(tmp, "data.img", size="1G", label="DATA")
-    m = Machine(tmp, mem=256, system=c.path, data=d.path if d else None)
+    m = Machine(tmp, mem=256, system=c.path, data=d.path if d else None, smp=case.cpus)
     try:
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
@@ -205,11 +208,11 @@ def judge(case, workdir, res):
 
 
 def table(results):
-    rows = [("context", "target", "type", "STOP", "valid", "recovered", "function", "fsck",
-             "s", "kept")]
+    rows = [("context", "target", "type", "CPUs", "STOP", "valid", "recovered", "function",
+             "fsck", "s", "kept")]
     for r in results:
-        rows.append((r.case.context.name, r.case.target, r.case.dump_type, r.stop, r.valid,
-                     r.recovered, r.function, r.fsck, f"{r.seconds:.0f}",
+        rows.append((r.case.context.name, r.case.target, r.case.dump_type, r.case.cpus, r.stop,
+                     r.valid, r.recovered, r.function, r.fsck, f"{r.seconds:.0f}",
                      "yes" if r.kept else "NO"))
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()
@@ -220,9 +223,10 @@ def main():
     ap = argparse.ArgumentParser(description="Blackbox's fault matrix")
     ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("BB_MATRIX_JOBS", "1")))
     ap.add_argument("--keep", action="store_true", help="keep every case's folder")
+    ap.add_argument("--cpus", default="1,2", help="CPU counts, each a column of cases (1,2)")
     ap.add_argument("filters", nargs="*")
     args = ap.parse_args()
-    todo = cases(args.filters)
+    todo = cases(args.filters, [int(n) for n in args.cpus.split(",")])
     if not todo:
         print("matrix: no case matches", " ".join(args.filters), file=sys.stderr)
         return 2
