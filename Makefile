@@ -64,7 +64,7 @@ USER_PORTABLE_A := $(B)/u/libportable.a
 USER_PROGS := $(sort $(patsubst userland/%/,%,$(filter-out userland/libc/,$(dir $(wildcard userland/*/*.c)))))
 USER_BINS := $(USER_PROGS:%=$(B)/user/%.bin)
 
-.PHONY: all deps disks run test unit fuzz fuzz-build fuzz-corpus bench matrix clean
+.PHONY: all deps disks run test unit fuzz fuzz-build fuzz-corpus bench matrix clean FORCE
 all: $(B)/blackbox.elf $(B)/blackbox.iso
 
 deps: $(B)/.deps-ok
@@ -73,7 +73,12 @@ $(B)/.deps-ok: tools/debian-packages.txt tools/ensure-deps
 	tools/ensure-deps
 	@touch $@
 
-$(B)/k/%.o: %.c | $(B)/.deps-ok
+# The kernel's flags as last built with: a change (a new -f option) rebuilds every object.
+$(B)/k/.cflags: FORCE | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo '$(KERNEL_CFLAGS)' | cmp -s - $@ || echo '$(KERNEL_CFLAGS)' > $@
+
+$(B)/k/%.o: %.c $(B)/k/.cflags | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
