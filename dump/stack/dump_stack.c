@@ -164,6 +164,15 @@ static int note(int rc, const char *fmt, const char *arg)
     return rc;
 }
 
+static bool skipped;   /* the chain's last prepare did not apply to this step (not a failure) */
+
+/* A target kind that does not apply to this step of the chain: says why, returns rc. */
+static int skip(int rc, const char *fmt, const char *arg)
+{
+    skipped = true;
+    return note(rc, fmt, arg);
+}
+
 /* The crash the target's dump records had an automatic dump fall back for want of space:
  * say so in CrashControl\LastCrashTime (Windows 8's value), so that the target is sized for
  * all of RAM from the next re-arm on. */
@@ -458,7 +467,7 @@ static int file_target(uint32_t type, uint64_t need, bool first, struct clone_pa
 {
     const struct dump_settings *s = &stack.settings;
     if (s->dump_partition[0])
-        return note(ERR_NOT_SUPPORTED, "DumpPartition %s names the target (%s)", s->dump_partition);
+        return skip(ERR_NOT_SUPPORTED, "DumpPartition %s names the target (%s)", s->dump_partition);
     stack.partition = NULL;
     stack.kept_dump = false;
     stack.dedicated = s->dedicated_dump_file[0] != 0;
@@ -523,10 +532,10 @@ static int partition_target(uint32_t type, uint64_t need, bool first, struct clo
             return note(ERR_NOT_FOUND, "DumpPartition %s: no such dump partition (%s)", s->dump_partition);
     } else {
         if (type == DUMP_CONFIG_SMALL || stack.holds_dump)
-            return note(ERR_NOT_SUPPORTED, "%s: no dump partition for it (%s)",
+            return skip(ERR_NOT_SUPPORTED, "%s: no dump partition for it (%s)",
                         type == DUMP_CONFIG_SMALL ? "a minidump goes to the file" : "the file holds a dump");
         if (!(p = dump_partition_find("", need)))
-            return note(ERR_NOT_FOUND, "%s (%s)", "no dump partition holds it");
+            return skip(ERR_NOT_FOUND, "%s (%s)", "no dump partition holds it");
         if (!s->overwrite && keeps_recovered_dump(p))
             return note(ERR_BUSY, "dump partition %s keeps a recovered dump and Overwrite is 0 (%s)", p->name);
     }
@@ -582,11 +591,13 @@ static int arm_chain(struct clone_params *prm)
     if (conf != DUMP_CONFIG_SMALL)
         steps[n++] = DUMP_CONFIG_SMALL;
     char first_why[sizeof stack.reason] = "";
-    int rc = ERR_NO_SPACE;
+    char last_why[sizeof stack.reason] = "";   /* the last failure that was not a skip */
+    int rc = ERR_NO_SPACE, last_rc = ERR_NO_SPACE;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t need = needed(steps[i], stack.kernel_bytes);
         for (size_t k = 0; k < sizeof target_kinds / sizeof target_kinds[0]; k++) {
             stack.reason[0] = 0;
+            skipped = false;
             rc = target_kinds[k].prepare(steps[i], need, i == 0, prm);
             /* a held dump with Overwrite 0 keeps its target (unarmed once the clone is
                loaded, dump_stack_init); otherwise a target that holds the dump */
@@ -610,10 +621,16 @@ static int arm_chain(struct clone_params *prm)
             }
             if (!first_why[0])
                 memcpy(first_why, stack.reason, sizeof first_why);
+            if (!skipped) {
+                memcpy(last_why, stack.reason, sizeof last_why);
+                last_rc = rc;
+            }
             klog(KLOG_INFO, "dump: %s dump, %s target: %s", type_word(steps[i]), target_kinds[k].name, stack.reason);
         }
     }
-    return rc;
+    if (last_why[0])   /* nothing armed: say why the last target that was tried failed */
+        memcpy(stack.reason, last_why, sizeof stack.reason);
+    return last_why[0] ? last_rc : rc;
 }
 
 int dump_stack_init(const struct dump_settings *s)

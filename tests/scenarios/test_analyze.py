@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from machine import ROOT
+from machine import ROOT, SMP
 from test_dump import (bbdump, crash_and_collect, crash_never_rebooted, memory_dmp, pagefile,
                        system_disk)
 
@@ -74,14 +74,16 @@ def test_analyze_and_gdb(tmp_path, kind, dump_type, code, function, source):
     assert f"crash {kind} requested" in out.split("KLOG")[1], out
     for i in range(1, 5):
         assert re.search(rf"^Arg{i}: [0-9a-f]{{16}}, ", out, re.M), out
-    assert re.search(r"^CPUS:\s+1; CPU 0 crashed \(APIC id 0\)$", out, re.M), out
+    assert re.search(rf"^CPUS:\s+{SMP}; CPU 0 crashed \(APIC id 0\)$", out, re.M), out
     cpu0 = re.search(r"^  0 +0 crashed +kernel +(\w+)\+0x[0-9a-f]+ \(", out, re.M)
     assert cpu0 and cpu0.group(1) == function, out
+    for n in range(1, SMP):      # every other CPU: stopped by the NMI in its idle loop
+        assert re.search(rf"^ +{n} +\d+ stopped by NMI +idle +ap_main\+0x[0-9a-f]+ \(", out, re.M), out
 
     core = str(tmp_path / "crash.core")
     bbdump("elf", dump, "-o", core)
     threads = gdb(core, "info threads")
-    assert len(re.findall(r"^\*? +\d+ +LWP \d+ ", threads, re.M)) == 1, threads
+    assert len(re.findall(r"^\*? +\d+ +LWP \d+ ", threads, re.M)) == SMP, threads
     assert re.search(rf"^\* 1 +LWP 1 +(?:0x[0-9a-f]+ in )?{function} \(", threads, re.M), threads
     text = gdb(core, "bt 5", "info registers rip")
     frames = re.findall(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\w+) \(", text, re.M)
