@@ -1,5 +1,6 @@
 /* Polled 16550 UART: init with loopback self-test, bounded transmit wait, non-blocking read. */
 #include "console/serial.h"
+#include "arch/timer.h"
 #include "arch/cpu.h"
 #include "err.h"
 
@@ -19,7 +20,8 @@
 #define MCR_LOOPBACK 0x1E
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY  0x20
-#define UART_TX_SPIN_LIMIT 100000  /* LSR polls before a byte is dropped */
+#define UART_TX_SPIN_LIMIT 100000  /* LSR polls before a byte is dropped, while no clock runs */
+#define UART_TX_WAIT_NS 100000000ull /* with the clock running: how long one byte may wait */
 
 static bool com1_ok, com2_ok;
 
@@ -45,13 +47,19 @@ int serial_init(uint16_t base)
     return 0;
 }
 
+/* The wait is bounded by time once the clock runs: a count of polls alone ends too early when
+ * each poll is slow (under QEMU's multi-threaded TCG every port access takes its global lock,
+ * which the thread that drains the UART into its backend needs too). */
 int serial_putc(uint16_t base, char c)
 {
-    for (unsigned i = 0; i < UART_TX_SPIN_LIMIT; i++) {
+    uint64_t now = timer_ns(), end = now ? now + UART_TX_WAIT_NS : 0;
+    for (unsigned i = 0; end || i < UART_TX_SPIN_LIMIT; i++) {
         if (inb(base + UART_LSR) & LSR_THR_EMPTY) {
             outb(base + UART_THR, (uint8_t)c);
             return 0;
         }
+        if (end && timer_ns() >= end)
+            break;
         cpu_pause();
     }
     return ERR_TIMED_OUT;
