@@ -2,9 +2,10 @@
 (kernel or complete dump), let it reboot and recover the dump, take it out with `bbdump
 extract`, and check that analyze names the code, the function that really failed with its
 line (in shell_crash.c, or the timer interrupt handler for `crash irq`), a bucket id and the
-klog tail, and the one CPU (CPU 0) as the one that crashed, stopped in that function;
-that stock gdb on the ELF core shows one thread (the CPU) with that function in the backtrace
-and the same RIP; and
+klog tail, and CPU 0 as the one that crashed, stopped in that function, every other CPU of
+the guest (machine.SMP) stopped by the NMI in its idle loop; that stock gdb on the ELF core
+shows one thread per CPU, the crashing one first with that function in the backtrace and the
+same RIP; and
 that a kernel ELF with another build-id is refused unless forced; with a small dump, that gdb
 reports memory the minidump lacks as unavailable instead of showing the ELF's contents."""
 import os
