@@ -165,6 +165,7 @@ def judge(case, workdir, res):
         m.send(case.context.command + "\r")
         if case.context.nmi:
             m.expect(case.context.nmi_after)
+            time.sleep(1)     # the line is out; let the CPU finish its console output and spin
             m.monitor("nmi")
         m.expect(r"\*\*\* STOP: 0x([0-9A-F]{8})", timeout=60)
         res.stop = f"0x{int(m.child.match.group(1), 16):X}"

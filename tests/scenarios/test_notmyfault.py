@@ -11,6 +11,7 @@ analyze shows the user-mode RIP as such, not as a kernel symbol."""
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -55,6 +56,7 @@ def crash_and_recover(m, kind):
     m.expect("notmyfault: asking the kernel to crash")
     if kind == "hang":
         m.expect("SYS_CRASH 4: crashing the machine on request")
+        time.sleep(1)     # the line is out; let the CPU finish its console output and spin
         m.monitor("nmi")
     m.expect(r"\*\*\* STOP: 0x", timeout=60)
     m.expect(r"Dump #\d+: \w+, \d+ MiB in \d+ ms", timeout=300)
