@@ -6,6 +6,7 @@
 #include "dump/stack/dump_stack.h"
 #include "dump/stack/dump_writer.h"
 #include "dump/stack/dump_partition.h"
+#include "dump/stack/dump_selftest.h"
 #include "dump/stack/dump_writer_priv.h"
 #include "dump/dump_validate.h"
 #include "block/disk.h"
@@ -263,7 +264,7 @@ static bool keeps_size(uint64_t have, uint64_t want)
 /* A new target begins with a header that is not a dump (flags CLEARED, never VALID) but
  * carries the last dump's sequence number, so numbering carries on across boots after smss
  * has moved the dump away. */
-static void build_stub(struct dump_header *h, uint64_t sequence)
+static void build_blank_header(struct dump_header *h, uint64_t sequence)
 {
     memset(h, 0, DUMP_HEADER_SIZE);
     h->signature = DUMP_SIGNATURE;
@@ -276,12 +277,12 @@ static void build_stub(struct dump_header *h, uint64_t sequence)
     h->bb.header_crc = dump_header_crc(h);
 }
 
-static int write_stub(struct fat_file *f)
+static int write_blank_header(struct fat_file *f)
 {
     struct dump_header *h = kmalloc(DUMP_HEADER_SIZE);
     if (!h)
         return ERR_NO_MEMORY;
-    build_stub(h, stack.sequence - 1);
+    build_blank_header(h, stack.sequence - 1);
     size_t done = 0;
     int rc = fat_write(f, 0, h, DUMP_HEADER_SIZE, &done);
     kfree(h);
@@ -303,7 +304,7 @@ static int back_target(struct fat_file *f, uint64_t bytes)
     return rc;
 }
 
-/* Create `path` contiguous, `bytes` long, written through, with the stub header. */
+/* Create `path` contiguous, `bytes` long, written through, with the blank header (no dump, the sequence number carried on). */
 static int create_target(const char *path, uint64_t bytes, struct fat_file *f)
 {
     struct fat_vol *fat = stack.volume->fat;
@@ -311,7 +312,7 @@ static int create_target(const char *path, uint64_t bytes, struct fat_file *f)
     if (rc == 0)
         rc = back_target(f, bytes);
     if (rc == 0)
-        rc = write_stub(f);
+        rc = write_blank_header(f);
     if (rc == 0)
         rc = fat_sync(fat);
     if (rc == 0)
@@ -413,47 +414,6 @@ static int block_map(struct fat_file *f, struct clone_params *prm)
     }
     prm->extent_count = (uint32_t)n;
     return 0;
-}
-
-/* Write a pattern to the target's last sector through the clone, read it back, restore the
- * original, then give the port back to the live driver. Only what was read is put back: if
- * the clone could not start or read the sector, nothing is written (the buffer holds none of
- * the target's data). tests/scenarios/test_dump.py makes that read fail with QEMU's
- * blkdebug driver and checks the sector afterwards. */
-static int self_test(void)
-{
-    const struct clone_params *prm = stack.clone.params;
-    const struct clone_extent *last = &prm->extents[prm->extent_count - 1];
-    uint64_t lba = last->lba + last->sectors - 1, ss = prm->sector_size, phys;
-    int rc = pfn_alloc_contig(3, 1, 1ull << 32, PFN_DMA, &phys);
-    if (rc)
-        return rc;
-    uint8_t *orig = phys_to_virt(phys), *pattern = orig + PAGE_SIZE, *back = pattern + PAGE_SIZE;
-    for (uint64_t i = 0; i < ss; i++)
-        pattern[i] = (uint8_t)(0xA5 ^ i ^ (i >> 8));
-    uint64_t t0 = timer_ns();
-    rc = stack.clone.init();
-    if (!rc)
-        rc = stack.clone.read(lba, phys, 1);
-    if (!rc) {
-        rc = stack.clone.write(lba, phys + PAGE_SIZE, 1);
-        if (!rc)
-            rc = stack.clone.read(lba, phys + 2 * PAGE_SIZE, 1);
-        if (!rc && memcmp(pattern, back, ss) != 0)
-            rc = ERR_CORRUPT;
-        int restore = stack.clone.write(lba, phys, 1);
-        if (!restore)
-            restore = stack.clone.flush();
-        if (!rc)
-            rc = restore;
-    }
-    stack.selftest_us = (timer_ns() - t0) / 1000u;
-    int release = kind->release ? kind->release(stack.disk->bd) : 0;
-    if (release)
-        klog(KLOG_ERR, "dump: %s: live driver did not get its port back: %s", stack.disk->bd->name,
-             err_str(release));
-    pfn_free(phys, 3);
-    return rc;
 }
 
 static const char *type_word(uint32_t type)
@@ -684,7 +644,7 @@ int dump_stack_init(const struct dump_settings *s)
     rc = dump_writer_prepare();
     if (rc)
         return fail(DUMP_UNARMED, rc, "dump writer buffers for %s: %s", stack.target);
-    stack.selftest_rc = self_test();
+    stack.selftest_rc = dump_selftest(&stack.clone, kind, stack.disk->bd, &stack.selftest_us);
     if (stack.selftest_rc)
         return fail(DUMP_UNARMED, stack.selftest_rc, "self-test of %s failed: %s", stack.clone.name);
     stack.state = DUMP_ARMED;
@@ -732,7 +692,7 @@ int dump_stack_release_partition(bool kept)
         if (rc == 0)
             rc = dump_partition_write(p, at, h + at, ss);
     } else if (rc == 0) {
-        build_stub((struct dump_header *)h, bb->sequence);
+        build_blank_header((struct dump_header *)h, bb->sequence);
         rc = dump_partition_write(p, 0, h, DUMP_HEADER_SIZE);
     }
     kfree(h);
