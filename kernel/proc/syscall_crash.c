@@ -10,6 +10,7 @@
 #include "arch/cpu.h"
 #include "arch/timer.h"
 #include "mm/heap.h"
+#include "fs/fat_crash.h"
 #include "klog.h"
 #include "err.h"
 
@@ -68,7 +69,7 @@ int64_t sys_crash(uint64_t kind)
              (unsigned long)kind, cc_settings[CC_ALLOW_USER_CRASH].name);
         return ERR_ACCESS;
     }
-    if (kind < SYS_CRASH_NULL || kind > SYS_CRASH_ASSERT)
+    if (kind < SYS_CRASH_NULL || kind > SYS_CRASH_FAT)
         return ERR_INVALID_ARGS;
     klog(KLOG_WARN, "proc: SYS_CRASH %lu: crashing the machine on request",
          (unsigned long)kind);
@@ -78,7 +79,8 @@ int64_t sys_crash(uint64_t kind)
     case SYS_CRASH_STACK: notmyfault_stack(0); break;
     case SYS_CRASH_HANG: notmyfault_hang(); break;
     case SYS_CRASH_HEAP: notmyfault_heap(); break;
-    default: notmyfault_assert(); break;
+    case SYS_CRASH_ASSERT: notmyfault_assert(); break;
+    default: return fat_crash_extend();
     }
     return ERR_GENERIC;
 }

@@ -14,6 +14,8 @@ SLICE = [
     "nmi-hang/nvme-dedicated/small/1cpu",
     "shell-stack/ahci-pagefile/small/2cpu",
     "shell-assert/nvme-dedicated/kernel/2cpu",
+    "shell-fat/nvme-dedicated/complete/2cpu",      # and the FAT contexts' exact fsck findings
+    "syscall-fat/ahci-pagefile/small/1cpu",
 ]
 
 

@@ -30,6 +30,7 @@ KINDS = {
     "hang": ("80", "notmyfault_hang", "crash_machine"),
     "heap": ("19", "kfree", "crash_machine"),
     "assert": ("1E", "notmyfault_assert", "crash_machine"),
+    "fat": ("E2", "grow_write", "crash_machine"),
 }
 
 
