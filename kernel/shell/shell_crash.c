@@ -8,6 +8,7 @@
 #include "shell/shell.h"
 #include "bugcheck/bugcheck.h"
 #include "bugcheck/dumper.h"
+#include "bugcheck/crash_bodies.h"
 #include "block/disk.h"
 #include "arch/cpu.h"
 #include "arch/timer.h"
@@ -40,19 +41,6 @@ static void __attribute__((noinline)) crash_div0(void)
     n = n / zero;
 }
 
-/* Each frame keeps a page-sized buffer alive across the recursive call, so the stack runs
- * into its guard page quickly; the page fault then cannot be delivered on the same stack and
- * becomes a double fault on its IST stack. */
-static uint64_t __attribute__((noipa)) crash_stack_recurse(uint64_t depth)
-{
-    volatile uint8_t pad[4096];
-    if (depth == UINT64_MAX)
-        return 0;
-    pad[0] = (uint8_t)depth;
-    pad[sizeof pad - 1] = (uint8_t)depth;
-    return crash_stack_recurse(depth + 1) + pad[0] + pad[sizeof pad - 1];
-}
-
 static void __attribute__((noinline)) crash_irq(void)
 {
     timer_request_bugcheck();
@@ -64,13 +52,6 @@ static void __attribute__((noinline)) crash_assert(void)
 {
     volatile int disks_ready = 0;
     KASSERT(disks_ready == 1);
-}
-
-static void __attribute__((noinline)) crash_hang(void)
-{
-    cpu_cli();
-    for (;;)
-        cpu_pause();
 }
 
 static void __attribute__((noinline)) crash_nested(void)

@@ -36,6 +36,7 @@ BBREG = os.path.join(ROOT, "tools", "bbreg")
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
 SHELL_C = "kernel/shell/shell_crash.c"
+BODIES_C = "kernel/bugcheck/crash_bodies.c"   # the bodies the shell and notmyfault share
 SYSCALL_C = "kernel/proc/syscall_crash.c"
 FAT_C = "kernel/fs/fat/fat_file.c"
 
@@ -65,7 +66,7 @@ CONTEXTS = [
     Context("shell-manual", "crash manual", 0xE2, "crash_manual", SHELL_C),
     Context("shell-null", "crash null", 0x50, "crash_null", SHELL_C),
     Context("shell-div0", "crash div0", 0x7F, "crash_div0", SHELL_C),
-    Context("shell-stack", "crash stack", 0x7F, "crash_stack_recurse", SHELL_C),
+    Context("shell-stack", "crash stack", 0x7F, "crash_stack_recurse", BODIES_C),
     Context("shell-assert", "crash assert", 0x1E, "crash_assert", SHELL_C),
     Context("timer-irq", "crash irq", 0xE2, "timer_tick", "kernel/arch/timer.c"),
     # the NMI lands on the spin's pause, inlined from cpu.h: analyze gives that line
@@ -82,8 +83,8 @@ CONTEXTS = [
     for kind, code, function, source in [
         ("null", 0x50, "notmyfault_null", SYSCALL_C),
         ("irq", 0xE2, "timer_tick", "kernel/arch/timer.c"),   # timer interrupt in ring 3
-        ("stack", 0x7F, "notmyfault_stack", SYSCALL_C),       # overflow: double fault
-        ("hang", 0x80, "notmyfault_hang", "kernel/arch/cpu.h"),  # NMI on the spin's pause
+        ("stack", 0x7F, "crash_stack_recurse", BODIES_C),    # overflow: double fault
+        ("hang", 0x80, "crash_hang", "kernel/arch/cpu.h"),     # NMI on the spin's pause
         ("heap", 0x19, "kfree", "kernel/mm/heap.c"),
         ("assert", 0x1E, "notmyfault_assert", SYSCALL_C),
         ("fat", 0xE2, "grow_write", FAT_C),
