@@ -1,7 +1,9 @@
 /* The crash tools' FAT context (`crash fat` at the shell, `notmyfault fat` from a program): a
  * bugcheck raised inside the FAT layer in the middle of a file extension, after the new
- * clusters are chained in the on-disk FAT and before the directory entry records them. Not
- * for bugcheck time. */
+ * clusters are chained in the on-disk FAT and before the directory entry records them. The
+ * FAT layer has no lock (its callers take turns, fat.h); the crash path never enters it (the
+ * dump goes through the block map taken at boot), and the next boot's smss recovers from the
+ * volume as the crash left it. Not for bugcheck time. */
 #ifndef BB_FS_FAT_CRASH_H
 #define BB_FS_FAT_CRASH_H
 

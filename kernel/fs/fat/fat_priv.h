@@ -133,7 +133,7 @@ struct fat_vol {
     char label[BS_VOLLAB_LEN + 1]; /* boot-sector volume label, trailing blanks removed */
     fat_guard_fn guard;        /* [M] fat_set_guard's: asked before an entry changes */
     void *guard_ctx;           /* [M] passed back to it */
-    bool crash_armed;          /* [M] kernel: fat_arm_crash's one-shot crash point */
+    bool crash_armed;          /* [M] kernel: set by fat_arm_crash, FAT_CRASH_POINT bugchecks */
 };
 
 /* The crash tools' point in the middle of an update (fat_arm_crash): in the kernel, when
