@@ -16,7 +16,8 @@ WARN := -Wall -Wextra -Werror
 # No function clones (kfree.part.0, .isra, .constprop, .cold): a crash's faulting function and
 # its bucket carry the name in the source.
 NO_CLONES := -fno-partial-inlining -fno-ipa-sra -fno-ipa-cp -fno-reorder-blocks-and-partition
-KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(NO_CLONES) -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+# BB_KERNEL: the portable cores' kernel-only parts (the FAT layer's crash point, fat.h).
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(NO_CLONES) -DBB_KERNEL -ffreestanding -fno-pic -fno-pie -mno-red-zone \
     -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer -fno-stack-protector \
     -fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections -nostdinc \
     -isystem $(shell $(CC) -print-file-name=include) -Ikernel/libc/include -I. -Ikernel -MMD -MP

@@ -5,11 +5,12 @@
 #include <stdint.h>
 #include "proc/syscall.h"
 #include "bugcheck/bugcheck.h"
+#include "bugcheck/crash_bodies.h"
 #include "config/registry.h"
 #include "lib/reg/crash_control.h"
-#include "arch/cpu.h"
 #include "arch/timer.h"
 #include "mm/heap.h"
+#include "fs/fat_crash.h"
 #include "klog.h"
 #include "err.h"
 
@@ -19,26 +20,6 @@ static void __attribute__((noinline)) notmyfault_null(void)
 {
     volatile uint64_t *volatile p = NULL;
     (void)*p;
-}
-
-/* Each frame keeps a page-sized buffer alive across the recursive call: the process's kernel
- * stack runs into its guard page within a few calls, and the page fault, which cannot be
- * delivered on that stack, becomes a double fault on its IST stack. */
-static uint64_t __attribute__((noipa)) notmyfault_stack(uint64_t depth)
-{
-    volatile uint8_t pad[4096];
-    if (depth == UINT64_MAX)
-        return 0;
-    pad[0] = (uint8_t)depth;
-    pad[sizeof pad - 1] = (uint8_t)depth;
-    return notmyfault_stack(depth + 1) + pad[0] + pad[sizeof pad - 1];
-}
-
-static void __attribute__((noinline)) notmyfault_hang(void)
-{
-    cpu_cli();
-    for (;;)
-        cpu_pause();
 }
 
 /* A buffer underrun: the 16 bytes before a live block (its heap header) are overwritten,
@@ -68,17 +49,18 @@ int64_t sys_crash(uint64_t kind)
              (unsigned long)kind, cc_settings[CC_ALLOW_USER_CRASH].name);
         return ERR_ACCESS;
     }
-    if (kind < SYS_CRASH_NULL || kind > SYS_CRASH_ASSERT)
+    if (kind < SYS_CRASH_NULL || kind > SYS_CRASH_FAT)
         return ERR_INVALID_ARGS;
     klog(KLOG_WARN, "proc: SYS_CRASH %lu: crashing the machine on request",
          (unsigned long)kind);
     switch (kind) {
     case SYS_CRASH_NULL: notmyfault_null(); break;
     case SYS_CRASH_IRQ: timer_request_bugcheck(); return 0;
-    case SYS_CRASH_STACK: notmyfault_stack(0); break;
-    case SYS_CRASH_HANG: notmyfault_hang(); break;
+    case SYS_CRASH_STACK: crash_stack_recurse(0); break;
+    case SYS_CRASH_HANG: crash_hang(); break;
     case SYS_CRASH_HEAP: notmyfault_heap(); break;
-    default: notmyfault_assert(); break;
+    case SYS_CRASH_ASSERT: notmyfault_assert(); break;
+    default: return fat_crash_extend();
     }
     return ERR_GENERIC;
 }

@@ -62,6 +62,9 @@
 #define SYS_CRASH_HEAP   5u  /* a heap block's header overwritten, then freed -> 0x19
                                 BAD_POOL_HEADER (p2 = the block) */
 #define SYS_CRASH_ASSERT 6u  /* failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED */
+#define SYS_CRASH_FAT    7u  /* 0xE2 inside the FAT layer half-way through extending a file
+                                on C: (kernel/fs/fat_crash.h); returns the error if it could
+                                not get there */
 
 /* SYS_EVENT_WRITE: level 1 critical, 2 error, 3 warning, 4 information (Windows' numbers);
  * source 1..31 characters of [A-Za-z0-9 ._-] (ERR_TOO_BIG beyond); message at most

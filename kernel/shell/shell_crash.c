@@ -8,6 +8,7 @@
 #include "shell/shell.h"
 #include "bugcheck/bugcheck.h"
 #include "bugcheck/dumper.h"
+#include "bugcheck/crash_bodies.h"
 #include "block/disk.h"
 #include "arch/cpu.h"
 #include "arch/timer.h"
@@ -15,6 +16,7 @@
 #include "klog.h"
 #include "smp/smp.h"
 #include "mm/heap.h"
+#include "fs/fat_crash.h"
 #include "err.h"
 
 #define CRASH_IO_BYTES (1u << 20)   /* size of the read left in flight by crash io */
@@ -39,19 +41,6 @@ static void __attribute__((noinline)) crash_div0(void)
     n = n / zero;
 }
 
-/* Each frame keeps a page-sized buffer alive across the recursive call, so the stack runs
- * into its guard page quickly; the page fault then cannot be delivered on the same stack and
- * becomes a double fault on its IST stack. */
-static uint64_t __attribute__((noipa)) crash_stack_recurse(uint64_t depth)
-{
-    volatile uint8_t pad[4096];
-    if (depth == UINT64_MAX)
-        return 0;
-    pad[0] = (uint8_t)depth;
-    pad[sizeof pad - 1] = (uint8_t)depth;
-    return crash_stack_recurse(depth + 1) + pad[0] + pad[sizeof pad - 1];
-}
-
 static void __attribute__((noinline)) crash_irq(void)
 {
     timer_request_bugcheck();
@@ -63,13 +52,6 @@ static void __attribute__((noinline)) crash_assert(void)
 {
     volatile int disks_ready = 0;
     KASSERT(disks_ready == 1);
-}
-
-static void __attribute__((noinline)) crash_hang(void)
-{
-    cpu_cli();
-    for (;;)
-        cpu_pause();
 }
 
 static void __attribute__((noinline)) crash_nested(void)
@@ -129,6 +111,13 @@ static void __attribute__((noinline)) crash_io(void)
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
 }
 
+/* Bugcheck inside the FAT layer half-way through extending a file (fs/fat_crash.h). */
+static void __attribute__((noinline)) crash_fat(void)
+{
+    int rc = fat_crash_extend();
+    kprintf("crash fat: the FAT layer did not crash: %s\n", err_str(rc));
+}
+
 struct crash_kind {
     const char *name;
     const char *what;
@@ -149,6 +138,8 @@ static const struct crash_kind kinds[] = {
     { "irq", "bugcheck 0xE2 from inside the timer interrupt", crash_irq },
     { "assert", "failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED", crash_assert },
     { "hang", "spin with interrupts off; only an NMI (0x80) gets out", crash_hang },
+    { "fat", "0xE2 inside the FAT layer extending " FAT_CRASH_PATH ": its clusters in the FAT, "
+      "the entry not yet updated", crash_fat },
     { "io", "0xE2 while a read is still in flight on the dump disk", crash_io },
     { "corrupt-dump-stack", "[PART] flip a byte of a checksummed part (default: the clone), then 0xE2: "
       "no dump is written, the screen names the part", crash_corrupt_dump_stack },
@@ -167,6 +158,10 @@ static int run_kind(void *arg)
  * each other (bugcheck_arm_rendezvous) so that they claim the bugcheck at the same moment. */
 static int crash_all(const struct crash_kind *k)
 {
+    if (k->fn == crash_fat) {
+        kprintf("crash: fat runs on one CPU (the FAT layer serves one caller at a time)\n");
+        return ERR_INVALID_ARGS;
+    }
     unsigned me = smp_this_cpu(), n = smp_cpu_count(), idle = 0;
     for (unsigned i = 0; i < n; i++)
         idle += i != me && smp_cpu(i)->state == CPU_IDLE;

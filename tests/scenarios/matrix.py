@@ -2,10 +2,12 @@
 type, each crashed in a fresh guest, rebooted and recovered, then judged on the host as a
 user would: the STOP code on the screen, the recovered dump valid in every chunk, recovered
 by smss without a discard, `bbdump analyze` naming the faulting function, fsck.fat clean on
-every volume. Contexts: the shell's crash kinds (the boot stack), the timer interrupt, an NMI
-out of a hang, and notmyfault's kinds inside a system call (a process's kernel stack, the
-timer interrupt taken in ring 3, a stack overflow, an NMI, a corrupted heap block). Prints a
-line per case as it ends, then the table and a summary line.
+every volume (exactly the orphaned clusters where the crash resets the FAT layer half-way
+through an update). Contexts: the shell's crash kinds (the boot stack), the timer interrupt, an
+NMI out of a hang, the FAT layer mid-update, and notmyfault's kinds inside a system call (a
+process's kernel stack, the timer interrupt taken in ring 3, a stack overflow, an NMI, a
+corrupted heap block, the FAT layer mid-update). Prints a line per case as it ends, then the
+table and a summary line.
 
     tests/scenarios/matrix.py [-j JOBS] [--keep] [--cpus 1,2] [FILTER...]
 
@@ -34,7 +36,9 @@ BBREG = os.path.join(ROOT, "tools", "bbreg")
 ELF = os.path.join(ROOT, "build", "blackbox.elf")
 CRASHCONTROL = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CrashControl"
 SHELL_C = "kernel/shell/shell_crash.c"
+BODIES_C = "kernel/bugcheck/crash_bodies.c"   # the bodies the shell and notmyfault share
 SYSCALL_C = "kernel/proc/syscall_crash.c"
+FAT_C = "kernel/fs/fat/fat_file.c"
 
 
 @dataclass
@@ -49,29 +53,41 @@ class Context:
     nmi: bool = False
     registry: dict = field(default_factory=dict)      # CrashControl REG_DWORD values
     nmi_after: str = "crash hang requested"           # with `nmi`: what to wait for first
+    line_of: str = ""           # the text in `source` on the line analyze must name, if any
+    orphans: int = 0            # bytes the crash leaves chained in C:'s FAT, in no entry
+
+
+# A reset in the FAT layer half-way through extending C:\FATCRASH.TMP (kernel/fs/fat_crash.h):
+# its 64 KiB of clusters are chained in the FAT, the entry still says empty, no cluster.
+FAT_ORPHANS = 64 * 1024
 
 
 CONTEXTS = [
     Context("shell-manual", "crash manual", 0xE2, "crash_manual", SHELL_C),
     Context("shell-null", "crash null", 0x50, "crash_null", SHELL_C),
     Context("shell-div0", "crash div0", 0x7F, "crash_div0", SHELL_C),
-    Context("shell-stack", "crash stack", 0x7F, "crash_stack_recurse", SHELL_C),
+    Context("shell-stack", "crash stack", 0x7F, "crash_stack_recurse", BODIES_C),
     Context("shell-assert", "crash assert", 0x1E, "crash_assert", SHELL_C),
     Context("timer-irq", "crash irq", 0xE2, "timer_tick", "kernel/arch/timer.c"),
     # the NMI lands on the spin's pause, inlined from cpu.h: analyze gives that line
     Context("nmi-hang", "crash hang", 0x80, "crash_hang", "kernel/arch/cpu.h", nmi=True),
+    Context("shell-fat", "crash fat", 0xE2, "grow_write", FAT_C, line_of="FAT_CRASH_POINT(v);",
+            orphans=FAT_ORPHANS),
 ] + [
     # inside a system call of a ring-3 program (userland/notmyfault), AllowUserCrash = 1
     Context(f"syscall-{kind}", f"run notmyfault {kind}", code, function, source,
             nmi=kind == "hang", registry={"AllowUserCrash": 1},
-            nmi_after="SYS_CRASH 4: crashing the machine on request")
+            nmi_after="SYS_CRASH 4: crashing the machine on request",
+            line_of="FAT_CRASH_POINT(v);" if kind == "fat" else "",
+            orphans=FAT_ORPHANS if kind == "fat" else 0)
     for kind, code, function, source in [
         ("null", 0x50, "notmyfault_null", SYSCALL_C),
         ("irq", 0xE2, "timer_tick", "kernel/arch/timer.c"),   # timer interrupt in ring 3
-        ("stack", 0x7F, "notmyfault_stack", SYSCALL_C),       # overflow: double fault
-        ("hang", 0x80, "notmyfault_hang", "kernel/arch/cpu.h"),  # NMI on the spin's pause
+        ("stack", 0x7F, "crash_stack_recurse", BODIES_C),    # overflow: double fault
+        ("hang", 0x80, "crash_hang", "kernel/arch/cpu.h"),     # NMI on the spin's pause
         ("heap", 0x19, "kfree", "kernel/mm/heap.c"),
         ("assert", 0x1E, "notmyfault_assert", SYSCALL_C),
+        ("fat", 0xE2, "grow_write", FAT_C),
     ]
 ]
 
@@ -118,9 +134,30 @@ def reg(image, name, value, kind="REG_DWORD", key=CRASHCONTROL):
                    check=True, capture_output=True, timeout=60)
 
 
-def fsck_clean(disk):
+def fsck_judge(disk, orphans=0):
+    """fsck.fat -n on disk: (what it found for the table, or None when that is not exactly
+    what it must find, its output). Clean: the banner and the summary line. With `orphans`
+    bytes left by a reset mid-update, exactly these: the reclaimed clusters, and FSInfo's free
+    count short by as many (the volume was mounted since and counted them as used)."""
     rc, lines = disk.fsck()
-    return rc == 0 and len(lines) == 2, "\n".join(lines)
+    text = "\n".join(lines)
+    if not orphans:
+        return ("clean" if rc == 0 and len(lines) == 2 else None), text
+    if rc != 1 or len(lines) != 6:
+        return None, text
+    reclaimed = re.fullmatch(r"Reclaimed (\d+) unused clusters? \((\d+) bytes\)\.", lines[1])
+    summary = re.fullmatch(r"Free cluster summary wrong \((\d+) vs\. really (\d+)\)", lines[2])
+    ok = (reclaimed and int(reclaimed.group(2)) == orphans and summary
+          and int(summary.group(2)) - int(summary.group(1)) == int(reclaimed.group(1))
+          and lines[3:5] == ["  Auto-correcting.", "Leaving filesystem unchanged."])
+    return (f"{int(reclaimed.group(1))} orphans" if ok else None), text
+
+
+def source_line(path, text):
+    """The 1-based line of `text` in the repository file `path` (it must be there once)."""
+    lines = [i + 1 for i, l in enumerate(Path(ROOT, path).read_text().splitlines()) if text in l]
+    assert len(lines) == 1, f"{text!r} is on lines {lines} of {path}"
+    return lines[0]
 
 
 class Failed(Exception):
@@ -197,15 +234,19 @@ def judge(case, workdir, res):
     expect(res.valid == "yes", f"check (wanted a valid {want} dump): " + r.stdout + r.stderr)
     r = subprocess.run([BBDUMP, "analyze", str(dump), "--kernel", ELF], capture_output=True,
                        text=True, timeout=300)
-    f = re.search(r"^FAULTING_IP:\s+[0-9a-f]{16} (\w+)\+0x[0-9a-f]+ \(([^:]+):\d+\)", r.stdout,
+    f = re.search(r"^FAULTING_IP:\s+[0-9a-f]{16} (\w+)\+0x[0-9a-f]+ \(([^:]+):(\d+)\)", r.stdout,
                   re.M)
     res.function = f.group(1) if f else "?"
     expect(f and f.group(1) == case.context.function and f.group(2).endswith(case.context.source),
            f"analyze blames {res.function}, expected {case.context.function}")
+    if case.context.line_of:
+        line = source_line(case.context.source, case.context.line_of)
+        expect(int(f.group(3)) == line, f"analyze names line {f.group(3)}, expected {line}")
     for disk in [c] + ([d] if d else []):
-        ok, text = fsck_clean(disk)
-        res.fsck = "clean" if ok else "DIRTY"
-        expect(ok, "fsck.fat: " + text)
+        found, text = fsck_judge(disk, case.context.orphans if disk is c else 0)
+        if disk is c or not found:          # the column: C:'s finding, unless D: is dirty
+            res.fsck = found or "DIRTY"
+        expect(found, "fsck.fat: " + text)
 
 
 def table(results):

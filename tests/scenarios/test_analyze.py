@@ -26,7 +26,7 @@ KINDS = [
     ("manual", None, "E2", "crash_manual", "kernel/shell/shell_crash.c"),
     ("null", 1, "50", "crash_null", "kernel/shell/shell_crash.c"),
     ("div0", None, "7F", "crash_div0", "kernel/shell/shell_crash.c"),
-    ("stack", None, "7F", "crash_stack_recurse", "kernel/shell/shell_crash.c"),
+    ("stack", None, "7F", "crash_stack_recurse", "kernel/bugcheck/crash_bodies.c"),
     ("assert", 1, "1E", "crash_assert", "kernel/shell/shell_crash.c"),
     ("irq", None, "E2", "timer_tick", "kernel/arch/timer.c"),   # inside the timer interrupt
 ]

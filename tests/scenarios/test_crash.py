@@ -1,9 +1,15 @@
 """Every `crash` kind bugchecks with the STOP code Windows would use, names it, symbolizes the
 RIP in the function that really failed, shows it on VGA too, and the machine reboots to the
-prompt with the crash recorded in the kernel log that survived the reset."""
+prompt with the crash recorded in the kernel log that survived the reset. `crash fat` leaves
+C: exactly as a reset in the middle of a file extension does."""
 import re
 
 import pytest
+
+from machine import Machine
+from matrix import FAT_ORPHANS
+from recovery import reg
+from test_dump import system_disk
 
 # kind -> (STOP code, name, function the RIP must be in, expected parameter 1 or None)
 KINDS = {
@@ -72,3 +78,30 @@ def test_fault_inside_the_bugcheck_path_resets(machine):
     machine.wait_prompt()
     log = machine.cmd("log")
     assert "shell: crash nested requested" in log
+
+
+def test_crash_in_the_fat_layer_leaves_exactly_its_orphans(tmp_path):
+    """`crash fat` stops the FAT layer in grow_write with C:\\FATCRASH.TMP's clusters chained
+    and its entry not yet updated; the volume as the crash left it (AutoReboot 0, the machine
+    killed after the dump): the file there, empty, and fsck.fat finding exactly its 64 KiB of
+    orphaned clusters and FSInfo's free count "unknown", as the update marked it. (The matrix's
+    shell-fat and syscall-fat cases check the dump and the volume after the recovery.)"""
+    c = system_disk(tmp_path)
+    reg(c, "/v", "AutoReboot", "/t", "REG_DWORD", "/d", "0")
+    m = Machine(tmp_path, mem=256, system=c.path)
+    try:
+        m.wait_prompt()
+        m.send("crash fat\r")
+        stop = m.expect(STOP_RE, timeout=60)
+        assert int(stop.group(1), 16) == 0xE2
+        rip = m.expect(r"\*\*\* RIP: ([0-9a-f]{16}) (\S+)\s")
+        assert rip.group(2).startswith("grow_write+0x"), rip.group(2)
+        m.expect("Physical memory dump complete.", timeout=300)
+    finally:
+        m.close()
+    assert re.search(r"^FATCRASH TMP\s+0 ", c.mdir("/"), re.M), c.mdir("/")
+    rc, lines = c.fsck()
+    assert rc == 1 and len(lines) == 5, lines
+    assert lines[1] == f"Reclaimed {FAT_ORPHANS // 4096} unused clusters ({FAT_ORPHANS} bytes).", lines
+    assert re.fullmatch(r"Free cluster summary uninitialized \(should be \d+\)", lines[2]), lines
+    assert lines[3] == "Leaving filesystem unchanged.", lines

@@ -144,9 +144,24 @@ def test_files_on_both_volumes(tmp_path):
     m = boot(tmp_path, c, d)
     try:
         vol = m.cmd("vol")
-        # C: also holds the pagefile the dump stack creates at boot
-        assert re.search(r"^C:\s+SYSTEM\s+ahci0p1\s+ahci0\s+2\d\d MiB\s+2\d\d MiB$", vol, re.M), vol
-        assert re.search(r"^D:\s+DATA\s+nvme0n1p1\s+nvme0n1\s+2\d\d MiB\s+2\d\d MiB$", vol, re.M), vol
+        sizes = {}
+        for v, label, part, disk in [("C", "SYSTEM", "ahci0p1", "ahci0"),
+                                     ("D", "DATA", "nvme0n1p1", "nvme0n1")]:
+            row = re.search(rf"^{v}:\s+{label}\s+{part}\s+{disk}\s+(\d+) MiB\s+(\d+) MiB$", vol, re.M)
+            assert row, vol
+            sizes[v] = int(row.group(1)), int(row.group(2))
+        # C: also holds the pagefile the dump stack creates at boot: dumpcfg names it as the
+        # target and its size, dir lists it with that size, and it takes that much of C:
+        cfg = m.cmd("dumpcfg")
+        assert re.search(r"^target:\s+C:\\pagefile\.sys \(pagefile\)$", cfg, re.M), cfg
+        need, have = map(int, re.search(r"^space:\s+needed .* \((\d+) bytes\), available .* "
+                                        r"\((\d+) bytes\)$", cfg, re.M).groups())
+        assert have >= need > 0, cfg
+        entry = m.cmd("dir C:\\pagefile.sys")
+        assert re.search(rf"^\S+\s+\S+\s+{have} pagefile\.sys$", entry, re.M), entry
+        assert re.search(rf"^1 file\(s\), {have} bytes; 0 dir\(s\);", entry, re.M), entry
+        assert sizes["C"][0] - sizes["C"][1] >= have >> 20, (vol, cfg)
+        assert sizes["D"][0] - sizes["D"][1] < have >> 20, (vol, cfg)
         for v in "CD":
             assert m.cmd(f'type "{v}:\\host provided notes.txt"') == notes.decode()
             quiet(m, f'write "{v}:\\A Guest Written File With A Long Name.txt" hello from {v}: ok')
@@ -195,6 +210,7 @@ def test_files_on_both_volumes(tmp_path):
         assert "GONE" not in top and "empty" not in top and "Minidump" not in top
         assert "old" not in disk.mdir("/Dumps")
         disk.assert_clean()
+    assert re.search(rf"^pagefile sys\s+{have} ", c.mdir("/"), re.M)   # seen on the host too
 
 
 def test_64_mib_files_checksummed(tmp_path):

@@ -26,10 +26,11 @@ USER_ELF = os.path.join(ROOT, "build", "user", "%s.elf")
 KINDS = {
     "null": ("50", "notmyfault_null", "crash_machine"),
     "irq": ("E2", "timer_tick", "main"),
-    "stack": ("7F", "notmyfault_stack", "crash_machine"),
-    "hang": ("80", "notmyfault_hang", "crash_machine"),
+    "stack": ("7F", "crash_stack_recurse", "crash_machine"),
+    "hang": ("80", "crash_hang", "crash_machine"),
     "heap": ("19", "kfree", "crash_machine"),
     "assert": ("1E", "notmyfault_assert", "crash_machine"),
+    "fat": ("E2", "grow_write", "crash_machine"),
 }
 
 

@@ -11,43 +11,9 @@ import subprocess
 import pytest
 
 from machine import Machine, ROOT
-from test_dump import BBREG, CRASHCONTROL, bbdump, memory_dmp, pagefile, system_disk
+from recovery import after_recovery, copy_out, crash, info, power_off, recovery_boot, reg
+from test_dump import BBREG, bbdump, memory_dmp, pagefile, system_disk
 from test_files import Disk
-
-MACHINECRASH = CRASHCONTROL + "\\MachineCrash"
-
-
-def reg(c, *args):
-    subprocess.run([BBREG, c.path, "add", CRASHCONTROL, *args, "/f"], check=True,
-                   capture_output=True)
-
-
-def crash(m, kind="manual"):
-    """Crash a booted machine and wait until the dump is written."""
-    m.send(f"crash {kind}\r")
-    m.expect(r"\*\*\* STOP: 0x", timeout=60)
-    m.expect("Physical memory dump complete.", timeout=300)
-
-
-def info(path):
-    out = bbdump("info", path).stdout
-    seq = int(re.search(r"sequence:\s+(\d+)", out).group(1))
-    code = re.search(r"bugcheck:\s+(0x[0-9A-F]{8})", out).group(1)
-    return seq, code, out
-
-
-def after_recovery(m):
-    m.wait_prompt(timeout=300)
-    cfg = m.cmd("dumpcfg")
-    assert "state:        ARMED" in cfg and "holds an unrecovered dump" not in cfg, cfg
-    assert "unable to find" in m.cmd(f'reg query "{MACHINECRASH}"')
-    return cfg
-
-
-def power_off(m):
-    m.send("poweroff\r")
-    assert m.wait_exit(timeout=60) == 0
-
 
 def test_two_crashes_each_recovered_into_memory_dmp(tmp_path):
     c = system_disk(tmp_path)
@@ -96,9 +62,7 @@ def minidumps(c):
 
 
 def minidump(c, tmp_path, name):
-    out = str(tmp_path / name)
-    subprocess.run(["mcopy", "-o", "-n", "-i", c.target, "::/Minidump/" + name, out], check=True)
-    return out
+    return copy_out(c, tmp_path, "Minidump/" + name)
 
 
 def test_minidumps_count_keeps_the_newest(tmp_path):
@@ -158,14 +122,9 @@ def test_a_corrupt_dump_is_discarded_never_presented(tmp_path):
     finally:
         m.close()
     corrupt_in_image(c, tmp_path, "pagefile.sys", 0x2000 + 300000)   # page data, chunk 0
-    m = Machine(tmp_path, mem=256, system=c.path)
-    try:
-        m.expect(r"smss: the dump in C:\\pagefile\.sys is not valid \(data CRC mismatch in 1 of "
-                 r"\d+ chunks \(first: chunk 0\)\): discarded", timeout=120)
-        after_recovery(m)
-        power_off(m)
-    finally:
-        m.close()
+    recovery_boot(tmp_path, c, "serial2.log",
+                  [r"smss: the dump in C:\\pagefile\.sys is not valid \(data CRC mismatch in 1 "
+                   r"of \d+ chunks \(first: chunk 0\)\): discarded"])
     assert "MEMORY" not in c.mdir()
     c.assert_clean()
 
@@ -177,19 +136,11 @@ def test_final_place_on_another_volume_goes_through_a_temporary_file(tmp_path):
     c = system_disk(tmp_path, 1)
     reg(c, "/v", "DumpFile", "/t", "REG_EXPAND_SZ", "/d", "D:\\MEMORY.DMP")
     d = Disk(tmp_path, "data.img", size="1G", label="DATA")
-    m = Machine(tmp_path, mem=256, system=c.path, data=d.path)
-    try:
-        m.wait_prompt()
-        crash(m, "manual")
-        m.expect(r"smss: dump #1 moved: C:\\pagefile\.sys -> C:\\DUMP0001\.TMP", timeout=300)
-        m.expect(r"smss: MachineCrash: DumpFile C:\\DUMP0001\.TMP, TempDestination 1")
-        m.expect(r"werfault: dump #1 saved as D:\\MEMORY\.DMP", timeout=300)
-        after_recovery(m)
-        power_off(m)
-    finally:
-        m.close()
-    out = str(tmp_path / "D-MEMORY.DMP")
-    subprocess.run(["mcopy", "-o", "-n", "-i", d.target, "::/MEMORY.DMP", out], check=True)
+    recovery_boot(tmp_path, c, "serial.log",
+                  [r"smss: dump #1 moved: C:\\pagefile\.sys -> C:\\DUMP0001\.TMP",
+                   r"smss: MachineCrash: DumpFile C:\\DUMP0001\.TMP, TempDestination 1",
+                   r"werfault: dump #1 saved as D:\\MEMORY\.DMP"], crash_kind="manual", data=d.path)
+    out = copy_out(d, tmp_path, "MEMORY.DMP")
     assert "valid full dump" in bbdump("check", out).stdout
     assert "DUMP0001" not in c.mdir()
     c.assert_clean()
@@ -257,9 +208,7 @@ def test_killed_during_recovery_the_next_boot_finishes(tmp_path, final, point):
         power_off(m)
     finally:
         m.close()
-    out = str(tmp_path / "FINAL.DMP")
-    subprocess.run(["mcopy", "-o", "-n", "-i", (d if cross else c).target,
-                    "::/" + final[3:].replace("\\", "/"), out], check=True)
+    out = copy_out(d if cross else c, tmp_path, final[3:].replace("\\", "/"))
     assert ("valid full dump" if cross else "valid bitmap dump") in bbdump("check", out).stdout
     assert "CLEARED" in info(out)[2]
     assert "DUMP0001" not in c.mdir()

@@ -9,9 +9,9 @@ import re
 import subprocess
 
 from machine import Machine
+from recovery import after_recovery, copy_out, crash, info, power_off, recovery_boot, reg
 from test_dump import CRASHCONTROL, bbdump, system_disk
 from test_files import Disk
-from test_recovery import after_recovery, crash, info, power_off, reg
 
 
 def dump_runs(m):
@@ -25,28 +25,6 @@ def read_error_at(tmp_path, lba):
     conf.write_text(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{lba}"\n'
                     'once = "off"\n')
     return str(conf)
-
-
-def recovery_boot(tmp_path, c, log_name, expects, crash_kind=None, **machine_args):
-    """Boot (and crash with `crash_kind` first, if given), wait for each line of `expects`
-    in turn, check the recovery ended, power off."""
-    m = Machine(tmp_path, mem=256, system=c.path, log_name=log_name, **machine_args)
-    try:
-        if crash_kind:
-            m.wait_prompt()
-            crash(m, crash_kind)
-        for pattern in expects:
-            m.expect(pattern, timeout=300)
-        after_recovery(m)
-        power_off(m)
-    finally:
-        m.close()
-
-
-def copy_out(disk, tmp_path, name):
-    out = str(tmp_path / name.replace("/", "-"))
-    subprocess.run(["mcopy", "-o", "-n", "-i", disk.target, "::/" + name, out], check=True)
-    return out
 
 
 def test_read_error_while_checking_leaves_the_dump_for_the_next_boot(tmp_path):

@@ -34,6 +34,10 @@ def test_cpus_online_and_take_work(tmp_path, smp):
                          r"CPU 0 got \1: same", out), out
         assert "idle" in m.cmd("cpus").splitlines()[last + 1]
         assert "no CPU" in m.cmd(f"cpus run {smp}")
+        # the FAT layer serves one caller at a time: `crash fat` is refused on every CPU at once
+        out = m.cmd("crash -c all fat")
+        assert "crash: fat runs on one CPU (the FAT layer serves one caller at a time)" in out, out
+        assert "Blackbox" in m.cmd("ver")
     finally:
         m.close()
 

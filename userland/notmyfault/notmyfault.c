@@ -1,6 +1,6 @@
 /* notmyfault KIND: make the kernel fail inside a system call on purpose, like Sysinternals'
  * NotMyFault, to see that the crash is kept (blue screen, dump, recovery at the next boot).
- * KIND: null, irq, stack, hang, heap, assert (SYS_CRASH kinds, syscall_table.h). The kernel
+ * KIND: null, irq, stack, hang, heap, assert, fat (SYS_CRASH kinds, syscall_table.h). The kernel
  * refuses unless CrashControl AllowUserCrash is 1; then this exits with NMF_EXIT_REFUSED. */
 #include "bb.h"
 #include "lib/reg/crash_control.h"
@@ -20,6 +20,7 @@ static const struct {
     { "hang", SYS_CRASH_HANG, "spin with interrupts off; only an NMI (0x80) gets out" },
     { "heap", SYS_CRASH_HEAP, "overwrite a heap block's header -> 0x19 BAD_POOL_HEADER" },
     { "assert", SYS_CRASH_ASSERT, "failed kernel assertion -> 0x1E KMODE_EXCEPTION_NOT_HANDLED" },
+    { "fat", SYS_CRASH_FAT, "0xE2 inside the FAT layer half-way through extending a file" },
 };
 #define KIND_COUNT (sizeof kinds / sizeof kinds[0])
 

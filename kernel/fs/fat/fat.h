@@ -116,6 +116,13 @@ int fat_sync(struct fat_vol *vol);
  * fails with, before anything is written. NULL (the default) allows everything. */
 typedef int (*fat_guard_fn)(void *ctx, const struct fat_vol *vol, uint32_t first_cluster);
 void fat_set_guard(struct fat_vol *vol, fat_guard_fn fn, void *ctx);
+#ifdef BB_KERNEL
+/* Kernel only, for the crash tools (`crash fat`, `notmyfault fat`): while armed, the next
+ * fat_write (or fat_truncate that grows) on vol bugchecks (0xE2) in grow_write once any new
+ * clusters are chained in the on-disk FAT and the data written, before the directory entry
+ * records size and chain. */
+void fat_arm_crash(struct fat_vol *vol, bool armed);
+#endif
 void fat_info(const struct fat_vol *vol, struct fat_info *out);
 
 /* Paths: components separated by '/' or '\', matched case-insensitively against long and

@@ -195,8 +195,9 @@ static int ensure_clusters(struct fat_file *f, uint32_t need)
 }
 
 /* Grow to end = off + len: clusters, zeros over any gap past the old size, then the data
- * (or zeros when buf is NULL), then the entry. */
-static int grow_write(struct fat_file *f, uint64_t off, const uint8_t *buf, size_t len)
+ * (or zeros when buf is NULL), then the entry. Not inlined: the crash tools' point in it
+ * (fat_arm_crash) is named grow_write by the analysis. */
+static int __attribute__((noinline)) grow_write(struct fat_file *f, uint64_t off, const uint8_t *buf, size_t len)
 {
     struct fat_vol *v = f->vol;
     if (off > FAT_FILE_MAX || len > FAT_FILE_MAX - off)
@@ -215,6 +216,7 @@ static int grow_write(struct fat_file *f, uint64_t off, const uint8_t *buf, size
     if (rc == 0)
         rc = xfer(f, off, (uint8_t *)buf, len, buf ? XFER_WRITE : XFER_ZERO);
     if (rc == 0) {
+        FAT_CRASH_POINT(v);
         if (end > f->size)
             f->size = (uint32_t)end;
         rc = ent_store(f, true);

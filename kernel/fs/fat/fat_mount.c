@@ -242,6 +242,13 @@ void fat_set_guard(struct fat_vol *v, fat_guard_fn fn, void *ctx)
     v->guard_ctx = ctx;
 }
 
+#ifdef BB_KERNEL
+void fat_arm_crash(struct fat_vol *v, bool armed)
+{
+    v->crash_armed = armed;
+}
+#endif
+
 int fat_guard_check(const struct fat_vol *v, uint32_t c)
 {
     return v->guard ? v->guard(v->guard_ctx, v, c) : 0;

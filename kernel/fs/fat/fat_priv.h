@@ -133,7 +133,21 @@ struct fat_vol {
     char label[BS_VOLLAB_LEN + 1]; /* boot-sector volume label, trailing blanks removed */
     fat_guard_fn guard;        /* [M] fat_set_guard's: asked before an entry changes */
     void *guard_ctx;           /* [M] passed back to it */
+    bool crash_armed;          /* [M] kernel: set by fat_arm_crash, FAT_CRASH_POINT bugchecks */
 };
+
+/* The crash tools' point in the middle of an update (fat_arm_crash): in the kernel, when
+ * armed, a bugcheck 0xE2 right here, which the blue screen and `bbdump analyze` name (the
+ * function and line of the FAT code). Nothing in the hosted and userland builds. */
+#ifdef BB_KERNEL
+#include "bugcheck/bugcheck.h"
+#define FAT_CRASH_POINT(v) do { \
+    if ((v)->crash_armed) \
+        bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0); \
+    } while (0)
+#else
+#define FAT_CRASH_POINT(v) ((void)(v))
+#endif
 
 /* Position of one 32-byte directory slot. */
 struct fat_slot {
