@@ -5,10 +5,13 @@ then `crash manual`). Figures, never pass/fail.
 
 1. CPUs: a 1 GiB guest with 1, 2 and 4 CPUs, to the pagefile on C: (AHCI) and to a dedicated
    dump file on D: (NVMe). About 4 minutes on a 2-core host.
-2. Size: a 6 GiB guest (more than a FAT32 file holds) to a dump partition made by
+2. Size: a 6 GiB guest (more than a FAT32 file holds) with 2 CPUs to a dump partition made by
    `tools/mkdisk --dump-partition`: the system disk's (CrashControl\\DumpPartition = ahci0p2)
    and the data disk's (nvme0n1p2, chosen by the fallback chain). About 5 minutes on a
    2-core host; BB_BENCH_SKIP_6G=1 leaves it out.
+Every case runs twice: on the idle guest, whose free memory is zero pages (which the writer
+tests for zeros instead of checksumming), and with 3/4 of its memory filled with data first
+(`mark TEXT PAGES`), which has to be checksummed: the case where the CPUs' help counts.
 
 Each row: the kernel's own time of the dump (its "Dump #N" line: disk take-over to final
 flush) and MB/s, the host's (`crash manual` to "Physical memory dump complete."), QEMU's
@@ -70,10 +73,11 @@ def big_disks(d, target):
     return system, data
 
 
-def dump_beside_qemu(d, mem, smp, system, data, clone, target_re, log_name):
-    """Boot, check `dumpcfg` (armed, on target_re through clone), time QEMU's
-    dump-guest-memory of this guest, then ours; stop the guest and check the dump with
-    `bbdump extract`. Returns crash_and_time's dict plus boot_ms, qemu_s, qemu_bytes, valid."""
+def dump_beside_qemu(d, mem, smp, system, data, clone, target_re, busy_mib, log_name):
+    """Boot, check `dumpcfg` (armed, on target_re through clone), fill busy_mib MiB of memory
+    with data, time QEMU's dump-guest-memory of this guest, then ours; stop the guest and
+    check the dump with `bbdump extract`. Returns crash_and_time's dict plus boot_ms (kernel
+    entry -> prompt, which includes preparing the dump target), qemu_s, qemu_bytes, valid."""
     m = Machine(d, mem=mem, smp=smp, system=system, data=data, log_name=log_name)
     try:
         boot_ms = int(m.expect(BOOT_LINE, timeout=300).group(1)) / 1000.0
@@ -82,6 +86,8 @@ def dump_beside_qemu(d, mem, smp, system, data, clone, target_re, log_name):
         if not (re.search(r"state:\s+ARMED", cfg) and re.search(rf"clone:\s+{clone},", cfg)
                 and re.search(rf"target:\s+{target_re}", cfg)):
             raise RuntimeError(f"not armed on {target_re} through {clone}:\n{cfg}")
+        if busy_mib:
+            m.cmd(f"mark BENCH-SCALE-DATA- {busy_mib * 256}", timeout=900)
         elf = os.path.join(d, "qemu.elf")
         subprocess.run(["sync"], timeout=300)
         reply = m.monitor(f"dump-guest-memory {elf}", timeout=900)
@@ -114,30 +120,30 @@ def extract_valid(d, images):
 
 
 def part(title, mem, rows, disks, targets):
-    """One table: a row per (target, CPUs) of `rows`, each on fresh images."""
+    """One table: a row per (target, CPUs) of `rows`, idle and busy, each on fresh images."""
     print(f"{title} (host load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs: figures vary with it)")
     results = []
     with tempfile.TemporaryDirectory(prefix="bb-bench-scale-") as d:
-        for target, smp in rows:
+        for target, smp, busy_mib in [(t, n, b) for t, n in rows for b in (0, mem * 3 // 4)]:
             clone, target_re = targets[target]
 
             def one():
                 system, data = disks(d, target)
                 try:
-                    return dump_beside_qemu(d, mem, smp, system, data, clone, target_re,
-                                            f"bench-scale-{mem}-{target}-{smp}.log")
+                    return dump_beside_qemu(d, mem, smp, system, data, clone, target_re, busy_mib,
+                                            f"bench-scale-{mem}-{target}-{smp}-{busy_mib}.log")
                 finally:
                     for img in (system, data):
                         if img and os.path.exists(img):
                             os.unlink(img)
             t0 = time.monotonic()
-            r = section(f"{target.upper()} with {smp} CPU(s)", one)
+            r = section(f"{target.upper()} with {smp} CPU(s), {busy_mib} MiB of data", one)
             if r:
-                print(f"  {target.upper()}, {smp} CPU(s): {r['mib']} MiB to {r['target']} in "
+                print(f"  {target.upper()}, {smp} CPU(s), {busy_mib} MiB of data: {r['mib']} MiB to {r['target']} in "
                       f"{r['kernel_ms']} ms (kernel), {r['wall_s']:.2f} s (host); QEMU {r['qemu_s']:.2f} s; "
                       f"boot {r['boot_ms']:.1f} ms; {'valid' if r['valid'] else 'NOT VALID'} "
                       f"({time.monotonic() - t0:.0f} s for the row)")
-            results.append((target, smp, r))
+            results.append((target, smp, busy_mib, r))
     table(mem, results)
 
 
@@ -147,19 +153,21 @@ def shares(r):
 
 
 def table(mem, results):
-    print(f"complete dump of a {mem} MiB guest, MB = 10^6 bytes; ratio = our host time / QEMU's; "
-          "checksums: MiB per CPU")
-    print(f"{'target':8} {'CPUs':>4} {'ours s':>7} {'MB/s':>6} {'host s':>7} {'MB/s':>6} {'QEMU s':>7} "
-          f"{'MB/s':>6} {'ratio':>6} {'boot ms':>8} {'valid':>5}  checksums by CPU")
-    for target, smp, r in results:
+    print(f"complete dump of a {mem} MiB guest, MB = 10^6 bytes. data: MiB filled with data first; "
+          "ours: the kernel's clock (disk take-over -> final flush); host: `crash manual` -> dump "
+          "complete; ratio = host / QEMU; crc: the kernel's checksumming time; by CPU: MiB each "
+          "CPU checksummed")
+    print(f"{'target':6} {'CPUs':>4} {'data':>5} {'ours s':>7} {'MB/s':>6} {'host s':>7} {'MB/s':>6} "
+          f"{'QEMU s':>7} {'MB/s':>6} {'ratio':>6} {'crc s':>6} {'valid':>5}  by CPU")
+    for target, smp, busy_mib, r in results:
         if not r:
-            print(f"{target.upper():8} {smp:>4}  not measured")
+            print(f"{target.upper():6} {smp:>4} {busy_mib:>5}  not measured")
             continue
         n = r["mib"] << 20
         ks = r["kernel_ms"] / 1000.0
-        print(f"{target.upper():8} {smp:>4} {ks:7.2f} {mbps(n, ks):6.0f} {r['wall_s']:7.2f} "
+        print(f"{target.upper():6} {smp:>4} {busy_mib:>5} {ks:7.2f} {mbps(n, ks):6.0f} {r['wall_s']:7.2f} "
               f"{mbps(n, r['wall_s']):6.0f} {r['qemu_s']:7.2f} {mbps(r['qemu_bytes'], r['qemu_s']):6.0f} "
-              f"{r['wall_s'] / r['qemu_s']:5.2f}x {r['boot_ms']:8.1f} {'yes' if r['valid'] else 'NO':>5}  "
+              f"{r['wall_s'] / r['qemu_s']:5.2f}x {r['crc_ms'] / 1000:6.2f} {'yes' if r['valid'] else 'NO':>5}  "
               f"{shares(r)}")
     print()
 
