@@ -24,13 +24,12 @@ in a temporary directory removed at the end."""
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 
 from boot_time import BOOT_LINE
 from dump import BBDUMP, CRASHCONTROL, crash_and_time, make_disk, mbps, reg_add, run, section
-from machine import Machine
+from machine import Machine  # tests/scenarios, on the path once dump is imported
 
 MKDISK = os.path.join(os.path.dirname(BBDUMP), "mkdisk")
 SMALL_MIB = 1024
