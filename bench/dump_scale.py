@@ -152,12 +152,12 @@ def shares(r):
 
 
 def table(mem, results):
-    print(f"complete dump of a {mem} MiB guest, MB = 10^6 bytes. data: MiB filled with data first; "
-          "ours: the kernel's clock (disk take-over -> final flush); host: `crash manual` -> dump "
-          "complete; ratio = host / QEMU; crc: the kernel's checksumming time; by CPU: MiB each "
-          "CPU checksummed")
+    print(f"complete dump of a {mem} MiB guest, MB = 10^6 bytes; data: MiB filled with data first\n"
+          "  ours: the kernel's clock (disk take-over -> final flush); host: `crash manual` -> dump complete,\n"
+          "  of which pre: up to \"Beginning dump\" (CPUs stopped, CRC re-check, snapshot, disk take-over)\n"
+          "  ratio: host / QEMU (goal <= 1); crc: the kernel's checksumming time; by CPU: MiB each CPU checksummed")
     print(f"{'target':6} {'CPUs':>4} {'data':>5} {'ours s':>7} {'MB/s':>6} {'host s':>7} {'MB/s':>6} "
-          f"{'QEMU s':>7} {'MB/s':>6} {'ratio':>6} {'crc s':>6} {'valid':>5}  by CPU")
+          f"{'pre s':>6} {'QEMU s':>7} {'MB/s':>6} {'ratio':>6} {'crc s':>6} {'valid':>5}  by CPU")
     for target, smp, busy_mib, r in results:
         if not r:
             print(f"{target.upper():6} {smp:>4} {busy_mib:>5}  not measured")
@@ -165,7 +165,7 @@ def table(mem, results):
         n = r["mib"] << 20
         ks = r["kernel_ms"] / 1000.0
         print(f"{target.upper():6} {smp:>4} {busy_mib:>5} {ks:7.2f} {mbps(n, ks):6.0f} {r['wall_s']:7.2f} "
-              f"{mbps(n, r['wall_s']):6.0f} {r['qemu_s']:7.2f} {mbps(r['qemu_bytes'], r['qemu_s']):6.0f} "
+              f"{mbps(n, r['wall_s']):6.0f} {r['marks']['begin']:6.2f} {r['qemu_s']:7.2f} {mbps(r['qemu_bytes'], r['qemu_s']):6.0f} "
               f"{r['wall_s'] / r['qemu_s']:5.2f}x {r['crc_ms'] / 1000:6.2f} {'yes' if r['valid'] else 'NO':>5}  "
               f"{shares(r)}")
     print()
