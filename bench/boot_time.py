@@ -3,7 +3,7 @@
 time from kernel entry to the shell prompt (the kernel's own TSC timestamp, logged as 'boot:
 shell ready N us after kernel entry') and from QEMU start to the prompt (host wall clock):
 256 MiB with 1, 2 and 4 CPUs, then 1 GiB and 16 GiB with 2 (the large guest's PFN database and
-RAM map). Figures, never pass/fail; about 1 minute on an idle 2-core host."""
+RAM map). Figures, never pass/fail; about 15 s on the 2-core host."""
 import os
 import statistics
 import sys
