@@ -67,6 +67,7 @@ PART_OFFSET = 1 << 20        # mkdisk's partition starts 1 MiB in (512-byte sect
 DUMP_LINE = re.compile(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms \((\d+) MB/s\) to ([^\r\n]+?)\.\r*\n")
 SPLIT_LINE = re.compile(r"Of which: checksums (\d+) ms \((\d+) MiB of zero pages\), waiting for the disk "
                         r"(\d+) ms; the flush took (\d+) ms")
+ARMED = re.compile(r"state:\s+ARMED")   # dumpcfg's state line ("NOT ARMED: ..." otherwise)
 NEXT_LINE = re.compile(r"[^\r\n]*\r*\n([^\r\n]*)\r*\n")   # the rest of a line, then the next one
 CPU_SHARE = re.compile(r"CPU (\d+) (\d+) MiB")
 PHASES = (("stop", r"\*\*\* STOP: 0x"),
@@ -171,7 +172,7 @@ def crash_dump(d, system, data=None, want_clone=None, profile=False, log_name="b
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
         res["dumpcfg"] = cfg
-        if "ARMED" not in cfg or (want_clone and want_clone not in cfg):
+        if not ARMED.search(cfg) or (want_clone and want_clone not in cfg):
             m.send("poweroff\r")
             m.wait_exit(timeout=60)
             return {"unavailable": cfg}

@@ -29,7 +29,7 @@ import tempfile
 import time
 
 from boot_time import BOOT_LINE
-from dump import BBDUMP, CRASHCONTROL, crash_and_time, make_disk, mbps, reg_add, run, section
+from dump import ARMED, BBDUMP, CRASHCONTROL, crash_and_time, make_disk, mbps, reg_add, run, section
 from machine import Machine  # tests/scenarios, on the path once dump is imported
 
 MKDISK = os.path.join(os.path.dirname(BBDUMP), "mkdisk")
@@ -83,7 +83,7 @@ def dump_beside_qemu(d, mem, smp, system, data, clone, target_re, busy_mib, log_
         boot_ms = int(m.expect(BOOT_LINE, timeout=300).group(1)) / 1000.0
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
-        if not (re.search(r"state:\s+ARMED", cfg) and re.search(rf"clone:\s+{clone},", cfg)
+        if not (ARMED.search(cfg) and re.search(rf"clone:\s+{clone},", cfg)
                 and re.search(rf"target:\s+{target_re}", cfg)):
             raise RuntimeError(f"not armed on {target_re} through {clone}:\n{cfg}")
         if busy_mib:
