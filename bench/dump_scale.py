@@ -169,6 +169,10 @@ def table(mem, results):
               f"{mbps(n, r['wall_s']):6.0f} {r['marks']['begin']:6.2f} {r['qemu_s']:7.2f} {mbps(r['qemu_bytes'], r['qemu_s']):6.0f} "
               f"{r['wall_s'] / r['qemu_s']:5.2f}x {r['crc_ms'] / 1000:6.2f} {'yes' if r['valid'] else 'NO':>5}  "
               f"{shares(r)}")
+        host_writing = r["marks"]["done"] - r["marks"]["begin"]
+        if ks < host_writing / 2:
+            print(f"  ^ the kernel's clock says {ks:.2f} s for {host_writing:.2f} s of writing by the host's: "
+                  "probably a TSC calibration stretched by host load at boot; the host column holds")
     print()
 
 
