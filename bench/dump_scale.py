@@ -4,10 +4,10 @@ of the same guest in the same QEMU run (the monitor command first, timed until i
 then `crash manual`). Figures, never pass/fail.
 
 1. CPUs: a 1 GiB guest with 1, 2 and 4 CPUs, to the pagefile on C: (AHCI) and to a dedicated
-   dump file on D: (NVMe). About 3.5 minutes on the 2-core host, loaded by other work.
+   dump file on D: (NVMe). About 3 minutes on the 2-core host, loaded by other work.
 2. Size: a 6 GiB guest (more than a FAT32 file holds) with 2 CPUs to a dump partition made by
    `tools/mkdisk --dump-partition`: the system disk's (CrashControl\\DumpPartition = ahci0p2)
-   and the data disk's (nvme0n1p2, chosen by the fallback chain). About 4.5 minutes on the
+   and the data disk's (nvme0n1p2, chosen by the fallback chain). About 3 to 4.5 minutes on the
    same host (filling 4.5 GiB with `mark` and extracting each 6 GiB dump take much of it), and
    up to 13 GiB of the temporary directory's disk at a time; BB_BENCH_SKIP_6G=1 leaves it out.
 Every case runs twice: on the idle guest, whose free memory is zero pages (which the writer
