@@ -339,6 +339,7 @@ bench: all
 	$(PYTHON) bench/boot_time.py
 	$(PYTHON) bench/storage.py
 	$(PYTHON) bench/dump.py
+	$(PYTHON) bench/dump_scale.py
 
 clean:
 	rm -rf $(B)

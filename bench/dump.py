@@ -67,6 +67,9 @@ PART_OFFSET = 1 << 20        # mkdisk's partition starts 1 MiB in (512-byte sect
 DUMP_LINE = re.compile(r"Dump #(\d+): (\w+), (\d+) MiB in (\d+) ms \((\d+) MB/s\) to ([^\r\n]+?)\.\r*\n")
 SPLIT_LINE = re.compile(r"Of which: checksums (\d+) ms \((\d+) MiB of zero pages\), waiting for the disk "
                         r"(\d+) ms; the flush took (\d+) ms")
+ARMED = re.compile(r"state:\s+ARMED")   # dumpcfg's state line ("NOT ARMED: ..." otherwise)
+NEXT_LINE = re.compile(r"[^\r\n]*\r*\n([^\r\n]*)\r*\n")   # the rest of a line, then the next one
+CPU_SHARE = re.compile(r"CPU (\d+) (\d+) MiB")
 PHASES = (("stop", r"\*\*\* STOP: 0x"),
           ("collect", r"Collecting data for crash dump"),
           ("init", r"Initializing disk for crash dump"),
@@ -169,40 +172,52 @@ def crash_dump(d, system, data=None, want_clone=None, profile=False, log_name="b
         m.wait_prompt()
         cfg = m.cmd("dumpcfg")
         res["dumpcfg"] = cfg
-        if "ARMED" not in cfg or (want_clone and want_clone not in cfg):
+        if not ARMED.search(cfg) or (want_clone and want_clone not in cfg):
             m.send("poweroff\r")
             m.wait_exit(timeout=60)
             return {"unavailable": cfg}
         if busy_mib:
             m.cmd(f"mark BENCH-BUSY-MEMORY- {busy_mib * 256}", timeout=300)
-        sampler = Sampler(m) if profile else None
-        marks = {}
-        m.child.delaybeforesend = None   # pexpect sleeps 50 ms before a send by default
-        t0 = time.monotonic()
-        m.send("crash manual\r")
-        if sampler:
-            sampler.start()
-        for name, pattern in PHASES:
-            m.expect(pattern, timeout=DUMP_TIMEOUT)
-            marks[name] = time.monotonic() - t0
-        if sampler:
-            sampler.stop.set()
-            sampler.join(timeout=15)
-            res["samples"] = sampler.rips
-        g = m.expect(DUMP_LINE, timeout=30)
-        res.update(marks=marks, wall_s=marks["done"], seq=int(g.group(1)), kind=g.group(2),
-                   mib=int(g.group(3)), kernel_ms=int(g.group(4)), kernel_rate=int(g.group(5)),
-                   target=g.group(6))
-        if res["kind"] != "small":
-            sp = m.expect(SPLIT_LINE, timeout=30)
-            res.update(crc_ms=int(sp.group(1)), zero_mib=int(sp.group(2)), disk_ms=int(sp.group(3)),
-                       flush_ms=int(sp.group(4)))
+        res.update(crash_and_time(m, Sampler(m) if profile else None))
         m.wait_prompt(timeout=600)       # the reboot and the recovery (smss, werfault)
         recovery(m.child.before, res)
         m.send("poweroff\r")
         m.wait_exit(timeout=60)
     finally:
         m.close()
+    return res
+
+
+def crash_and_time(m, sampler=None, timeout=DUMP_TIMEOUT):
+    """`crash manual` on a guest at its prompt; the host time of each blue-screen phase and
+    the kernel's own figures: its "Dump #N" line, for a complete or kernel dump the "Of
+    which" split, and the CPUs' shares of the checksums ("Checksums by CPU: CPU 0 N MiB,
+    ...", in cpu_mib as {cpu: MiB}; absent from kernels whose parked CPUs do not checksum).
+    Returns a dict; the guest is left rebooting."""
+    res, marks = {}, {}
+    m.child.delaybeforesend = None   # pexpect sleeps 50 ms before a send by default
+    t0 = time.monotonic()
+    m.send("crash manual\r")
+    if sampler:
+        sampler.start()
+    for name, pattern in PHASES:
+        m.expect(pattern, timeout=timeout)
+        marks[name] = time.monotonic() - t0
+    if sampler:
+        sampler.stop.set()
+        sampler.join(timeout=15)
+        res["samples"] = sampler.rips
+    g = m.expect(DUMP_LINE, timeout=30)
+    res.update(marks=marks, wall_s=marks["done"], seq=int(g.group(1)), kind=g.group(2),
+               mib=int(g.group(3)), kernel_ms=int(g.group(4)), kernel_rate=int(g.group(5)),
+               target=g.group(6))
+    if res["kind"] != "small":
+        sp = m.expect(SPLIT_LINE, timeout=30)
+        res.update(crc_ms=int(sp.group(1)), zero_mib=int(sp.group(2)), disk_ms=int(sp.group(3)),
+                   flush_ms=int(sp.group(4)))
+        following = m.expect(NEXT_LINE, timeout=60).group(1)
+        if following.startswith("Checksums by CPU:"):
+            res["cpu_mib"] = {int(c): int(n) for c, n in CPU_SHARE.findall(following)}
     return res
 
 
