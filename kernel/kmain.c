@@ -77,7 +77,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys, uint64_t entry_tsc)
     if (kept)
         klog(KLOG_INFO, "klog: %lu records kept from before the last reset", (unsigned long)kept);
     if (tsc_rc)
-        klog(KLOG_WARN, "timer: PIT calibration timed out, assuming a 1 GHz TSC");
+        klog(KLOG_WARN, "timer: PIT calibration failed (%s), assuming a 1 GHz TSC", err_str(tsc_rc));
     klog(KLOG_INFO, "timer: TSC %lu kHz", (unsigned long)(timer_tsc_hz() / 1000u));
     check(mb_rc, "multiboot2 information");
     klog(KLOG_INFO, "boot: loader '%s', command line '%s', boot info at 0x%lx",

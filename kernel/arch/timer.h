@@ -8,7 +8,8 @@
 #define TIMER_HZ 100   /* LAPIC timer tick rate */
 
 /* Calibrate the TSC against PIT channel 2; entry_tsc is the TSC read at kernel entry.
- * Returns 0 or ERR_TIMED_OUT (then a 1 GHz guess is used). */
+ * Returns 0, ERR_TIMED_OUT (the counter never moved) or ERR_RANGE (every window was stretched
+ * past the counter's 55 ms); on an error a 1 GHz guess is used. */
 int timer_calibrate_tsc(uint64_t entry_tsc);
 /* Nanoseconds since kernel entry; 0 before calibration. Safe at bugcheck time. */
 uint64_t timer_ns(void);
