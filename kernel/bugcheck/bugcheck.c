@@ -112,6 +112,7 @@ static void __attribute__((noreturn)) bugcheck_run(void)
 
 void bugcheck_finish(void)
 {
+    cpu_park_halt();
     if (auto_reboot) {
         bsod_status("Rebooting in %d seconds...", BUGCHECK_REBOOT_DELAY_S);
         timer_delay_ms(BUGCHECK_REBOOT_DELAY_S * 1000u);

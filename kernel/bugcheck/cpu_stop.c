@@ -6,6 +6,7 @@
 #include "bugcheck/cpu_stop.h"
 #include "bugcheck/cpu_slots.h"
 #include "bugcheck/cpu_state.h"
+#include "bugcheck/dumper.h"
 #include "bugcheck/bsod.h"
 #include "smp/smp.h"
 #include "arch/cpu.h"
@@ -14,6 +15,8 @@
 
 static struct cpu_context_slot slots[MAX_CPUS];
 static volatile uint32_t owner = CPU_NONE;
+static void (*volatile park_work)(unsigned cpu);   /* the dumper's work for parked CPUs */
+static volatile bool park_halt;                      /* the bugcheck is over: halt */
 static const struct bugcheck_context *volatile pending_ctx[MAX_CPUS];  /* entering a bugcheck */
 static volatile uint32_t pending_code[MAX_CPUS];
 
@@ -81,8 +84,25 @@ void cpu_park(unsigned me, uint32_t state, uint32_t bugcode, const struct bugche
     struct cpu *c = smp_cpu(me);
     if (c)
         c->state = CPU_PARKED;
+    while (!__atomic_load_n(&park_halt, __ATOMIC_ACQUIRE)) {
+        void (*work)(unsigned) = __atomic_load_n(&park_work, __ATOMIC_ACQUIRE);
+        if (work)
+            work(me);
+        cpu_pause();
+    }
     for (;;)
         cpu_hlt();
+}
+
+void bugcheck_park_work(void (*work)(unsigned cpu))
+{
+    __atomic_store_n(&park_work, work, __ATOMIC_RELEASE);
+}
+
+void cpu_park_halt(void)
+{
+    __atomic_store_n(&park_work, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&park_halt, true, __ATOMIC_RELEASE);
 }
 
 void cpu_stop_entering(unsigned me, uint32_t code, const struct bugcheck_context *ctx)

@@ -16,9 +16,12 @@ uint32_t cpu_stop_claim(unsigned me);
 /* The CPU owning the bugcheck, or CPU_NONE. */
 uint32_t cpu_stop_owner(void);
 /* Save `ctx` (or only mark the slot, ctx NULL) into CPU me's slot as state, then park for good:
- * interrupts off, `hlt`; an NMI taken while parked parks again. */
+ * interrupts off, spinning and doing the dumper's work (bugcheck_park_work) until
+ * cpu_park_halt, then `hlt`; an NMI taken while parked parks again. */
 void cpu_park(unsigned me, uint32_t state, uint32_t bugcode, const struct bugcheck_context *ctx)
     __attribute__((noreturn));
+/* The bugcheck is over: every parked CPU stops spinning and halts. Bugcheck time. */
+void cpu_park_halt(void);
 /* CPU me has started a bugcheck with STOP code `code` and context *ctx (which must stay valid):
  * an NMI that stops it before it claims the bugcheck records it as CRASHED_TOO with them. */
 void cpu_stop_entering(unsigned me, uint32_t code, const struct bugcheck_context *ctx);

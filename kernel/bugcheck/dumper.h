@@ -48,6 +48,13 @@ struct dumper {
     const struct disk *(*target_disk)(void);
 };
 
+/* Bugcheck time, from the dumper once its code is verified: every parked CPU (stopped by
+ * the bugcheck's NMI, or crashed too) calls work(its index) over and over, spinning between
+ * calls, until this is called again or the bugcheck ends; work must return at once when it
+ * has nothing to do. NULL: the parked CPUs only spin. They halt for good when the bugcheck
+ * ends (bugcheck_finish). Lock-free; a no-op with one CPU. */
+void bugcheck_park_work(void (*work)(unsigned cpu));
+
 /* Hand the bugcheck its dumper (replacing any earlier one). Boot time. */
 void bugcheck_set_dumper(const struct dumper *d);
 /* The registered dumper, or NULL when none has registered. */
