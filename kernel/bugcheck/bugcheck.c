@@ -85,9 +85,30 @@ static void log_process(void)
          (void *)rip);
 }
 
+/* Leave NMI context, if the bugcheck came from an NMI (or from a fault inside its
+ * handler): an IRETQ to the next instruction, on the same stack with the same RFLAGS
+ * (interrupts stay off), ends the blocking of further NMIs, so that the dead-man's ticks
+ * reach the dump. Elsewhere it only returns. On the crash stack only: a later NMI reuses
+ * the NMI stack the bugcheck may have come from. */
+static void leave_nmi(void)
+{
+    __asm__ volatile("mov %%ss, %%rax\n\t"
+                     "push %%rax\n\t"
+                     "lea 8(%%rsp), %%rax\n\t"
+                     "push %%rax\n\t"
+                     "pushfq\n\t"
+                     "mov %%cs, %%rax\n\t"
+                     "push %%rax\n\t"
+                     "lea 1f(%%rip), %%rax\n\t"
+                     "push %%rax\n\t"
+                     "iretq\n"
+                     "1:" ::: "rax", "memory", "cc");
+}
+
 /* The rest of the path, on the crash stack: data is complete. */
 static void __attribute__((noreturn)) bugcheck_run(void)
 {
+    leave_nmi();
     const uint32_t code = data.code;
     const uint64_t *p = data.params;
     cpu_stop_others(data.crash_cpu, &data);

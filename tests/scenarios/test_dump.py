@@ -177,13 +177,16 @@ def test_damaged_part_writes_nothing(tmp_path, part, label):
     no_valid_dump_in_pagefile(c, tmp_path)
 
 
-@pytest.mark.parametrize("dump_type", [1, 3])
-def test_stalled_dump_is_abandoned(tmp_path, dump_type):
+@pytest.mark.parametrize("dump_type,command", [(1, "crash stall-dump"), (3, "crash stall-dump"),
+                                               (1, "crash -c 1 stall-dump"),
+                                               (1, "crash hang-stall-dump")])
+def test_stalled_dump_is_abandoned(tmp_path, dump_type, command):
     """`crash stall-dump` hangs the writer with interrupts off: at 30 % of a complete dump,
-    or a small dump's writer before its header is sealed. The dead-man (DumpTimeout = 8 s
-    here) cuts it off by NMI: the screen names the reason and where the writer hung, the
-    partial dump's header says it was abandoned, the machine reboots, and the next boot says
-    so; the volume stays clean."""
+    or a small dump's writer before its header is sealed; the same on an AP (`-c 1`), and in
+    a dump written by an NMI's bugcheck (`hang-stall-dump`, then the NMI). The dead-man
+    (DumpTimeout = 8 s here) cuts it off by NMI: the screen names the reason and where the
+    writer hung, the partial dump's header says it was abandoned, the machine reboots, and
+    the next boot says so; the volume stays clean."""
     c = system_disk(tmp_path, dump_type)
     subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "DumpTimeout", "/t", "REG_DWORD",
                     "/d", "8", "/f"], check=True, capture_output=True)
@@ -191,7 +194,11 @@ def test_stalled_dump_is_abandoned(tmp_path, dump_type):
     try:
         m.wait_prompt()
         assert "unfinished after 8 s is abandoned (DumpTimeout)" in m.cmd("dumpcfg")
-        m.send("crash stall-dump\r")
+        m.send(command + "\r")
+        if "hang" in command:
+            m.expect("crash hang-stall-dump requested")
+            m.monitor("nmi")
+            m.expect(r"\*\*\* STOP: 0x00000080", timeout=60)
         m.expect("Stalling the dump on purpose", timeout=120)
         m.expect(r"Crash dump abandoned: not finished within its time limit of 8 s "
                  r"\(dead-man; it was at (\S+)\)", timeout=60)
