@@ -65,6 +65,13 @@ def memory_dmp(c, tmp_path):
     return str(sorted((out / "Minidump").glob("*.dmp"))[-1])
 
 
+def split(text):
+    """{cpu: MiB} from the writer's split line ("Checksums by CPU: ..."), and the dump's MiB."""
+    line = re.search(r"Checksums by CPU: ([^\r\n]*)\.", text).group(1)
+    total = int(re.search(r"Dump #\d+: \w+, (\d+) MiB", text).group(1))
+    return {int(c): int(n) for c, n in re.findall(r"CPU (\d+) (\d+) MiB", line)}, total
+
+
 def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False, iso=None):
     r"""Boot (from `iso`, default build/blackbox.iso), optionally plant a marker page, crash
     with `kind`, wait for the dump, the reboot and the recovery into C:\MEMORY.DMP, power off;
@@ -86,8 +93,11 @@ def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False, iso=None):
             m.monitor("nmi")
         m.expect(r"\*\*\* STOP: 0x", timeout=60)
         m.expect("Physical memory dump complete.", timeout=300)
-        m.expect(r"Dump #(\d+): (\w+), \d+ MiB in \d+ ms")
-        text = m.child.before
+        m.expect(r"Dump #(\d+): (\w+), \d+ MiB in \d+ ms[^\r\n]*")
+        text = m.child.before + m.child.after
+        if m.child.match.group(2) != "small":
+            m.expect(r"Checksums by CPU: [^\r\n]*\.")
+            text += m.child.before + m.child.after
         m.expect(r"werfault: (dump #\d+ saved as C:\\MEMORY\.DMP|minidump C:\\Minidump\\\S+: the "
                  r"small dump itself)", timeout=300)
         m.wait_prompt()
@@ -123,7 +133,11 @@ def check_marker(dump, phys, text):
 def test_dump_on_ahci(tmp_path, dump_type, written):
     """Automatic (the default: a kernel bitmap dump) and complete dumps."""
     c = system_disk(tmp_path, dump_type)
-    _, phys = crash_and_collect(tmp_path, c, "manual", mark="BLACKBOX-MARK-")
+    text, phys = crash_and_collect(tmp_path, c, "manual", mark="BLACKBOX-MARK-")
+    by_cpu, total = split(text)
+    if written == "full":   # CPU 0 writes; every other CPU checksums a real share
+        assert sorted(by_cpu) == list(range(SMP)), text
+        assert min(by_cpu.values()) >= total // (4 * SMP) and sum(by_cpu.values()) >= total - SMP, text
     dump = memory_dmp(c, tmp_path)
     assert f"valid {written} dump" in bbdump("check", dump).stdout
     check_marker(dump, phys, "BLACKBOX-MARK-")

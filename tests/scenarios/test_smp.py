@@ -8,7 +8,7 @@ import re
 import pytest
 
 from machine import Machine
-from test_dump import system_disk, memory_dmp, bbdump
+from test_dump import system_disk, memory_dmp, bbdump, split
 
 
 def cpu_lines(text):
@@ -63,13 +63,6 @@ def crash_and_recover(tmp_path, commands, smp=2, dump_type=None):
     assert f"valid {'full' if dump_type == 1 else 'bitmap'} dump" in bbdump("check", dump).stdout
     assert "0x000000E2 MANUALLY_INITIATED_CRASH" in bbdump("info", dump).stdout
     return text
-
-
-def split(text):
-    """{cpu: MiB} from the writer's split line, and the dump's MiB."""
-    line = re.search(r"Checksums by CPU: ([^\r\n]*)\.", text).group(1)
-    total = int(re.search(r"Dump #\d+: \w+, (\d+) MiB", text).group(1))
-    return {int(c): int(n) for c, n in re.findall(r"CPU (\d+) (\d+) MiB", line)}, total
 
 
 def test_crash_on_an_ap(tmp_path):
