@@ -295,6 +295,9 @@ static WRITER void writer_split(const struct wr *w)
                 (unsigned long)(zero >> 8), (unsigned long)(w->disk_ns / 1000000u),
                 (unsigned long)(w->flush_ns / 1000000u));
     bsod_status("%s.", line);
+    if (t->redone)
+        bsod_status("Chunks redone by CPU %u for a CPU that stopped helping: %lu.", w->cpu,
+                    (unsigned long)t->redone);
 }
 
 WRITER int dump_write(const struct bugcheck_data *bd)

@@ -93,6 +93,8 @@ struct crc_team {
     uint64_t data_size, chunks;
     uint32_t chunk_size;
     volatile uint64_t next;              /* the next chunk to claim */
+    uint64_t settled;                    /* the crashing CPU's end: chunks below are done */
+    uint64_t redone;                     /* chunks it did that a silent helper had claimed */
     struct crc_cpu cpu[MAX_CPUS];
 };
 

@@ -3,9 +3,12 @@
  * bytes the disk gets (the same walk). A stalled helper never costs the dump: the crashing
  * CPU redoes a chunk whose helper stopped beating. */
 #include "dump/stack/dump_writer_priv.h"
+#include "dump/stack/dump_writer.h"
 #include "bugcheck/dumper.h"
 #include "arch/cpu.h"
 #include "arch/timer.h"
+
+static volatile bool stall_helper_requested;   /* `crash stall-helper` */
 
 static WRITER struct crc_team *team(void)
 {
@@ -25,6 +28,8 @@ WRITER void writer_team_open(const struct walk *start, uint32_t *table, uint64_t
     for (uint64_t i = 0; i < t->chunks; i++)
         t->done[i] = 0;
     t->next = 0;
+    t->settled = 0;
+    t->redone = 0;
     for (unsigned i = 0; i < MAX_CPUS; i++)
         t->cpu[i] = (struct crc_cpu){ .chunk = CHUNK_NONE };
     __atomic_store_n(&t->open, 1, __ATOMIC_RELEASE);
@@ -115,23 +120,30 @@ WRITER bool writer_team_step(struct chunk_cursor *c, unsigned cpu, uint64_t max)
 WRITER bool writer_team_settle(struct chunk_cursor *redo, unsigned cpu)
 {
     struct crc_team *t = team();
-    uint64_t i = redo->chunk != CHUNK_NONE ? redo->chunk : 0;
-    while (i < t->chunks && __atomic_load_n(&t->done[i], __ATOMIC_ACQUIRE))
-        i++;
-    if (i >= t->chunks)
-        return false;
-    if (redo->chunk != i) {
+    if (redo->chunk == CHUNK_NONE) {   /* not redoing one: look at the lowest chunk not done */
+        uint64_t i = t->settled;
+        while (i < t->chunks && __atomic_load_n(&t->done[i], __ATOMIC_ACQUIRE))
+            i++;
+        t->settled = i;
+        if (i >= t->chunks)
+            return false;
         uint64_t now = timer_ns();
         for (unsigned h = 0; h < MAX_CPUS; h++)
-            if (h != cpu && t->cpu[h].chunk == i && now - t->cpu[h].beat_ns < HELPER_STALL_NS) {
+            if (h != cpu && t->cpu[h].chunk == i &&
+                (int64_t)(now - t->cpu[h].beat_ns) < (int64_t)HELPER_STALL_NS) {
                 cpu_pause();
                 return true;   /* its helper is at it */
             }
-        cursor_begin(redo, i);
+        cursor_begin(redo, i);   /* claimed by none, or its helper fell silent */
+        t->redone++;
     }
-    if (cursor_crc(redo, &t->cpu[cpu], CRC_STEP))
-        redo->chunk = i;   /* where the next look starts */
+    cursor_crc(redo, &t->cpu[cpu], CRC_STEP);
     return true;
+}
+
+void dump_writer_stall_helper(void)
+{
+    stall_helper_requested = true;
 }
 
 /* A parked CPU's share: chunks until none is left to claim. */
@@ -143,6 +155,10 @@ WRITER void writer_help(unsigned cpu)
         return;
     struct chunk_cursor c;
     writer_cursor_init(&c);
+    if (__atomic_exchange_n(&stall_helper_requested, false, __ATOMIC_ACQ_REL) &&
+        writer_team_step(&c, cpu, PAGE_SIZE))
+        for (;;)
+            __asm__ volatile("cli; pause");   /* `crash stall-helper`: hung mid-chunk */
     while (writer_team_step(&c, cpu, CRC_STEP))
         ;
 }

@@ -25,6 +25,10 @@ struct dumper {
     /* Test only (`crash stall-dump`): the next write() spins forever with interrupts off once
      * it has written 30 % of the dump, as a hung disk or a looping bug would. */
     void (*stall)(void);
+    /* Test only (`crash stall-helper`): at the next write(), the first parked CPU that helps
+     * (bugcheck_park_work) spins forever with interrupts off in the middle of its first
+     * chunk, as a CPU that hangs would. */
+    void (*stall_helper)(void);
     /* What the dumper is prepared to do (SYS_DUMP_QUERY, `dumpcfg`'s summary): fills *out.
      * Process context. */
     void (*query)(struct sys_dump_info *out);
