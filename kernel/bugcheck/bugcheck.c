@@ -11,7 +11,6 @@
 #include "bugcheck/dumper.h"
 #include "bugcheck/cpu_state.h"
 #include "bugcheck/cpu_stop.h"
-#include "bugcheck/cpu_slots.h"
 #include "bugcheck/deadman.h"
 #include "console/console.h"
 #include "smp/smp.h"
@@ -111,7 +110,7 @@ static void __attribute__((noreturn)) bugcheck_run(void)
     leave_nmi();
     const uint32_t code = data.code;
     const uint64_t *p = data.params;
-    cpu_stop_others(data.crash_cpu, &data);
+    cpu_stop_others(data.crash_cpu);
     klog_bugcheck_resync();
     console_bugcheck_takeover();
     klog(KLOG_EMERG, "bugcheck 0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx) at %p", code,
@@ -156,8 +155,6 @@ static void __attribute__((noreturn)) bugcheck_common(unsigned me, uint32_t code
         data.params[i] = p[i];
     data.ts_ns = timer_ns();
     data.crash_cpu = me;
-    data.ncpus = smp_cpu_count();
-    data.cpus = bugcheck_cpu_slots();
     bugcheck_cpu_save(me, CPU_STATE_CRASHED, code, false, &data.ctx);
     bugcheck_on_stack(crash_stacks[me] + CRASH_STACK_SIZE, bugcheck_run);
 }
@@ -181,7 +178,7 @@ static void claim_or_park(unsigned me, uint32_t code, const struct bugcheck_cont
         __atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST);
         nested(c->vector == BUGCHECK_NO_VECTOR ? code : c->vector, c->rip);
     }
-    cpu_park(me, CPU_SLOT_CRASHED_TOO, code, c);
+    cpu_park(me, CPU_STATE_PARKED, code, c);
 }
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
@@ -270,7 +267,7 @@ void bugcheck_from_trap(struct trap_frame *f)
         if (own == CPU_NONE && me != 0)
             own = wait_for_owner();
         if (own != CPU_NONE && cpu_stop_parked(me))
-            cpu_park(me, CPU_SLOT_STOPPED, 0, NULL);   /* an NMI while parked: park again */
+            cpu_park(me, CPU_STATE_NMI_STOPPED, 0, NULL);   /* an NMI while parked: park again */
         if (own != CPU_NONE) {
             context_from_frame(f, cr2, &c);
             cpu_park_on_nmi(me, &c);
