@@ -1,7 +1,7 @@
 /* The dump writer's complete and kernel dumps (a complete dump of RAM in more runs than the
- * header lists is a bitmap dump with full content, "FDMP"): header in progress, the data written as fast
- * as the clone takes it and checksummed while it is busy, the CRC table, the sealed header;
- * a flush after each step. */
+ * header lists is a bitmap dump with full content, "FDMP"): header in progress, the data
+ * written as fast as the clone takes it and checksummed by every CPU (dump_writer_team.c),
+ * the CRC table, the sealed header; a flush after each step. */
 #include <string.h>
 #include "dump/stack/dump_writer_priv.h"
 #include "mm/pfn.h"

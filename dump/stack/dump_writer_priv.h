@@ -68,7 +68,7 @@ struct walk {
     uint64_t off;                   /* file offset of the next range */
 };
 
-/* Every CPU checksums the data of the dump being written (issue 16): each participant runs
+/* Every CPU checksums the data of the dump being written: each participant runs
  * its own walk from the data's start and checksums whole chunks it claims with an atomic
  * fetch-add on `next` (so its claims increase and its walk only moves forward), writes the
  * chunk's CRC into the table and marks the chunk done. The crashing CPU claims chunks while
