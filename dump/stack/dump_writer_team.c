@@ -146,7 +146,7 @@ void dump_writer_stall_helper(void)
     stall_helper_requested = true;
 }
 
-/* A parked CPU's share: chunks until none is left to claim. */
+/* A parked CPU's share: chunks until none is left to claim (then it halts). */
 WRITER void writer_help(unsigned cpu)
 {
     struct crc_team *t = team();

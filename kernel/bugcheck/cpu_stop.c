@@ -58,8 +58,10 @@ void cpu_park(unsigned me, uint32_t state, uint32_t bugcode, const struct bugche
         c->state = CPU_PARKED;
     while (!__atomic_load_n(&park_halt, __ATOMIC_ACQUIRE)) {
         void (*work)(unsigned) = __atomic_load_n(&park_work, __ATOMIC_ACQUIRE);
-        if (work)
+        if (work) {
             work(me);
+            break;   /* its share is done: spinning on would only slow the others */
+        }
         cpu_pause();
     }
     for (;;)

@@ -18,8 +18,8 @@ uint32_t cpu_stop_claim(unsigned me);
 uint32_t cpu_stop_owner(void);
 /* Save `ctx` into CPU me's slot as `state` (CPU_STATE_NMI_STOPPED or CPU_STATE_PARKED;
  * ctx NULL: the slot is filled already), then park for good:
- * interrupts off, spinning and doing the dumper's work (bugcheck_park_work) until
- * cpu_park_halt, then `hlt`; an NMI taken while parked parks again. */
+ * interrupts off, spinning until it is handed the dumper's work (bugcheck_park_work), which
+ * it does once, or until cpu_park_halt; then `hlt`. An NMI taken while parked parks again. */
 void cpu_park(unsigned me, uint32_t state, uint32_t bugcode, const struct bugcheck_context *ctx)
     __attribute__((noreturn));
 /* The bugcheck is over: every parked CPU stops spinning and halts. Bugcheck time. */

@@ -53,10 +53,10 @@ struct dumper {
 };
 
 /* Bugcheck time, from the dumper once its code is verified: every parked CPU (stopped by
- * the bugcheck's NMI, or crashed too) calls work(its index) over and over, spinning between
- * calls, until this is called again or the bugcheck ends; work must return at once when it
- * has nothing to do. NULL: the parked CPUs only spin. They halt for good when the bugcheck
- * ends (bugcheck_finish). Lock-free; a no-op with one CPU. */
+ * the bugcheck's NMI, or crashed too), spinning until then, calls work(its index) once and
+ * then halts for good; NULL takes the work back from those that have not started it. A
+ * parked CPU handed nothing halts when the bugcheck ends (bugcheck_finish). Lock-free; a
+ * no-op with one CPU. */
 void bugcheck_park_work(void (*work)(unsigned cpu));
 
 /* Hand the bugcheck its dumper (replacing any earlier one). Boot time. */
