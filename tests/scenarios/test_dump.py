@@ -204,7 +204,7 @@ def test_stalled_dump_is_abandoned(tmp_path, dump_type, command):
     c = system_disk(tmp_path, dump_type)
     subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "DumpTimeout", "/t", "REG_DWORD",
                     "/d", "8", "/f"], check=True, capture_output=True)
-    m = Machine(tmp_path, system=c.path)
+    m = Machine(tmp_path, system=c.path, smp=max(SMP, 2) if "-c 1" in command else None)
     try:
         m.wait_prompt()
         assert "unfinished after 8 s is abandoned (DumpTimeout)" in m.cmd("dumpcfg")
