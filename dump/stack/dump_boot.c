@@ -51,6 +51,7 @@ static const struct dumper dumper = {
     .time_limit_ms = time_limit_ms,
     .abandon = dump_abandon,
     .stall = dump_writer_stall,
+    .stall_helper = dump_writer_stall_helper,
     .query = query,
     .protect = dump_stack_protect,
     .rearm = dump_stack_rearm,

@@ -56,16 +56,19 @@ int dump_writer_prepare(void)
     dump_work.zero_off = dump_work.crc_off + dump_work.crc_size;
     dump_work.mini_off = dump_work.zero_off + ZERO_BLOCK;
     dump_work.wide_off = dump_work.mini_off + DUMP_SMALL_MAX;
-    dump_work.zcrc_off = dump_work.wide_off + CRC32C_WIDE_ENTRIES * sizeof(uint32_t);
-    dump_work.cpu_off = dump_work.zcrc_off + ALIGN4K(sizeof(struct zero_pages));
+    dump_work.team_off = ALIGN4K(dump_work.wide_off + CRC32C_WIDE_ENTRIES * sizeof(uint32_t));
+    dump_work.done_off = dump_work.team_off + ALIGN4K(sizeof(struct crc_team));
+    dump_work.cpu_off = dump_work.done_off + ALIGN4K(dump_work.crc_size / 4);
     dump_work.snap_off = dump_work.cpu_off + ALIGN4K(dump_cpu_block_bytes(MAX_CPUS));
     dump_work.snap_size = 0;
     for (int i = 0; i < SNAP_RANGES; i++)
         dump_work.snap_size += dump_work.snap_hi[i] - dump_work.snap_lo[i];
     dump_work.size = ALIGN4K(dump_work.snap_off + dump_work.snap_size);
     int rc = pfn_alloc_contig(dump_work.size / PAGE_SIZE, 1, 1ull << 32, PFN_DMA, &dump_work.phys);
-    if (rc == 0)
+    if (rc == 0) {
+        ((struct crc_team *)dump_work_at(dump_work.team_off))->open = 0;
         writer_pick_crc(phys_to_virt((uint64_t)__kernel_phys_start));
+    }
     return rc;
 }
 
@@ -270,6 +273,33 @@ WRITER uint32_t writer_cpu_block(const struct bugcheck_data *bd)
     return n;
 }
 
+/* After a complete or kernel dump: where its time went on this CPU, then how much of the
+ * data each CPU that took part checksummed. */
+static WRITER void writer_split(const struct wr *w)
+{
+    const struct crc_team *t = dump_work_at(dump_work.team_off);
+    uint64_t zero = 0;
+    char line[40 + MAX_CPUS * 24];
+    int n = fmt_snprintf(line, sizeof line, "Checksums by CPU:");
+    const char *sep = "";
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
+        zero += t->cpu[i].zero_pages;
+        if (i != w->cpu && !t->cpu[i].bytes)
+            continue;   /* took no part */
+        n += fmt_snprintf(line + n, sizeof line - (size_t)n, "%s CPU %u %lu MiB", sep, i,
+                          (unsigned long)(t->cpu[i].bytes >> 20));
+        sep = ",";
+    }
+    bsod_status("Of which: checksums %lu ms (%lu MiB of zero pages), waiting for the disk %lu ms; "
+                "the flush took %lu ms, beside the last checksums.", (unsigned long)(t->cpu[w->cpu].ns / 1000000u),
+                (unsigned long)(zero >> 8), (unsigned long)(w->disk_ns / 1000000u),
+                (unsigned long)(w->flush_ns / 1000000u));
+    bsod_status("%s.", line);
+    if (t->redone)
+        bsod_status("Chunks redone by CPU %u for a CPU that stopped helping: %lu.", w->cpu,
+                    (unsigned long)t->redone);
+}
+
 WRITER int dump_write(const struct bugcheck_data *bd)
 {
     const struct dump_stack *st = dump_stack_get();
@@ -297,7 +327,7 @@ WRITER int dump_write(const struct bugcheck_data *bd)
     }
     bsod_status("Beginning dump of physical memory.");
     struct wr w = { .st = st, .prm = st->clone.params, .pct_vga = ~0u, .last_progress_ns = timer_ns(),
-                    .cpus = writer_cpu_block(bd) };
+                    .cpus = writer_cpu_block(bd), .cpu = bd->crash_cpu };
     writing = &w;
     rc = type == DUMP_TYPE_SMALL ? writer_small(&w, bd, fallback) : writer_full(&w, bd, type, fallback);
     if (rc == ERR_NO_SPACE && type != DUMP_TYPE_SMALL && w.done == 0) {
@@ -321,9 +351,6 @@ WRITER int dump_write(const struct bugcheck_data *bd)
                 (unsigned long)(w.total >> 20),
                 (unsigned long)ms, (unsigned long)(ms ? w.total / 1000u / ms : 0), st->target);
     if (type != DUMP_TYPE_SMALL)
-        bsod_status("Of which: checksums %lu ms (%lu MiB of zero pages), waiting for the disk %lu ms; "
-                    "the flush took %lu ms, beside the last checksums.", (unsigned long)(w.crc_ns / 1000000u),
-                    (unsigned long)(((struct zero_pages *)dump_work_at(dump_work.zcrc_off))->count >> 8),
-                    (unsigned long)(w.disk_ns / 1000000u), (unsigned long)(w.flush_ns / 1000000u));
+        writer_split(&w);
     return 0;
 }

@@ -29,5 +29,8 @@ int dump_write(const struct bugcheck_data *bd);
 int dump_abandon(void);
 /* Test only (`crash stall-dump`): the next dump_write spins with interrupts off at 30 %. */
 void dump_writer_stall(void);
+/* Test only (`crash stall-helper`): at the next dump, the first parked CPU to help spins
+ * with interrupts off in the middle of its first chunk, never to finish it. */
+void dump_writer_stall_helper(void);
 
 #endif

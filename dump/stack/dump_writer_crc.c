@@ -14,19 +14,19 @@ static WRITER bool page_is_zero(const uint64_t *q)
     return true;
 }
 
-/* CRC32C of dump data: whole pages of zeros through the zero operator, the rest through the
- * fastest implementation. */
-WRITER uint32_t writer_crc_data(uint32_t crc, const void *data, size_t len)
+/* CRC32C of dump data: whole pages of zeros through the zero operator (counted in
+ * *zero_pages), the rest through the fastest implementation. */
+WRITER uint32_t writer_crc_data(uint32_t crc, const void *data, size_t len, uint64_t *zero_pages)
 {
-    struct zero_pages *z = dump_work_at(dump_work.zcrc_off);
+    const struct crc_team *t = dump_work_at(dump_work.team_off);
     const uint8_t *p = data;
     while (len) {
         size_t n = PAGE_SIZE - ((uintptr_t)p & (PAGE_SIZE - 1));
         if (n > len)
             n = len;
         if (n == PAGE_SIZE && page_is_zero((const uint64_t *)p)) {
-            crc = crc32c_zeros(z->op, crc);
-            z->count++;
+            crc = crc32c_zeros(t->op, crc);
+            (*zero_pages)++;
         } else {
             crc = dump_work.crc_fn(crc, p, n);
         }

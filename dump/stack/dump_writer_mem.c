@@ -1,34 +1,29 @@
 /* The dump writer's complete and kernel dumps (a complete dump of RAM in more runs than the
- * header lists is a bitmap dump with full content, "FDMP"): header in progress, the data written as fast
- * as the clone takes it and checksummed while it is busy, the CRC table, the sealed header;
- * a flush after each step. */
+ * header lists is a bitmap dump with full content, "FDMP"): header in progress, the data
+ * written as fast as the clone takes it and checksummed by every CPU (dump_writer_team.c),
+ * the CRC table, the sealed header; a flush after each step. */
 #include <string.h>
 #include "dump/stack/dump_writer_priv.h"
 #include "mm/pfn.h"
 #include "arch/timer.h"
 #include "err.h"
 
-/* All data from `start` on to the file, with its CRCs: each range is written as soon as the
- * clone can take it; while the clone is busy, the writer checksums. Then the flush starts,
- * and what is not checksummed yet is checksummed beside it (the next clone call waits for
- * that flush to end). */
-static WRITER int writer_data(struct wr *w, const struct walk *start)
+/* writer_data's work, with the team open. */
+static WRITER int writer_data_team(struct wr *w, const struct walk *start)
 {
-    struct crc_side c = { .k = *start };
+    struct chunk_cursor c, redo;
+    writer_cursor_init(&c);
+    writer_cursor_init(&redo);
     struct walk k = *start;
     uint64_t src, len;
-    c.more = writer_walk_next(&c.k, &c.src, &c.len);
-    bool more = writer_walk_next(&k, &src, &len);
+    bool more = writer_walk_next(&k, &src, &len), crc_more = true;
     int rc = 0;
     while (more) {
         int busy = w->st->clone.poll();
         if (busy < 0)
             return busy;
-        if (busy && c.more) {
-            if ((rc = writer_crc_step(w, &c)) != 0)
-                return rc;
+        if (busy && crc_more && (crc_more = writer_team_step(&c, w->cpu, CRC_STEP)))
             continue;
-        }
         uint64_t t0 = timer_ns();
         /* every range is whole pages but the CPU block, whose page is padded with zeros */
         rc = writer_file(w, k.off - len, src, ALIGN4K(len));
@@ -44,13 +39,24 @@ static WRITER int writer_data(struct wr *w, const struct walk *start)
     if ((rc = w->st->clone.flush_start()) != 0)
         return rc;
     int busy = 1;
-    while (c.more) {
-        if ((rc = writer_crc_step(w, &c)) != 0)
-            return rc;
+    while (writer_team_step(&c, w->cpu, CRC_STEP) || writer_team_settle(&redo, w->cpu)) {
         if (busy == 1 && (busy = w->st->clone.poll()) == 0)
             w->flush_ns = timer_ns() - w->flush_t0;
     }
     return busy < 0 ? busy : 0;
+}
+
+/* All data from `start` on to the file, with its chunk CRCs in `table`: each range is
+ * written as soon as the clone can take it; the parked CPUs checksum chunks all along, and
+ * this CPU too while the clone is busy. Then the flush starts, and the chunks not done yet
+ * are done beside it (the next clone call waits for that flush to end). */
+static WRITER int writer_data(struct wr *w, const struct walk *start, uint32_t *table,
+                              uint32_t chunk_size)
+{
+    writer_team_open(start, table, w->total, chunk_size);
+    int rc = writer_data_team(w, start);
+    writer_team_close();
+    return rc;
 }
 
 WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t type, uint32_t fallback)
@@ -90,9 +96,6 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
     w->phase = WR_HEADER_OUT;
     /* 2. the data, flushed */
     uint32_t *table = dump_work_at(dump_work.crc_off);
-    if ((rc = dump_crc_begin(&w->acc, table, plan.data_end - DUMP_HEADER_SIZE, plan.chunk_size)) != 0)
-        return rc;
-    w->acc.crc_fn = writer_crc_data;
     w->total = plan.data_end - DUMP_HEADER_SIZE;
     struct walk k = { .runs = pr, .nruns = nruns, .off = DUMP_HEADER_SIZE,
                       .tail = plan.data_end - plan.cpu_offset };
@@ -106,7 +109,7 @@ WRITER int writer_full(struct wr *w, const struct bugcheck_data *bd, uint32_t ty
             k.frames = frames;
         }
     }
-    if ((rc = writer_data(w, &k)) != 0 || (rc = dump_crc_end(&w->acc)) != 0)
+    if ((rc = writer_data(w, &k, table, plan.chunk_size)) != 0)
         return rc;
     /* 3. the external CRC table, flushed, 4. the sealed header, then flush */
     uint64_t t0 = timer_ns();

@@ -43,8 +43,6 @@ WRITER void writer_snapshot(void)
     memset(dump_work_at(dump_work.zero_off), 0, ZERO_BLOCK);
     if (dump_work.crc_fn == writer_crc_wide)
         crc32c_wide_init(dump_work_at(dump_work.wide_off));
-    struct zero_pages *z = dump_work_at(dump_work.zcrc_off);
-    crc32c_zeros_init(z->op, PAGE_SIZE);
-    z->count = 0;
+    crc32c_zeros_init(((struct crc_team *)dump_work_at(dump_work.team_off))->op, PAGE_SIZE);
 }
 

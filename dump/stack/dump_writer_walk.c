@@ -1,11 +1,9 @@
 /* The dump writer's walk over a dump's data in file order: where each range's bytes come
- * from (memory, the snapshot, or zeros for the writer's own work area), the checksum side
- * that follows the same walk, and the bitmaps of a kernel dump and of a complete dump in the
- * bitmap layout. */
+ * from (memory, the snapshot, or zeros for the writer's own work area), and the bitmaps of
+ * a kernel dump and of a complete dump in the bitmap layout. */
 #include <string.h>
 #include "dump/stack/dump_writer_priv.h"
 #include "mm/pfn.h"
-#include "arch/timer.h"
 
 /* Where the bytes of physical page range [pa, limit) come from: straight from memory, from
  * the snapshot, or zeros (the writer's own work area). Returns the source address and sets
@@ -80,18 +78,6 @@ WRITER bool writer_walk_next(struct walk *k, uint64_t *src, uint64_t *len)
     k->pa += *len;
     k->off += *len;
     return true;
-}
-
-WRITER int writer_crc_step(struct wr *w, struct crc_side *c)
-{
-    uint64_t n = c->len < CRC_STEP ? c->len : CRC_STEP, t0 = timer_ns();
-    int rc = dump_crc_update(&w->acc, phys_to_virt(c->src), n);
-    w->crc_ns += timer_ns() - t0;
-    c->src += n;
-    c->len -= n;
-    if (c->len == 0)
-        c->more = writer_walk_next(&c->k, &c->src, &c->len);
-    return rc;
 }
 
 /* Mark every page of the RAM runs (a complete dump in the bitmap layout). */

@@ -11,7 +11,6 @@
 #include "bugcheck/dumper.h"
 #include "bugcheck/cpu_state.h"
 #include "bugcheck/cpu_stop.h"
-#include "bugcheck/cpu_slots.h"
 #include "bugcheck/deadman.h"
 #include "console/console.h"
 #include "smp/smp.h"
@@ -85,12 +84,33 @@ static void log_process(void)
          (void *)rip);
 }
 
+/* Leave NMI context, if the bugcheck came from an NMI (or from a fault inside its
+ * handler): an IRETQ to the next instruction, on the same stack with the same RFLAGS
+ * (interrupts stay off), ends the blocking of further NMIs, so that the dead-man's ticks
+ * reach the dump. Elsewhere it only returns. On the crash stack only: a later NMI reuses
+ * the NMI stack the bugcheck may have come from. */
+static void leave_nmi(void)
+{
+    __asm__ volatile("mov %%ss, %%rax\n\t"
+                     "push %%rax\n\t"
+                     "lea 8(%%rsp), %%rax\n\t"
+                     "push %%rax\n\t"
+                     "pushfq\n\t"
+                     "mov %%cs, %%rax\n\t"
+                     "push %%rax\n\t"
+                     "lea 1f(%%rip), %%rax\n\t"
+                     "push %%rax\n\t"
+                     "iretq\n"
+                     "1:" ::: "rax", "memory", "cc");
+}
+
 /* The rest of the path, on the crash stack: data is complete. */
 static void __attribute__((noreturn)) bugcheck_run(void)
 {
+    leave_nmi();
     const uint32_t code = data.code;
     const uint64_t *p = data.params;
-    cpu_stop_others(data.crash_cpu, &data);
+    cpu_stop_others(data.crash_cpu);
     klog_bugcheck_resync();
     console_bugcheck_takeover();
     klog(KLOG_EMERG, "bugcheck 0x%08x (0x%lx, 0x%lx, 0x%lx, 0x%lx) at %p", code,
@@ -112,6 +132,7 @@ static void __attribute__((noreturn)) bugcheck_run(void)
 
 void bugcheck_finish(void)
 {
+    cpu_park_halt();
     if (auto_reboot) {
         bsod_status("Rebooting in %d seconds...", BUGCHECK_REBOOT_DELAY_S);
         timer_delay_ms(BUGCHECK_REBOOT_DELAY_S * 1000u);
@@ -134,8 +155,6 @@ static void __attribute__((noreturn)) bugcheck_common(unsigned me, uint32_t code
         data.params[i] = p[i];
     data.ts_ns = timer_ns();
     data.crash_cpu = me;
-    data.ncpus = smp_cpu_count();
-    data.cpus = bugcheck_cpu_slots();
     bugcheck_cpu_save(me, CPU_STATE_CRASHED, code, false, &data.ctx);
     bugcheck_on_stack(crash_stacks[me] + CRASH_STACK_SIZE, bugcheck_run);
 }
@@ -159,7 +178,7 @@ static void claim_or_park(unsigned me, uint32_t code, const struct bugcheck_cont
         __atomic_add_fetch(&depth, 1, __ATOMIC_SEQ_CST);
         nested(c->vector == BUGCHECK_NO_VECTOR ? code : c->vector, c->rip);
     }
-    cpu_park(me, CPU_SLOT_CRASHED_TOO, code, c);
+    cpu_park(me, CPU_STATE_PARKED, code, c);
 }
 
 void bugcheck_enter(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
@@ -248,7 +267,7 @@ void bugcheck_from_trap(struct trap_frame *f)
         if (own == CPU_NONE && me != 0)
             own = wait_for_owner();
         if (own != CPU_NONE && cpu_stop_parked(me))
-            cpu_park(me, CPU_SLOT_STOPPED, 0, NULL);   /* an NMI while parked: park again */
+            cpu_park(me, CPU_STATE_NMI_STOPPED, 0, NULL);   /* an NMI while parked: park again */
         if (own != CPU_NONE) {
             context_from_frame(f, cr2, &c);
             cpu_park_on_nmi(me, &c);

@@ -1,7 +1,7 @@
 /* Bugcheck: the one way the kernel stops. bugcheck(code, p1..p4) takes Windows' STOP codes
  * (kernel/lib/bugcodes.h); CPU exceptions in kernel mode arrive via bugcheck_from_trap.
  * Interrupts off, recursion guard, full CPU context captured, the other CPUs stopped by NMI
- * with their contexts saved (bugcheck/cpu_slots.h), blue screen on VGA and COM1 with
+ * with their contexts saved (bugcheck/cpu_state.h), blue screen on VGA and COM1 with
  * symbolized RIP and backtrace and the klog tail, then reboot (AutoReboot) or halt. The
  * first CPU to bugcheck wins; one that bugchecks while another's bugcheck runs parks. */
 #ifndef BB_BUGCHECK_H
@@ -12,7 +12,6 @@
 #include "lib/bugcodes.h"
 
 struct trap_frame;
-struct cpu_context_slot;
 
 /* CPU state at the moment of the crash. Offsets are used by bugcheck_entry.asm. */
 struct bugcheck_context {
@@ -33,9 +32,8 @@ struct bugcheck_data {
     uint64_t params[4];
     struct bugcheck_context ctx;
     uint64_t ts_ns;          /* timer_ns() at the crash */
-    uint32_t crash_cpu;      /* index of the CPU whose bugcheck this is (0 = boot CPU) */
-    uint32_t ncpus;          /* CPUs known: entries of cpus[] that mean something */
-    const struct cpu_context_slot *cpus;   /* every CPU's slot (bugcheck/cpu_slots.h) */
+    uint32_t crash_cpu;      /* index of the CPU whose bugcheck this is (0 = boot CPU); every
+                                CPU's state is in its slot (bugcheck/cpu_state.h) */
 };
 
 /* Stop the system. Never returns: the macro places a trap after the call so that the

@@ -30,6 +30,8 @@ void bugcheck_cpu_save(unsigned cpu, uint32_t state, uint32_t code, bool idle,
     if (cpu >= MAX_CPUS)
         return;
     struct cpu_crash_state *s = &slots[cpu];
+    if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != CPU_STATE_NONE)
+        return;
     /* processes run only on the boot CPU (smp/smp.h): elsewhere it ran kernel work */
     const struct process *p = idle || cpu != 0 ? NULL : process_current();
     s->ctx = *ctx;
@@ -41,13 +43,21 @@ void bugcheck_cpu_save(unsigned cpu, uint32_t state, uint32_t code, bool idle,
         memcpy(s->process, p->name, strnlen(p->name, sizeof s->process));
     if (!gdt_kernel_stack_range(ctx->rsp, &s->stack_lo, &s->stack_hi))
         s->stack_lo = s->stack_hi = 0;
-    __atomic_store_n(&s->state, state, __ATOMIC_RELEASE);
+    const struct cpu *c = smp_cpu(cpu);
+    const char *doing = c && c->doing ? c->doing : "";
+    size_t i = 0;
+    for (; i < CPU_DOING_LEN - 1 && doing[i]; i++)
+        s->doing[i] = doing[i];
+    s->doing[i] = 0;
+    bugcheck_cpu_set_state(cpu, state);
 }
 
 void bugcheck_cpu_set_state(unsigned cpu, uint32_t state)
 {
+    uint32_t none = CPU_STATE_NONE;
     if (cpu < MAX_CPUS)
-        __atomic_store_n(&slots[cpu].state, state, __ATOMIC_RELEASE);
+        __atomic_compare_exchange_n(&slots[cpu].state, &none, state, false, __ATOMIC_RELEASE,
+                                    __ATOMIC_RELAXED);
 }
 
 const struct cpu_crash_state *bugcheck_cpu_slot(unsigned cpu)

@@ -1,9 +1,10 @@
 /* Every CPU's state at a bugcheck: one slot per CPU, owned by the bugcheck. At boot each
  * running CPU is declared online; at a bugcheck each CPU saves its own registers, what it was
  * running and its stack into its own slot (the crashing CPU as CRASHED, a CPU stopped by the
- * NMI as NMI_STOPPED, a CPU whose own bugcheck lost the race as PARKED), and the dumper writes
- * every slot from 0 to bugcheck_cpu_count() - 1 into the dump. Lock-free: a CPU writes only
- * its own slot; the dumper reads them after the other CPUs have stopped. */
+ * NMI as NMI_STOPPED, a CPU whose own bugcheck lost the race as PARKED); the blue screen
+ * shows every slot (cpu_stop.c) and the dumper writes every slot from 0 to
+ * bugcheck_cpu_count() - 1 into the dump. Lock-free: a CPU writes only its own slot, the
+ * crashing CPU marks one that never answered; a slot's state is set once per bugcheck. */
 #ifndef BB_CPU_STATE_H
 #define BB_CPU_STATE_H
 
@@ -26,7 +27,9 @@
 #define CPU_RUN_PROCESS  2u  /* a process (pid, process) */
 
 #define CPU_NAME_MAX 16u
+#define CPU_DOING_LEN 32u
 
+/* A slot's state is complete (its other fields written) once it is not CPU_STATE_NONE. */
 struct cpu_crash_state {
     uint32_t state;              /* CPU_STATE_*: set last, once the rest is written */
     uint32_t apic_id;            /* [I] after bugcheck_cpu_online */
@@ -34,6 +37,7 @@ struct cpu_crash_state {
     int32_t pid;                 /* CPU_RUN_PROCESS: its pid */
     char process[CPU_NAME_MAX];  /* CPU_RUN_PROCESS: its name, NUL-padded */
     uint32_t bugcheck_code;      /* CRASHED, PARKED: the STOP code it raised */
+    char doing[CPU_DOING_LEN];   /* what it was running ("idle", a work name), NUL-ended */
     struct bugcheck_context ctx; /* CRASHED, NMI_STOPPED, PARKED: where it stopped */
     uint64_t stack_lo, stack_hi; /* the kernel stack ctx.rsp is on; 0, 0 if none known */
 };
@@ -50,14 +54,15 @@ unsigned bugcheck_cpu_count(void);
 /* Bugcheck time, on CPU `cpu` itself: save its registers `ctx`, `state` (CRASHED,
  * NMI_STOPPED or PARKED), the STOP code it raised (0 for NMI_STOPPED), what it is running
  * (`idle`: it was stopped in its idle loop; else, on the boot CPU, its process, or the
- * kernel) and the kernel
- * stack ctx->rsp is on into its slot. Lock-free, allocates nothing. */
+ * kernel; and its `doing`) and the kernel stack ctx->rsp is on into its slot, unless the
+ * slot's state is set already (then nothing changes that counts). Lock-free, allocates
+ * nothing. */
 void bugcheck_cpu_save(unsigned cpu, uint32_t state, uint32_t code, bool idle,
                        const struct bugcheck_context *ctx);
 
 /* Bugcheck time, on the crashing CPU: CPU `cpu` has no registers to give (OFFLINE,
- * NO_ANSWER). A slot still CPU_STATE_NONE when the dump is written is recorded as
- * NO_ANSWER. */
+ * NO_ANSWER), unless its slot's state is set already. A slot still CPU_STATE_NONE when the
+ * dump is written is recorded as NO_ANSWER. */
 void bugcheck_cpu_set_state(unsigned cpu, uint32_t state);
 
 /* Slot `cpu` (< bugcheck_cpu_count()), or NULL. Safe at bugcheck time. */

@@ -25,6 +25,10 @@ struct dumper {
     /* Test only (`crash stall-dump`): the next write() spins forever with interrupts off once
      * it has written 30 % of the dump, as a hung disk or a looping bug would. */
     void (*stall)(void);
+    /* Test only (`crash stall-helper`): at the next write(), the first parked CPU that helps
+     * (bugcheck_park_work) spins forever with interrupts off in the middle of its first
+     * chunk, as a CPU that hangs would. */
+    void (*stall_helper)(void);
     /* What the dumper is prepared to do (SYS_DUMP_QUERY, `dumpcfg`'s summary): fills *out.
      * Process context. */
     void (*query)(struct sys_dump_info *out);
@@ -47,6 +51,13 @@ struct dumper {
     /* The disk that holds the dump target, or NULL (`crash io`). */
     const struct disk *(*target_disk)(void);
 };
+
+/* Bugcheck time, from the dumper once its code is verified: every parked CPU (stopped by
+ * the bugcheck's NMI, or crashed too), spinning until then, calls work(its index) once and
+ * then halts for good; NULL takes the work back from those that have not started it. A
+ * parked CPU handed nothing halts when the bugcheck ends (bugcheck_finish). Lock-free; a
+ * no-op with one CPU. */
+void bugcheck_park_work(void (*work)(unsigned cpu));
 
 /* Hand the bugcheck its dumper (replacing any earlier one). Boot time. */
 void bugcheck_set_dumper(const struct dumper *d);

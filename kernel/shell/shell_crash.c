@@ -80,16 +80,40 @@ static void __attribute__((noinline)) crash_corrupt_dump_stack(void)
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
 }
 
-/* Test only: the dump of this 0xE2 hangs at 30 % with interrupts off, so that the dead-man
- * must abandon it. */
-static void __attribute__((noinline)) crash_stall_dump(void)
+/* Test only: the next dump hangs at 30 % with interrupts off. */
+static void stall_next_dump(void)
 {
     const struct dumper *d = bugcheck_dumper();
     if (d)
         d->stall();
     else
         kprintf("crash: no dump stack to stall; crashing anyway\n");
+}
+
+/* Test only: the dump of this 0xE2 hangs, so that the dead-man must abandon it. */
+static void __attribute__((noinline)) crash_stall_dump(void)
+{
+    stall_next_dump();
     bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+}
+
+/* Test only: the dump of this 0xE2 loses a helping CPU in the middle of a chunk. */
+static void __attribute__((noinline)) crash_stall_helper(void)
+{
+    const struct dumper *d = bugcheck_dumper();
+    if (d)
+        d->stall_helper();
+    else
+        kprintf("crash: no dump stack; crashing anyway\n");
+    bugcheck(BUGCODE_MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+}
+
+/* Test only: `hang` whose dump, written by the NMI's bugcheck, hangs: the dead-man must
+ * abandon a dump that began in NMI context. */
+static void __attribute__((noinline)) crash_hang_stall_dump(void)
+{
+    stall_next_dump();
+    crash_hang();
 }
 
 /* Leave a large read outstanding on the dump disk, then crash at once: the clone must
@@ -145,6 +169,10 @@ static const struct crash_kind kinds[] = {
       "no dump is written, the screen names the part", crash_corrupt_dump_stack },
     { "stall-dump", "test: 0xE2 whose dump hangs at 30 % with interrupts off: the dead-man abandons it",
       crash_stall_dump },
+    { "stall-helper", "test: 0xE2 whose dump loses a helping CPU mid-chunk: its chunk is redone",
+      crash_stall_helper },
+    { "hang-stall-dump", "test: `hang` whose NMI's dump (0x80) hangs at 30 %: the dead-man abandons it",
+      crash_hang_stall_dump },
     { "nested", "0xE2 whose blue screen itself faults: the recursion guard resets", crash_nested },
 };
 

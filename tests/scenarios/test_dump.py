@@ -65,6 +65,13 @@ def memory_dmp(c, tmp_path):
     return str(sorted((out / "Minidump").glob("*.dmp"))[-1])
 
 
+def split(text):
+    """{cpu: MiB} from the writer's split line ("Checksums by CPU: ..."), and the dump's MiB."""
+    line = re.search(r"Checksums by CPU: ([^\r\n]*)\.", text).group(1)
+    total = int(re.search(r"Dump #\d+: \w+, (\d+) MiB", text).group(1))
+    return {int(c): int(n) for c, n in re.findall(r"CPU (\d+) (\d+) MiB", line)}, total
+
+
 def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False, iso=None):
     r"""Boot (from `iso`, default build/blackbox.iso), optionally plant a marker page, crash
     with `kind`, wait for the dump, the reboot and the recovery into C:\MEMORY.DMP, power off;
@@ -86,8 +93,11 @@ def crash_and_collect(tmp_path, c, kind, mark=None, nmi=False, iso=None):
             m.monitor("nmi")
         m.expect(r"\*\*\* STOP: 0x", timeout=60)
         m.expect("Physical memory dump complete.", timeout=300)
-        m.expect(r"Dump #(\d+): (\w+), \d+ MiB in \d+ ms")
-        text = m.child.before
+        m.expect(r"Dump #(\d+): (\w+), \d+ MiB in \d+ ms[^\r\n]*")
+        text = m.child.before + m.child.after
+        if m.child.match.group(2) != "small":
+            m.expect(r"Checksums by CPU: [^\r\n]*\.")
+            text += m.child.before + m.child.after
         m.expect(r"werfault: (dump #\d+ saved as C:\\MEMORY\.DMP|minidump C:\\Minidump\\\S+: the "
                  r"small dump itself)", timeout=300)
         m.wait_prompt()
@@ -123,7 +133,11 @@ def check_marker(dump, phys, text):
 def test_dump_on_ahci(tmp_path, dump_type, written):
     """Automatic (the default: a kernel bitmap dump) and complete dumps."""
     c = system_disk(tmp_path, dump_type)
-    _, phys = crash_and_collect(tmp_path, c, "manual", mark="BLACKBOX-MARK-")
+    text, phys = crash_and_collect(tmp_path, c, "manual", mark="BLACKBOX-MARK-")
+    by_cpu, total = split(text)
+    if written == "full":   # CPU 0 writes; every other CPU checksums a real share
+        assert sorted(by_cpu) == list(range(SMP)), text
+        assert min(by_cpu.values()) >= total // (4 * SMP) and sum(by_cpu.values()) >= total - SMP, text
     dump = memory_dmp(c, tmp_path)
     assert f"valid {written} dump" in bbdump("check", dump).stdout
     check_marker(dump, phys, "BLACKBOX-MARK-")
@@ -177,21 +191,28 @@ def test_damaged_part_writes_nothing(tmp_path, part, label):
     no_valid_dump_in_pagefile(c, tmp_path)
 
 
-@pytest.mark.parametrize("dump_type", [1, 3])
-def test_stalled_dump_is_abandoned(tmp_path, dump_type):
+@pytest.mark.parametrize("dump_type,command", [(1, "crash stall-dump"), (3, "crash stall-dump"),
+                                               (1, "crash -c 1 stall-dump"),
+                                               (1, "crash hang-stall-dump")])
+def test_stalled_dump_is_abandoned(tmp_path, dump_type, command):
     """`crash stall-dump` hangs the writer with interrupts off: at 30 % of a complete dump,
-    or a small dump's writer before its header is sealed. The dead-man (DumpTimeout = 8 s
-    here) cuts it off by NMI: the screen names the reason and where the writer hung, the
-    partial dump's header says it was abandoned, the machine reboots, and the next boot says
-    so; the volume stays clean."""
+    or a small dump's writer before its header is sealed; the same on an AP (`-c 1`), and in
+    a dump written by an NMI's bugcheck (`hang-stall-dump`, then the NMI). The dead-man
+    (DumpTimeout = 8 s here) cuts it off by NMI: the screen names the reason and where the
+    writer hung, the partial dump's header says it was abandoned, the machine reboots, and
+    the next boot says so; the volume stays clean."""
     c = system_disk(tmp_path, dump_type)
     subprocess.run([BBREG, c.path, "add", CRASHCONTROL, "/v", "DumpTimeout", "/t", "REG_DWORD",
                     "/d", "8", "/f"], check=True, capture_output=True)
-    m = Machine(tmp_path, system=c.path)
+    m = Machine(tmp_path, system=c.path, smp=max(SMP, 2) if "-c 1" in command else None)
     try:
         m.wait_prompt()
         assert "unfinished after 8 s is abandoned (DumpTimeout)" in m.cmd("dumpcfg")
-        m.send("crash stall-dump\r")
+        m.send(command + "\r")
+        if "hang" in command:
+            m.expect("crash hang-stall-dump requested")
+            m.monitor("nmi")
+            m.expect(r"\*\*\* STOP: 0x00000080", timeout=60)
         m.expect("Stalling the dump on purpose", timeout=120)
         m.expect(r"Crash dump abandoned: not finished within its time limit of 8 s "
                  r"\(dead-man; it was at (\S+)\)", timeout=60)

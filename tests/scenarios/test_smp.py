@@ -8,7 +8,7 @@ import re
 import pytest
 
 from machine import Machine
-from test_dump import system_disk, memory_dmp, bbdump
+from test_dump import system_disk, memory_dmp, bbdump, split
 
 
 def cpu_lines(text):
@@ -42,10 +42,11 @@ def test_cpus_online_and_take_work(tmp_path, smp):
         m.close()
 
 
-def crash_and_recover(tmp_path, commands, smp=2):
-    """Boot with a dump target, type `commands` (the last one crashes), wait for the dump,
-    the reboot and the recovery, power off. Returns the serial text of the crash."""
-    c = system_disk(tmp_path)
+def crash_and_recover(tmp_path, commands, smp=2, dump_type=None):
+    """Boot with a dump target (a complete dump when dump_type is 1), type `commands` (the
+    last one crashes), wait for the dump, the reboot and the recovery, power off; the dump
+    verifies chunk by chunk. Returns the serial text of the crash."""
+    c = system_disk(tmp_path, dump_type)
     m = Machine(tmp_path, system=c.path, smp=smp)
     try:
         m.wait_prompt()
@@ -54,8 +55,8 @@ def crash_and_recover(tmp_path, commands, smp=2):
             m.cmd(line)
         m.send(commands[-1] + "\r")
         m.expect(r"\*\*\* STOP: 0x", timeout=60)
-        m.expect(r"Dump #\d+: \w+, \d+ MiB in \d+ ms", timeout=300)
-        text = m.child.before
+        m.expect(r"Dump #\d+: \w+, \d+ MiB in \d+ ms.*?Rebooting in", timeout=300)
+        text = m.child.before + m.child.after
         m.expect(r"werfault: dump #\d+ saved as C:\\MEMORY\.DMP", timeout=300)
         m.wait_prompt()
         m.send("poweroff\r")
@@ -63,13 +64,17 @@ def crash_and_recover(tmp_path, commands, smp=2):
     finally:
         m.close()
     dump = memory_dmp(c, tmp_path)
-    assert "valid bitmap dump" in bbdump("check", dump).stdout
+    assert f"valid {'full' if dump_type == 1 else 'bitmap'} dump" in bbdump("check", dump).stdout
     assert "0x000000E2 MANUALLY_INITIATED_CRASH" in bbdump("info", dump).stdout
     return text
 
 
 def test_crash_on_an_ap(tmp_path):
-    text = crash_and_recover(tmp_path, ["crash -c 1 manual"])
+    """A complete dump written by CPU 1, CPU 0 checksumming a share of it."""
+    text = crash_and_recover(tmp_path, ["crash -c 1 manual"], dump_type=1)
+    by_cpu, total = split(text)
+    assert sorted(by_cpu) == [0, 1] and by_cpu[0] >= total // 8, text
+    assert total - 2 <= sum(by_cpu.values()) <= total, text
     assert "*** RIP: " in text and re.search(r"\*\*\* RIP: [0-9a-f]+ crash_manual\+", text)
     lines = cpu_lines(text)
     assert "crashed here (was running: manual)" in lines[1], lines
@@ -77,8 +82,21 @@ def test_crash_on_an_ap(tmp_path):
                      lines[0]), lines
 
 
+def test_a_helper_that_hangs_costs_nothing(tmp_path):
+    """CPU 1 hangs in the middle of the first chunk it took: CPU 0 redoes that chunk and the
+    complete dump verifies chunk by chunk."""
+    text = crash_and_recover(tmp_path, ["crash stall-helper"], dump_type=1)
+    assert "Chunks redone by CPU 0 for a CPU that stopped helping: 1." in text, text
+    by_cpu, total = split(text)
+    assert by_cpu == {0: total, 1: 0}, text
+
+
 def test_all_cpus_crash_at_once(tmp_path):
-    text = crash_and_recover(tmp_path, ["crash -c all manual"], smp=4)
+    """Four CPUs crash at once: one writes a complete dump, the three parked ones help."""
+    text = crash_and_recover(tmp_path, ["crash -c all manual"], smp=4, dump_type=1)
+    by_cpu, total = split(text)
+    assert sorted(by_cpu) == [0, 1, 2, 3] and min(by_cpu.values()) >= total // 32, text
+    assert total - 4 <= sum(by_cpu.values()) <= total, text
     lines = cpu_lines(text)
     assert sorted(lines) == [0, 1, 2, 3], lines
     crashed = [i for i, line in lines.items() if "crashed here" in line]
