@@ -1,10 +1,12 @@
 """The fault matrix (`make matrix`): every crash context x every dump target x every dump
 type, each crashed in a fresh guest, rebooted and recovered, then judged on the host as a
 user would: the STOP code on the screen, the recovered dump valid in every chunk, recovered
-by smss without a discard, `bbdump analyze` naming the faulting function, fsck.fat clean on
+by smss without a discard, `bbdump analyze` naming the faulting function (and, where a program
+was running, its klog naming the program and a user RIP in its code), fsck.fat clean on
 every volume (exactly the orphaned clusters where the crash resets the FAT layer half-way
 through an update). Contexts: the shell's crash kinds (the boot stack), the timer interrupt, an
-NMI out of a hang, the FAT layer mid-update, and notmyfault's kinds inside a system call (a
+NMI out of a hang, the FAT layer mid-update, an NMI while a program spins in ring 3 (analyze
+blames the program's function), and notmyfault's kinds inside a system call (a
 process's kernel stack, the timer interrupt taken in ring 3, a stack overflow, an NMI, a
 corrupted heap block, the FAT layer mid-update). Prints a line per case as it ends, then the
 table and a summary line.
@@ -30,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from machine import Machine, ROOT                                    # noqa: E402
 from test_files import Disk                                          # noqa: E402
+from test_notmyfault import user_function                            # noqa: E402
 
 BBDUMP = os.path.join(ROOT, "tools", "bbdump")
 BBREG = os.path.join(ROOT, "tools", "bbreg")
@@ -55,6 +58,10 @@ class Context:
     nmi_after: str = "crash hang requested"           # with `nmi`: what to wait for first
     line_of: str = ""           # the text in `source` on the line analyze must name, if any
     orphans: int = 0            # bytes the crash leaves chained in C:'s FAT, in no entry
+    program: str = ""           # the ring-3 program running at the crash: analyze's klog
+                                # must name it and its user RIP
+    user: bool = False          # the crash interrupted ring 3: analyze blames the user RIP,
+                                # `function` is the program's function holding it
 
 
 # A reset in the FAT layer half-way through extending C:\FATCRASH.TMP (kernel/fs/fat_crash.h):
@@ -73,13 +80,16 @@ CONTEXTS = [
     Context("nmi-hang", "crash hang", 0x80, "crash_hang", "kernel/arch/cpu.h", nmi=True),
     Context("shell-fat", "crash fat", 0xE2, "grow_write", FAT_C, line_of="FAT_CRASH_POINT(v);",
             orphans=FAT_ORPHANS),
+    # an NMI while a program spins in ring 3 (userland/fault): the crash is the user RIP's
+    Context("user-spin-nmi", "run fault spin", 0x80, "main", "userland/fault/fault.c", nmi=True,
+            nmi_after="fault: spin", program="fault", user=True),
 ] + [
     # inside a system call of a ring-3 program (userland/notmyfault), AllowUserCrash = 1
     Context(f"syscall-{kind}", f"run notmyfault {kind}", code, function, source,
             nmi=kind == "hang", registry={"AllowUserCrash": 1},
             nmi_after="SYS_CRASH 4: crashing the machine on request",
             line_of="FAT_CRASH_POINT(v);" if kind == "fat" else "",
-            orphans=FAT_ORPHANS if kind == "fat" else 0)
+            orphans=FAT_ORPHANS if kind == "fat" else 0, program="notmyfault")
     for kind, code, function, source in [
         ("null", 0x50, "notmyfault_null", SYSCALL_C),
         ("irq", 0xE2, "timer_tick", "kernel/arch/timer.c"),   # timer interrupt in ring 3
@@ -234,14 +244,26 @@ def judge(case, workdir, res):
     expect(res.valid == "yes", f"check (wanted a valid {want} dump): " + r.stdout + r.stderr)
     r = subprocess.run([BBDUMP, "analyze", str(dump), "--kernel", ELF], capture_output=True,
                        text=True, timeout=300)
-    f = re.search(r"^FAULTING_IP:\s+[0-9a-f]{16} (\w+)\+0x[0-9a-f]+ \(([^:]+):(\d+)\)", r.stdout,
-                  re.M)
-    res.function = f.group(1) if f else "?"
-    expect(f and f.group(1) == case.context.function and f.group(2).endswith(case.context.source),
-           f"analyze blames {res.function}, expected {case.context.function}")
-    if case.context.line_of:
-        line = source_line(case.context.source, case.context.line_of)
-        expect(int(f.group(3)) == line, f"analyze names line {f.group(3)}, expected {line}")
+    if case.context.user:
+        f = re.search(r"^FAULTING_IP:\s+([0-9a-f]{16}) 0x[0-9a-f]{16} \(user mode\)$", r.stdout, re.M)
+        res.function = user_function(case.context.program, int(f.group(1), 16)) if f else "?"
+        expect(f and res.function == case.context.function,
+               f"analyze blames {res.function}, expected {case.context.function} in user mode")
+    else:
+        f = re.search(r"^FAULTING_IP:\s+[0-9a-f]{16} (\w+)\+0x[0-9a-f]+ \(([^:]+):(\d+)\)",
+                      r.stdout, re.M)
+        res.function = f.group(1) if f else "?"
+        expect(f and f.group(1) == case.context.function and
+               f.group(2).endswith(case.context.source),
+               f"analyze blames {res.function}, expected {case.context.function}")
+        if case.context.line_of:
+            line = source_line(case.context.source, case.context.line_of)
+            expect(int(f.group(3)) == line, f"analyze names line {f.group(3)}, expected {line}")
+    if case.context.program:
+        p = re.search(rf"bugcheck: process {case.context.program} \(pid \d+\) was running, "
+                      r"user rip 0x([0-9a-f]+)", r.stdout)
+        expect(p and user_function(case.context.program, int(p.group(1), 16)),
+               f"analyze's klog names no {case.context.program} with a user RIP in its code")
     for disk in [c] + ([d] if d else []):
         found, text = fsck_judge(disk, case.context.orphans if disk is c else 0)
         if disk is c or not found:          # the column: C:'s finding, unless D: is dirty

@@ -17,6 +17,7 @@ SLICE = [
     "shell-assert/nvme-dedicated/kernel/2cpu",
     "shell-fat/nvme-dedicated/complete/2cpu",      # and the FAT contexts' exact fsck findings
     "syscall-fat/ahci-pagefile/small/1cpu",
+    "user-spin-nmi/nvme-dedicated/small/2cpu",     # ring 3 interrupted: the program's function
 ]
 
 
